@@ -1,0 +1,136 @@
+"""The ``sosku`` command line: demo, validate, prepare, report, build.
+
+Exit codes: 0 success, 1 a data rule is broken (problems printed one per line as
+``FILE:ROW:COLUMN: message``), 2 usage or configuration errors. A data problem never shows a
+Python traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from soskulib.errors import ConfigurationError, DataError, SoskuError
+
+DEFAULT_RAW = Path("data/raw/demo")
+DEFAULT_PROCESSED = Path("data/processed")
+DEFAULT_REPORTS = Path("reports")
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from soskulib import demo
+
+    out = demo.write_demo(args.out, seed=args.seed, n_clients=args.clients)
+    print(f"sosku demo: synthetic export written to {out}")
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from soskulib import validation
+
+    problems = validation.validate_paths([Path(p) for p in args.paths])
+    for p in problems:
+        print(p)
+    if problems:
+        print(f"sosku validate: {len(problems)} problem(s) found", file=sys.stderr)
+        return 1
+    print("sosku validate: no problems found", file=sys.stderr)
+    return 0
+
+
+def _cmd_prepare(args: argparse.Namespace) -> int:
+    from soskulib import prepare
+
+    manifest = prepare.prepare(args.raw, args.out)
+    rejected = sum(t["rows_rejected"] for t in manifest["tables"].values())
+    print(f"sosku prepare: processed data in {args.out} ({rejected} row(s) rejected, "
+          f"see {Path(args.out) / 'rejects'})")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from soskulib import report
+
+    index = report.build_reports(args.processed, args.out, lang=args.lang, jobs=args.jobs)
+    print(f"sosku report: open {index}")
+    return 0
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from soskulib import demo, prepare, report
+
+    raw = Path(args.raw)
+    if raw == DEFAULT_RAW and not any(raw.glob("*")):
+        demo.write_demo(raw)
+        print(f"sosku build: synthetic demo export written to {raw}")
+    prepare.prepare(raw, args.processed)
+    print(f"sosku build: processed data in {args.processed}")
+    index = report.build_reports(args.processed, args.out, lang=args.lang, jobs=args.jobs)
+    print(f"sosku build: reports ready, open {Path(index).resolve()}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``sosku`` (exposed for documentation and tests)."""
+    parser = argparse.ArgumentParser(
+        prog="sosku",
+        description="soskulib: evaluation toolkit for Finnish social rehabilitation (SHL §17).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("demo", help="write the synthetic demo export")
+    p.add_argument("--out", type=Path, default=DEFAULT_RAW, help="output folder (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=2015, help="random seed (default: %(default)s)")
+    p.add_argument("--clients", type=int, default=None,
+                   help="total number of clients (default: the programme's realistic ~1,500)")
+    p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("validate", help="check raw export files or folders")
+    p.add_argument("paths", nargs="+", help="files or folders to check")
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("prepare", help="raw export -> processed parquet tables")
+    p.add_argument("--raw", type=Path, default=DEFAULT_RAW, help="raw export folder (default: %(default)s)")
+    p.add_argument("--out", type=Path, default=DEFAULT_PROCESSED, help="processed folder (default: %(default)s)")
+    p.set_defaults(func=_cmd_prepare)
+
+    for name, helptext in (("report", "execute notebooks and render HTML reports"),
+                           ("build", "demo (if needed) + prepare + report")):
+        p = sub.add_parser(name, help=helptext)
+        if name == "build":
+            p.add_argument("--raw", type=Path, default=DEFAULT_RAW, help="raw export folder (default: %(default)s)")
+        p.add_argument("--processed", type=Path, default=DEFAULT_PROCESSED,
+                       help="processed folder (default: %(default)s)")
+        p.add_argument("--out", type=Path, default=DEFAULT_REPORTS, help="reports folder (default: %(default)s)")
+        p.add_argument("--lang", choices=("fi", "en"), default="fi", help="report language (default: %(default)s)")
+        p.add_argument("--jobs", type=int, default=None, help="parallel notebook executions (default: CPU count)")
+        p.set_defaults(func=_cmd_build if name == "build" else _cmd_report)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``sosku``; return the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except DataError as exc:
+        for problem in exc.problems:
+            print(problem)
+        print(f"sosku {args.command}: {len(exc.problems)} data problem(s); nothing was written "
+              "for the failing step", file=sys.stderr)
+        return 1
+    except ConfigurationError as exc:
+        print(f"sosku {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except SoskuError as exc:
+        print(f"sosku {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"sosku {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
