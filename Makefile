@@ -3,7 +3,6 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 SOSKU := $(VENV)/bin/sosku
-export MPLBACKEND := module://matplotlib_inline.backend_inline
 export PYTHONHASHSEED := 0
 
 .PHONY: reports test lint bench clean venv
@@ -31,7 +30,9 @@ reports: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(PY) -m ruff check soskulib tests benchmarks
 	$(PY) -m pytest -n 2 tests
-	$(PY) -m pytest -n 2 --dist loadscope --nbval-lax notebooks -p no:randomly
+	$(SOSKU) prepare --raw data/raw/demo --out data/processed
+	$(PY) -m pytest -n 2 --dist loadscope --nbval-lax notebooks
+	$(PY) -m pytest --nbval tests/golden
 
 bench: $(VENV)/.installed
 	$(PY) -m benchmarks

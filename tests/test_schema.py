@@ -1,0 +1,67 @@
+"""The data model is internally consistent: codes labelled, names unique, organisations known."""
+
+from __future__ import annotations
+
+import pytest
+
+from soskulib import schema
+
+
+def test_every_code_has_a_label_in_both_languages():
+    pairs = [
+        (schema.GENDER, schema.GENDER_LABELS),
+        (schema.TARGET_GROUP, schema.TARGET_GROUP_LABELS),
+        (schema.END_REASON, schema.END_REASON_LABELS),
+        (schema.PATHWAY, schema.PATHWAY_LABELS),
+        (schema.CONTACT_MODE, schema.CONTACT_MODE_LABELS),
+        (schema.CONTACT_CONTENT, schema.CONTACT_CONTENT_LABELS),
+        (schema.LIFE_AREA, schema.LIFE_AREA_LABELS),
+        (schema.OCCASION, schema.OCCASION_LABELS),
+        (schema.ACTIVITY_TYPE, schema.ACTIVITY_TYPE_LABELS),
+    ]
+    for codes, labels in pairs:
+        assert set(codes.values()) == set(labels), codes
+        for fi, en in labels.values():
+            assert fi and en
+
+
+def test_table_and_column_names_are_unique():
+    tables = schema.tables()
+    assert len({t.raw for t in tables}) == len(tables)
+    assert len({t.name for t in tables}) == len(tables)
+    for t in tables:
+        assert len(set(t.raw_columns)) == len(t.columns), t.raw
+        assert len({c.name for c in t.columns}) == len(t.columns), t.name
+        assert set(t.key) <= {c.name for c in t.columns}, t.name
+
+
+def test_code_columns_declare_codes_and_ranges_are_ordered():
+    for t in schema.tables():
+        for c in t.columns:
+            if c.kind == "code":
+                assert c.codes, (t.name, c.name)
+            if c.min is not None and c.max is not None:
+                assert c.min < c.max, (t.name, c.name)
+
+
+def test_assessment_tables_take_items_and_ranges_from_instrument_specs():
+    eq = schema.assessment_table("eq5d3l")
+    assert eq.column("vas").max == 100
+    assert eq.column("mobility").max == 3
+    assert schema.table_by_raw_name("MITTARI_ESIS").name == "responses_esis"
+    assert schema.table_by_raw_name("unknown") is None
+
+
+def test_organisations_and_quality_criteria():
+    orgs = schema.organisations()
+    assert len(orgs) >= 9
+    assert orgs["code"].str.fullmatch(r"\d{3}").all()
+    assert orgs["code"].is_unique and orgs["slug"].is_unique
+    crit = schema.quality_criteria()
+    assert list(crit["criterion"]) == list(range(1, 11))
+
+
+def test_label_lookup():
+    assert schema.label("gender", "female", "fi") == "nainen"
+    with pytest.raises(KeyError):
+        schema.label("gender", "nonexistent")
