@@ -1,8 +1,40 @@
 """Instrument registry: declarative TOML specs shipped in ``soskulib/instrument_specs/``.
 
 A researcher adds an instrument by adding a ``<id>.toml`` file there (or by pointing the
-``SOSKU_INSTRUMENT_PATH`` environment variable at a folder of further spec files); no code
-changes. See ``esis.toml`` for a commented example of every field.
+``SOSKU_INSTRUMENT_PATH`` environment variable at one or more folders of further spec files,
+separated by ``os.pathsep``); no code changes. A spec in a folder of ``SOSKU_INSTRUMENT_PATH``
+replaces a shipped spec with the same id. Every spec is checked for internal consistency when
+it is loaded (:class:`~soskulib.errors.ConfigurationError` says what to fix).
+
+Spec fields (see ``esis.toml`` and ``whodas12.toml`` for commented examples):
+
+``id``, ``name``, ``items``, ``min``, ``max``, ``higher_is_better``
+    Required. ``id`` equals the file name without ``.toml``.
+``reverse``
+    Reverse-keyed items, scored as ``min + max - x`` (with the item's own range).
+``[[scales]]``
+    ``name``, ``items`` (a list or ``"all"``), ``method`` (one of :data:`SCALE_METHODS`) and
+    optionally ``min_answered`` / ``min_items`` / ``rule`` / ``higher_is_better`` overriding
+    the instrument-wide ``[missing]`` rule and direction. Without ``[[scales]]`` every item is
+    its own single-item scale (a profile, e.g. 3X10D); ``profile = true`` adds those
+    single-item scales next to declared ones (EQ-5D dimensions).
+``has_total``, ``headline``
+    ``has_total`` is true exactly when a scale called ``total`` exists; ``headline`` names the
+    scale that reports lead with.
+``[missing]``
+    ``rule``: ``"prorate"`` (sum = mean of answered items × number of items), ``"available"``
+    (sum of the answered items; GAS uses the answered goals) or ``"complete"`` (every item
+    needed). ``min_answered``: share (0, 1] of items that must be answered, rounded up to whole
+    items; or ``min_items``: a count. Below it the scale is NaN.
+``item_ranges``, ``item_labels``, ``traffic_lights``, ``[reliability]``, ``[norms.<group>]``
+    Per-item ranges overriding ``min``/``max`` (EQ VAS 0-100); ``[fi, en]`` labels; colour
+    bands ``[low, high]`` on the item scale; published reliability; published norms as
+    ``scale = [mean, sd]`` plus ``source``/``n`` per norm group.
+``source``, ``title_fi``, ``title_en``
+    Where the instrument and its numbers come from; titles for reports.
+
+Any further top-level key (``rho``, ``group_level_only``, ...) is kept in
+:attr:`Instrument.extra`.
 
 Examples
 --------
@@ -12,10 +44,13 @@ Examples
 >>> esis = instruments.get("ESIS")
 >>> esis.items[:3], esis.min, esis.max, esis.higher_is_better
 (('esis01', 'esis02', 'esis03'), 1, 5, True)
+>>> esis.scales["total"].required_items()
+8
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -27,7 +62,16 @@ from typing import Any
 
 from soskulib.errors import ConfigurationError
 
+#: Scoring methods a scale may declare (implemented in :mod:`soskulib.scoring`).
 SCALE_METHODS = ("sum", "mean", "linear_0_100", "gas_tscore")
+#: Missing-item rules (see the module docstring).
+MISSING_RULES = ("prorate", "available", "complete")
+
+_KNOWN_KEYS = {
+    "id", "name", "items", "min", "max", "higher_is_better", "reverse", "scales", "has_total",
+    "headline", "missing", "profile", "source", "title_fi", "title_en", "item_ranges",
+    "item_labels", "reliability", "norms", "traffic_lights",
+}
 
 
 @dataclass(frozen=True)
@@ -41,15 +85,18 @@ class Scale:
     items : tuple of str
         Items that make up the scale.
     method : str
-        ``"sum"``, ``"mean"``, ``"linear_0_100"`` ((sum - k·min) / (k·(max - min)) × 100) or
+        ``"sum"``, ``"mean"``, ``"linear_0_100"`` ((sum - Σmin) / (Σmax - Σmin) × 100) or
         ``"gas_tscore"``.
     min_answered : float
-        Missing-item rule: a share (0-1] or a count (> 1) of items that must be answered for the
-        scale to be scored; below it the score is NaN.
+        Missing-item rule: share (0, 1] of items that must be answered (rounded up to whole
+        items) for the scale to be scored; below it the score is NaN.
     prorate : bool
-        Whether sums are prorated from the answered items (mean × k) when some are missing.
+        Whether sums are prorated from the answered items (mean × k) when some are missing
+        (rule ``"prorate"``); otherwise the answered items are summed (rule ``"available"``).
     higher_is_better : bool
         Direction of the scale (overrides the instrument's where they differ, e.g. EQ VAS).
+    min_items : int or None
+        Count of answered items needed; takes precedence over ``min_answered`` when given.
     """
 
     name: str
@@ -58,13 +105,21 @@ class Scale:
     min_answered: float
     prorate: bool
     higher_is_better: bool
+    min_items: int | None = None
 
     def required_items(self) -> int:
-        """Number of answered items needed to score the scale."""
+        """Number of answered items needed to score the scale.
+
+        Examples
+        --------
+        >>> Scale("total", tuple("abcdefghijkl"), "sum", 0.8, True, False).required_items()
+        10
+        """
+        if self.min_items is not None:
+            return int(self.min_items)
         k = len(self.items)
-        if self.min_answered <= 1:
-            return max(1, int(-(-round(self.min_answered * k, 9) // 1)))  # ceil
-        return int(self.min_answered)
+        # round() first so that 0.8 * 10 = 8.000000000000002 does not become 9
+        return max(1, math.ceil(round(self.min_answered * k, 9)))
 
 
 @dataclass(frozen=True)
@@ -96,13 +151,25 @@ class Instrument:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def item_range(self, item: str) -> tuple[float, float]:
-        """Allowed closed range of ``item`` (the instrument's unless the spec overrides it)."""
+        """Allowed closed range of ``item`` (the instrument's unless the spec overrides it).
+
+        Examples
+        --------
+        >>> get("eq5d3l").item_range("vas"), get("eq5d3l").item_range("mobility")
+        ((0, 100), (1, 3))
+        """
         if item not in self.items:
             raise KeyError(f"{self.name} has no item {item!r}; items are {', '.join(self.items)}")
         return self.item_ranges.get(item, (self.min, self.max))
 
     def scale_range(self, scale: str) -> tuple[float, float]:
-        """Possible range of a scale's score."""
+        """Possible range of a scale's score.
+
+        Examples
+        --------
+        >>> get("whodas12").scale_range("total")
+        (0.0, 48.0)
+        """
         s = self.scales[scale]
         lows, highs = zip(*(self.item_range(i) for i in s.items), strict=True)
         if s.method == "sum":
@@ -114,7 +181,13 @@ class Instrument:
         return float("-inf"), float("inf")
 
     def norm(self, scale: str, group: str | None = None) -> tuple[float, float] | None:
-        """Published norm ``(mean, sd)`` for ``scale`` (first norm group unless named)."""
+        """Published norm ``(mean, sd)`` for ``scale`` (first norm group unless named).
+
+        Examples
+        --------
+        >>> get("whodas12").norm("total", "mental")
+        (6.3, 7.1)
+        """
         groups = [group] if group else list(self.norms)
         for g in groups:
             value = self.norms.get(g, {}).get(scale)
@@ -123,7 +196,13 @@ class Instrument:
         return None
 
     def label(self, item: str, lang: str = "en") -> str:
-        """Finnish or English label of an item (the item id when none is declared)."""
+        """Finnish or English label of an item (the item id when none is declared).
+
+        Examples
+        --------
+        >>> get("3x10d").label("finances", "fi")
+        'talous'
+        """
         fi_en = self.item_labels.get(item)
         if fi_en is None:
             return item
@@ -132,7 +211,7 @@ class Instrument:
 
 def _spec_paths() -> dict[str, Path | Any]:
     paths: dict[str, Any] = {}
-    for entry in resources.files("soskulib.instrument_specs").iterdir():
+    for entry in sorted(resources.files("soskulib.instrument_specs").iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".toml"):
             paths[entry.name[:-5]] = entry
     for folder in filter(None, os.environ.get("SOSKU_INSTRUMENT_PATH", "").split(os.pathsep)):
@@ -145,68 +224,185 @@ def _normalise(name: str) -> str:
     return re.sub(r"[^0-9a-z]", "", name.lower())
 
 
+def _pair(value: Any, what: str, origin: str) -> tuple[Any, Any]:
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        raise ConfigurationError(f"{origin}: {what} must be a pair [a, b], got {value!r}")
+    return value[0], value[1]
+
+
+def _check_number(value: Any, what: str, origin: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ConfigurationError(f"{origin}: {what} must be a finite number, got {value!r}")
+    return value
+
+
+def _missing_rule(spec: dict[str, Any], defaults: tuple[str, float, int | None], k: int,
+                  where: str, origin: str) -> tuple[str, float, int | None]:
+    rule = spec.get("rule", defaults[0])
+    if rule not in MISSING_RULES:
+        raise ConfigurationError(f"{origin}: {where} has missing rule {rule!r}; "
+                                 f"use one of {', '.join(MISSING_RULES)}")
+    share = float(_check_number(spec.get("min_answered", defaults[1]), f"{where} min_answered", origin))
+    if not 0 < share <= 1:
+        raise ConfigurationError(f"{origin}: {where} min_answered must be a share in (0, 1], "
+                                 f"got {share}; give a count as min_items")
+    count = spec.get("min_items", defaults[2])
+    if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
+        raise ConfigurationError(f"{origin}: {where} min_items must be a whole number >= 1, got {count!r}")
+    if rule == "complete":
+        share, count = 1.0, None
+    if count is not None and k and count > k:
+        raise ConfigurationError(f"{origin}: {where} min_items = {count} but it has only {k} items")
+    return rule, share, count
+
+
 def _parse(spec: dict[str, Any], origin: str) -> Instrument:
+    """Turn a parsed TOML spec into an :class:`Instrument`, checking it is consistent."""
     try:
         items = tuple(spec["items"])
-        lo, hi = spec["min"], spec["max"]
-        direction = bool(spec["higher_is_better"])
-        missing = spec.get("missing", {})
-        default_min = float(missing.get("min_answered", 1.0))
-        default_prorate = missing.get("rule", "prorate") == "prorate"
-        scale_specs = spec.get("scales") or [{"name": i, "items": [i], "method": "sum"} for i in items]
-        scales = {}
-        for s in scale_specs:
-            s_items = items if s["items"] == "all" else tuple(s["items"])
-            unknown = set(s_items) - set(items)
-            if unknown:
-                raise ConfigurationError(f"{origin}: scale {s['name']!r} names unknown items {sorted(unknown)}")
-            if s["method"] not in SCALE_METHODS:
-                raise ConfigurationError(f"{origin}: scale {s['name']!r} has method {s['method']!r}; "
-                                         f"use one of {', '.join(SCALE_METHODS)}")
-            scales[s["name"]] = Scale(
-                name=s["name"],
-                items=s_items,
-                method=s["method"],
-                min_answered=float(s.get("min_answered", default_min)),
-                prorate=bool(s.get("prorate", default_prorate)),
-                higher_is_better=bool(s.get("higher_is_better", direction)),
-            )
-        # `profile = true`: every item is also reported as a single-item scale (EQ-5D dimensions).
-        if spec.get("profile", False):
-            for i in items:
-                scales.setdefault(i, Scale(i, (i,), "sum", 1.0, False, direction))
-        return Instrument(
-            id=spec["id"],
-            name=spec["name"],
-            items=items,
-            min=lo,
-            max=hi,
-            scales=scales,
-            reverse=tuple(spec.get("reverse", [])),
-            higher_is_better=direction,
-            has_total=bool(spec.get("has_total", "total" in scales)),
-            headline=spec.get("headline", next(iter(scales))),
-            source=spec.get("source", ""),
-            title_fi=spec.get("title_fi", spec["name"]),
-            title_en=spec.get("title_en", spec["name"]),
-            item_ranges={k: (v[0], v[1]) for k, v in spec.get("item_ranges", {}).items()},
-            item_labels={k: (v[0], v[1]) for k, v in spec.get("item_labels", {}).items()},
-            reliability=dict(spec.get("reliability", {})),
-            norms={k: dict(v) for k, v in spec.get("norms", {}).items()},
-            traffic_lights={k: (v[0], v[1]) for k, v in spec.get("traffic_lights", {}).items()},
-            extra={k: v for k, v in spec.items() if k in ("rho", "group_level_only")},
-        )
+        lo = _check_number(spec["min"], "min", origin)
+        hi = _check_number(spec["max"], "max", origin)
+        direction = spec["higher_is_better"]
+        instrument_id, name = spec["id"], spec["name"]
     except KeyError as exc:
         raise ConfigurationError(f"{origin}: required field {exc.args[0]!r} is missing") from None
+    if not isinstance(direction, bool):
+        raise ConfigurationError(f"{origin}: higher_is_better must be true or false")
+    if not items or not all(isinstance(i, str) and i for i in items):
+        raise ConfigurationError(f"{origin}: items must be a non-empty list of names")
+    if len(set(items)) != len(items):
+        raise ConfigurationError(f"{origin}: items are not unique")
+    if lo >= hi:
+        raise ConfigurationError(f"{origin}: min ({lo}) must be below max ({hi})")
+
+    item_ranges: dict[str, tuple[float, float]] = {}
+    for item, value in spec.get("item_ranges", {}).items():
+        a, b = _pair(value, f"item_ranges.{item}", origin)
+        if item not in items:
+            raise ConfigurationError(f"{origin}: item_ranges names unknown item {item!r}")
+        if _check_number(a, f"item_ranges.{item}", origin) >= _check_number(b, f"item_ranges.{item}", origin):
+            raise ConfigurationError(f"{origin}: item_ranges.{item} must be [low, high] with low < high")
+        item_ranges[item] = (a, b)
+
+    reverse = tuple(spec.get("reverse", []))
+    unknown = sorted(set(reverse) - set(items))
+    if unknown:
+        raise ConfigurationError(f"{origin}: reverse names unknown items {unknown}")
+
+    missing = spec.get("missing", {})
+    defaults = _missing_rule(missing, ("prorate", 1.0, None), 0, "[missing]", origin)
+    scale_specs = spec.get("scales") or [{"name": i, "items": [i], "method": "sum"} for i in items]
+    scales: dict[str, Scale] = {}
+    for s in scale_specs:
+        if "name" not in s or "items" not in s or "method" not in s:
+            raise ConfigurationError(f"{origin}: every [[scales]] entry needs name, items and method")
+        s_items = items if s["items"] == "all" else tuple(s["items"])
+        where = f"scale {s['name']!r}"
+        unknown = sorted(set(s_items) - set(items))
+        if unknown or not s_items:
+            raise ConfigurationError(f"{origin}: {where} names unknown items {unknown}" if unknown
+                                     else f"{origin}: {where} has no items")
+        if s["method"] not in SCALE_METHODS:
+            raise ConfigurationError(f"{origin}: {where} has method {s['method']!r}; "
+                                     f"use one of {', '.join(SCALE_METHODS)}")
+        if s["name"] in scales:
+            raise ConfigurationError(f"{origin}: scale {s['name']!r} is declared twice")
+        rule, share, count = _missing_rule(s, defaults, len(s_items), where, origin)
+        scales[s["name"]] = Scale(
+            name=s["name"],
+            items=s_items,
+            method=s["method"],
+            min_answered=share,
+            prorate=rule == "prorate",
+            higher_is_better=bool(s.get("higher_is_better", direction)),
+            min_items=count,
+        )
+    # `profile = true`: every item is also reported as a single-item scale (EQ-5D dimensions).
+    if spec.get("profile", False):
+        for i in items:
+            scales.setdefault(i, Scale(i, (i,), "sum", 1.0, False, direction))
+
+    has_total = "total" in scales
+    if "has_total" in spec and bool(spec["has_total"]) != has_total:
+        raise ConfigurationError(f"{origin}: has_total = {str(spec['has_total']).lower()} but a scale "
+                                 f"called 'total' is {'' if has_total else 'not '}declared")
+    headline = spec.get("headline", next(iter(scales)))
+    if headline not in scales:
+        raise ConfigurationError(f"{origin}: headline {headline!r} is not a scale; scales are "
+                                 f"{', '.join(scales)}")
+
+    norms: dict[str, dict[str, Any]] = {}
+    for group, values in spec.get("norms", {}).items():
+        if not isinstance(values, dict):
+            raise ConfigurationError(f"{origin}: norms.{group} must be a table")
+        for key, value in values.items():
+            if isinstance(value, list):
+                mean, sd = _pair(value, f"norms.{group}.{key}", origin)
+                if key not in scales:
+                    raise ConfigurationError(f"{origin}: norms.{group} gives {key!r}, which is not a "
+                                             f"scale; scales are {', '.join(scales)}")
+                _check_number(mean, f"norms.{group}.{key} mean", origin)
+                if _check_number(sd, f"norms.{group}.{key} sd", origin) <= 0:
+                    raise ConfigurationError(f"{origin}: norms.{group}.{key} sd must be positive")
+        norms[group] = dict(values)
+
+    reliability = dict(spec.get("reliability", {}))
+    if "alpha" in reliability and not 0 < _check_number(reliability["alpha"], "reliability.alpha", origin) < 1:
+        raise ConfigurationError(f"{origin}: reliability.alpha must be between 0 and 1")
+
+    traffic_lights: dict[str, tuple[float, float]] = {}
+    for colour, value in spec.get("traffic_lights", {}).items():
+        a, b = _pair(value, f"traffic_lights.{colour}", origin)
+        if not lo <= a <= b <= hi:
+            raise ConfigurationError(f"{origin}: traffic_lights.{colour} = {value} lies outside {lo}-{hi}")
+        traffic_lights[colour] = (a, b)
+
+    item_labels = {}
+    for item, value in spec.get("item_labels", {}).items():
+        if item not in items:
+            raise ConfigurationError(f"{origin}: item_labels names unknown item {item!r}")
+        item_labels[item] = _pair(value, f"item_labels.{item}", origin)
+
+    return Instrument(
+        id=instrument_id,
+        name=name,
+        items=items,
+        min=lo,
+        max=hi,
+        scales=scales,
+        reverse=reverse,
+        higher_is_better=direction,
+        has_total=has_total,
+        headline=headline,
+        source=spec.get("source", ""),
+        title_fi=spec.get("title_fi", name),
+        title_en=spec.get("title_en", name),
+        item_ranges=item_ranges,
+        item_labels=item_labels,
+        reliability=reliability,
+        norms=norms,
+        traffic_lights=traffic_lights,
+        extra={k: v for k, v in spec.items() if k not in _KNOWN_KEYS},
+    )
 
 
 @cache
 def _load(instrument_id: str) -> Instrument:
-    paths = _spec_paths()
-    entry = paths[instrument_id]
-    with entry.open("rb") as fh:
-        spec = tomllib.load(fh)
+    entry = _spec_paths()[instrument_id]
+    try:
+        with entry.open("rb") as fh:
+            spec = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"{entry}: not valid TOML: {exc}") from None
+    if spec.get("id") != instrument_id:
+        raise ConfigurationError(f"{entry}: id = {spec.get('id')!r} must equal the file name "
+                                 f"{instrument_id!r}")
     return _parse(spec, str(entry))
+
+
+def clear_cache() -> None:
+    """Forget loaded specs, e.g. after editing a spec or changing ``SOSKU_INSTRUMENT_PATH``."""
+    _load.cache_clear()
 
 
 def available() -> list[str]:

@@ -1,0 +1,481 @@
+"""Internal consistency and item analysis: Cronbach's alpha with Feldt's CI, McDonald's omega
+total (one factor), corrected item-total correlations, alpha if item deleted, floor/ceiling.
+
+Every statistic uses the rows where all items are answered (listwise deletion) and reports that
+``n``. R ``psych`` uses pairwise covariances by default, so compare on complete data (or
+``na.omit()`` the data in R) — the reference tests do exactly that.
+
+Items must already be keyed in one direction: use :func:`soskulib.scoring.item_matrix`, which
+reverses an instrument's reverse-keyed items.
+
+Examples
+--------
+>>> import numpy as np, pandas as pd
+>>> rng = np.random.default_rng(1)
+>>> trait = rng.normal(size=(300, 1))
+>>> items = pd.DataFrame(np.round(trait + rng.normal(size=(300, 5))), columns=list("abcde"))
+>>> res = item_analysis(items)
+>>> round(res.alpha.alpha, 3), round(res.omega.omega, 3), res.alpha.n
+(0.806, 0.807, 300)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+if TYPE_CHECKING:
+    from soskulib.instruments import Instrument
+
+__all__ = ["AlphaResult", "OmegaResult", "ReliabilityResult", "cronbach_alpha", "omega_total",
+           "item_total", "floor_ceiling", "item_analysis"]
+
+
+# ---------------------------------------------------------------------------------------------
+# input
+
+
+def _complete_items(items: pd.DataFrame, min_items: int, what: str) -> pd.DataFrame:
+    """Listwise-complete float64 copy of ``items`` after checking it can be analysed."""
+    if not isinstance(items, pd.DataFrame):
+        raise TypeError(f"items must be a pandas DataFrame (one column per item), "
+                        f"got {type(items).__name__}")
+    if items.columns.duplicated().any():
+        raise ValueError(f"item columns are duplicated: {sorted(set(items.columns[items.columns.duplicated()]))}")
+    bad = [c for c in items.columns
+           if pd.api.types.is_bool_dtype(items[c]) or not pd.api.types.is_numeric_dtype(items[c])]
+    if bad:
+        raise TypeError(f"item columns {bad} are not numeric; convert them (pandas.to_numeric) or "
+                        "drop non-item columns such as client_id")
+    if items.shape[1] < min_items:
+        raise ValueError(f"{what} needs at least {min_items} items, got {items.shape[1]}")
+    data = items.astype("float64")
+    if not np.isfinite(data.to_numpy()[~np.isnan(data.to_numpy())]).all():
+        raise ValueError("items contain infinite values")
+    data = data.dropna()
+    if len(data) < 3:
+        raise ValueError(f"{what} needs at least 3 rows with every item answered, got {len(data)}")
+    constant = data.columns[data.var(ddof=1).to_numpy() == 0].tolist()
+    if constant:
+        raise ValueError(f"items {constant} have no variance in the complete rows; drop them")
+    return data
+
+
+def _alpha_from_cov(cov: np.ndarray) -> float:
+    k = cov.shape[0]
+    return k / (k - 1) * (1.0 - np.trace(cov) / cov.sum())
+
+
+# ---------------------------------------------------------------------------------------------
+# alpha
+
+
+@dataclass(frozen=True)
+class AlphaResult:
+    """Cronbach's alpha with Feldt's confidence interval.
+
+    Attributes
+    ----------
+    alpha : float
+        Raw alpha (psych ``raw_alpha``).
+    ci_low, ci_high : float
+        Feldt confidence limits at level ``ci``.
+    n : int
+        Complete rows used.
+    k : int
+        Number of items.
+    std_alpha : float
+        Alpha of the correlation matrix (psych ``std.alpha``).
+    ci : float
+        Confidence level.
+    """
+
+    alpha: float
+    ci_low: float
+    ci_high: float
+    n: int
+    k: int
+    std_alpha: float
+    ci: float = 0.95
+
+    def to_frame(self) -> pd.DataFrame:
+        """One-row DataFrame of the result."""
+        return pd.DataFrame([{"alpha": self.alpha, "ci_low": self.ci_low, "ci_high": self.ci_high,
+                              "std_alpha": self.std_alpha, "n": self.n, "k": self.k,
+                              "ci": self.ci}])
+
+    def summary(self) -> str:
+        """One readable line."""
+        return (f"Cronbach's alpha = {self.alpha:.3f} ({self.ci:.0%} CI {self.ci_low:.3f} to "
+                f"{self.ci_high:.3f}, Feldt), standardised {self.std_alpha:.3f}; "
+                f"k = {self.k} items, n = {self.n} complete rows")
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def cronbach_alpha(items: pd.DataFrame, ci: float = 0.95) -> AlphaResult:
+    """Cronbach's alpha with Feldt's confidence interval (listwise complete rows).
+
+    ``alpha = k / (k - 1) · (1 - Σ s_i² / s_X²)`` with item variances ``s_i²`` and the
+    variance ``s_X²`` of the sum score (Cronbach 1951). Feldt's interval (Feldt, Woodruff &
+    Salih 1987) uses ``(1 - alpha) / (1 - ρ) ~ F(n - 1, (n - 1)(k - 1))``:
+
+    ``low = 1 - (1 - alpha) · F_{1-γ/2}``, ``high = 1 - (1 - alpha) · F_{γ/2}``, ``γ = 1 - ci``.
+
+    Agrees with R ``psych::alpha(x)$total$raw_alpha`` and its ``feldt`` interval
+    (``psych::alpha.ci(alpha, n.obs, n.var)``) on complete data; psych's default
+    ``use = "pairwise"`` differs from listwise deletion when items are missing.
+
+    Parameters
+    ----------
+    items : DataFrame
+        One numeric column per item, keyed in the same direction.
+    ci : float, default 0.95
+        Confidence level in (0, 1).
+
+    Returns
+    -------
+    AlphaResult
+        ``alpha, ci_low, ci_high, n, k, std_alpha``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> x = pd.DataFrame({"a": [1, 2, 3, 4, 5, 3], "b": [2, 2, 3, 5, 4, 3], "c": [1, 3, 3, 4, 5, 2]})
+    >>> res = cronbach_alpha(x)
+    >>> round(res.alpha, 4), round(res.ci_low, 4), round(res.ci_high, 4), res.n
+    (0.9318, 0.7109, 0.9897, 6)
+    """
+    if not 0 < ci < 1:
+        raise ValueError(f"ci must be a level in (0, 1), got {ci}")
+    data = _complete_items(items, 2, "Cronbach's alpha")
+    n, k = data.shape
+    cov = np.cov(data.to_numpy(), rowvar=False)
+    alpha = _alpha_from_cov(cov)
+    sd = np.sqrt(np.diag(cov))
+    std_alpha = _alpha_from_cov(cov / np.outer(sd, sd))
+    gamma = 1.0 - ci
+    df1, df2 = n - 1, (n - 1) * (k - 1)
+    low = 1.0 - (1.0 - alpha) * stats.f.ppf(1.0 - gamma / 2, df1, df2)
+    high = 1.0 - (1.0 - alpha) * stats.f.ppf(gamma / 2, df1, df2)
+    return AlphaResult(float(alpha), float(low), float(high), int(n), int(k), float(std_alpha), ci)
+
+
+# ---------------------------------------------------------------------------------------------
+# omega
+
+
+@dataclass(frozen=True)
+class OmegaResult:
+    """McDonald's omega total from a one-factor model.
+
+    Attributes
+    ----------
+    omega : float
+        Omega total with the chosen ``total_variance``.
+    loadings, uniquenesses : Series
+        Standardised one-factor loadings λ (oriented so Σλ > 0) and ψ = 1 - λ².
+    method : str
+        ``"minres"`` or ``"ml"``.
+    total_variance : str
+        ``"model"``: ``(Σλ)² + Σψ``; ``"observed"``: sum of the correlation matrix.
+    n : int
+        Complete rows used.
+    converged : bool
+        Whether the factor fit converged.
+    """
+
+    omega: float
+    loadings: pd.Series
+    uniquenesses: pd.Series
+    method: str
+    total_variance: str
+    n: int
+    converged: bool
+
+    def to_frame(self) -> pd.DataFrame:
+        """Loadings and uniquenesses per item; omega in ``attrs``."""
+        out = pd.DataFrame({"loading": self.loadings, "uniqueness": self.uniquenesses})
+        out.attrs.update(omega=self.omega, method=self.method, n=self.n)
+        return out
+
+    def summary(self) -> str:
+        """One readable line."""
+        return (f"McDonald's omega total = {self.omega:.3f} (one factor, {self.method}, "
+                f"{self.total_variance} total variance; n = {self.n}, k = {len(self.loadings)})")
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def _minres_one_factor(r: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Loadings minimising Σ_{i<j} (r_ij - λ_i λ_j)² (unweighted least squares off the
+    diagonal; the optimum psych's ``fm = "minres"`` searches for)."""
+    k = r.shape[0]
+    rows, cols = np.triu_indices(k, 1)
+    target = r[rows, cols]
+
+    def residuals(lam: np.ndarray) -> np.ndarray:
+        return lam[rows] * lam[cols] - target
+
+    def jacobian(lam: np.ndarray) -> np.ndarray:
+        jac = np.zeros((len(rows), k))
+        jac[np.arange(len(rows)), rows] = lam[cols]
+        jac[np.arange(len(rows)), cols] = lam[rows]
+        return jac
+
+    values, vectors = np.linalg.eigh(r)
+    start = vectors[:, -1] * np.sqrt(values[-1])
+    fit = optimize.least_squares(residuals, start, jac=jacobian, method="lm",
+                                 xtol=1e-15, ftol=1e-15, gtol=1e-15)
+    return fit.x, bool(fit.success)
+
+
+def _ml_one_factor(r: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Maximum-likelihood loadings via the uniquenesses (Jöreskog 1967; the objective and
+    gradient of R ``factanal`` and ``psych::fa(fm = "ml")``, ψ bounded in [0.005, 1])."""
+    k = r.shape[0]
+
+    def loadings(psi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        scale = 1.0 / np.sqrt(psi)
+        values, vectors = np.linalg.eigh(r * np.outer(scale, scale))
+        lam = np.sqrt(psi) * vectors[:, -1] * np.sqrt(max(values[-1] - 1.0, 0.0))
+        return lam, values
+
+    def objective(psi: np.ndarray) -> float:
+        _, values = loadings(psi)
+        rest = values[:-1]
+        return -(np.sum(np.log(rest) - rest) - 1 + k)
+
+    def gradient(psi: np.ndarray) -> np.ndarray:
+        lam, _ = loadings(psi)
+        g = np.outer(lam, lam) + np.diag(psi) - r
+        return np.diag(g) / psi**2
+
+    start = (1.0 - 0.5 / k) / np.diag(np.linalg.inv(r))  # factanal's start
+    fit = optimize.minimize(objective, np.clip(start, 0.005, 1.0), jac=gradient, method="L-BFGS-B",
+                            bounds=[(0.005, 1.0)] * k,
+                            options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 10_000})
+    lam, _ = loadings(fit.x)
+    return lam, bool(fit.success)
+
+
+def omega_total(items: pd.DataFrame, *, method: Literal["minres", "ml"] = "minres",
+                total_variance: Literal["model", "observed"] = "model") -> OmegaResult:
+    """McDonald's omega total from a one-factor model of the item correlations.
+
+    ``omega = (Σλ)² / ((Σλ)² + Σψ)`` (McDonald 1999, Test Theory, eq. 6.20b) with standardised
+    loadings λ and uniquenesses ψ = 1 - λ² of a one-factor model fitted to the Pearson
+    correlation matrix of the complete rows. ``total_variance="observed"`` divides by the sum
+    of the observed correlation matrix instead, ``omega = (ΣR - Σψ) / ΣR``, which is what
+    ``psych::omega(x, nfactors = 1)$omega.tot`` reports.
+
+    The minres fit minimises the squared off-diagonal residuals (R ``psych::fa(x, 1,
+    fm = "minres")``); the ML fit maximises the normal likelihood (``psych::fa(x, 1,
+    fm = "ml")``, ``factanal``). Both are solved to high precision here, so differences from
+    psych are its optimiser tolerance (about 1e-6 in omega).
+
+    Parameters
+    ----------
+    items : DataFrame
+        At least three numeric items, keyed in the same direction.
+    method : {"minres", "ml"}
+        Factoring method.
+    total_variance : {"model", "observed"}
+        Denominator, see above.
+
+    Returns
+    -------
+    OmegaResult
+
+    Examples
+    --------
+    With loadings 0.8, 0.7, 0.6 the model-implied omega is
+    2.1² / (2.1² + 0.36 + 0.51 + 0.64) = 0.745:
+
+    >>> import numpy as np, pandas as pd
+    >>> lam = np.array([0.8, 0.7, 0.6])
+    >>> cov = np.outer(lam, lam) + np.diag(1 - lam**2)
+    >>> x = np.random.default_rng(0).multivariate_normal(np.zeros(3), cov, size=100_000)
+    >>> round(omega_total(pd.DataFrame(x, columns=list("abc"))).omega, 2)
+    0.75
+    """
+    if method not in ("minres", "ml"):
+        raise ValueError(f"method must be 'minres' or 'ml', got {method!r}")
+    if total_variance not in ("model", "observed"):
+        raise ValueError(f"total_variance must be 'model' or 'observed', got {total_variance!r}")
+    data = _complete_items(items, 3, "omega (one-factor model)")
+    r = np.corrcoef(data.to_numpy(), rowvar=False)
+    lam, converged = (_minres_one_factor if method == "minres" else _ml_one_factor)(r)
+    if lam.sum() < 0:
+        lam = -lam
+    psi = 1.0 - lam**2
+    common = lam.sum() ** 2
+    denominator = common + psi.sum() if total_variance == "model" else r.sum()
+    omega = (denominator - psi.sum()) / denominator if total_variance == "observed" \
+        else common / denominator
+    return OmegaResult(
+        omega=float(omega),
+        loadings=pd.Series(lam, index=data.columns, name="loading"),
+        uniquenesses=pd.Series(psi, index=data.columns, name="uniqueness"),
+        method=method,
+        total_variance=total_variance,
+        n=len(data),
+        converged=converged and bool((psi > 0).all()),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# item statistics
+
+
+def item_total(items: pd.DataFrame) -> pd.DataFrame:
+    """Corrected item-total correlation and alpha if the item is deleted (complete rows).
+
+    ``r_drop``: Pearson correlation of the item with the sum of the *other* items
+    (psych ``item.stats$r.drop``). ``alpha_if_deleted``: raw alpha of the remaining items
+    (psych ``alpha.drop$raw_alpha``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> x = pd.DataFrame({"a": [1, 2, 3, 4, 5, 3], "b": [2, 2, 3, 5, 4, 3], "c": [1, 3, 3, 4, 5, 2]})
+    >>> item_total(x).round(3)
+       r_drop  alpha_if_deleted
+    a   0.942             0.832
+    b   0.807             0.947
+    c   0.854             0.908
+    """
+    data = _complete_items(items, 3, "item-total statistics")
+    cov = np.cov(data.to_numpy(), rowvar=False)
+    k = cov.shape[0]
+    item_var = np.diag(cov)
+    cov_with_total = cov.sum(axis=1)
+    rest_var = cov.sum() - 2 * cov_with_total + item_var
+    r_drop = (cov_with_total - item_var) / np.sqrt(item_var * rest_var)
+    keep = ~np.eye(k, dtype=bool)
+    alpha_drop = [_alpha_from_cov(cov[np.ix_(keep[j], keep[j])]) for j in range(k)]
+    return pd.DataFrame({"r_drop": r_drop, "alpha_if_deleted": alpha_drop}, index=data.columns)
+
+
+def floor_ceiling(data: pd.DataFrame, low: float | Mapping[str, float],
+                  high: float | Mapping[str, float]) -> pd.DataFrame:
+    """Percentage of answered values at the lowest and the highest possible value per column.
+
+    Uses every non-missing value of each column (not only complete rows); columns are items or
+    scale scores. A floor or ceiling share above 15 % is the usual warning sign
+    (Terwee et al. 2007, J Clin Epidemiol 60:34-42).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Numeric columns.
+    low, high : float or mapping column -> float
+        Lowest and highest possible value (one for all columns or per column).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``n``, ``floor_pct``, ``ceiling_pct`` (0-100), one row per column of ``data``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> floor_ceiling(pd.DataFrame({"q": [0, 0, 2, 4, None]}), 0, 4)
+       n  floor_pct  ceiling_pct
+    q  4       50.0         25.0
+    """
+    columns = list(data.columns)
+    lows = pd.Series(low if isinstance(low, Mapping) else dict.fromkeys(columns, low), dtype=float)
+    highs = pd.Series(high if isinstance(high, Mapping) else dict.fromkeys(columns, high), dtype=float)
+    absent = [c for c in columns if c not in lows.index or c not in highs.index]
+    if absent:
+        raise KeyError(f"no low/high bound given for columns {absent}")
+    bad = [c for c in columns if not pd.api.types.is_numeric_dtype(data[c])]
+    if bad:
+        raise TypeError(f"columns {bad} are not numeric")
+    x = data.to_numpy(dtype="float64", na_value=np.nan)
+    answered = ~np.isnan(x)
+    n = answered.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        floor = (x == lows[columns].to_numpy()).sum(axis=0) / n * 100
+        ceiling = (x == highs[columns].to_numpy()).sum(axis=0) / n * 100
+    return pd.DataFrame({"n": n, "floor_pct": floor, "ceiling_pct": ceiling}, index=columns)
+
+
+# ---------------------------------------------------------------------------------------------
+# all together
+
+
+@dataclass(frozen=True)
+class ReliabilityResult:
+    """Alpha, omega and the item table of one set of items (see :func:`item_analysis`)."""
+
+    alpha: AlphaResult
+    omega: OmegaResult | None
+    items: pd.DataFrame
+    extra: dict = field(default_factory=dict)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The item table (mean, sd, r_drop, alpha_if_deleted, loading, floor/ceiling %)."""
+        return self.items.copy()
+
+    def summary(self) -> str:
+        """Readable multi-line summary."""
+        lines = [self.alpha.summary()]
+        if self.omega is not None:
+            lines.append(self.omega.summary())
+        lines.append(self.items.round(3).to_string())
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def item_analysis(items: pd.DataFrame, *, low: float | Mapping[str, float] | None = None,
+                  high: float | Mapping[str, float] | None = None,
+                  instrument: str | Instrument | None = None,
+                  ci: float = 0.95, omega_method: Literal["minres", "ml"] = "minres"
+                  ) -> ReliabilityResult:
+    """Alpha (Feldt CI), omega total, item-total statistics and floor/ceiling in one call.
+
+    The item table has ``n`` (answered), ``mean``, ``sd``, ``r_drop``, ``alpha_if_deleted``,
+    ``loading`` (one-factor, ``omega_method``) and, when the possible range is known (``low`` and
+    ``high``, or an ``instrument`` whose item ranges are used), ``floor_pct`` and
+    ``ceiling_pct``. Alpha, omega, r_drop and alpha_if_deleted use complete rows; n, mean, sd
+    and floor/ceiling use each item's answered values. Omega is ``None`` for fewer than three
+    items.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> x = pd.DataFrame({"a": [1, 2, 3, 4, 5, 3], "b": [2, 2, 3, 5, 4, 3], "c": [1, 3, 3, 4, 5, 2]})
+    >>> res = item_analysis(x, low=1, high=5)
+    >>> res.items[["r_drop", "floor_pct", "ceiling_pct"]].round(1)
+       r_drop  floor_pct  ceiling_pct
+    a     0.9       16.7         16.7
+    b     0.8        0.0         16.7
+    c     0.9       16.7         16.7
+    """
+    alpha = cronbach_alpha(items, ci=ci)
+    numeric = items.astype("float64")
+    table = pd.DataFrame({"n": numeric.notna().sum(), "mean": numeric.mean(), "sd": numeric.std()})
+    omega = None
+    if items.shape[1] >= 3:
+        omega = omega_total(items, method=omega_method)
+        table = table.join(item_total(items)).join(omega.loadings)
+    if instrument is not None:
+        from soskulib import instruments
+
+        inst = instruments.get(instrument)
+        low = {c: inst.item_range(c)[0] for c in items.columns}
+        high = {c: inst.item_range(c)[1] for c in items.columns}
+    if low is not None and high is not None:
+        table = table.join(floor_ceiling(items, low, high).drop(columns="n"))
+    return ReliabilityResult(alpha=alpha, omega=omega, items=table)
