@@ -32,10 +32,15 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     problems = validation.validate_paths([Path(p) for p in args.paths])
     for p in problems:
         print(p)
-    if problems:
-        print(f"sosku validate: {len(problems)} problem(s) found", file=sys.stderr)
+    # Warnings (e.g. an unknown extra column) are reported but break no rule.
+    errors = [p for p in problems if getattr(p, "level", "error") == "error"]
+    if errors:
+        print(f"sosku validate: {len(errors)} problem(s) found"
+              f"{f' and {len(problems) - len(errors)} warning(s)' if len(problems) > len(errors) else ''}",
+              file=sys.stderr)
         return 1
-    print("sosku validate: no problems found", file=sys.stderr)
+    print(f"sosku validate: no problems found ({len(problems)} warning(s))" if problems
+          else "sosku validate: no problems found", file=sys.stderr)
     return 0
 
 

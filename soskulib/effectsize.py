@@ -123,15 +123,19 @@ def nct_ci(t: float | np.ndarray, df: float | np.ndarray, level: float = 0.95,
     ok = np.isfinite(t_arr) & np.isfinite(df_arr) & (df_arr > 0)
     t_ok, df_ok = t_arr[ok], df_arr[ok]
     alpha = 1.0 - level
-    # The ncp limits lie within |t| ± a generous multiple of the t-ish spread.
-    spread = 10.0 + 2.0 * np.abs(t_ok)
+    # The ncp limits lie within t ± a few standard errors of the ncp estimate,
+    # sqrt(1 + t²/(2 df)); a tight bracket keeps scipy's nct.cdf in its accurate range
+    # (far from t it can return NaN, e.g. nct.cdf(4.6, 62, -5)).
+    spread = 1.0 + 8.0 * np.sqrt(1.0 + t_ok**2 / (2.0 * df_ok)) * stats.norm.ppf(1 - alpha / 4)
     limits = []
     for target in (1.0 - alpha / 2.0, alpha / 2.0):
         lo, hi = t_ok - spread, t_ok + spread
         # nct.cdf(t; ncp) decreases in ncp: move the bracket end that keeps the root inside.
-        for _ in range(100):
+        # Where the cdf is not computable the ncp is far from t: below t the cdf is ~1.
+        for _ in range(200):
             mid = 0.5 * (lo + hi)
-            above = stats.nct.cdf(t_ok, df_ok, mid) > target
+            cdf = stats.nct.cdf(t_ok, df_ok, mid)
+            above = np.where(np.isnan(cdf), mid < t_ok, cdf > target)
             lo = np.where(above, mid, lo)
             hi = np.where(above, hi, mid)
             if np.all(hi - lo < 1e-12 * (1.0 + np.abs(mid))):

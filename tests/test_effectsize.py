@@ -131,3 +131,21 @@ def test_bad_input() -> None:
 def test_result_to_dict() -> None:
     d = paired_effect_size(MOVIE2, MOVIE1).to_dict()
     assert set(d) >= {"estimate", "ci_low", "ci_high", "n", "kind"}
+
+
+@pytest.mark.parametrize(
+    ("t", "df", "lower", "upper"),
+    [
+        # R: uniroot on pt(t, df, ncp) (see tests/reference/effectsize.R for the method).
+        (0.5795292136567018 * np.sqrt(63), 62, 2.463964974, 6.703902929),
+        (30.0, 400, 27.13406727, 32.84726947),
+        (-12.0, 20, -16.143821366, -7.786563534),
+        (1.0, 5, -1.094567920, 3.006572457),
+    ],
+)
+def test_nct_ci_where_scipy_nct_cdf_returns_nan_far_from_t(t, df, lower, upper):
+    # Regression: a wide bracket hit ncp values where scipy's nct.cdf is NaN and the
+    # bisection walked to a wrong limit (n = 63, d_z = 0.58 gave [-0.64, 0.84]).
+    lo, hi = effectsize.nct_ci(t, df)
+    assert float(lo) == pytest.approx(lower, abs=1e-6)
+    assert float(hi) == pytest.approx(upper, abs=1e-6)

@@ -1,0 +1,82 @@
+"""The full set of developmental-evaluation figures on the prepared demo data.
+
+Input: the processed tables of ``sosku demo --clients N`` after ``sosku prepare``, loaded
+before timing. Timed: :func:`soskulib.evaluation.client_episodes` (the per-episode table) and
+every figure of :mod:`soskulib.evaluation` computed from it, nationally and per municipality:
+reach, entries, composition, exits, time in service (Kaplan–Meier), dose, fidelity, fidelity
+index, §17 contents received, pathways, the dropout run/SPC chart, the quarterly frame,
+quality profile and change, co-development activity, change scores and the mechanisms
+regression. The floor is a groupby count over the same tables: episodes per municipality,
+contacts and minutes per client, goals per client, responses per municipality and occasion.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+from benchmarks import _data
+
+TITLE = "Evaluation figures (the full set), prepared demo data"
+SIZE_UNIT = "clients (sosku demo --clients N)"
+TARGET = None
+AUTORANGE = True
+WARMUP = True
+FLOOR = ("pandas: groupby counts over the same tables (episodes per municipality, contacts, "
+         "minutes and goals per client, responses per municipality × occasion)")
+TABLES = ("clients", "contacts", "goals", "subprojects", "activities", "quality")
+
+
+def sizes(options: dict) -> list[int]:
+    return list(options["sizes"])
+
+
+def make_data(size: int, options: dict) -> None:
+    _data.processed(size, options)
+
+
+def setup(size: int, options: dict) -> dict:
+    from soskulib import io, schema
+
+    processed = _data.processed(size, options)
+    tables = {t: io.load_processed(processed, t) for t in TABLES}
+    tables["responses"] = {i: io.load_processed(processed, f"responses_{i}")
+                           for i in schema.ASSESSMENT_INSTRUMENTS}
+    return tables
+
+
+def run(t: dict) -> dict:
+    from soskulib import evaluation as ev
+
+    ep = ev.client_episodes(t["clients"], t["contacts"], t["goals"])
+    changes = ev.change_scores(t["responses"])
+    figures = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for by in (None, "municipality"):
+            figures[f"reach_{by}"] = ev.reach(ep, t["subprojects"], by=by)
+            figures[f"entries_{by}"] = ev.entries(ep, by=by)
+            figures[f"composition_{by}"] = ev.composition(ep, by=by)
+            figures[f"exits_{by}"] = ev.exits(ep, by=by)
+            figures[f"time_{by}"] = ev.time_in_service(ep, by=by)
+            figures[f"dose_{by}"] = ev.dose(ep, by=by)
+            figures[f"fidelity_{by}"] = ev.fidelity(ep, by=by)
+            figures[f"fidelity_index_{by}"] = ev.fidelity_index(ep, by=by)
+            figures[f"contents_{by}"] = ev.contents_received(ep, by=by)
+            figures[f"pathways_{by}"] = ev.pathways(ep, by=by)
+            figures[f"dropout_{by}"] = ev.dropout_chart(ep, by=by)
+            figures[f"codevelopment_{by}"] = ev.codevelopment(t["activities"], by=by)
+        figures["quarterly"] = ev.quarterly_frame(ep, t["activities"], changes)
+        figures["quality_profile"] = ev.quality_profile(t["quality"])
+        figures["quality_change"] = ev.quality_change(t["quality"])
+        figures["mechanisms"] = ev.mechanisms(ep, changes)
+    return {"figures": len(figures), "episodes": len(ep)}
+
+
+def floor(t: dict) -> dict:
+    counts = [
+        t["clients"].groupby("municipality").size(),
+        t["contacts"].groupby("client_id").agg(n=("minutes", "size"), minutes=("minutes", "sum")),
+        t["goals"].groupby("client_id").size(),
+        *(r.groupby(["municipality", "occasion"]).size() for r in t["responses"].values()),
+    ]
+    return {"groups": int(sum(len(c) for c in counts))}

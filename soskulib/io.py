@@ -1,0 +1,615 @@
+"""Reading raw municipal exports and the processed parquet tables.
+
+Raw side
+--------
+:func:`discover` finds the raw files under folders, :func:`read_raw` turns one file into
+:class:`RawTable` objects (one per CSV/.sav file, one per xlsx sheet). Every cell is read as a
+stripped string (``NA`` when empty); parsing into numbers and dates happens column-wise and
+vectorised afterwards (:func:`parse_numbers`, :func:`parse_dates`), so that every value that
+does not parse can be located and reported instead of silently becoming ``NaN``.
+
+* **CSV**: encoding sniffed from the bytes (a BOM first; then strict UTF-8; a file that is
+  mostly UTF-8 with a few bad bytes is decoded with replacement and the damaged cells are
+  reported as ``bad_encoding``; a file without any UTF-8 multibyte sequence is decoded as
+  cp1252, the Finnish Excel default; anything with NUL bytes or control characters is
+  ``not_text``). Delimiter sniffed from the header line (``;``, ``,`` or tab; ``;`` wins ties,
+  because a Finnish Excel export uses it). Decimal comma accepted. Row numbers are file line
+  numbers (header = 1), counted correctly when a quoted value contains line breaks.
+* **xlsx**: every sheet whose name is a table name (openpyxl via pandas); row = sheet row.
+  Excel date cells are accepted (they arrive as ISO ``yyyy-mm-dd 00:00:00``) and a
+  municipality code that Excel turned into a number (``92``) is padded back to ``092``.
+* **SPSS .sav** (pyreadstat): file stem = table name; integral numbers lose their ``.0``;
+  ROW is the case number + 1, i.e. the row the case would have in a CSV with a header line,
+  so the same convention holds for every format.
+
+Reading problems are returned as a *failure frame* (columns :data:`FAILURE_COLUMNS`), the same
+shape :mod:`soskulib.validation` uses for rule failures; ``pos == -1`` marks a file-level
+problem (row ``"-"``).
+
+Processed side
+--------------
+:func:`write_processed` writes one table as parquet partitioned by municipality
+(``<out>/<table>/municipality=<code>/part-0.parquet``) with an explicit arrow schema and no
+pandas/timestamp metadata, so the same input gives identical bytes. :func:`load_processed`
+reads it back with the dtype conventions of the project (see :func:`processed_dtypes`).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from soskulib import schema
+
+#: File suffixes read as raw tables.
+RAW_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".sav")
+#: Files in an export folder that are not tables and are skipped silently.
+IGNORED_NAMES = ("truth.json", "readme.md", "readme.txt", ".gitkeep")
+#: Columns of a failure frame: position in the table, file row, raw column, rule id, message.
+FAILURE_COLUMNS = ["pos", "row", "column", "rule", "message"]
+#: Folder names ``<3-digit code>_<slug>`` carry the municipality of the files inside.
+FOLDER_RE = re.compile(r"^(\d{3})_")
+#: Integer-coded columns that are nevertheless float64 in processed data (NaN-able GAS levels,
+#: analysed together with ``attainment``), following the project's dtype convention.
+FLOAT_INT_COLUMNS = frozenset({"baseline_level"})
+
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_UTF8_MULTIBYTE_RE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
+_DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S")
+
+
+@dataclass
+class RawTable:
+    """One raw table as read from a file (or an xlsx sheet), every cell a string.
+
+    Attributes
+    ----------
+    source : str
+        Path as shown in problem messages (relative to the folder that was given).
+    table : schema.Table or None
+        The declared table (``None`` when the name is not a table name).
+    data : DataFrame
+        Cells as stripped strings, ``NA`` where empty; columns are the (lower-cased) header.
+    rows : ndarray of int
+        File row of every data row (header = 1).
+    failures : DataFrame
+        Reading problems in the :data:`FAILURE_COLUMNS` layout.
+    folder_municipality : str or None
+        Municipality code from a ``<code>_<slug>`` parent folder.
+    countable : bool
+        Whether data rows could be counted at all (``False`` for binary garbage).
+    sheet : str or None
+        Sheet name for xlsx workbooks.
+    """
+
+    source: str
+    table: schema.Table | None
+    data: pd.DataFrame
+    rows: np.ndarray
+    failures: pd.DataFrame
+    folder_municipality: str | None = None
+    countable: bool = True
+    sheet: str | None = None
+    path: Path | None = field(default=None, repr=False)
+
+    @property
+    def n_rows(self) -> int:
+        """Number of data rows."""
+        return len(self.data)
+
+
+def failures(pos, row, column, rule, message) -> pd.DataFrame:
+    """Build a failure frame; scalars broadcast against the array arguments.
+
+    Examples
+    --------
+    >>> failures([-1], "-", "-", "empty_file", "empty_file: the file is empty").shape
+    (1, 5)
+    """
+    frame = pd.DataFrame({"pos": np.asarray(pos, dtype=np.int64)})
+    frame["row"] = pd.Series(row, index=frame.index, dtype=object) if np.ndim(row) else row
+    for name, value in (("column", column), ("rule", rule), ("message", message)):
+        frame[name] = (pd.Series(np.asarray(value, dtype=object), index=frame.index)
+                       if np.ndim(value) else value)
+    return frame[FAILURE_COLUMNS]
+
+
+def no_failures() -> pd.DataFrame:
+    """An empty failure frame."""
+    return failures(np.empty(0, dtype=np.int64), "-", "-", "-", "-")
+
+
+def _file_failure(source_rule: str, message: str, column: str = "-") -> pd.DataFrame:
+    return failures([-1], "-", column, source_rule, f"{source_rule}: {message}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Discovery
+# ---------------------------------------------------------------------------------------------
+
+
+def folder_municipality(path: Path) -> str | None:
+    """Municipality code of the ``<code>_<slug>`` folder a file lies in, else ``None``.
+
+    Examples
+    --------
+    >>> folder_municipality(Path("export/092_vantaa/asiakkaat.csv"))
+    '092'
+    """
+    match = FOLDER_RE.match(path.parent.name)
+    return match.group(1) if match else None
+
+
+def discover(paths: Sequence[Path | str]) -> list[tuple[Path, str]]:
+    """Raw files under ``paths`` as ``(path, display name)``, sorted, without duplicates.
+
+    A folder contributes every file with a suffix in :data:`RAW_SUFFIXES` below it (display
+    name relative to the folder); a file is taken as given. Raises ``FileNotFoundError`` for a
+    path that does not exist.
+    """
+    found: dict[Path, str] = {}
+    for given in map(Path, paths):
+        if not given.exists():
+            raise FileNotFoundError(f"no such file or folder: {given}")
+        if given.is_dir():
+            for file in sorted(p for p in given.rglob("*") if p.is_file()):
+                hidden = any(part.startswith(".") for part in file.relative_to(given).parts)
+                if hidden or file.name.lower() in IGNORED_NAMES:
+                    continue
+                if file.suffix.lower() in RAW_SUFFIXES:
+                    found.setdefault(file.resolve(), file.relative_to(given).as_posix())
+        else:
+            found.setdefault(given.resolve(), given.as_posix())
+    return sorted(((p, name) for p, name in found.items()), key=lambda item: item[1])
+
+
+# ---------------------------------------------------------------------------------------------
+# Cells
+# ---------------------------------------------------------------------------------------------
+
+
+def clean_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """Strip every cell and turn empty strings into ``NA`` (all columns become ``str``)."""
+    out = {}
+    for col in frame.columns:
+        s = frame[col].astype("str").str.strip()
+        out[col] = s.where(s != "")
+    return pd.DataFrame(out, index=frame.index)
+
+
+def normalise_header(names: Sequence[object]) -> list[str]:
+    """Header names stripped, lower-cased, without BOM; blanks become ``column_<n>``."""
+    clean = [str(n).replace("\ufeff", "").strip().lower() if n is not None and n == n else ""
+             for n in names]
+    return [c if c else f"column_{i + 1}" for i, c in enumerate(clean)]
+
+
+def parse_numbers(values: pd.Series) -> pd.Series:
+    """Parse strings as numbers (decimal comma, Unicode minus, spaces allowed) into float64.
+
+    Missing stays ``NaN``; a value that is not a number also becomes ``NaN`` (callers locate
+    those as ``values.notna() & result.isna()``).
+
+    Examples
+    --------
+    >>> parse_numbers(pd.Series(["1,5", "−2", "x", None])).tolist()
+    [1.5, -2.0, nan, nan]
+    """
+    text = (values.astype("str").str.replace("\u2212", "-", regex=False)
+            .str.replace(",", ".", regex=False).str.replace(r"[\s\u00a0]", "", regex=True))
+    return pd.to_numeric(text.where(values.notna()), errors="coerce").astype("float64")
+
+
+def parse_dates(values: pd.Series) -> pd.Series:
+    """Parse ``dd.mm.yyyy`` (also ``d.m.yyyy``), ISO ``yyyy-mm-dd`` and Excel date cells.
+
+    Returns datetime64[ns]; ``NaT`` for missing and for values that are not real dates
+    (``31.02.2017``). Each format is tried only on the values the previous ones left.
+
+    Examples
+    --------
+    >>> parse_dates(pd.Series(["1.3.2017", "2017-03-02", "31.02.2017"])).dt.day.tolist()
+    [1.0, 2.0, nan]
+    """
+    result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    todo = values.notna()
+    for fmt in _DATE_FORMATS:
+        if not todo.any():
+            break
+        parsed = pd.to_datetime(values[todo], format=fmt, errors="coerce")
+        result[todo] = parsed.astype("datetime64[ns]")
+        todo &= result.isna()
+    return result
+
+
+def normalise_codes(values: pd.Series) -> pd.Series:
+    """Code cells as compared with the code lists: lower case, ``1.0`` -> ``1``.
+
+    Examples
+    --------
+    >>> normalise_codes(pd.Series(["Valmis", "2.0", None])).tolist()
+    ['valmis', '2', nan]
+    """
+    return values.str.lower().str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+
+
+def normalise_municipality(values: pd.Series) -> pd.Series:
+    """Municipality codes as 3-digit strings (Excel drops leading zeros: ``92`` -> ``092``).
+
+    Examples
+    --------
+    >>> normalise_municipality(pd.Series(["92", "092", "491.0", "abc"])).tolist()
+    ['092', '092', '491', 'abc']
+    """
+    codes = normalise_codes(values)
+    return codes.where(~codes.str.fullmatch(r"\d{1,2}", na=False), codes.str.zfill(3))
+
+
+# ---------------------------------------------------------------------------------------------
+# Text files
+# ---------------------------------------------------------------------------------------------
+
+
+def decode_bytes(data: bytes) -> tuple[str | None, str]:
+    """Decode a text file's bytes; return ``(text, encoding)`` or ``(None, reason)``.
+
+    ``encoding`` ends in ``"+replaced"`` when some bytes were not valid UTF-8 in an otherwise
+    UTF-8 file (the damaged cells contain U+FFFD and are reported by the reader).
+
+    Examples
+    --------
+    >>> decode_bytes("kunta;nimi\\n092;Hyvä\\n".encode("cp1252"))
+    ('kunta;nimi\\n092;Hyvä\\n', 'cp1252')
+    >>> decode_bytes(b"\\x00\\x01\\x02")[0] is None
+    True
+    """
+    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                          (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError:
+                return None, f"bytes are not valid {encoding}"
+            break
+    else:
+        if b"\x00" in data:
+            return None, "contains NUL bytes (binary data, not a text table)"
+        try:
+            text, encoding = data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            if _UTF8_MULTIBYTE_RE.search(data):
+                text, encoding = data.decode("utf-8", errors="replace"), "utf-8+replaced"
+            else:
+                try:
+                    text, encoding = data.decode("cp1252"), "cp1252"
+                except UnicodeDecodeError:
+                    return None, "bytes are neither UTF-8 nor cp1252 text"
+    n_control = len(_CONTROL_RE.findall(text))
+    if n_control > max(2, len(text) // 1000):
+        return None, f"contains {n_control} control characters (binary data, not a text table)"
+    return text, encoding
+
+
+def sniff_delimiter(header_line: str) -> str:
+    """The most frequent of ``;``, ``,``, tab in the header line (``;`` wins ties).
+
+    Examples
+    --------
+    >>> sniff_delimiter("kunta,pvm,kesto_min")
+    ','
+    """
+    counts = {d: header_line.count(d) for d in (";", "\t", ",")}
+    return max(counts, key=lambda d: counts[d])  # dict order breaks ties: ';' first
+
+
+def _read_text_table(data: bytes, source: str) -> tuple[list[str], pd.DataFrame, np.ndarray,
+                                                          pd.DataFrame, bool]:
+    """Parse CSV bytes: header, cells, file rows, failures, countable."""
+    empty = (pd.DataFrame(), np.empty(0, dtype=np.int64))
+    if not data.strip():
+        return [], *empty, _file_failure("empty_file", "the file is empty"), True
+    text, encoding = decode_bytes(data)
+    if text is None:
+        return [], *empty, _file_failure("not_text", f"cannot read the file: {encoding}"), False
+    if not text.strip():
+        return [], *empty, _file_failure("empty_file", "the file has no header or data"), True
+    header_line = text.lstrip("\ufeff").split("\n", 1)[0]
+    records = list(csv.reader(io.StringIO(text), delimiter=sniff_delimiter(header_line)))
+    header = normalise_header(records[0])
+    width = len(header)
+    body = records[1:]
+    lengths = np.fromiter(map(len, body), dtype=np.int64, count=len(body))
+    blank = lengths == 0
+    if (lengths != width).any():  # only ragged rows are touched
+        ragged = np.flatnonzero(lengths != width)
+        for i in ragged:
+            body[i] = (body[i] + [""] * width)[:width]
+    cells = pd.DataFrame(body, columns=header, dtype="str") if body else pd.DataFrame(
+        {c: pd.Series(dtype="str") for c in header})
+    # File line of each record: 1 + record index + line breaks inside earlier quoted values.
+    breaks = np.zeros(len(body) + 1, dtype=np.int64)
+    breaks[0] = sum(v.count("\n") for v in records[0])
+    if "\n" in "".join(records[0]) or '"' in text:
+        for col in cells.columns:
+            breaks[1:] += cells[col].str.count("\n").fillna(0).to_numpy(dtype=np.int64)
+    rows = 2 + np.arange(len(body)) + np.cumsum(breaks)[:-1]
+    cells = clean_cells(cells)
+    fails = [no_failures()]
+    truncated = len(body) > 0 and not text.endswith(("\n", "\r")) and lengths[-1] < width
+    if truncated:
+        fails.append(failures([len(body) - 1], [rows[-1]], "-", "truncated",
+                              f"truncated: the file ends in the middle of this row "
+                              f"({lengths[-1]} of {width} fields)"))
+    ragged_mask = (lengths != width) & ~blank
+    if truncated:
+        ragged_mask[-1] = False
+    if ragged_mask.any():
+        pos = np.flatnonzero(ragged_mask)
+        fails.append(failures(pos, rows[pos], "-", "wrong_field_count",
+                              [f"wrong_field_count: {n} fields, the header has {width}"
+                               for n in lengths[pos]]))
+    if encoding.endswith("+replaced"):
+        for col in cells.columns:
+            bad = cells[col].str.contains("\ufffd", regex=False, na=False).to_numpy()
+            if bad.any():
+                pos = np.flatnonzero(bad)
+                fails.append(failures(pos, rows[pos], col, "bad_encoding",
+                                      "bad_encoding: bytes that are not valid UTF-8 "
+                                      "(save the file as UTF-8)"))
+    keep = ~blank  # blank lines are not data rows
+    if blank.any():
+        fail = pd.concat(fails, ignore_index=True)
+        new_pos = np.cumsum(keep) - 1
+        fail["pos"] = np.where(fail["pos"] >= 0, new_pos[fail["pos"].clip(lower=0)], -1)
+        fails = [fail]
+        cells, rows = cells[keep].reset_index(drop=True), rows[keep]
+    return header, cells, rows, pd.concat(fails, ignore_index=True), True
+
+
+# ---------------------------------------------------------------------------------------------
+# One file -> RawTables
+# ---------------------------------------------------------------------------------------------
+
+
+def _raw_table(source, name, header, cells, rows, fails, muni, countable, sheet=None, path=None):
+    table = schema.table_by_raw_name(name)
+    if table is None:
+        known = ", ".join(t.raw for t in schema.tables())
+        fails = pd.concat([fails, _file_failure(
+            "unknown_table", f"{name!r} is not a table name (expected one of: {known})")],
+            ignore_index=True)
+    if len(cells.columns) != len(set(cells.columns)):
+        dupes = sorted({c for c in header if header.count(c) > 1})
+        fails = pd.concat([fails, failures([-1], 1, dupes[0], "wrong_header",
+                                           f"wrong_header: column {dupes[0]!r} appears twice")],
+                          ignore_index=True)
+        cells = cells.loc[:, ~cells.columns.duplicated()]
+    return RawTable(source=source, table=table, data=cells.reset_index(drop=True),
+                    rows=np.asarray(rows, dtype=np.int64), failures=fails,
+                    folder_municipality=muni, countable=countable, sheet=sheet, path=path)
+
+
+def _empty_raw(source, name, fail, muni, path, countable=False):
+    return _raw_table(source, name, [], pd.DataFrame(), np.empty(0, dtype=np.int64), fail, muni,
+                      countable, path=path)
+
+
+def read_raw(path: Path, source: str | None = None) -> list[RawTable]:
+    """Read one raw file into :class:`RawTable` objects (never raises for bad content).
+
+    Parameters
+    ----------
+    path : Path
+        A ``.csv``/``.tsv``/``.txt``, ``.xlsx`` or ``.sav`` file.
+    source : str, optional
+        Name shown in problem messages (default: ``path`` as given).
+    """
+    path = Path(path)
+    source = source or path.as_posix()
+    muni = folder_municipality(path)
+    suffix = path.suffix.lower()
+    stem = path.stem
+    if suffix == ".xlsx":
+        return _read_xlsx(path, source, muni)
+    if suffix == ".sav":
+        return [_read_sav(path, source, muni)]
+    if suffix not in RAW_SUFFIXES:
+        fail = _file_failure("unknown_format", f"cannot read {suffix or 'extension-less'} files; "
+                             "use .csv, .xlsx or .sav")
+        return [_empty_raw(source, stem, fail, muni, path)]
+    header, cells, rows, fails, countable = _read_text_table(path.read_bytes(), source)
+    return [_raw_table(source, stem, header, cells, rows, fails, muni, countable, path=path)]
+
+
+def _read_xlsx(path: Path, source: str, muni: str | None) -> list[RawTable]:
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str, engine="openpyxl")
+    except Exception as exc:  # noqa: BLE001 - any reader failure is a data problem here
+        fail = _file_failure("not_xlsx", f"cannot read the workbook ({type(exc).__name__})")
+        return [_empty_raw(source, path.stem, fail, muni, path)]
+    out = []
+    for sheet, frame in sheets.items():
+        label = f"{source}[{sheet}]"
+        frame = frame.dropna(how="all")  # blank sheet rows are not data rows
+        if frame.empty:
+            out.append(_empty_raw(label, sheet, _file_failure("empty_file", "the sheet is empty"),
+                                  muni, path, countable=True))
+            continue
+        header = normalise_header(frame.iloc[0].tolist())
+        cells = frame.iloc[1:].copy()
+        cells.columns = header
+        rows = cells.index.to_numpy(dtype=np.int64) + 1  # sheet rows are 1-based
+        out.append(_raw_table(label, sheet, header, clean_cells(cells), rows, no_failures(), muni,
+                              True, sheet=sheet, path=path))
+    return out
+
+
+def _read_sav(path: Path, source: str, muni: str | None) -> RawTable:
+    import pyreadstat
+
+    try:
+        frame, _meta = pyreadstat.read_sav(str(path))
+    except Exception as exc:  # noqa: BLE001 - any reader failure is a data problem here
+        fail = _file_failure("not_sav", f"cannot read the SPSS file ({type(exc).__name__})")
+        return _empty_raw(source, path.stem, fail, muni, path)
+    cells = {}
+    for col in frame.columns:
+        s = frame[col]
+        if pd.api.types.is_float_dtype(s):
+            integral = s.notna() & (s % 1 == 0)
+            text = s.astype("str").where(~integral, s.where(integral).astype("Int64").astype("str"))
+            cells[col] = text.where(s.notna())
+        else:
+            cells[col] = s.astype("str").where(s.notna())
+    cells = pd.DataFrame(cells, index=frame.index)
+    cells.columns = normalise_header(list(frame.columns))
+    rows = np.arange(len(frame), dtype=np.int64) + 2  # case n -> row n + 1 (header = 1)
+    return _raw_table(source, path.stem, list(cells.columns), clean_cells(cells), rows,
+                      no_failures(), muni, True, path=path)
+
+
+# ---------------------------------------------------------------------------------------------
+# Processed tables
+# ---------------------------------------------------------------------------------------------
+
+
+def processed_table(name: str) -> schema.Table:
+    """The declared table with processed (or raw) name ``name``; ``KeyError`` otherwise."""
+    for t in schema.tables():
+        if name in (t.name, t.raw):
+            return t
+    known = ", ".join(t.name for t in schema.tables())
+    raise KeyError(f"unknown table {name!r}; processed tables are: {known}")
+
+
+def processed_dtypes(table: schema.Table) -> dict[str, str]:
+    """Processed column -> pandas dtype, in processed column order.
+
+    Examples
+    --------
+    >>> processed_dtypes(schema.CONTACTS)
+    {'municipality': 'str', 'client_id': 'str', 'date': 'datetime64[ns]', 'minutes': 'int64', 'mode': 'str', 'content': 'str'}
+    """
+    dtypes: dict[str, str] = {}
+    for c in table.columns:
+        if c.kind == "date":
+            dtypes[c.name] = "datetime64[ns]"
+        elif c.kind == "int" and c.required and c.name not in FLOAT_INT_COLUMNS:
+            dtypes[c.name] = "int64"
+        elif c.kind in ("int", "float", "item"):
+            dtypes[c.name] = "float64"
+        else:
+            dtypes[c.name] = "str"
+    if table.name == schema.CLIENTS.name:
+        dtypes.update(age="int64", age_group="str")
+    return dtypes
+
+
+_ARROW_TYPES = {"str": pa.string(), "int64": pa.int64(), "float64": pa.float64(),
+                "datetime64[ns]": pa.timestamp("ns")}
+
+
+def arrow_schema(table: schema.Table, partition: bool = False) -> pa.Schema:
+    """Arrow schema of a processed table (without ``municipality`` when ``partition``)."""
+    return pa.schema([pa.field(name, _ARROW_TYPES[dtype])
+                      for name, dtype in processed_dtypes(table).items()
+                      if not (partition and name == "municipality")])
+
+
+def empty_processed(table: schema.Table) -> pd.DataFrame:
+    """An empty processed frame with the right columns and dtypes."""
+    return pd.DataFrame({n: pd.Series(dtype=d) for n, d in processed_dtypes(table).items()})
+
+
+def write_processed(frame: pd.DataFrame, out_dir: Path | str, table: schema.Table) -> list[Path]:
+    """Write a processed table as parquet partitioned by municipality; return the files.
+
+    Rows are written in the order given (sort them first for deterministic output); the
+    ``<out>/<table>/`` folder is created even when there are no rows so that
+    :func:`load_processed` can tell an empty table from a missing one.
+    """
+    folder = Path(out_dir) / table.name
+    folder.mkdir(parents=True, exist_ok=True)
+    arrow = arrow_schema(table, partition=True)
+    written = []
+    for code, part in frame.groupby("municipality", sort=True, observed=True):
+        target = folder / f"municipality={code}" / "part-0.parquet"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        data = pa.Table.from_pandas(part[arrow.names], schema=arrow, preserve_index=False)
+        pq.write_table(data.replace_schema_metadata(None), target, compression="zstd")
+        written.append(target)
+    return written
+
+
+_PARTITIONING = ds.partitioning(pa.schema([("municipality", pa.string())]), flavor="hive")
+
+
+def load_processed(processed_dir: Path | str, table: str, columns: Sequence[str] | None = None,
+                   municipality: str | Sequence[str] | None = None,
+                   filters=None) -> pd.DataFrame:
+    """Load a processed table as a DataFrame with the project's dtype conventions.
+
+    Parameters
+    ----------
+    processed_dir : path
+        The ``sosku prepare`` output folder (``data/processed``).
+    table : str
+        Processed table name (``"clients"``, ``"responses_esis"``, ...).
+    columns : sequence of str, optional
+        Read only these columns (parquet column pruning).
+    municipality : str or sequence of str, optional
+        Read only these municipality partitions.
+    filters : pyarrow expression or DNF list, optional
+        Further row filters, as in :func:`pyarrow.parquet.read_table`.
+
+    Returns
+    -------
+    DataFrame
+        ``client_id``/codes/``municipality`` as ``str``, dates ``datetime64[ns]``, required
+        integers ``int64``, other numbers ``float64``; rows sorted by municipality and key.
+
+    Examples
+    --------
+    >>> load_processed("/nonexistent", "clients")
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: no processed table 'clients' in /nonexistent; run `sosku prepare` first
+    """
+    spec = processed_table(table)
+    folder = Path(processed_dir) / spec.name
+    if not folder.is_dir():
+        raise FileNotFoundError(f"no processed table {spec.name!r} in {processed_dir}; "
+                                "run `sosku prepare` first")
+    dtypes = processed_dtypes(spec)
+    wanted = list(dtypes) if columns is None else list(columns)
+    unknown = [c for c in wanted if c not in dtypes]
+    if unknown:
+        raise KeyError(f"{spec.name} has no column(s) {unknown}; columns are {list(dtypes)}")
+    dataset = ds.dataset(folder, format="parquet", partitioning=_PARTITIONING)
+    expr = None
+    if municipality is not None:
+        codes = [municipality] if isinstance(municipality, str) else list(municipality)
+        expr = ds.field("municipality").isin(codes)
+    if filters is not None:
+        extra = filters if isinstance(filters, ds.Expression) else pq.filters_to_expression(filters)
+        expr = extra if expr is None else expr & extra
+    if not dataset.files:
+        return empty_processed(spec)[wanted]
+    frame = dataset.to_table(columns=wanted, filter=expr).to_pandas()
+    for name in wanted:
+        if dtypes[name] == "str":
+            frame[name] = frame[name].astype("str")
+        else:
+            frame[name] = frame[name].astype(dtypes[name])
+    return frame.reset_index(drop=True)

@@ -1,0 +1,534 @@
+"""Finnish and English strings of the rendered reports (headings, captions, fixed prose).
+
+Code-list labels (gender, target group, pathway, ...) live in :mod:`soskulib.schema`;
+instrument and item labels in the instrument specs. This module holds everything else a report
+reader sees, so that a report switches language with one parameter and a translator edits one
+file.
+
+Each entry maps a key to ``(Finnish, English)``. Strings may contain ``str.format`` fields.
+
+Examples
+--------
+>>> from soskulib import labels
+>>> labels.text("table", "fi"), labels.text("table", "en")
+('Taulukko', 'Table')
+>>> labels.text("report.municipality.title", "en", name="Vantaa")
+'Municipality report: Vantaa'
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Lang = Literal["fi", "en"]
+
+#: Report languages; the first is the default.
+LANGUAGES: tuple[str, ...] = ("fi", "en")
+
+STRINGS: dict[str, tuple[str, str]] = {
+    # --- general furniture -------------------------------------------------------------------
+    "table": ("Taulukko", "Table"),
+    "figure": ("Kuvio", "Figure"),
+    "contents": ("Sisällys", "Contents"),
+    "download_csv": ("lataa CSV", "download CSV"),
+    "built": ("Koottu", "Built"),
+    "data_source": ("Aineisto", "Data source"),
+    "checksum": ("tarkistussumma (SHA-256)", "checksum (SHA-256)"),
+    "back_to_index": ("← kaikki raportit", "← all reports"),
+    "generated_by": ("Tuotettu soskulib-työkalulla {version}", "Produced with soskulib {version}"),
+    "suppressed_note": (
+        "Alle {k} henkilön solut ja niistä pääteltävissä olevat solut on peitetty ({marker}).",
+        "Cells with fewer than {k} people, and cells from which they could be deduced, are "
+        "suppressed ({marker}).",
+    ),
+    "synthetic_banner": (
+        "SYNTEETTINEN ESIMERKKIAINEISTO – luvut eivät kuvaa todellisia asiakkaita tai kuntia.",
+        "SYNTHETIC DEMO DATA – the numbers do not describe real clients or municipalities.",
+    ),
+    "not_enough_data": (
+        "Aineistoa ei ole riittävästi tämän osion laskemiseen ({what}).",
+        "Not enough data to compute this section ({what}).",
+    ),
+    "module_missing": (
+        "Tämä osio puuttuu: kirjastosta ei vielä löydy toimintoa {what}.",
+        "This section is missing: the library does not yet provide {what}.",
+    ),
+    "all": ("kaikki", "all"),
+    "total": ("yhteensä", "total"),
+    "n": ("n", "n"),
+    "missing": ("puuttuu", "missing"),
+    # --- index page ----------------------------------------------------------------------------
+    "index.title": ("Sosiaalisen kuntoutuksen arviointiraportit", "Social rehabilitation evaluation reports"),
+    "index.lead": (
+        "Sosiaalihuoltolain (1301/2014) 17 §:n mukaisen sosiaalisen kuntoutuksen kehittämisen ja "
+        "asiakasvaikutusten arviointi. Jokainen raportti toimii ilman verkkoyhteyttä; taulukot "
+        "voi ladata CSV-tiedostoina raportin vierestä.",
+        "Evaluation of the development and client outcomes of social rehabilitation under the "
+        "Social Welfare Act (1301/2014) §17. Every report works offline; its tables can be "
+        "downloaded as CSV files next to it.",
+    ),
+    "index.national": ("Valtakunnallinen synteesi", "National synthesis"),
+    "index.municipalities": ("Kuntaraportit", "Municipality reports"),
+    "index.supporting": ("Aineisto ja mittarit", "Data and instruments"),
+    "index.col.municipality": ("Kunta / kuntayhtymä", "Municipality / joint authority"),
+    "index.col.headline": ("Tiivistelmä", "Headline"),
+    # --- report titles -------------------------------------------------------------------------
+    "report.data_quality.title": ("Aineiston laatu", "Data quality"),
+    "report.municipality.title": ("Kuntaraportti: {name}", "Municipality report: {name}"),
+    "report.national.title": ("Valtakunnallinen synteesi", "National synthesis"),
+    "report.instruments.title": ("Mittarien psykometriikka", "Psychometrics of the instruments"),
+    "report.subtitle": (
+        "Sosiaalinen kuntoutus (SHL 1301/2014 17 §) – kehittävä arviointi",
+        "Social rehabilitation (Social Welfare Act 1301/2014 §17) – developmental evaluation",
+    ),
+    # --- column headings shared by tables -------------------------------------------------------
+    "col.municipality": ("kunta", "municipality"),
+    "col.table": ("taulu", "table"),
+    "col.rows_in": ("rivejä saapui", "rows in"),
+    "col.rows_out": ("rivejä käsitelty", "rows out"),
+    "col.rows_rejected": ("rivejä hylätty", "rows rejected"),
+    "col.reconciles": ("täsmää", "reconciles"),
+    "col.file": ("tiedosto", "file"),
+    "col.column": ("sarake", "column"),
+    "col.problems": ("havaintoja", "findings"),
+    "col.reason": ("syy", "reason"),
+    "col.rows": ("rivejä", "rows"),
+    "col.instrument": ("mittari", "instrument"),
+    "col.occasion": ("mittauskerta", "occasion"),
+    "col.responses": ("vastauksia", "responses"),
+    "col.items_answered": ("vastattuja osioita (%)", "items answered (%)"),
+    "col.scorable": ("pisteytettävissä (%)", "scorable (%)"),
+    "col.clients": ("asiakkaita", "clients"),
+    "col.planned": ("suunniteltu", "planned"),
+    "col.reach_pct": ("toteutuma (%)", "reached (%)"),
+    "col.n": ("n", "n"),
+    "col.share": ("osuus (%)", "share (%)"),
+    "yes": ("kyllä", "yes"),
+    "no": ("ei", "no"),
+    # --- 00 data quality ---------------------------------------------------------------------
+    "dq.arrived": ("Mitä saatiin ja keneltä", "What arrived from whom"),
+    "dq.arrived.intro": (
+        "Käsiteltyjen taulujen rivit kunnittain. Puuttuva taulu tai poikkeuksellisen pieni "
+        "rivimäärä kertoo, että toimitus on vajaa: se kannattaa selvittää ennen tulosten tulkintaa.",
+        "Rows of each processed table by municipality. A missing table or an unusually small "
+        "count means a delivery is incomplete: clear it up before reading any result.",
+    ),
+    "dq.arrived.caption": ("Käsitellyt rivit taulun ja kunnan mukaan", "Processed rows by table and municipality"),
+    "dq.reconcile": ("Rivien täsmäytys", "Reconciled row counts"),
+    "dq.reconcile.intro": (
+        "Jokainen saapunut rivi on joko käsitelty tai hylätty perusteluineen; mitään ei kadonnut "
+        "matkalla (saapuneet = käsitellyt + hylätyt).",
+        "Every row that arrived was either processed or rejected with a reason; nothing was "
+        "lost on the way (rows in = rows out + rows rejected).",
+    ),
+    "dq.reconcile.caption": ("Rivien täsmäytys taulukoittain (manifest.json)", "Row reconciliation per table (manifest.json)"),
+    "dq.reconcile.ok": ("Kaikki taulut täsmäävät.", "Every table reconciles."),
+    "dq.reconcile.bad": ("Täsmäämättömiä tauluja: {tables}.", "Tables that do not reconcile: {tables}."),
+    "dq.problems": ("Tarkistusten havainnot", "Validation findings"),
+    "dq.problems.intro": (
+        "Tarkistussääntöjen havainnot tiedostoittain ja sarakkeittain (problems.csv). Yksittäiset "
+        "rivit löytyvät tiedostosta; tässä näkyy, mihin korjauksia kannattaa kohdistaa.",
+        "Findings of the validation rules by file and column (problems.csv). The rows themselves "
+        "are in the file; this shows where corrections are most needed.",
+    ),
+    "dq.problems.caption": ("Havainnot tiedoston ja sarakkeen mukaan", "Findings by file and column"),
+    "dq.problems.none": ("Tarkistukset eivät löytäneet ongelmia.", "Validation found no problems."),
+    "dq.rejects": ("Hylätyt rivit", "Rejected rows"),
+    "dq.rejects.intro": (
+        "Hylätyt rivit ja hylkäyksen syyt. Hylätyt rivit eivät ole mukana analyyseissä, joten "
+        "suuri osuus voi vääristää kunnan tuloksia.",
+        "Rejected rows and why. Rejected rows are not analysed, so a large share can bias a "
+        "municipality's results.",
+    ),
+    "dq.rejects.caption": ("Hylätyt rivit taulun ja syyn mukaan", "Rejected rows by table and reason"),
+    "dq.rejects.none": ("Yhtään riviä ei hylätty.", "No rows were rejected."),
+    "dq.completeness": ("Mittaritietojen kattavuus", "Completeness of the instruments"),
+    "dq.completeness.intro": (
+        "Arviointien määrä mittareittain ja mittauskerroittain, vastattujen osioiden osuus ja "
+        "pisteytettävien vastausten osuus (mittarin puuttuvien osioiden säännön mukaan). "
+        "Muutosta voi arvioida vain, jos sekä alku- että loppuarviointi on pisteytettävissä.",
+        "Assessments per instrument and occasion, the share of items answered and the share of "
+        "responses that can be scored under the instrument's missing-item rule. Change can only "
+        "be judged when both baseline and end can be scored.",
+    ),
+    "dq.completeness.caption": ("Kattavuus mittarin ja mittauskerran mukaan", "Completeness by instrument and occasion"),
+    "dq.completeness.figure": ("Pisteytettävien vastausten osuus kunnittain ja mittauskerroittain",
+                               "Share of scorable responses by municipality and occasion"),
+    "dq.headline": ("{rows} riviä käsitelty, {rejected} hylätty, {problems} tarkistushavaintoa.",
+                    "{rows} rows processed, {rejected} rejected, {problems} validation findings."),
+    # --- 10 municipality ---------------------------------------------------------------------
+    "mu.context": ("Osahanke ja kohderyhmät", "Sub-project and target groups"),
+    "mu.context.intro": (
+        "Osahankkeen nimi, suunniteltu asiakasmäärä ja käytetyt mittarit sekä asiakkaat "
+        "kohderyhmän ja sukupuolen mukaan (ESR edellytti sukupuolittain eriteltyä tietoa).",
+        "The sub-project's name, planned number of clients and instruments, and the clients by "
+        "target group and gender (the ESF required gender-disaggregated data)."),
+    "mu.context.caption": ("Asiakkaat kohderyhmän ja sukupuolen mukaan", "Clients by target group and gender"),
+    "mu.context.facts": ("Osahanke: {name}. Suunniteltu asiakasmäärä {planned}. Mittarit: {instruments}.",
+                         "Sub-project: {name}. Planned clients {planned}. Instruments: {instruments}."),
+    "mu.reach": ("Tavoittavuus suunnitelmaan nähden", "Reach against the plan"),
+    "mu.reach.intro": (
+        "Kuinka moni asiakas aloitti suhteessa suunnitelmaan ja miten aloitukset jakautuivat ajassa. "
+        "Ajoituskaavio (mediaaniviiva) kertoo, muuttuiko aloitustahti pysyvästi – nopea "
+        "palaute kehittämistyöpajoille.",
+        "How many clients started compared with the plan, and how starts spread over time. "
+        "The run chart (median line) shows whether the pace of starts changed for good – quick "
+        "feedback for the development workshops."),
+    "mu.reach.caption": ("Tavoitetut asiakkaat ja suunnitelma", "Clients reached and the plan"),
+    "mu.reach.figure": ("Uudet asiakkaat kuukausittain (ajoituskaavio, mediaani katkoviivana)",
+                        "New clients per month (run chart, median dashed)"),
+    "mu.reach.signal": ("Ajoituskaavion signaalit: {signals}.", "Run-chart signals: {signals}."),
+    "mu.reach.nosignal": ("Ajoituskaaviossa ei ole ei-satunnaista vaihtelua osoittavia signaaleja.",
+                          "The run chart shows no signal of non-random variation."),
+    "mu.clients": ("Keitä asiakkaat ovat", "Who the clients are"),
+    "mu.clients.intro": (
+        "Asiakkaat ikäryhmän ja sukupuolen mukaan. Alle viiden henkilön solut on peitetty.",
+        "Clients by age group and gender. Cells with fewer than five people are suppressed."),
+    "mu.clients.caption": ("Asiakkaat ikäryhmän ja sukupuolen mukaan", "Clients by age group and gender"),
+    "mu.dose": ("Palvelun toteutus ja annos", "Service delivery and dose"),
+    "mu.dose.intro": (
+        "Käyntien määrä ja kesto asiakasta kohden sukupuolittain sekä käyntien jakautuminen "
+        "toteutustavan mukaan. Riittävän pitkä ja intensiivinen tuki on yksi mallin "
+        "vaikutusmekanismeista.",
+        "Number and duration of contacts per client by gender, and contacts by mode. Long and "
+        "intensive enough support is one of the model's mechanisms."),
+    "mu.dose.caption": ("Annos asiakasta kohden (mediaani ja kvartiilit)", "Dose per client (median and quartiles)"),
+    "mu.dose.mode_caption": ("Käynnit toteutustavan mukaan", "Contacts by mode"),
+    "mu.fidelity": ("Mallin ydinelementit ja 17 §:n sisällöt", "Core elements and §17 contents"),
+    "mu.fidelity.intro": (
+        "Kuinka suuri osa asiakkaista sai THL:n mallin neljä ydinelementtiä (kuntoutustarpeen "
+        "arviointi, tavoitteellinen asiakassuunnitelma, tehostettu yksilötyö, ryhmätoiminta) "
+        "sekä käyntien jakautuminen sosiaalihuoltolain 17 §:n sisältöihin.",
+        "Share of clients who received each of the four core elements of THL's model "
+        "(assessment of rehabilitation needs, a client plan with goals, intensive individual "
+        "work, group activity), and contacts by the contents of Social Welfare Act §17."),
+    "mu.fidelity.caption": ("Ydinelementit toteutuivat (% asiakkaista)", "Core elements delivered (% of clients)"),
+    "mu.fidelity.content_caption": ("Käynnit 17 §:n sisällön mukaan", "Contacts by §17 content"),
+    "mu.fidelity.figure": ("Ydinelementit toteutuivat sukupuolittain (% asiakkaista)",
+                           "Core elements delivered by gender (% of clients)"),
+    "el.needs_assessment": ("kuntoutustarpeen arviointi", "needs assessment"),
+    "el.client_plan": ("tavoitteellinen asiakassuunnitelma", "client plan with goals"),
+    "el.intensive_individual": ("tehostettu yksilötyö (≥ 5 yksilökäyntiä)", "intensive individual work (≥ 5 individual contacts)"),
+    "el.group_activity": ("ryhmätoiminta", "group activity"),
+    "el.element": ("ydinelementti", "core element"),
+    "mu.quality": ("Laatukriteerien itsearviointi", "Quality-criteria self-assessment"),
+    "mu.quality.intro": (
+        "Osahankkeen oma arvio THL:n (2018) kymmenen laatukriteerin toteutumisesta "
+        "(1 = ei toteudu … 4 = toteutuu täysin) vuosittain. Kriteerien sanamuoto on "
+        "tarkistamaton parafraasi.",
+        "The sub-project's own rating of THL's (2018) ten quality criteria (1 = not in place … "
+        "4 = fully in place) per year. The wording of the criteria is an unverified paraphrase."),
+    "mu.quality.caption": ("Laatukriteerien itsearvio vuosittain", "Quality-criteria self-assessment by year"),
+    "mu.quality.figure": ("Laatukriteeriprofiili viimeisimpänä vuonna", "Quality-criteria profile, latest year"),
+    "mu.codev": ("Yhteiskehittäminen", "Co-development"),
+    "mu.codev.intro": (
+        "Kehittämistoiminta (työpajat, verkostot, kokeilut, koulutukset) ja siihen osallistuneet "
+        "roolit. Asiakkaiden ja kokemusasiantuntijoiden osallistuminen kertoo yhteiskehittämisen "
+        "todellisuudesta.",
+        "Development activities (workshops, networks, experiments, training) and who took part. "
+        "Participation of clients and experts by experience shows how real co-development was."),
+    "mu.codev.caption": ("Kehittämistoiminta ja osallistujat roolin mukaan", "Development activities and participants by role"),
+    "mu.outcomes": ("Asiakasvaikutukset mittareittain", "Client outcomes by instrument"),
+    "mu.outcomes.intro": (
+        "Alku- ja loppuarvioinnin muutos niillä asiakkailla, joilla on molemmat. d_z on "
+        "keskimääräinen muutos jaettuna muutoksen keskihajonnalla (Lakens 2013) 95 %:n "
+        "luottamusväleineen; luotettava muutos Jacobsonin ja Truaxin (1991) RCI:n mukaan.",
+        "Change from baseline to end among clients with both assessments. d_z is the mean "
+        "change divided by the SD of change (Lakens 2013) with its 95% confidence interval; "
+        "reliable change by Jacobson and Truax's (1991) RCI."),
+    "mu.outcomes.caption": ("{name}: muutos alusta loppuun sukupuolittain", "{name}: change from baseline to end by gender"),
+    "mu.outcomes.rc_caption": ("{name}: luotettava muutos sukupuolittain", "{name}: reliable change by gender"),
+    "mu.outcomes.figure": ("Muutoksen vaikutuskoko d_z (95 %:n lv) mittareittain ja sukupuolittain; positiivinen = parannus",
+                           "Effect size d_z of change (95% CI) by instrument and gender; positive = improvement"),
+    "mu.outcomes.dist_figure": ("{name}: pistemäärien jakauma alku- ja loppuarvioinnissa",
+                                "{name}: distribution of scores at baseline and end"),
+    "mu.outcomes.none": ("Mittaria {name} ei käytetty tässä osahankkeessa.", "{name} was not used in this sub-project."),
+    "mu.traffic": ("3X10D-liikennevaloprofiili", "3X10D traffic-light profile"),
+    "mu.traffic.intro": (
+        "3X10D on muodostava mittari ilman kokonaispistemäärää: elämänalueittainen profiili "
+        "punainen (0–5), keltainen (6–7), vihreä (8–10) alku- ja loppuarvioinnissa.",
+        "3X10D is a formative meter without a total: the profile by life area in red (0–5), "
+        "yellow (6–7) and green (8–10) at baseline and end."),
+    "mu.traffic.figure": ("3X10D: vihreiden vastausten osuus (%) elämänalueittain", "3X10D: share of green answers (%) by life area"),
+    "mu.traffic.caption": ("3X10D: liikennevalojen jakauma elämänalueittain (%)", "3X10D: traffic lights by life area (%)"),
+    "mu.gas": ("Tavoitteiden saavuttaminen (GAS)", "Goal attainment (GAS)"),
+    "mu.gas.intro": (
+        "Asiakassuunnitelman tavoitteiden saavuttaminen Goal Attainment Scaling -menetelmällä: "
+        "T-luku 50 tarkoittaa, että tavoitteet saavutettiin odotetusti (Kiresuk & Sherman 1968, ρ = 0,3).",
+        "Attainment of client-plan goals with Goal Attainment Scaling: a T-score of 50 means the "
+        "goals were reached as expected (Kiresuk & Sherman 1968, ρ = 0.3)."),
+    "mu.gas.caption": ("GAS-T-luvut sukupuolittain", "GAS T-scores by gender"),
+    "mu.gas.area_caption": ("Tavoitteiden saavuttaminen elämänalueittain", "Goal attainment by life area"),
+    "mu.pathways": ("Jatkopolut", "Onward pathways"),
+    "mu.pathways.intro": (
+        "Mihin päättyneet asiakkuudet johtivat sukupuolittain. Sosiaalisen kuntoutuksen "
+        "tavoite on osallisuus; työ ja koulutus ovat vain osa hyvistä jatkopoluista.",
+        "Where ended episodes led, by gender. Social rehabilitation aims at inclusion; work "
+        "and education are only part of the good pathways."),
+    "mu.pathways.caption": ("Jatkopolut sukupuolittain", "Onward pathways by gender"),
+    "mu.retention.caption": ("Asiakkuuden päättymisen syy", "Reason the episode ended"),
+    "mu.meaning": ("Mitä tämä tarkoittaa kehittämiselle", "What this means for development"),
+    "mu.meaning.intro": (
+        "Automaattisesti tuotettu yhteenveto luvuista epävarmuuksineen. Sanamuodot noudattavat "
+        "kiinteitä sääntöjä (soskulib.narrative); ne ovat keskustelun avaus, eivät arvio.",
+        "A summary generated from the numbers with their uncertainty. The wording follows fixed "
+        "rules (soskulib.narrative); it opens a discussion and is not a verdict."),
+    "col.target_group": ("kohderyhmä", "target group"),
+    "col.gender": ("sukupuoli", "gender"),
+    "col.age_group": ("ikäryhmä", "age group"),
+    "col.pathway": ("jatkopolku", "pathway"),
+    "col.end_reason": ("päättymisen syy", "end reason"),
+    "col.mode": ("toteutustapa", "mode"),
+    "col.content": ("sisältö (17 §)", "content (§17)"),
+    "col.contacts": ("käyntejä", "contacts"),
+    "col.n_clients_dose": ("asiakkaita", "clients"),
+    "col.contacts_median": ("käyntejä, mediaani", "contacts, median"),
+    "col.contacts_q1": ("käyntejä, Q1", "contacts, Q1"),
+    "col.contacts_q3": ("käyntejä, Q3", "contacts, Q3"),
+    "col.hours_median": ("tunteja, mediaani", "hours, median"),
+    "col.weeks_median": ("kesto viikkoina, mediaani", "duration in weeks, median"),
+    "col.n_pre": ("alkuarvioituja", "with baseline"),
+    "col.mean_pre": ("ka alussa", "mean, baseline"),
+    "col.mean_post": ("ka lopussa", "mean, end"),
+    "col.mean_change": ("muutos, ka", "mean change"),
+    "col.d_z": ("d_z", "d_z"),
+    "col.d_z_ci_low": ("d_z alaraja", "d_z lower"),
+    "col.d_z_ci_high": ("d_z yläraja", "d_z upper"),
+    "col.category": ("luokka", "category"),
+    "col.n_total": ("yhteensä", "total"),
+    "col.ci_low": ("lv alaraja", "CI lower"),
+    "col.ci_high": ("lv yläraja", "CI upper"),
+    "col.year": ("vuosi", "year"),
+    "col.criterion": ("kriteeri", "criterion"),
+    "col.rating": ("arvio (1–4)", "rating (1–4)"),
+    "col.activity_type": ("toiminnan tyyppi", "activity type"),
+    "col.activities": ("tapahtumia", "events"),
+    "col.life_area": ("elämänalue", "life area"),
+    "col.item": ("elämänalue", "life area"),
+    "col.red": ("punainen", "red"),
+    "col.yellow": ("keltainen", "yellow"),
+    "col.green": ("vihreä", "green"),
+    "col.tscore_mean": ("T-luku, ka", "T-score, mean"),
+    "col.tscore_sd": ("T-luku, kh", "T-score, SD"),
+    "col.n_goals": ("tavoitteita", "goals"),
+    "col.n_rated": ("arvioituja", "rated"),
+    "col.mean_attainment": ("saavutus, ka", "attainment, mean"),
+    "col.mean_gain": ("muutos lähtötasosta, ka", "gain from baseline, mean"),
+    "col.element": ("ydinelementti", "core element"),
+    "cat.improved": ("parani", "improved"),
+    "cat.unchanged": ("ei muutosta", "unchanged"),
+    "cat.deteriorated": ("heikkeni", "deteriorated"),
+    "cat.recovered": ("toipui", "recovered"),
+    # --- 20 national synthesis ---------------------------------------------------------------
+    "na.coverage": ("Kattavuus kunnittain", "Coverage across municipalities"),
+    "na.coverage.intro": (
+        "Asiakkaat, suunnitelma ja käytetyt mittarit osahankkeittain: mikä osa synteesistä "
+        "perustuu millekin kunnalle.",
+        "Clients, plan and instruments per sub-project: which municipalities each part of the "
+        "synthesis rests on."),
+    "na.coverage.caption": ("Asiakkaat ja mittarit osahankkeittain", "Clients and instruments per sub-project"),
+    "na.meta": ("Meta-analyysi mittareittain", "Meta-analysis per instrument"),
+    "na.meta.intro": (
+        "Kunnat ovat meta-analyysin ”tutkimuksia”: kunkin kunnan standardoitu keskimuutos "
+        "(SMCR, metafor escalc) yhdistetään satunnaisvaikutusmallilla (REML). "
+        "Ennusteväli kertoo, mihin uuden kunnan vaikutus todennäköisesti osuu; I² ja τ² "
+        "kuvaavat kuntien välistä vaihtelua. Positiivinen = parannus.",
+        "Municipalities are the meta-analysis' studies: each municipality's standardised mean "
+        "change (SMCR, metafor escalc) is pooled with a random-effects model (REML). The "
+        "prediction interval shows where a new municipality's effect is likely to fall; I² and "
+        "τ² describe between-municipality variation. Positive = improvement."),
+    "na.meta.caption": ("Yhdistetyt vaikutukset (SMCR, REML) mittareittain", "Pooled effects (SMCR, REML) by instrument"),
+    "na.meta.forest": ("{name}: metsäkuvio kunnittain", "{name}: forest plot by municipality"),
+    "na.truth": ("Yhdistetyt estimaatit ja tunnettu totuus (demo)", "Pooled estimates against the known truth (demo)"),
+    "na.truth.intro": (
+        "Synteettisen aineiston todelliset vaikutukset tunnetaan (truth.json). Menetelmä toimii, "
+        "jos luottamusvälit peittävät todellisen keskivaikutuksen μ.",
+        "The true effects of the synthetic data are known (truth.json). The method works if "
+        "the confidence intervals cover the true mean effect μ."),
+    "na.truth.caption": ("Yhdistetty estimaatti ja todellinen μ", "Pooled estimate and true μ"),
+    "na.subgroup": ("Alaryhmäanalyysit", "Subgroup analyses"),
+    "na.subgroup.intro": (
+        "Vaikutus sukupuolittain: kunta × sukupuoli -estimaatit yhdistetään alaryhmittäin, ja "
+        "Q_between testaa eroa. Pieni p-arvo yksinään ei todista eroa, kun vertailuja on monta.",
+        "Effect by gender: municipality × gender estimates pooled per subgroup, Q_between tests "
+        "the difference. A small p-value alone proves little when many comparisons are made."),
+    "na.subgroup.caption": ("{name}: vaikutus sukupuolittain", "{name}: effect by gender"),
+    "na.metareg": ("Meta-regressio: annos ja ydinelementit", "Meta-regression on dose and fidelity"),
+    "na.metareg.intro": (
+        "Selittääkö kunnan keskimääräinen annos (käyntejä asiakasta kohden) tai ryhmätoimintaan "
+        "osallistuneiden osuus vaikutusten eroja? Kuntatason yhteys ei kerro yksilötason "
+        "syy-seurauksesta (ekologinen virhepäätelmä).",
+        "Do the municipality's mean dose (contacts per client) or the share of clients in group "
+        "activity explain differences in effects? A municipality-level association says nothing "
+        "causal about individuals (ecological fallacy)."),
+    "na.metareg.caption": ("Meta-regression kertoimet", "Meta-regression coefficients"),
+    "na.mixed": ("Sekamallin ristiintarkistus", "Mixed-model cross-check"),
+    "na.mixed.intro": (
+        "Sama kysymys yksilötasolla: lineaarinen sekamalli (satunnainen asiakas ja kunta) "
+        "muutokselle alusta loppuun sukupuolittain.",
+        "The same question at client level: a linear mixed model (random client and municipality) "
+        "for change from baseline to end by gender."),
+    "na.mixed.caption": ("{name}: sekamallin kiinteät vaikutukset", "{name}: fixed effects of the mixed model"),
+    "na.loo": ("Herkkyysanalyysi: yksi kunta kerrallaan pois", "Sensitivity: leave one municipality out"),
+    "na.loo.intro": (
+        "Jos yhdistetty vaikutus muuttuu paljon, kun yksi kunta jätetään pois, tulos nojaa "
+        "siihen kuntaan.",
+        "If the pooled effect moves a lot when one municipality is left out, the result rests on "
+        "that municipality."),
+    "na.loo.caption": ("{name}: yhdistetty vaikutus ilman kutakin kuntaa", "{name}: pooled effect without each municipality"),
+    "na.pathways": ("Jatkopolut valtakunnallisesti", "Pathways nationally"),
+    "na.pathways.intro": ("Päättyneiden asiakkuuksien jatkopolut kunnittain.", "Onward pathways of ended episodes by municipality."),
+    "na.pathways.caption": ("Jatkopolut kunnittain", "Pathways by municipality"),
+    "na.quality": ("Laatukriteerien vertailu", "Quality criteria compared"),
+    "na.quality.intro": ("Viimeisimmän vuoden itsearviot kunnittain (1–4).", "Latest year's self-assessments by municipality (1–4)."),
+    "na.quality.caption": ("Laatukriteerit kunnittain, viimeisin vuosi", "Quality criteria by municipality, latest year"),
+    "na.headline": ("{k} kuntaa; {effects}", "{k} municipalities; {effects}"),
+    "col.k": ("kuntia", "municipalities"),
+    "col.estimate": ("estimaatti", "estimate"),
+    "col.se": ("keskivirhe", "SE"),
+    "col.pval": ("p", "p"),
+    "col.pi_low": ("ennusteväli ala", "PI lower"),
+    "col.pi_high": ("ennusteväli ylä", "PI upper"),
+    "col.tau2": ("τ²", "τ²"),
+    "col.i2": ("I² (%)", "I² (%)"),
+    "col.mu_true": ("todellinen μ", "true μ"),
+    "col.covered": ("lv peittää μ:n", "CI covers μ"),
+    "col.group": ("alaryhmä", "subgroup"),
+    "col.term": ("termi", "term"),
+    "col.instruments": ("mittarit", "instruments"),
+    "col.name": ("osahanke", "sub-project"),
+    "col.planned_clients": ("suunniteltu", "planned"),
+    "col.left_out": ("pois jätetty", "left out"),
+    # --- 30 instruments ----------------------------------------------------------------------
+    "in.intro": (
+        "Mittarien sisäinen johdonmukaisuus tässä aineistossa alkuarvioinneista: Cronbachin α "
+        "(Feldtin luottamusväli), McDonaldin ω, osioiden korjatut osio–kokonaisuus-korrelaatiot "
+        "sekä lattia- ja kattovaikutukset, rinnalla julkaistut arvot.",
+        "Internal consistency of each instrument in these data at baseline: Cronbach's α (Feldt "
+        "CI), McDonald's ω, corrected item–total correlations and floor/ceiling effects, next to "
+        "the published values."),
+    "in.summary": ("Yhteenveto", "Summary"),
+    "in.summary.caption": ("Reliabiliteetti tässä aineistossa ja julkaistu arvo", "Reliability in these data and the published value"),
+    "in.items.caption": ("{name}: osioanalyysi (alkuarviointi)", "{name}: item analysis (baseline)"),
+    "in.formative": ("{name} on muodostava mittari ilman kokonaispistemäärää; sisäinen johdonmukaisuus kuvataan vain tiedoksi.",
+                     "{name} is formative, without a total score; internal consistency is shown for information only."),
+    "col.alpha": ("α", "α"),
+    "col.alpha_ci_low": ("α ala", "α lower"),
+    "col.alpha_ci_high": ("α ylä", "α upper"),
+    "col.omega": ("ω", "ω"),
+    "col.published_alpha": ("julkaistu α", "published α"),
+    "col.published_source": ("lähde", "source"),
+    "col.r_drop": ("korj. osio–kok. r", "corrected item–total r"),
+    "col.alpha_if_deleted": ("α ilman osiota", "α if deleted"),
+    "col.loading": ("lataus", "loading"),
+    "col.floor_pct": ("lattia (%)", "floor (%)"),
+    "col.ceiling_pct": ("katto (%)", "ceiling (%)"),
+    "col.mean": ("ka", "mean"),
+    "col.sd": ("kh", "SD"),
+    "in.headline": ("{k} mittaria; α {range}", "{k} instruments; α {range}"),
+    # --- generated text (soskulib.narrative) --------------------------------------------------
+    "nar.size.very_small": ("hyvin pieni", "very small"),
+    "nar.size.small": ("pieni", "small"),
+    "nar.size.moderate": ("kohtalainen", "moderate"),
+    "nar.size.large": ("suuri", "large"),
+    "nar.improved": ("{name}: {size} myönteinen muutos, d = {d} (95 %:n lv {lo}…{hi}, n = {n}).",
+                     "{name}: {size} improvement, d = {d} (95% CI {lo} to {hi}, n = {n})."),
+    "nar.deteriorated": (
+        "{name}: {size} heikkeneminen, d = {d} (95 %:n lv {lo}…{hi}, n = {n}); syyt kannattaa "
+        "selvittää asiakkaiden ja työntekijöiden kanssa.",
+        "{name}: {size} deterioration, d = {d} (95% CI {lo} to {hi}, n = {n}); look into the "
+        "reasons with clients and staff."),
+    "nar.unclear": (
+        "{name}: ei selvää muutosta, d = {d} (95 %:n lv {lo}…{hi}, n = {n}); aineisto sopii "
+        "myös siihen, ettei muutosta ole.",
+        "{name}: no clear change, d = {d} (95% CI {lo} to {hi}, n = {n}); the data are "
+        "compatible with no change."),
+    "nar.too_few": (
+        "{name}: vain {n} asiakkaalla on sekä alku- että loppuarviointi (alle {min_n}); muutosta "
+        "ei voi arvioida luotettavasti.",
+        "{name}: only {n} clients have both a baseline and an end assessment (fewer than "
+        "{min_n}); change cannot be judged reliably."),
+    "nar.coverage": (
+        "{name}: vain {pct} %:lla alkuarvioiduista on loppuarviointi; puuttuvat arvioinnit voivat "
+        "vääristää tulosta, joten loppuarviointi kannattaa tehdä osana jokaista päättökäyntiä.",
+        "{name}: only {pct}% of clients with a baseline assessment have an end assessment; "
+        "missing follow-up may bias the result, so make the end assessment part of every "
+        "closing visit."),
+    "nar.reach_low": (
+        "Tavoitettiin {pct} % suunnitellusta asiakasmäärästä: ohjautumista palveluun kannattaa tarkastella.",
+        "Reach was {pct}% of the plan: review how clients find their way to the service."),
+    "nar.reach_high": (
+        "Tavoitettiin {pct} % suunnitellusta asiakasmäärästä: riittävätkö resurssit tehostettuun yksilötyöhön?",
+        "Reach was {pct}% of the plan: are resources sufficient for intensive individual work?"),
+    "nar.reach_ok": ("Tavoitettiin {pct} % suunnitellusta asiakasmäärästä.",
+                     "Reach was {pct}% of the plan."),
+    "nar.dropout": (
+        "{pct} % päättyneistä asiakkuuksista keskeytyi: keskeyttäneiden kokemukset kannattaa kuulla.",
+        "{pct}% of ended episodes were drop-outs: hear the experiences of those who left."),
+    "nar.nothing": ("Ei riittävästi tietoa johtopäätöksiin.", "Not enough data for conclusions."),
+    "nar.headline": ("{name}: {n} asiakasta{reach}", "{name}: {n} clients{reach}"),
+    "nar.headline.reach": (" ({pct} % suunnitellusta)", " ({pct}% of plan)"),
+}
+
+
+def text(key: str, lang: Lang | str = "fi", /, **fields: object) -> str:
+    """Return the string ``key`` in ``lang``, formatted with ``fields``.
+
+    Parameters
+    ----------
+    key : str
+        Key in :data:`STRINGS`.
+    lang : {"fi", "en"}
+        Language.
+    **fields
+        Values for the ``str.format`` fields of the string.
+
+    Raises
+    ------
+    KeyError
+        If ``key`` is unknown (the message lists similar keys).
+    ValueError
+        If ``lang`` is not one of :data:`LANGUAGES`.
+
+    Examples
+    --------
+    >>> text("figure", "en")
+    'Figure'
+    """
+    check_lang(lang)
+    try:
+        fi, en = STRINGS[key]
+    except KeyError:
+        prefix = key.split(".")[0]
+        near = sorted(k for k in STRINGS if k.startswith(prefix))[:8]
+        raise KeyError(f"no report string {key!r}; similar keys: {', '.join(near) or 'none'}. "
+                       "Add it to soskulib/labels.py STRINGS.") from None
+    s = fi if lang == "fi" else en
+    return s.format(**fields) if fields else s
+
+
+def check_lang(lang: object) -> str:
+    """Return ``lang`` if it is a supported report language, else raise ``ValueError``.
+
+    Examples
+    --------
+    >>> check_lang("en")
+    'en'
+    """
+    if lang not in LANGUAGES:
+        raise ValueError(f"report language must be one of {', '.join(LANGUAGES)}, got {lang!r}")
+    return str(lang)
+
+
+def register(strings: dict[str, tuple[str, str]]) -> None:
+    """Add report strings (used by notebook-specific prose kept beside the others).
+
+    Raises ``ValueError`` when a key is already defined with different text, so two modules
+    cannot silently overwrite each other's wording.
+    """
+    for key, pair in strings.items():
+        if len(pair) != 2:
+            raise ValueError(f"report string {key!r} needs (Finnish, English), got {pair!r}")
+        if key in STRINGS and STRINGS[key] != tuple(pair):
+            raise ValueError(f"report string {key!r} is already defined with different text")
+        STRINGS[key] = (pair[0], pair[1])

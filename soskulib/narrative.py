@@ -1,0 +1,156 @@
+"""Short "what this means for development" text generated from numbers and their uncertainty.
+
+The rules are deliberately simple and stated here so a reader can check every sentence:
+
+* a change is called an **improvement** (or a **deterioration**) only when the whole 95 %
+  confidence interval of the direction-oriented effect size lies above (below) zero; otherwise
+  the text says the data are compatible with no change and quotes the interval;
+* the size word follows Cohen's (1988) conventional thresholds for standardised mean
+  differences: < 0.2 very small, < 0.5 small, < 0.8 moderate, otherwise large;
+* fewer than ``min_n`` complete pairs → "too few to judge", whatever the interval says;
+* measurement coverage (complete pairs / clients with a baseline) under ``min_coverage``
+  → a warning that missing follow-up may bias the result;
+* reach under 80 % or over 120 % of the plan, and drop-out above ``max_dropout``, are
+  flagged for the development workshop.
+
+Strings live in :mod:`soskulib.labels` (keys ``nar.*``), so the text is Finnish or English.
+
+Examples
+--------
+>>> effect_sentence("ESIS", 0.42, 0.21, 0.63, 88, lang="en")
+'ESIS: small improvement, d = 0.42 (95% CI 0.21 to 0.63, n = 88).'
+>>> effect_sentence("ESIS", 0.10, -0.12, 0.32, 88, lang="en")
+'ESIS: no clear change, d = 0.10 (95% CI −0.12 to 0.32, n = 88); the data are compatible with no change.'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import pandas as pd
+
+from soskulib import labels
+
+#: Cohen's (1988) thresholds for |d|.
+SIZE_THRESHOLDS: tuple[tuple[float, str], ...] = ((0.2, "very_small"), (0.5, "small"),
+                                                  (0.8, "moderate"), (math.inf, "large"))
+
+
+def fmt_number(x: float, lang: str, digits: int = 2) -> str:
+    """Format a number with a decimal comma in Finnish and a true minus sign.
+
+    Examples
+    --------
+    >>> fmt_number(-0.125, "fi")
+    '−0,12'
+    """
+    s = f"{x:.{digits}f}".replace("-", "−")
+    return s.replace(".", ",") if lang == "fi" else s
+
+
+def size_word(d: float, lang: str) -> str:
+    """Cohen's size word for ``|d|`` in ``lang``.
+
+    Examples
+    --------
+    >>> size_word(-0.55, "en")
+    'moderate'
+    """
+    for limit, key in SIZE_THRESHOLDS:
+        if abs(d) < limit:
+            return labels.text(f"nar.size.{key}", lang)
+    raise ValueError(f"effect size must be finite, got {d!r}")
+
+
+def effect_sentence(name: str, estimate: float, ci_low: float, ci_high: float, n: int,
+                    lang: str = "fi", min_n: int = 20) -> str:
+    """One sentence on a direction-oriented effect size (positive = improvement)."""
+    labels.check_lang(lang)
+    f = {"name": name, "d": fmt_number(estimate, lang), "lo": fmt_number(ci_low, lang),
+         "hi": fmt_number(ci_high, lang), "n": int(n)}
+    if n < min_n or not all(map(math.isfinite, (estimate, ci_low, ci_high))):
+        return labels.text("nar.too_few", lang, name=name, n=int(n), min_n=min_n)
+    if ci_low > 0:
+        return labels.text("nar.improved", lang, size=size_word(estimate, lang), **f)
+    if ci_high < 0:
+        return labels.text("nar.deteriorated", lang, size=size_word(estimate, lang), **f)
+    return labels.text("nar.unclear", lang, **f)
+
+
+def development_points(
+    outcomes: pd.DataFrame,
+    lang: str = "fi",
+    *,
+    reach_pct: float | None = None,
+    dropout_pct: float | None = None,
+    min_n: int = 20,
+    min_coverage: float = 0.6,
+    max_dropout: float = 30.0,
+) -> list[str]:
+    """Bullet points for the development workshop, from outcomes and process numbers.
+
+    Parameters
+    ----------
+    outcomes : DataFrame
+        One row per instrument with ``name, estimate, ci_low, ci_high, n`` (effect oriented
+        so that positive = improvement) and optionally ``n_pre`` (clients with a baseline).
+    lang : {"fi", "en"}
+        Language.
+    reach_pct : float, optional
+        Clients reached as a percentage of the plan.
+    dropout_pct : float, optional
+        Percentage of ended episodes that ended by dropping out.
+    min_n, min_coverage, max_dropout
+        Thresholds (see the module docstring).
+
+    Examples
+    --------
+    >>> out = pd.DataFrame({"name": ["ESIS"], "estimate": [0.3], "ci_low": [0.1],
+    ...                     "ci_high": [0.5], "n": [60], "n_pre": [150]})
+    >>> for p in development_points(out, "en", reach_pct=65.0):
+    ...     print(p)
+    Reach was 65% of the plan: review how clients find their way to the service.
+    ESIS: small improvement, d = 0.30 (95% CI 0.10 to 0.50, n = 60).
+    ESIS: only 40% of clients with a baseline assessment have an end assessment; missing follow-up may bias the result, so make the end assessment part of every closing visit.
+    """
+    labels.check_lang(lang)
+    needed = {"name", "estimate", "ci_low", "ci_high", "n"}
+    missing = needed - set(outcomes.columns)
+    if missing:
+        raise KeyError(f"outcomes lacks column(s) {', '.join(sorted(missing))}")
+    points: list[str] = []
+    if reach_pct is not None and math.isfinite(reach_pct):
+        if reach_pct < 80:
+            points.append(labels.text("nar.reach_low", lang, pct=round(reach_pct)))
+        elif reach_pct > 120:
+            points.append(labels.text("nar.reach_high", lang, pct=round(reach_pct)))
+        else:
+            points.append(labels.text("nar.reach_ok", lang, pct=round(reach_pct)))
+    if dropout_pct is not None and math.isfinite(dropout_pct) and dropout_pct > max_dropout:
+        points.append(labels.text("nar.dropout", lang, pct=round(dropout_pct)))
+    for row in outcomes.itertuples(index=False):  # one row per instrument, not per client
+        points.append(effect_sentence(row.name, row.estimate, row.ci_low, row.ci_high, row.n,
+                                      lang, min_n))
+        n_pre = getattr(row, "n_pre", None)
+        if n_pre and n_pre > 0 and row.n / n_pre < min_coverage:
+            points.append(labels.text("nar.coverage", lang, name=row.name,
+                                      pct=round(100 * row.n / n_pre)))
+    if not points:
+        points.append(labels.text("nar.nothing", lang))
+    return points
+
+
+def headline(name: str, n_clients: int, reach_pct: float | None,
+             best: Sequence[str] = (), lang: str = "fi") -> str:
+    """One-line headline of a municipality report for the index page.
+
+    Examples
+    --------
+    >>> headline("Vantaa", 376, 94.0, ["ESIS +0.35"], "en")
+    'Vantaa: 376 clients (94% of plan); ESIS +0.35'
+    """
+    reach = "" if reach_pct is None or not math.isfinite(reach_pct) else labels.text(
+        "nar.headline.reach", lang, pct=round(reach_pct))
+    text = labels.text("nar.headline", lang, name=name, n=int(n_clients), reach=reach)
+    return text + (f"; {'; '.join(best)}" if best else "")

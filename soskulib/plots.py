@@ -1,0 +1,573 @@
+"""Figures for the developmental-evaluation reports (seaborn/matplotlib).
+
+Every function takes tidy data (``data=`` plus column names, usually the output of a
+:mod:`soskulib.evaluation` function), draws on ``ax`` (a new figure when not given), labels
+axes and title in Finnish or English (``lang=``) and returns the Axes (or the Figure for
+multi-panel plots). Colours come from seaborn's ``"colorblind"`` palette (traffic lights use
+a colour-blind-safe red/yellow/green triple and are also told apart by position and legend).
+
+Disclosure: no figure is drawn from counts of fewer than ``min_cell`` people. Functions that
+receive suppressed tables draw hidden cells as hatched grey ("suppressed") segments or gaps;
+functions that receive person-level data aggregate through :mod:`soskulib.disclosure` first
+and never draw individual values (box plots have no outlier points).
+
+Examples
+--------
+>>> import matplotlib
+>>> matplotlib.use("Agg")
+>>> import pandas as pd
+>>> from soskulib import plots
+>>> data = pd.DataFrame({"municipality": ["092", "179"], "share": [0.3, 0.2],
+...                      "ci_low": [0.2, 0.1], "ci_high": [0.4, 0.35]})
+>>> ax = plots.caterpillar(data, "share", "ci_low", "ci_high", "municipality", lang="en")
+>>> ax.get_xlabel()
+'share'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from soskulib import disclosure, evaluation, instruments, labels, schema
+
+__all__ = [
+    "spc_chart",
+    "funnel_plot",
+    "caterpillar",
+    "quality_heatmap",
+    "fidelity_bars",
+    "dose_distribution",
+    "pre_post",
+    "traffic_light_profile",
+    "pathway_heatmap",
+    "codevelopment_timeline",
+]
+
+PALETTE = "colorblind"
+# Colour-blind-safe traffic lights (Okabe–Ito vermillion, yellow, bluish green).
+TRAFFIC_COLOURS = {"red": "#D55E00", "yellow": "#F0E442", "green": "#009E73"}
+SUPPRESSED_STYLE = {"facecolor": "#DDDDDD", "hatch": "///", "edgecolor": "#888888"}
+
+_STRINGS = {
+    "plot.quarter": ("vuosineljännes", "quarter"),
+    "plot.dropout_share": ("keskeyttäneiden osuus päättyneistä", "dropout share of ended episodes"),
+    "plot.spc.title": ("Keskeyttäminen neljänneksittäin (p-kortti)", "Dropout by quarter (p-chart)"),
+    "plot.centre": ("keskiviiva", "centre line"),
+    "plot.limits": ("3σ-rajat", "3σ limits"),
+    "plot.median": ("mediaani", "median"),
+    "plot.signal": ("signaali", "signal"),
+    "plot.suppressed": ("peitetty (alle {k} henkilöä)", "suppressed (fewer than {k} people)"),
+    "plot.funnel.title": ("Suppilokuvio: osuus ja otoskoko", "Funnel plot: rate by size"),
+    "plot.funnel.x": ("päättyneitä asiakkuuksia (n)", "number of episodes (n)"),
+    "plot.funnel.95": ("95 % raja", "95% limit"),
+    "plot.funnel.998": ("99,8 % raja", "99.8% limit"),
+    "plot.caterpillar.title": ("Kunnittaiset arviot ja 95 %:n luottamusvälit",
+                               "Estimates by municipality with 95% CIs"),
+    "plot.quality.title": ("Laatukriteerien itsearvio ({year})",
+                           "Quality-criteria self-assessment ({year})"),
+    "plot.quality.rating": ("arvio (1 = ei toteudu … 4 = toteutuu täysin)",
+                            "rating (1 = not in place … 4 = fully in place)"),
+    "plot.municipality": ("kunta", "municipality"),
+    "plot.criterion": ("kriteeri", "criterion"),
+    "plot.fidelity.title": ("Ydinelementtien toteutuminen asiakkailla",
+                            "Core elements received per client"),
+    "plot.fidelity.legend": ("ydinelementtejä (0–4)", "core elements (0–4)"),
+    "plot.share_clients": ("osuus asiakkaista", "share of clients"),
+    "plot.dose.title": ("Palvelun määrä asiakasta kohden", "Service dose per client"),
+    "plot.prepost.title": ("Mittaukset alussa ja lopussa", "Scores at baseline and end"),
+    "plot.score": ("pistemäärä", "score"),
+    "plot.occasion": ("mittauskerta", "occasion"),
+    "plot.traffic.title": ("3X10D-liikennevalot ({occasion})", "3X10D traffic lights ({occasion})"),
+    "plot.traffic.red": ("punainen 0–5", "red 0–5"),
+    "plot.traffic.yellow": ("keltainen 6–7", "yellow 6–7"),
+    "plot.traffic.green": ("vihreä 8–10", "green 8–10"),
+    "plot.life_area": ("elämänalue", "life area"),
+    "plot.pathway.title": ("Jatkopolut lähtötilanteen mukaan", "Onward pathways by starting point"),
+    "plot.pathway": ("jatkopolku", "onward pathway"),
+    "plot.codev.title": ("Yhteiskehittäminen neljänneksittäin", "Co-development activity by quarter"),
+    "plot.codev.events": ("tapahtumia", "events"),
+    "plot.codev.share": ("asiakkaiden ja kokemusasiantuntijoiden osuus osallistujista",
+                         "share of clients and experts by experience among participants"),
+    "plot.n_label": ("n = {n}", "n = {n}"),
+}
+labels.register(_STRINGS)
+
+
+def _t(key: str, lang: str, **fields) -> str:
+    return labels.text(key, labels.check_lang(lang), **fields)
+
+
+def _axes(ax: Axes | None, figsize=(8, 4.5)) -> Axes:
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax
+
+
+def _code_label(code_list: str, code, lang: str) -> str:
+    try:
+        return schema.label(code_list, code, lang)
+    except KeyError:
+        return str(code)
+
+
+def _municipality_label(code: str) -> str:
+    orgs = schema.organisations().set_index("code")["name_fi"]
+    return str(orgs.get(code, code))
+
+
+def _group_label(column: str, value, lang: str) -> str:
+    if column == "municipality":
+        return _municipality_label(value)
+    if column in schema.CODE_LABELS:
+        return _code_label(column, value, lang)
+    return str(value)
+
+
+def _require(data: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise KeyError(f"{what} needs column(s) {missing}; got {', '.join(map(str, data.columns))}")
+
+
+def _hidden(data: pd.DataFrame, column: str) -> pd.Series:
+    mask = disclosure.mask_column(column)
+    if mask in data.columns:
+        return data[mask].astype(bool)
+    return pd.Series(False, index=data.index)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def spc_chart(
+    data: pd.DataFrame,
+    x: str = "quarter_start",
+    y: str = "p",
+    *,
+    lang: str = "fi",
+    title: str | None = None,
+    ylabel: str | None = None,
+    min_cell: int = disclosure.MIN_CELL,
+    ax: Axes | None = None,
+) -> Axes:
+    """Run/SPC chart: the series, centre line, 3σ limits, median and signals.
+
+    ``data`` is one group of :func:`soskulib.evaluation.dropout_chart` (columns ``p``,
+    ``centre``, ``lcl``, ``ucl``, ``median``, ``signal``, ``reasons``). Signalling points are
+    drawn as large diamonds; hidden (suppressed) points as × marks on the axis.
+    """
+    _require(data, [x, y, "centre", "signal"], "spc_chart")
+    ax = _axes(ax)
+    colours = sns.color_palette(PALETTE)
+    d = data.sort_values(x)
+    ax.plot(d[x], d[y], marker="o", color=colours[0], label=ylabel or _t("plot.dropout_share", lang),
+            zorder=3)
+    ax.step(d[x], d["centre"], where="mid", color=colours[2], label=_t("plot.centre", lang))
+    if {"lcl", "ucl"} <= set(d.columns):
+        ax.step(d[x], d["ucl"], where="mid", color=colours[7], linestyle="--", label=_t("plot.limits", lang))
+        ax.step(d[x], d["lcl"], where="mid", color=colours[7], linestyle="--")
+    if "median" in d.columns:
+        ax.plot(d[x], d["median"], color=colours[4], linestyle=":", label=_t("plot.median", lang))
+    signal = d["signal"].astype(bool) & d[y].notna()
+    if signal.any():
+        ax.scatter(d.loc[signal, x], d.loc[signal, y], s=110, marker="D", color=colours[1],
+                   zorder=4, label=_t("plot.signal", lang))
+    hidden = _hidden(d, y) | d[y].isna() & _hidden(d, "n_exits")
+    if hidden.any():
+        ax.scatter(d.loc[hidden, x], np.zeros(hidden.sum()), marker="x", color="#666666",
+                   zorder=4, clip_on=False, label=_t("plot.suppressed", lang, k=min_cell))
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel(_t("plot.quarter", lang))
+    ax.set_ylabel(ylabel or _t("plot.dropout_share", lang))
+    ax.set_title(title or _t("plot.spc.title", lang))
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def funnel_plot(
+    data: pd.DataFrame,
+    rate: str = "share",
+    n: str = "n_ended",
+    label: str = "municipality",
+    *,
+    centre: float | None = None,
+    lang: str = "fi",
+    title: str | None = None,
+    ylabel: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Funnel plot of group rates against their size (Spiegelhalter 2005, *Stat Med*).
+
+    Control limits around the pooled rate ``p̄`` (default ``Σ rate·n / Σ n``):
+    ``p̄ ± z √(p̄(1 − p̄)/n)`` for z = 1.96 (95 %) and 3.09 (99.8 %). Groups whose rate is
+    suppressed are left out.
+    """
+    _require(data, [rate, n, label], "funnel_plot")
+    ax = _axes(ax)
+    d = data.dropna(subset=[rate, n])
+    if d.empty:
+        raise ValueError("funnel_plot: no visible rates to plot (all suppressed or missing)")
+    p_bar = centre if centre is not None else float((d[rate] * d[n]).sum() / d[n].sum())
+    sizes = np.linspace(max(1.0, d[n].min() * 0.5), d[n].max() * 1.2, 200)
+    colours = sns.color_palette(PALETTE)
+    for z, key, style in ((1.96, "plot.funnel.95", "--"), (3.090232, "plot.funnel.998", ":")):
+        half = z * np.sqrt(p_bar * (1 - p_bar) / sizes)
+        ax.plot(sizes, np.clip(p_bar + half, 0, 1), style, color=colours[7], label=_t(key, lang))
+        ax.plot(sizes, np.clip(p_bar - half, 0, 1), style, color=colours[7])
+    ax.axhline(p_bar, color=colours[2], label=_t("plot.centre", lang))
+    ax.scatter(d[n], d[rate], color=colours[0], zorder=3)
+    for _, row in d.iterrows():
+        ax.annotate(_group_label(label, row[label], lang), (row[n], row[rate]),
+                    textcoords="offset points", xytext=(4, 4), fontsize="small")
+    ax.set_xlabel(_t("plot.funnel.x", lang))
+    ax.set_ylabel(ylabel or rate)
+    ax.set_title(title or _t("plot.funnel.title", lang))
+    ax.legend(fontsize="small")
+    return ax
+
+
+def caterpillar(
+    data: pd.DataFrame,
+    estimate: str,
+    ci_low: str,
+    ci_high: str,
+    label: str = "municipality",
+    *,
+    lang: str = "fi",
+    title: str | None = None,
+    xlabel: str | None = None,
+    reference: float | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Caterpillar plot: estimates sorted by size with horizontal confidence intervals."""
+    _require(data, [estimate, ci_low, ci_high, label], "caterpillar")
+    d = data.dropna(subset=[estimate]).sort_values(estimate).reset_index(drop=True)
+    if d.empty:
+        raise ValueError("caterpillar: no visible estimates to plot (all suppressed or missing)")
+    ax = _axes(ax, figsize=(7, 0.45 * len(d) + 1.5))
+    colour = sns.color_palette(PALETTE)[0]
+    pos = np.arange(len(d))
+    ax.errorbar(d[estimate], pos, xerr=[d[estimate] - d[ci_low], d[ci_high] - d[estimate]],
+                fmt="o", color=colour, capsize=3)
+    if reference is not None:
+        ax.axvline(reference, color="#666666", linestyle="--")
+    ax.set_yticks(pos, [_group_label(label, v, lang) for v in d[label]])
+    ax.set_xlabel(xlabel or estimate)
+    ax.set_ylabel(_t("plot.municipality", lang) if label == "municipality" else label)
+    ax.set_title(title or _t("plot.caterpillar.title", lang))
+    return ax
+
+
+def quality_heatmap(
+    data: pd.DataFrame,
+    *,
+    year: int | None = None,
+    lang: str = "fi",
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Heatmap of quality-criteria ratings: municipalities × criteria (one year).
+
+    ``data`` is :func:`soskulib.evaluation.quality_profile` output (or the raw ``quality``
+    table); ``year`` defaults to the latest year in the data.
+    """
+    _require(data, ["municipality", "year", "criterion", "rating"], "quality_heatmap")
+    year = int(data["year"].max()) if year is None else int(year)
+    d = data.loc[data["year"] == year]
+    if d.empty:
+        raise ValueError(f"quality_heatmap: no ratings for year {year}")
+    criteria = schema.quality_criteria().set_index("criterion")[f"short_{labels.check_lang(lang)}"]
+    grid = d.pivot_table(index="municipality", columns="criterion", values="rating", aggfunc="mean")
+    grid.index = [_municipality_label(m) for m in grid.index]
+    grid.columns = [f"{c}. {criteria.get(c, c)}" for c in grid.columns]
+    ax = _axes(ax, figsize=(10, 0.5 * len(grid) + 3))
+    sns.heatmap(grid, vmin=1, vmax=4, cmap=sns.color_palette("cividis", 4), annot=True, fmt=".0f",
+                linewidths=0.5, cbar_kws={"label": _t("plot.quality.rating", lang), "ticks": [1, 2, 3, 4]},
+                ax=ax)
+    ax.set_xlabel(_t("plot.criterion", lang))
+    ax.set_ylabel(_t("plot.municipality", lang))
+    ax.set_title(title or _t("plot.quality.title", lang, year=year))
+    ax.tick_params(axis="x", labelrotation=45)
+    plt.setp(ax.get_xticklabels(), ha="right", rotation_mode="anchor")
+    return ax
+
+
+def _stacked_shares(
+    ax: Axes,
+    table: pd.DataFrame,
+    group: str,
+    category: str,
+    categories: Sequence,
+    colours: Sequence,
+    names: Sequence[str],
+    lang: str,
+    min_cell: int,
+) -> None:
+    """Horizontal 100 % bars; hidden categories are merged into one hatched segment."""
+    groups = list(dict.fromkeys(table[group]))
+    left = np.zeros(len(groups))
+    pos = np.arange(len(groups))
+    for cat, colour, name in zip(categories, colours, names, strict=True):
+        rows = table.loc[table[category] == cat].set_index(group).reindex(groups)
+        width = rows["share"].fillna(0).to_numpy()
+        ax.barh(pos, width, left=left, color=colour, edgecolor="white", label=name)
+        left += width
+    rest = np.clip(1 - left, 0, 1)
+    if np.any(rest > 1e-9):
+        ax.barh(pos, rest, left=left, label=_t("plot.suppressed", lang, k=min_cell), **SUPPRESSED_STYLE)
+    ax.set_yticks(pos, [_group_label(group, g, lang) for g in groups])
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+
+
+def fidelity_bars(
+    data: pd.DataFrame,
+    *,
+    by: str = "municipality",
+    lang: str = "fi",
+    title: str | None = None,
+    min_cell: int = disclosure.MIN_CELL,
+    ax: Axes | None = None,
+) -> Axes:
+    """Stacked bars of the number of core elements (0–4) each client received, per group.
+
+    ``data`` is :func:`soskulib.evaluation.client_episodes` output with contacts and goals;
+    shares come from :func:`soskulib.evaluation.composition` (suppressed), so hidden
+    categories appear as one hatched "suppressed" segment.
+    """
+    _require(data, ["n_elements", by], "fidelity_bars")
+    table = evaluation.composition(data.assign(n_elements=data["n_elements"].astype(int)),
+                                   "n_elements", by=by, min_cell=min_cell)
+    table = table.loc[table["n_group"].notna() | table["n_group_suppressed"]]
+    ax = _axes(ax, figsize=(8, 0.5 * table[by].nunique() + 2))
+    cats = list(range(len(evaluation.FIDELITY_ELEMENTS) + 1))
+    colours = sns.color_palette("viridis", len(cats))
+    _stacked_shares(ax, table, by, "n_elements", cats, colours, [str(c) for c in cats], lang, min_cell)
+    ax.set_xlabel(_t("plot.share_clients", lang))
+    ax.set_ylabel(_t("plot.municipality", lang) if by == "municipality" else by)
+    ax.set_title(title or _t("plot.fidelity.title", lang))
+    ax.legend(title=_t("plot.fidelity.legend", lang), bbox_to_anchor=(1.01, 1), loc="upper left",
+              fontsize="small")
+    return ax
+
+
+def _box_without_individuals(ax: Axes, data: pd.DataFrame, x: str, y: str, **kwargs) -> None:
+    # Whiskers at the 10th/90th percentiles and no outlier markers: no single value is drawn.
+    sns.boxplot(data=data, x=x, y=y, whis=(10, 90), showfliers=False, ax=ax, **kwargs)
+
+
+def dose_distribution(
+    data: pd.DataFrame,
+    measure: str = "hours",
+    *,
+    by: str = "municipality",
+    lang: str = "fi",
+    title: str | None = None,
+    min_cell: int = disclosure.MIN_CELL,
+    ax: Axes | None = None,
+) -> Axes:
+    """Box plots of a per-client dose measure by group (groups under ``min_cell`` left out).
+
+    Whiskers span the 10th–90th percentiles; individual values are never drawn. The tick
+    labels carry each group's n.
+    """
+    _require(data, [measure, by], "dose_distribution")
+    d = data.dropna(subset=[measure, by])
+    sizes = d.groupby(by).size()
+    keep = sizes[sizes >= min_cell].index
+    d = d.loc[d[by].isin(keep)]
+    if d.empty:
+        raise ValueError(f"dose_distribution: no group has at least {min_cell} clients")
+    order = sorted(keep)
+    ax = _axes(ax, figsize=(8, 0.45 * len(order) + 1.5))
+    # Horizontal boxes: long municipality names stay readable.
+    _box_without_individuals(ax, d, measure, by, order=order, orient="h",
+                             color=sns.color_palette(PALETTE)[0])
+    ax.set_yticks(range(len(order)), [f"{_group_label(by, g, lang)} ({_t('plot.n_label', lang, n=sizes[g])})"
+                                      for g in order])
+    ax.set_ylabel(_t("plot.municipality", lang) if by == "municipality" else by)
+    ax.set_xlabel(measure)
+    ax.set_title(title or _t("plot.dose.title", lang))
+    return ax
+
+
+def pre_post(
+    data: pd.DataFrame,
+    *,
+    instrument: str = "instrument",
+    lang: str = "fi",
+    title: str | None = None,
+    min_cell: int = disclosure.MIN_CELL,
+) -> Figure:
+    """Baseline and end distributions per instrument (one panel each), paired clients only.
+
+    ``data`` is :func:`soskulib.evaluation.change_scores` output (``baseline``,
+    ``followup``). Instruments with fewer than ``min_cell`` paired clients are left out.
+    """
+    _require(data, [instrument, "baseline", "followup"], "pre_post")
+    counts = data.groupby(instrument).size()
+    insts = [i for i in sorted(counts.index) if counts[i] >= min_cell]
+    if not insts:
+        raise ValueError(f"pre_post: no instrument has at least {min_cell} paired clients")
+    fig, axes = plt.subplots(1, len(insts), figsize=(3.2 * len(insts) + 1, 4), layout="constrained",
+                             squeeze=False)
+    occ = {"baseline": _code_label("occasion", "baseline", lang),
+           "followup": _code_label("occasion", "end", lang)}
+    for ax, inst in zip(axes[0], insts, strict=True):
+        part = data.loc[data[instrument] == inst, ["baseline", "followup"]].melt(
+            var_name="occasion", value_name="score")
+        part["occasion"] = part["occasion"].map(occ)
+        _box_without_individuals(ax, part, "occasion", "score", hue="occasion", palette=PALETTE,
+                                 legend=False)
+        spec = instruments.get(inst)
+        name = spec.name  # short name: the long titles do not fit a panel
+        ax.set_title(f"{name}\n{_t('plot.n_label', lang, n=int(counts[inst]))}", fontsize="medium")
+        ax.set_xlabel(_t("plot.occasion", lang))
+        ax.set_ylabel(_t("plot.score", lang))
+    fig.suptitle(title or _t("plot.prepost.title", lang))
+    return fig
+
+
+def traffic_light_profile(
+    responses: pd.DataFrame,
+    *,
+    occasion: str = "baseline",
+    instrument: str = "3x10d",
+    lang: str = "fi",
+    title: str | None = None,
+    min_cell: int = disclosure.MIN_CELL,
+    ax: Axes | None = None,
+) -> Axes:
+    """3X10D traffic-light profile: share of clients in red/yellow/green per life area.
+
+    Bands come from the instrument spec (``traffic_lights``: red 0–5, yellow 6–7, green
+    8–10, Diak). Counts per band pass through :func:`soskulib.disclosure.suppress_table`
+    (bands of one life area add up to its respondents); hidden bands are one hatched segment.
+    """
+    spec = instruments.get(instrument)
+    if not spec.traffic_lights:
+        raise ValueError(f"{spec.name} has no traffic_lights in its spec")
+    _require(responses, ["occasion", *spec.items], "traffic_light_profile")
+    d = responses.loc[responses["occasion"] == occasion, list(spec.items)]
+    long = d.melt(var_name="item", value_name="value").dropna()
+    bands = list(spec.traffic_lights)
+    band = pd.Series(pd.NA, index=long.index, dtype=object)
+    for name, (lo, hi) in spec.traffic_lights.items():
+        band = band.mask(long["value"].between(lo, hi), name)
+    long["band"] = band
+    counts = (pd.crosstab(long["item"], long["band"]).reindex(index=list(spec.items), columns=bands,
+                                                               fill_value=0)
+              .stack().rename("n").reset_index())
+    counts["n_item"] = counts.groupby("item")["n"].transform("sum")
+    counts["share"] = counts["n"] / counts["n_item"].where(counts["n_item"] > 0)
+    table = disclosure.suppress_table(counts, ["n", "n_item"], along={"n": ["band"], "n_item": []},
+                                      derived={"share": ["n", "n_item"]}, min_cell=min_cell)
+    table["item"] = table["item"].map(lambda i: spec.label(i, lang))
+    ax = _axes(ax, figsize=(8, 5))
+    colours = [TRAFFIC_COLOURS.get(b, "#999999") for b in bands]
+    names = [_t(f"plot.traffic.{b}", lang) if f"plot.traffic.{b}" in labels.STRINGS else b for b in bands]
+    _stacked_shares(ax, table, "item", "band", bands, colours, names, lang, min_cell)
+    ax.invert_yaxis()
+    ax.set_xlabel(_t("plot.share_clients", lang))
+    ax.set_ylabel(_t("plot.life_area", lang))
+    ax.set_title(title or _t("plot.traffic.title", lang, occasion=_code_label("occasion", occasion, lang)))
+    ax.legend(bbox_to_anchor=(1.01, 1), loc="upper left", fontsize="small")
+    return ax
+
+
+def pathway_heatmap(
+    data: pd.DataFrame,
+    *,
+    from_col: str = "target_group",
+    lang: str = "fi",
+    title: str | None = None,
+    min_cell: int = disclosure.MIN_CELL,
+    ax: Axes | None = None,
+) -> Axes:
+    """Heatmap of onward-pathway row shares (:func:`soskulib.evaluation.pathways` output).
+
+    Hidden cells are grey and marked with the suppression marker.
+    """
+    _require(data, [from_col, "pathway", "share"], "pathway_heatmap")
+    grid = data.pivot_table(index=from_col, columns="pathway", values="share", aggfunc="first",
+                            dropna=False, sort=False)
+    hidden = (data.assign(_h=_hidden(data, "share"))
+              .pivot_table(index=from_col, columns="pathway", values="_h", aggfunc="first", sort=False)
+              .reindex_like(grid).fillna(False).astype(bool))
+    annot = grid.map(lambda v: "" if pd.isna(v) else f"{v:.0%}").mask(hidden, disclosure.MARKER)
+    grid.index = [_code_label(from_col, v, lang) if from_col in schema.CODE_LABELS else str(v)
+                  for v in grid.index]
+    grid.columns = [_code_label("pathway", v, lang) for v in grid.columns]
+    ax = _axes(ax, figsize=(9, 0.55 * len(grid) + 2.5))
+    ax.set_facecolor(SUPPRESSED_STYLE["facecolor"])
+    sns.heatmap(grid, vmin=0, vmax=1, cmap="cividis", annot=annot.to_numpy(), fmt="",
+                linewidths=0.5, cbar_kws={"label": _t("plot.share_clients", lang)}, ax=ax)
+    # seaborn skips annotations of NaN cells: mark the hidden ones explicitly.
+    for i, j in zip(*np.nonzero(hidden.to_numpy()), strict=True):
+        ax.text(j + 0.5, i + 0.5, disclosure.MARKER, ha="center", va="center", color="#333333")
+    ax.set_xlabel(_t("plot.pathway", lang))
+    ax.set_ylabel(schema.CLIENTS.column(from_col).label_fi if lang == "fi" and from_col in
+                  [c.name for c in schema.CLIENTS.columns] else from_col.replace("_", " "))
+    ax.set_title(title or _t("plot.pathway.title", lang))
+    ax.tick_params(axis="x", labelrotation=30)
+    plt.setp(ax.get_xticklabels(), ha="right", rotation_mode="anchor")
+    return ax
+
+
+def codevelopment_timeline(
+    data: pd.DataFrame,
+    *,
+    lang: str = "fi",
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Stacked bars of development events per quarter by type, with the lived-experience share.
+
+    ``data`` is :func:`soskulib.evaluation.codevelopment` output (summed over any ``by``
+    groups); the line (right axis) is the share of clients and experts by experience among
+    all participants.
+    """
+    _require(data, ["quarter", "activity_type", "n_events", "n_participants", "n_clients",
+                    "n_experts_by_experience"], "codevelopment_timeline")
+    grid = data.pivot_table(index="quarter", columns="activity_type", values="n_events", aggfunc="sum",
+                            fill_value=0)
+    types = [t for t in schema.ACTIVITY_TYPE_LABELS if t in grid.columns]
+    grid = grid[types]
+    ax = _axes(ax, figsize=(10, 5.5))
+    colours = sns.color_palette(PALETTE, len(types))
+    bottom = np.zeros(len(grid))
+    pos = np.arange(len(grid))
+    for t, colour in zip(types, colours, strict=True):
+        ax.bar(pos, grid[t], bottom=bottom, color=colour, label=_code_label("activity_type", t, lang))
+        bottom += grid[t].to_numpy()
+    per_q = data.groupby("quarter")[["n_participants", "n_clients", "n_experts_by_experience"]].sum()
+    per_q = per_q.reindex(grid.index)
+    share = (per_q["n_clients"] + per_q["n_experts_by_experience"]) / per_q["n_participants"].where(
+        per_q["n_participants"] > 0)
+    twin = ax.twinx()
+    twin.plot(pos, share.to_numpy(), color="#333333", marker="o", label=_t("plot.codev.share", lang))
+    twin.set_ylim(0, 1)
+    twin.set_ylabel(_t("plot.codev.share", lang), fontsize="small")
+    twin.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+    ax.set_xticks(pos, grid.index, rotation=45, ha="right")
+    ax.set_xlabel(_t("plot.quarter", lang))
+    ax.set_ylabel(_t("plot.codev.events", lang))
+    ax.set_title(title or _t("plot.codev.title", lang))
+    handles, names = ax.get_legend_handles_labels()
+    h2, n2 = twin.get_legend_handles_labels()
+    ax.legend(handles + h2, names + n2, loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=3,
+              fontsize="small")
+    return ax
+
+
+def suppressed_legend_patch(lang: str = "fi", min_cell: int = disclosure.MIN_CELL) -> Patch:
+    """A legend handle for hidden cells, for composing custom figures."""
+    return Patch(label=_t("plot.suppressed", lang, k=min_cell), **SUPPRESSED_STYLE)

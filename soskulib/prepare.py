@@ -1,0 +1,211 @@
+"""Raw export -> processed tables: validate, pseudonymise, write parquet, rejects, manifest.
+
+Output layout (``out_dir``, default ``data/processed/``)::
+
+    <table>/municipality=<code>/part-0.parquet   accepted rows, sorted by the table key
+    rejects/<table>.csv                          rejected rows: source_file, source_row,
+                                                 reason (rule ids joined by ';') + raw cells
+    problems.csv                                 file,row,column,rule,message,level
+    manifest.json                                row balance per table, input checksums
+    codebook.md                                  soskulib.codebook
+    truth.json                                   copied from the raw export (demo only)
+
+Row balance: for every table ``rows_in == rows_out + rows_rejected``. ``rows_in`` counts the
+data rows of every file of the table, including files whose header is wrong (all their rows
+are rejected with ``wrong_header``) and truncated files. A file with no countable rows (binary
+garbage, an unreadable workbook) contributes 0 rows: it is listed in ``inputs`` with
+``"rows": null`` and its problem is in ``problems.csv``. A file whose name is not a table name
+belongs to no table; it is listed in ``inputs`` with ``"tables": []``.
+
+Privacy: the identity code is replaced by ``client_id`` (:mod:`soskulib.pseudonym`) before
+anything is written; rejects carry the pseudonym of whatever string was in the identity-code
+column, and every other written cell or message has identity-code-like strings masked.
+
+Determinism: rows are sorted by municipality and key, parquet files carry an explicit schema
+and no pandas or time metadata, so the same raw bytes give the same output bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sys
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import soskulib
+from soskulib import codebook, pseudonym, schema, validation
+from soskulib import io as sio
+from soskulib.errors import ConfigurationError
+
+OUTPUT_FILES = ("manifest.json", "problems.csv", "codebook.md", "truth.json")
+PROBLEM_COLUMNS = ["file", "row", "column", "rule", "message", "level"]
+_HETU_RAW = next(c.raw for c in schema.CLIENTS.columns if c.kind == "hetu")
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _clear(out_dir: Path) -> None:
+    """Remove what an earlier run wrote (and nothing else)."""
+    for table in schema.tables():
+        shutil.rmtree(out_dir / table.name, ignore_errors=True)
+    shutil.rmtree(out_dir / "rejects", ignore_errors=True)
+    for name in OUTPUT_FILES:
+        (out_dir / name).unlink(missing_ok=True)
+
+
+def _scrub(frame: pd.DataFrame) -> pd.DataFrame:
+    """Mask identity-code-like strings in every text column."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == "str" or out[col].dtype == object:
+            out[col] = out[col].astype("str").str.replace(pseudonym.HETU_LIKE_PATTERN, "<hetu>",
+                                                          regex=True)
+    return out
+
+
+def processed_frame(result: validation.TableResult, key: bytes | None) -> pd.DataFrame:
+    """Accepted rows of a table with processed columns, dtypes and a stable order."""
+    table = result.table
+    frame = result.frame.loc[result.accepted]
+    dtypes = sio.processed_dtypes(table)
+    columns = {}
+    for name, dtype in dtypes.items():
+        if name == "client_id":
+            values = pseudonym.pseudonymise(frame["_hetu"], key)
+        else:
+            values = frame[name]
+        columns[name] = values.astype(dtype)
+    out = pd.DataFrame(columns, index=frame.index)
+    order = ["municipality", *[k for k in table.key if k != "municipality"]]
+    return out.sort_values(order, kind="stable").reset_index(drop=True)
+
+
+def rejects_frame(result: validation.TableResult, key: bytes | None) -> pd.DataFrame:
+    """Rejected rows: source file and row, reason, raw cells (identity code pseudonymised)."""
+    rejected = ~result.accepted
+    raw = result.raw.loc[rejected]
+    raw = raw.loc[:, raw.notna().any() | raw.columns.isin(result.table.raw_columns)]
+    declared = [c for c in result.table.raw_columns if c in raw.columns]
+    extra = sorted(c for c in raw.columns if c not in declared)
+    cells = raw[declared + extra].copy()
+    if _HETU_RAW in cells.columns:
+        cells[_HETU_RAW] = pseudonym.pseudonymise(cells[_HETU_RAW], key)
+        cells = cells.rename(columns={_HETU_RAW: "client_id"})
+    head = pd.DataFrame({
+        "source_file": result.frame.loc[rejected, "_source"].to_numpy(),
+        "source_row": result.frame.loc[rejected, "_row"].to_numpy(dtype=np.int64),
+        "reason": result.reason[rejected].to_numpy(),
+    }, index=cells.index)
+    return _scrub(pd.concat([head, cells], axis=1)).reset_index(drop=True)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def prepare(raw_dir: Path | str, out_dir: Path | str,
+            log: Callable[[str], None] = _stderr) -> dict:
+    """Turn a raw export into processed tables; return the manifest.
+
+    Parameters
+    ----------
+    raw_dir : path
+        Raw export folder (``data/raw/demo`` or a real export).
+    out_dir : path
+        Output folder; earlier outputs of ``prepare`` in it are replaced, other files kept.
+    log : callable
+        Receives notes for the user (default: print to stderr).
+
+    Returns
+    -------
+    dict
+        The manifest, also written to ``out_dir/manifest.json``.
+
+    Raises
+    ------
+    ConfigurationError
+        ``raw_dir`` is missing or holds no raw files, or no pseudonymisation key is configured
+        for a real export (see :func:`soskulib.pseudonym.resolve_key`).
+    """
+    raw_dir, out_dir = Path(raw_dir), Path(out_dir)
+    if not raw_dir.is_dir():
+        raise ConfigurationError(f"raw export folder {raw_dir} does not exist "
+                                 "(run `sosku demo` for the synthetic one)")
+    raw_tables, files = validation.read_paths([raw_dir])
+    result = validation.validate(raw_tables)
+    synthetic = pseudonym.is_synthetic_export(raw_dir)
+    key, key_source = None, None
+    if any(r.table.personal and len(r.frame) for r in result.tables.values()):
+        key, key_source = pseudonym.resolve_key(raw_dir)
+        if key_source == "DEMO_KEY":
+            log("sosku prepare: synthetic demo export, pseudonyms use the public DEMO_KEY "
+                "(set SOSKU_PSEUDO_KEY for real data)")
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _clear(out_dir)
+    tables_manifest = {}
+    for table in schema.tables():
+        res = result.tables.get(table.name)
+        if res is None:
+            sio.write_processed(sio.empty_processed(table), out_dir, table)
+            tables_manifest[table.name] = {"rows_in": 0, "rows_out": 0, "rows_rejected": 0}
+            continue
+        accepted = processed_frame(res, key)
+        sio.write_processed(accepted, out_dir, table)
+        n_rejected = int((~res.accepted).sum())
+        if n_rejected:
+            target = out_dir / "rejects" / f"{table.name}.csv"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            rejects_frame(res, key).to_csv(target, index=False, encoding="utf-8", lineterminator="\n")
+        tables_manifest[table.name] = {"rows_in": len(res.frame), "rows_out": len(accepted),
+                                       "rows_rejected": n_rejected}
+
+    problems = pd.DataFrame(
+        [(f.file, f.row, f.column, f.rule, f.message, f.level) for f in result.findings],
+        columns=PROBLEM_COLUMNS)
+    _scrub(problems).to_csv(out_dir / "problems.csv", index=False, encoding="utf-8",
+                            lineterminator="\n")
+
+    rows_by_file: dict[str, int | None] = {}
+    tables_by_file: dict[str, list[str]] = {}
+    display = dict(files)
+    for raw in raw_tables:
+        name = display.get(raw.path, raw.source)
+        count = raw.n_rows if raw.countable else None
+        prev = rows_by_file.get(name, 0)
+        rows_by_file[name] = None if count is None and not prev else (prev or 0) + (count or 0)
+        if raw.table is not None:
+            tables_by_file.setdefault(name, []).append(raw.table.name)
+    inputs = [{"file": name, "sha256": _sha256(path), "rows": rows_by_file.get(name),
+               "tables": tables_by_file.get(name, [])} for path, name in files]
+    truth = raw_dir / "truth.json"
+    if truth.is_file():
+        shutil.copyfile(truth, out_dir / "truth.json")
+    codebook.write(out_dir / "codebook.md")
+    rules = Counter(f.rule for f in result.findings)
+    manifest = {
+        "created_by": f"soskulib {soskulib.__version__}",
+        "synthetic": synthetic,
+        "pseudonym_key": key_source,
+        "tables": tables_manifest,
+        "inputs": inputs,
+        "problems": {"errors": len(result.errors),
+                     "warnings": len(result.findings) - len(result.errors),
+                     "by_rule": dict(sorted(rules.items()))},
+        "layout": "<table>/municipality=<code>/part-0.parquet; rejects/<table>.csv",
+    }
+    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False)
+                                           + "\n", encoding="utf-8")
+    return manifest

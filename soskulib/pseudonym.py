@@ -1,0 +1,203 @@
+"""Personal identity codes (henkilötunnus): validity, birth date, keyed pseudonyms.
+
+``client_id`` is the first 16 hex characters (64 bits) of HMAC-SHA256(key, normalised hetu).
+Without the key the pseudonym cannot be recomputed from a guessed identity code (a plain hash
+could: the whole hetu space is only ~10^10 values). The same key gives the same ``client_id``
+across exports, so a later export links to an earlier one; a different key unlinks them.
+
+The key comes from (first match wins):
+
+1. ``SOSKU_PSEUDO_KEY`` environment variable (at least 16 characters);
+2. ``SOSKU_PSEUDO_KEY_FILE``: path of a file holding the key, outside the repository;
+3. the public :data:`DEMO_KEY`, only when the raw export is the synthetic demo
+   (``truth.json`` with ``"synthetic": true``);
+
+otherwise :class:`~soskulib.errors.ConfigurationError`. Keep the key with the data controller:
+anyone holding key and pseudonym list can re-identify by trying identity codes.
+
+Identity-code checks follow the Population Information Act format ``DDMMYYCZZZQ``: century
+sign ``+`` (1800s), ``-`` or ``Y X W V U`` (1900s), ``A`` or ``B C D E F`` (2000s, the extra
+signs in use since 2023), individual number ``002``–``999`` and check character
+``"0123456789ABCDEFHJKLMNPRSTUVWXY"[int(DDMMYYZZZ) % 31]`` (DVV, *Henkilötunnus*).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from soskulib import schema
+from soskulib.errors import ConfigurationError
+
+#: Public key used for the synthetic demo export only. Not a secret; never use it for real data.
+DEMO_KEY = b"soskulib-demo-key: public, synthetic data only"
+#: Length of ``client_id`` in hex characters.
+PSEUDONYM_LENGTH = 16
+MIN_KEY_LENGTH = 16
+
+CHECK_CHARACTERS = "0123456789ABCDEFHJKLMNPRSTUVWXY"
+CENTURY = {"+": 1800, "-": 1900, "Y": 1900, "X": 1900, "W": 1900, "V": 1900, "U": 1900,
+           "A": 2000, "B": 2000, "C": 2000, "D": 2000, "E": 2000, "F": 2000}
+HETU_PATTERN = r"(\d{2})(\d{2})(\d{2})([-+A-FU-Y])(\d{3})([0-9A-FHJ-NPR-Y])"
+#: Anything that looks like an identity code (used to scrub free text before it is written).
+HETU_LIKE_PATTERN = r"(?<![0-9A-Za-z])\d{6}[-+A-FU-Y]\d{3}[0-9A-Za-z](?![0-9A-Za-z])"
+_REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def normalise(values: pd.Series) -> pd.Series:
+    """Identity codes as compared and hashed: surrounding space removed, upper case.
+
+    Examples
+    --------
+    >>> normalise(pd.Series([" 010190-123a "])).tolist()
+    ['010190-123A']
+    """
+    return values.astype("str").str.strip().str.upper().where(values.notna())
+
+
+def check(values: pd.Series) -> pd.DataFrame:
+    """Validate identity codes column-wise; return ``valid``, ``birth_date`` and ``problem``.
+
+    ``problem`` is ``NA`` for valid or missing values, else a short English reason that never
+    quotes the value. Vectorised: the parts are extracted with one regular expression and the
+    check character is computed on integer arrays.
+
+    Examples
+    --------
+    >>> out = check(pd.Series(["131052-308T", "131052-308A", "310252-308T", None]))
+    >>> out["valid"].tolist()
+    [True, False, False, False]
+    >>> out["problem"].tolist()[:3]
+    [nan, 'wrong check character', 'birth date part is not a date']
+    >>> str(out["birth_date"][0].date())
+    '1952-10-13'
+    """
+    norm = normalise(values)
+    parts = norm.str.extract(f"^{HETU_PATTERN}$")
+    shaped = parts[0].notna().to_numpy()
+    dd, mm, yy, sign, individual, given = (parts[i].fillna("0") for i in range(6))
+    century = sign.map(CENTURY).fillna(0).astype("int64")
+    year = century + yy.astype("int64")
+    birth = pd.to_datetime(
+        (year * 10000 + mm.astype("int64") * 100 + dd.astype("int64")).astype("str"),
+        format="%Y%m%d", errors="coerce").astype("datetime64[ns]").where(shaped)
+    number = (dd + mm + yy + individual).astype("int64").to_numpy()
+    expected = np.asarray(list(CHECK_CHARACTERS))[number % 31]
+    check_ok = expected == given.to_numpy(dtype=object).astype(str)
+    individual_ok = individual.astype("int64").to_numpy() >= 2
+    date_ok = birth.notna().to_numpy()
+    problem = np.select(
+        [~shaped, ~date_ok, ~individual_ok, ~check_ok],
+        ["not in the form DDMMYYCZZZQ", "birth date part is not a date",
+         "individual number 000/001 is not in use", "wrong check character"],
+        default="")
+    present = norm.notna().to_numpy()
+    problem = pd.Series(np.where(present & (problem != ""), problem, None), index=values.index,
+                        dtype="str")
+    valid = present & shaped & date_ok & individual_ok & check_ok
+    return pd.DataFrame({"valid": valid, "birth_date": birth.where(valid), "problem": problem},
+                        index=values.index)
+
+
+def age_at(birth: pd.Series, date: pd.Series) -> pd.Series:
+    """Completed years of age on ``date`` (float, NaN where either is missing).
+
+    Examples
+    --------
+    >>> b = pd.Series(pd.to_datetime(["1990-05-10", "1990-05-10"]))
+    >>> age_at(b, pd.Series(pd.to_datetime(["2017-05-09", "2017-05-10"]))).tolist()
+    [26.0, 27.0]
+    """
+    years = date.dt.year - birth.dt.year
+    before_birthday = (date.dt.month * 100 + date.dt.day) < (birth.dt.month * 100 + birth.dt.day)
+    return (years - before_birthday.astype("float64")).astype("float64")
+
+
+def age_group(age: pd.Series) -> pd.Series:
+    """Age group labels of :data:`soskulib.schema.AGE_GROUP_LABELS` (NA outside the bins).
+
+    Examples
+    --------
+    >>> age_group(pd.Series([13, 17, 18, 64, 65, 12])).tolist()
+    ['13–17', '13–17', '18–29', '50–64', '65+', nan]
+    """
+    groups = pd.cut(age, bins=list(schema.AGE_BINS), labels=list(schema.AGE_GROUP_LABELS),
+                    right=False)
+    return groups.astype("str").where(groups.notna())
+
+
+def pseudonymise(values: pd.Series, key: bytes) -> pd.Series:
+    """Keyed pseudonyms (16 hex chars of HMAC-SHA256) of identity codes; NA stays NA.
+
+    HMAC is not vectorisable (hashlib works on one message at a time), so it runs once per
+    *unique* normalised value and the results are broadcast back with the factorised codes.
+
+    Examples
+    --------
+    >>> pseudonymise(pd.Series(["131052-308T", " 131052-308t", None]), b"k" * 16).tolist()
+    ['797477e519b39eea', '797477e519b39eea', nan]
+    """
+    if not isinstance(key, bytes | bytearray) or not key:
+        raise TypeError("the pseudonymisation key must be non-empty bytes")
+    norm = normalise(values)
+    codes, uniques = pd.factorize(norm, use_na_sentinel=True)
+    digests = np.asarray(
+        [hmac.new(key, u.encode("utf-8"), hashlib.sha256).hexdigest()[:PSEUDONYM_LENGTH]
+         for u in uniques] + [None], dtype=object)
+    return pd.Series(digests[codes], index=values.index, dtype="str")
+
+
+def is_synthetic_export(raw_dir: Path | str) -> bool:
+    """Whether ``raw_dir`` holds the synthetic demo (``truth.json`` says ``"synthetic": true``)."""
+    truth = Path(raw_dir) / "truth.json"
+    if not truth.is_file():
+        return False
+    try:
+        return json.loads(truth.read_text(encoding="utf-8")).get("synthetic") is True
+    except (ValueError, OSError, AttributeError):
+        return False
+
+
+def resolve_key(raw_dir: Path | str | None = None) -> tuple[bytes, str]:
+    """Find the pseudonymisation key; return ``(key, where it came from)``.
+
+    Raises
+    ------
+    ConfigurationError
+        When no key is configured and the export is not the synthetic demo, or the configured
+        key is too short, unreadable or inside the repository.
+    """
+    env_key = os.environ.get("SOSKU_PSEUDO_KEY")
+    if env_key:
+        if len(env_key) < MIN_KEY_LENGTH:
+            raise ConfigurationError(f"SOSKU_PSEUDO_KEY is shorter than {MIN_KEY_LENGTH} "
+                                     "characters; use a long random string")
+        return env_key.encode("utf-8"), "SOSKU_PSEUDO_KEY"
+    key_file = os.environ.get("SOSKU_PSEUDO_KEY_FILE")
+    if key_file:
+        path = Path(key_file).expanduser().resolve()
+        if path.is_relative_to(_REPO_ROOT):
+            raise ConfigurationError(f"SOSKU_PSEUDO_KEY_FILE {key_file} is inside the soskulib "
+                                     "repository; keep the key file outside it")
+        try:
+            key = path.read_bytes().strip()
+        except OSError as exc:
+            raise ConfigurationError(f"cannot read SOSKU_PSEUDO_KEY_FILE {key_file}: "
+                                     f"{exc.strerror}") from None
+        if len(key) < MIN_KEY_LENGTH:
+            raise ConfigurationError(f"the key in {key_file} is shorter than {MIN_KEY_LENGTH} "
+                                     "bytes")
+        return key, "SOSKU_PSEUDO_KEY_FILE"
+    if raw_dir is not None and is_synthetic_export(raw_dir):
+        return DEMO_KEY, "DEMO_KEY"
+    raise ConfigurationError(
+        "no pseudonymisation key: set SOSKU_PSEUDO_KEY to a long random secret (e.g. "
+        "`export SOSKU_PSEUDO_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')`) "
+        "or SOSKU_PSEUDO_KEY_FILE to a file outside the repository that holds it; keep the "
+        "same key for every export that must link to earlier ones")

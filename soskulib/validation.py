@@ -1,0 +1,448 @@
+"""Validation of raw exports against the declared schemas of :mod:`soskulib.schema`.
+
+Every rule is derived from the declarations (column kind, ``required``, ``min``/``max``,
+``codes``, table ``key``) plus the few cross-column rules declared in :data:`DATE_ORDER` and
+:data:`REFERENCES`; nothing is hand-written per table. Each rule is a vectorised boolean mask
+over a column; the failing rows (and only those) are turned into located messages
+``FILE:ROW:COLUMN: rule_id: what is wrong``.
+
+Why not pandera: its lazy validation reports failure cases by index and *parsed* value, after
+coercion has already turned ``'31.02.2017'`` or ``'12,5x'`` into ``NaT``/``NaN``; we need the
+raw cell, the file row, one rule id per check (``impossible_date`` vs ``date_out_of_window``)
+and several rules per row. Mapping pandera's failure-case frame back to that was more code than
+the checks themselves, so the checks are plain pandas masks in the same declarative spirit.
+
+Rules (ids; the demo's planted problems use the same ones, see ``soskulib.demo.PROBLEM_RULES``)
+
+file level
+    ``empty_file``, ``not_text`` (binary, NUL or control characters), ``not_xlsx``,
+    ``not_sav``, ``unknown_format``, ``unknown_table`` (file/sheet name is not a table),
+    ``wrong_header`` (a column whose values are required is missing, or a column appears twice:
+    every row of the file is rejected), ``unknown_municipality`` (folder code), and two
+    warnings that reject nothing: ``unknown_column``, ``missing_optional_column``.
+row level
+    ``truncated``, ``wrong_field_count``, ``bad_encoding``, ``missing_required``,
+    ``not_a_number``, ``not_an_integer``, ``out_of_range``, ``unknown_code``,
+    ``impossible_date``, ``date_out_of_window`` (outside ``FIRST_DATE..LAST_DATE``),
+    ``end_before_start``, ``invalid_hetu`` (form, birth-date part, individual number, check
+    character), ``implausible_age`` (age at start outside the age bins),
+    ``unknown_municipality``, ``municipality_mismatch`` (row code differs from its folder),
+    ``duplicate_row`` (exact copy of an earlier row; column ``-``), ``duplicate_key`` (same key
+    as an earlier valid row; column = first key column), ``unknown_client`` (contacts/goals/responses of a person who is not an
+    accepted client of that municipality).
+
+A row that breaks any rule is rejected once, its ``reason`` listing every rule id it broke.
+Missing *optional* values, including unanswered instrument items, break no rule. The first
+occurrence of a duplicate is kept. Identity codes are never quoted in a message (a value that
+looks like one is shown as ``<hetu>``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from soskulib import io as sio
+from soskulib import pseudonym, schema
+from soskulib.errors import ConfigurationError, Problem
+
+#: Date pairs that must be in order: processed table -> [(earlier, later)].
+DATE_ORDER = {"clients": [("start_date", "end_date")], "goals": [("set_date", "review_date")]}
+#: Tables whose rows must belong to an accepted client of the same municipality.
+REFERENCES = ("contacts", "goals") + tuple(f"responses_{i}" for i in schema.ASSESSMENT_INSTRUMENTS)
+#: File-level rules that only warn.
+WARNING_RULES = frozenset({"unknown_column", "missing_optional_column"})
+_QUOTE_WIDTH = 40
+
+
+@dataclass(frozen=True, order=True)
+class Finding(Problem):
+    """A :class:`~soskulib.errors.Problem` that also carries its rule id and level."""
+
+    rule: str = ""
+    level: str = "error"
+
+
+@dataclass
+class TableResult:
+    """Validation outcome of one table (all its files concatenated, in file order).
+
+    ``frame`` holds the parsed processed columns plus bookkeeping columns ``_source``,
+    ``_row``, ``_hetu`` (normalised identity code, personal tables) and ``_birth``;
+    ``raw`` the raw cells for rejects; ``reason`` is ``""`` for accepted rows.
+    """
+
+    table: schema.Table
+    frame: pd.DataFrame
+    raw: pd.DataFrame
+    reason: pd.Series
+    failures: pd.DataFrame
+
+    @property
+    def accepted(self) -> np.ndarray:
+        """Boolean mask of accepted rows."""
+        return (self.reason == "").to_numpy()
+
+
+@dataclass
+class ValidationResult:
+    """Everything :func:`validate` found: per-table results, findings, input files."""
+
+    tables: dict[str, TableResult]
+    findings: list[Finding]
+    inputs: list[dict] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Finding]:
+        """Findings that break a rule (warnings excluded)."""
+        return [f for f in self.findings if f.level == "error"]
+
+
+def quote(values: pd.Series) -> pd.Series:
+    """Values as shown in messages: quoted, shortened, identity-code-like text masked.
+
+    Examples
+    --------
+    >>> quote(pd.Series(["31.02.2017", "id 131052-308T"])).tolist()
+    ["'31.02.2017'", "'id <hetu>'"]
+    """
+    text = values.astype("str").str.replace(pseudonym.HETU_LIKE_PATTERN, "<hetu>", regex=True)
+    long = text.str.len() > _QUOTE_WIDTH
+    text = text.where(~long, text.str.slice(0, _QUOTE_WIDTH - 1) + "…")
+    return "'" + text + "'"
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+class _Collector:
+    """Accumulates failures of one raw table (positions local to that table)."""
+
+    def __init__(self, rows: np.ndarray, index: pd.Index):
+        self.rows, self.index, self.parts = rows, index, []
+
+    def add(self, mask, column: str, rule: str, text: str | None,
+            values: pd.Series | None = None, quoted: bool = True) -> None:
+        """Record ``mask`` rows; message ``rule: 'value' text`` (values quoted lazily)."""
+        m = np.asarray(mask, dtype=bool)
+        if not m.any():
+            return
+        pos = np.flatnonzero(m)
+        if values is not None:
+            shown = quote(values[m]) if quoted else values[m].astype("str")
+            message = (f"{rule}: " + shown + text).to_numpy(dtype=object)
+        else:
+            message = None if text is None else f"{rule}: {text}"
+        self.parts.append(sio.failures(pos, self.rows[pos], column, rule, message))
+
+
+def _known_municipalities() -> set[str]:
+    return set(schema.organisations()["code"])
+
+
+def check_raw_table(raw: sio.RawTable) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Parse and check one raw table; return ``(processed frame, failure frame)``.
+
+    The processed frame has the processed column names and dtypes-to-be (unconverted ints are
+    float until acceptance) and bookkeeping columns; failures use local row positions.
+    """
+    table = raw.table
+    data = raw.data
+    n = len(data)
+    out = _Collector(raw.rows, data.index)
+    file_fails = [raw.failures]
+    present = set(data.columns)
+    declared = {c.raw for c in table.columns}
+    has_header = raw.countable and len(data.columns) > 0
+    header_broken = False
+    if has_header:
+        for c in table.columns:
+            if c.raw in present:
+                continue
+            if c.required:
+                header_broken = True
+                file_fails.append(sio.failures([-1], 1, c.raw, "wrong_header",
+                                               f"wrong_header: required column {c.raw!r} is "
+                                               f"missing (header: {', '.join(data.columns)})"))
+            else:
+                file_fails.append(sio.failures([-1], 1, c.raw, "missing_optional_column",
+                                               "missing_optional_column: column is missing; "
+                                               "its values are taken as empty (warning)"))
+        for col in data.columns:
+            if col not in declared:
+                file_fails.append(sio.failures([-1], 1, col, "unknown_column",
+                                               f"unknown_column: {table.raw} has no column "
+                                               f"{col!r}; it is ignored (warning)"))
+        if (raw.failures["rule"] == "wrong_header").any():
+            header_broken = True
+    known = _known_municipalities()
+    if raw.folder_municipality and raw.folder_municipality not in known:
+        file_fails.append(sio.failures([-1], "-", "-", "unknown_municipality",
+                                       f"unknown_municipality: folder code "
+                                       f"{raw.folder_municipality!r} is not a SOSKU organisation"))
+
+    frame = pd.DataFrame(index=data.index)
+    frame["_source"] = raw.source
+    frame["_row"] = raw.rows
+    empty = pd.Series(pd.NA, index=data.index, dtype="str")
+    if header_broken:  # columns are unreliable: reject every row once, report at file level
+        out.add(np.ones(n, dtype=bool), "-", "wrong_header", None)
+    for c in table.columns:
+        values = data[c.raw] if (c.raw in present and not header_broken) else empty
+        given = values.notna()
+        if c.required and not header_broken:
+            out.add(~given, c.raw, "missing_required", "required value is missing")
+        if c.kind == "municipality":
+            codes = sio.normalise_municipality(values)
+            out.add(given & ~codes.isin(known), c.raw, "unknown_municipality",
+                    " is not a SOSKU municipality code", values=values)
+            if raw.folder_municipality:
+                out.add(given & codes.isin(known) & (codes != raw.folder_municipality), c.raw,
+                        "municipality_mismatch",
+                        f" differs from the folder's code "
+                        f"{raw.folder_municipality!r}", values=values)
+            frame[c.name] = codes
+        elif c.kind == "hetu":
+            result = pseudonym.check(values)
+            out.add(given & ~result["valid"], c.raw, "invalid_hetu", "",
+                    values="identity code " + result["problem"], quoted=False)
+            frame["_hetu"] = pseudonym.normalise(values)
+            frame["_birth"] = result["birth_date"]
+        elif c.kind == "code":
+            mapped = sio.normalise_codes(values).map(c.codes)
+            out.add(given & mapped.isna(), c.raw, "unknown_code",
+                    f" is not a {c.name} code (allowed: {', '.join(c.codes)})", values=values)
+            frame[c.name] = mapped.astype("str")
+        elif c.kind == "date":
+            dates = sio.parse_dates(values)
+            out.add(given & dates.isna(), c.raw, "impossible_date",
+                    " is not a date (dd.mm.yyyy)", values=values)
+            outside = (dates < schema.FIRST_DATE) | (dates > schema.LAST_DATE)
+            out.add(outside, c.raw, "date_out_of_window",
+                    f" is outside {schema.FIRST_DATE:%d.%m.%Y}–"
+                    f"{schema.LAST_DATE:%d.%m.%Y}", values=values)
+            frame[c.name] = dates
+        elif c.kind in ("int", "float", "item"):
+            numbers = sio.parse_numbers(values)
+            out.add(given & numbers.isna(), c.raw, "not_a_number", " is not a number", values=values)
+            if c.kind in ("int", "item"):
+                out.add(numbers.notna() & (numbers % 1 != 0), c.raw, "not_an_integer",
+                        " is not a whole number", values=values)
+            lo = -np.inf if c.min is None else c.min
+            hi = np.inf if c.max is None else c.max
+            out.add((numbers < lo) | (numbers > hi), c.raw, "out_of_range",
+                    f" is outside {_fmt(lo)}–{_fmt(hi)}", values=values)
+            frame[c.name] = numbers
+        else:
+            frame[c.name] = values
+    for earlier, later in DATE_ORDER.get(table.name, []):
+        col = table.column(later)
+        out.add(frame[later] < frame[earlier], col.raw, "end_before_start",
+                f"{col.raw} is before {table.column(earlier).raw}")
+    if table.name == schema.CLIENTS.name:
+        age = pseudonym.age_at(frame["_birth"], frame["start_date"])
+        lo, hi = schema.AGE_BINS[0], schema.AGE_BINS[-1] - 1
+        out.add((age < lo) | (age > hi), _HETU_RAW, "implausible_age",
+                f" is outside {lo}–{hi}", values="age at start " + age.astype("Int64").astype("str"),
+                quoted=False)
+        frame["age"] = age
+        frame["age_group"] = pseudonym.age_group(age)
+    fails = pd.concat(file_fails + out.parts, ignore_index=True)
+    return frame, fails
+
+
+_HETU_RAW = next(c.raw for c in schema.CLIENTS.columns if c.kind == "hetu")
+
+
+def _key_columns(table: schema.Table) -> list[str]:
+    return ["_hetu" if k == "client_id" else k for k in table.key]
+
+
+def _duplicates(frame: pd.DataFrame, raw: pd.DataFrame, table: schema.Table, rows: np.ndarray,
+                failed: np.ndarray) -> list[pd.DataFrame]:
+    """Exact duplicate rows (all rows) and duplicate keys (among otherwise valid rows)."""
+    parts = []
+    declared = [c.raw for c in table.columns if c.raw in raw.columns]
+    candidates = ~raw["_header_broken"].to_numpy() & bool(declared)
+    view = raw.loc[candidates, declared]
+    exact = np.zeros(len(frame), dtype=bool)
+    exact[candidates] = view.duplicated(keep="first").to_numpy()
+    if exact.any():
+        first = view.groupby(declared, dropna=False, sort=False).ngroup()
+        parts.append(_first_occurrence(frame, candidates, first, exact, rows, "duplicate_row",
+                                       "exact copy of"))
+    keycols = _key_columns(table)
+    eligible = ~failed & ~exact
+    keys = frame.loc[eligible, keycols]
+    dup_key = np.zeros(len(frame), dtype=bool)
+    dup_key[eligible] = keys.duplicated(keep="first").to_numpy()
+    if dup_key.any():
+        group = keys.groupby(keycols, dropna=False, sort=False).ngroup()
+        raw_key = "+".join(table.column(k).raw for k in table.key)
+        parts.append(_first_occurrence(frame, eligible, group, dup_key, rows, "duplicate_key",
+                                       f"same {raw_key} as",
+                                       column=table.column(table.key[0]).raw))
+    return parts
+
+
+def _first_occurrence(frame, subset, group, flagged, rows, rule, text,
+                      column: str = "-") -> pd.DataFrame:
+    """Failures for ``flagged`` rows naming the first row of their group."""
+    group_all = np.full(len(frame), -1, dtype=np.int64)
+    group_all[subset] = group.to_numpy()
+    first_pos = pd.Series(np.arange(len(frame))[subset]).groupby(group.to_numpy()).min()
+    pos = np.flatnonzero(flagged)
+    first = first_pos.reindex(group_all[pos]).to_numpy()
+    src = frame["_source"].to_numpy()
+    message = [f"{rule}: {text} {src[f]} row {rows[f]}" for f in first]
+    return sio.failures(pos, rows[pos], column, rule, message)
+
+
+def _combine(results: list[tuple[sio.RawTable, pd.DataFrame, pd.DataFrame]]):
+    frames, raws, fails, offset = [], [], [], 0
+    for raw, frame, fail in results:
+        broken = (fail["rule"] == "wrong_header").any()
+        cells = raw.data.copy()
+        cells["_header_broken"] = broken
+        frames.append(frame.reset_index(drop=True))
+        raws.append(cells.reset_index(drop=True))
+        fail = fail.copy()
+        fail["pos"] = np.where(fail["pos"] >= 0, fail["pos"] + offset, -1)
+        fail["source"] = raw.source
+        fails.append(fail)
+        offset += raw.n_rows
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    raw_all = pd.concat(raws, ignore_index=True) if raws else pd.DataFrame()
+    return frame, raw_all, pd.concat(fails, ignore_index=True)
+
+
+def _reasons(n: int, fails: pd.DataFrame) -> pd.Series:
+    row_fails = fails.loc[fails["pos"] >= 0, ["pos", "rule"]].drop_duplicates()
+    reason = pd.Series("", index=range(n), dtype="str")
+    if len(row_fails):
+        joined = row_fails.sort_values(["pos", "rule"]).groupby("pos")["rule"].agg(";".join)
+        reason.loc[joined.index] = joined.to_numpy()
+    return reason
+
+
+def validate(raw_tables: Sequence[sio.RawTable]) -> ValidationResult:
+    """Check raw tables against the schema; cross-file rules run on whole tables.
+
+    Referential integrity (``unknown_client``) is checked only when at least one clients file
+    is among ``raw_tables`` (validating a lone ``kaynnit.csv`` cannot know the clients).
+    """
+    by_table: dict[str, list] = {}
+    loose = []
+    for raw in raw_tables:
+        if raw.table is None:
+            fail = raw.failures.copy()
+            fail["source"] = raw.source
+            loose.append(fail)
+            continue
+        frame, fail = check_raw_table(raw)
+        by_table.setdefault(raw.table.name, []).append((raw, frame, fail))
+
+    results: dict[str, TableResult] = {}
+    order = [t for t in schema.tables() if t.name in by_table]
+    have_clients = schema.CLIENTS.name in by_table
+    accepted_clients = pd.Index([], dtype="str")
+    for table in order:  # clients come before every table that refers to them
+        frame, raw_all, fails = _combine(by_table[table.name])
+        rows = frame["_row"].to_numpy(dtype=np.int64)
+        failed = np.zeros(len(frame), dtype=bool)
+        failed[fails.loc[fails["pos"] >= 0, "pos"].to_numpy(dtype=np.int64)] = True
+        extra = _duplicates(frame, raw_all, table, rows, failed)
+        if have_clients and table.name in REFERENCES:
+            client_key = frame["municipality"] + "|" + frame["_hetu"]
+            checkable = frame["_birth"].notna() & frame["municipality"].notna()  # valid hetu
+            unknown = (checkable & ~client_key.isin(accepted_clients)).to_numpy()
+            if unknown.any():
+                pos = np.flatnonzero(unknown)
+                extra.append(sio.failures(pos, rows[pos], _HETU_RAW, "unknown_client",
+                                          "unknown_client: no accepted client with this identity "
+                                          "code in this municipality"))
+        if extra:
+            for part in extra:
+                part["source"] = frame["_source"].to_numpy()[part["pos"].to_numpy()]
+            fails = pd.concat([fails, *extra], ignore_index=True)
+        reason = _reasons(len(frame), fails)
+        results[table.name] = TableResult(table, frame, raw_all.drop(columns="_header_broken"),
+                                          reason, fails)
+        if table.name == schema.CLIENTS.name:
+            ok = (reason == "").to_numpy()
+            accepted_clients = pd.Index(
+                (frame["municipality"] + "|" + frame["_hetu"])[ok].dropna().unique())
+
+    all_fails = [r.failures for r in results.values()] + loose
+    findings = _findings(pd.concat(all_fails, ignore_index=True)) if all_fails else []
+    return ValidationResult(results, findings)
+
+
+def _findings(fails: pd.DataFrame) -> list[Finding]:
+    """Located findings from failure frames (rows without a message are silent rejections)."""
+    shown = fails[fails["message"].notna()]
+    found = [
+        Finding(file=src, row=row, column=col, message=msg, rule=rule,
+                level="warning" if rule in WARNING_RULES else "error")
+        for src, row, col, msg, rule in zip(shown["source"], shown["row"], shown["column"],
+                                            shown["message"], shown["rule"], strict=True)
+    ]
+    return sort_findings(found)
+
+
+def sort_findings(findings: Sequence[Finding]) -> list[Finding]:
+    """Findings ordered by file, row (file-level first), column, message."""
+    def key(f: Finding):
+        row = f.row if isinstance(f.row, int | np.integer) else -1
+        return (f.file, int(row), f.column, f.message)
+
+    return [
+        Finding(f.file, int(f.row) if isinstance(f.row, int | np.integer) else f.row, f.column,
+                f.message, f.rule, f.level)
+        for f in sorted(findings, key=key)
+    ]
+
+
+def read_paths(paths: Sequence[Path | str]) -> tuple[list[sio.RawTable], list[tuple[Path, str]]]:
+    """Discover and read every raw file under ``paths``.
+
+    Raises
+    ------
+    ConfigurationError
+        A path does not exist or holds no raw files (a usage error, exit code 2).
+    """
+    try:
+        files = sio.discover(paths)
+    except FileNotFoundError as exc:
+        raise ConfigurationError(str(exc)) from None
+    if not files:
+        raise ConfigurationError(f"no raw files ({', '.join(sio.RAW_SUFFIXES)}) under "
+                                 f"{', '.join(map(str, paths))}")
+    tables = [t for path, name in files for t in sio.read_raw(path, name)]
+    return tables, files
+
+
+def validate_paths(paths: Sequence[Path | str]) -> list[Finding]:
+    """Validate raw files or folders; return every problem found, sorted.
+
+    This is what ``sosku validate PATH...`` runs. Findings print as
+    ``FILE:ROW:COLUMN: rule_id: message``; ``level`` tells errors from warnings.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "092_vantaa"
+    >>> folder.mkdir()
+    >>> _ = (folder / "kaynnit.csv").write_text(
+    ...     "kunta;henkilotunnus;pvm;kesto_min;muoto;sisalto\\n"
+    ...     "092;131052-308T;31.02.2017;45;yksilo;ohjaus\\n", encoding="utf-8")
+    >>> for p in validate_paths([folder]): print(p)
+    kaynnit.csv:2:pvm: impossible_date: '31.02.2017' is not a date (dd.mm.yyyy)
+    """
+    raw_tables, _files = read_paths(paths)
+    return validate(raw_tables).findings

@@ -1,0 +1,238 @@
+"""Tests for soskulib.disclosure: primary/secondary suppression and attacker checks."""
+
+from __future__ import annotations
+
+import doctest
+import itertools
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy.optimize import linprog
+
+from soskulib import disclosure
+
+
+def _people(table: np.ndarray) -> pd.DataFrame:
+    """One row per person from a matrix of counts (rows r0.., columns c0..)."""
+    rows, cols = np.indices(table.shape)
+    reps = table.ravel()
+    row_names = [f"r{i}" for i in range(table.shape[0])]
+    col_names = [f"c{j}" for j in range(table.shape[1])]
+    # Categoricals keep empty rows/columns in the table.
+    return pd.DataFrame({
+        "row": pd.Categorical(np.repeat([row_names[i] for i in rows.ravel()], reps), categories=row_names),
+        "col": pd.Categorical(np.repeat([col_names[j] for j in cols.ravel()], reps), categories=col_names),
+    })
+
+
+def _attack_by_subtraction(ct: disclosure.CrossTab) -> list[tuple]:
+    """Cells an attacker recovers by subtracting the visible cells of one line from its total."""
+    counts, hidden = ct.counts, ct.suppressed
+    recovered = []
+    inner_rows, inner_cols = counts.index[:-1], counts.columns[:-1]
+    for r in counts.index:
+        line_hidden = [c for c in counts.columns if hidden.loc[r, c]]
+        if len(line_hidden) == 1:
+            recovered.append((r, line_hidden[0]))
+    for c in counts.columns:
+        line_hidden = [r for r in counts.index if hidden.loc[r, c]]
+        if len(line_hidden) == 1:
+            recovered.append((line_hidden[0], c))
+    assert len(inner_rows) and len(inner_cols)
+    return recovered
+
+
+def _attack_by_linear_programming(ct: disclosure.CrossTab, truth: np.ndarray) -> list[tuple]:
+    """Hidden cells whose value is pinned down by all published cells (min == max by LP)."""
+    full = np.zeros((truth.shape[0] + 1, truth.shape[1] + 1))
+    full[:-1, :-1] = truth
+    full[:-1, -1] = truth.sum(axis=1)
+    full[-1, :-1] = truth.sum(axis=0)
+    full[-1, -1] = truth.sum()
+    hidden = ct.suppressed.to_numpy()
+    unknown = np.flatnonzero(hidden.ravel())
+    if unknown.size == 0:
+        return []
+    pos = {cell: k for k, cell in enumerate(unknown)}
+    n_rows, n_cols = full.shape
+    a_eq, b_eq = [], []
+    lines = [[(i, j) for j in range(n_cols - 1)] + [(i, n_cols - 1)] for i in range(n_rows)]
+    lines += [[(i, j) for i in range(n_rows - 1)] + [(n_rows - 1, j)] for j in range(n_cols)]
+    for line in lines:
+        *members, total = line
+        row = np.zeros(unknown.size)
+        rhs = 0.0
+        for (i, j), sign in [(m, 1.0) for m in members] + [(total, -1.0)]:
+            flat = i * n_cols + j
+            if flat in pos:
+                row[pos[flat]] += sign
+            else:
+                rhs -= sign * full[i, j]
+        if row.any():
+            a_eq.append(row)
+            b_eq.append(rhs)
+    recovered = []
+    for k, flat in enumerate(unknown):
+        c = np.zeros(unknown.size)
+        c[k] = 1.0
+        lo = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+        hi = linprog(-c, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+        if lo.status == 0 and hi.status == 0 and abs(-hi.fun - lo.fun) < 1e-6:
+            recovered.append(divmod(int(flat), n_cols))
+    return recovered
+
+
+def test_docstring_examples_run():
+    result = doctest.testmod(disclosure, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
+
+
+def test_primary_suppression_hides_1_to_4_and_keeps_zero_and_five():
+    table = np.array([[0, 1, 4, 5, 30], [9, 9, 9, 9, 9]])
+    ct = disclosure.crosstab(_people(table), "row", "col")
+    assert ct.counts.loc["r0", "c0"] == 0
+    assert ct.suppressed.loc["r0", "c1"] and ct.suppressed.loc["r0", "c2"]
+    assert disclosure.is_protected(ct.counts, ct.counts.columns)
+
+
+def test_single_small_cell_gets_a_complement_in_row_and_column():
+    table = np.array([[3, 10, 12], [8, 11, 20], [15, 16, 17]])
+    ct = disclosure.crosstab(_people(table), "row", "col")
+    hidden = ct.suppressed.to_numpy()[:-1, :-1]
+    assert hidden[0, 0]
+    assert hidden[0].sum() >= 2 and hidden[:, 0].sum() >= 2
+    # The cheapest complements: smallest other cells of row 0 and column 0, then the corner.
+    assert hidden[0, 1] and hidden[1, 0] and hidden[1, 1]
+    assert hidden.sum() == 4
+    assert not _attack_by_subtraction(ct)
+
+
+def test_bridge_between_two_blocks_is_not_left_determined():
+    # Two 2x2 blocks of small cells joined by one small cell: each line hides 0 or >= 2
+    # cells after the line rule, but the joining cell lies on no cycle and is determined.
+    table = np.array([
+        [2, 2, 1, 50, 50],
+        [2, 2, 50, 50, 50],
+        [50, 50, 2, 2, 50],
+        [50, 50, 2, 2, 50],
+        [50, 50, 50, 50, 50],
+    ])
+    ct = disclosure.crosstab(_people(table), "row", "col")
+    assert not _attack_by_subtraction(ct)
+    assert not _attack_by_linear_programming(ct, table)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(2, 5), st.integers(2, 5), st.integers(0, 10_000))
+def test_attacker_cannot_recover_any_hidden_cell(n_rows, n_cols, seed):
+    rng = np.random.default_rng(seed)
+    # Mix of small and large counts so that suppression patterns vary.
+    table = np.where(rng.random((n_rows, n_cols)) < 0.35, rng.integers(0, 5, (n_rows, n_cols)),
+                     rng.integers(5, 40, (n_rows, n_cols)))
+    ct = disclosure.crosstab(_people(table), "row", "col")
+    shown = ct.counts.to_numpy()
+    # No visible count of 1-4 anywhere, margins included.
+    assert not np.any((shown >= 1) & (shown < 5))
+    # Visible cells are the true counts.
+    inner = shown[:-1, :-1]
+    visible = ~np.isnan(inner)
+    assert np.array_equal(inner[visible], table[visible])
+    assert not _attack_by_subtraction(ct)
+    assert not _attack_by_linear_programming(ct, table)
+
+
+def test_margins_are_computed_from_unsuppressed_data():
+    table = np.array([[3, 10], [8, 11]])
+    ct = disclosure.crosstab(_people(table), "row", "col")
+    assert ct.counts.loc["total", "total"] == 32
+    row_totals = ct.counts["total"].iloc[:-1]
+    assert row_totals.dropna().isin([13, 19]).all()
+
+
+def test_suppress_false_warns_and_shows_everything():
+    table = np.array([[1, 10], [8, 11]])
+    with pytest.warns(UserWarning, match="disclosure control is off"):
+        ct = disclosure.crosstab(_people(table), "row", "col", suppress=False)
+    assert ct.counts.loc["r0", "c0"] == 1
+    with pytest.warns(UserWarning):
+        out = disclosure.suppress_table(pd.DataFrame({"g": ["a", "b"], "n": [1, 9]}), "n", suppress=False)
+    assert out["n"].tolist() == [1.0, 9.0]
+
+
+def test_default_is_on_without_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        disclosure.crosstab(_people(np.array([[1, 10], [8, 11]])), "row", "col")
+
+
+def test_display_marker_and_mask():
+    ct = disclosure.crosstab(_people(np.array([[2, 10], [8, 11]])), "row", "col")
+    shown = ct.display()
+    assert shown.loc["r0", "c0"] == ".."
+    assert ct.display(marker="<5").loc["r0", "c0"] == "<5"
+    assert shown.loc["total", "total"] == "31"
+    long = ct.to_long()
+    assert set(long.columns) >= {"row", "col", "n", "n_suppressed"}
+    assert long["n"].isna().equals(long["n_suppressed"])
+
+
+def test_shares_hidden_with_their_counts():
+    ct = disclosure.crosstab(_people(np.array([[2, 10, 9], [8, 11, 30]])), "row", "col")
+    shares = ct.shares("index")
+    assert shares.loc["r0", "c0"] != shares.loc["r0", "c0"]  # NaN
+    assert shares.loc["r1", "c1"] == pytest.approx(11 / 49)
+    assert ct.shares("columns").loc["total", "c1"] == pytest.approx(1.0)
+
+
+def test_id_col_counts_distinct_people():
+    data = pd.DataFrame({"client_id": ["a", "a", "b", "c", "d", "e", "f"],
+                         "row": ["x"] * 7, "col": ["p"] * 7})
+    ct = disclosure.crosstab(data, "row", "col", id_col="client_id")
+    assert ct.counts.loc["x", "p"] == 6
+
+
+def test_min_cell_validation():
+    with pytest.raises(ValueError, match="min_cell"):
+        disclosure.crosstab(_people(np.array([[5]])), "row", "col", min_cell=0)
+    with pytest.raises(KeyError, match="not in data"):
+        disclosure.crosstab(_people(np.array([[5]])), "row", "nope")
+
+
+def test_suppress_table_lines_complements_and_derived():
+    t = pd.DataFrame({"g": ["a", "a", "a", "b", "b", "b"],
+                      "cat": ["x", "y", "z"] * 2,
+                      "n": [20, 7, 3, 10, 10, 10],
+                      "n_g": [30, 30, 30, 30, 30, 30]})
+    t["share"] = t["n"] / t["n_g"]
+    out = disclosure.suppress_table(t, ["n", "n_g"], along={"n": ["cat"], "n_g": []},
+                                    derived={"share": ["n", "n_g"]})
+    assert out["n_suppressed"].tolist() == [False, True, True, False, False, False]
+    assert out["share"].isna().tolist() == out["n_suppressed"].tolist()
+    assert not out["n_g_suppressed"].any()
+    # Complement: 28 of 30 with an element reveals that 2 lack it.
+    c = pd.DataFrame({"g": ["a", "b"], "n": [30, 30], "n_with": [28, 15]})
+    out = disclosure.suppress_table(c, ["n", "n_with"], complements={"n_with": "n"})
+    assert out["n_with_suppressed"].tolist() == [True, False]
+
+
+def test_suppress_table_two_dimensions_resists_subtraction():
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        table = np.where(rng.random((4, 3)) < 0.3, rng.integers(1, 5, (4, 3)), rng.integers(5, 30, (4, 3)))
+        long = pd.DataFrame([{"r": i, "c": j, "n": table[i, j]}
+                             for i, j in itertools.product(range(4), range(3))])
+        out = disclosure.suppress_table(long, "n", along=["r", "c"])
+        hidden = out.pivot(index="r", columns="c", values="n_suppressed").to_numpy()
+        assert not np.any(hidden.sum(axis=0) == 1) and not np.any(hidden.sum(axis=1) == 1)
+        assert disclosure.is_protected(out, ["n"])
+
+
+def test_display_of_long_table_uses_marker_and_integers():
+    out = disclosure.suppress_table(pd.DataFrame({"g": ["a", "b", "c"], "n": [9, 3, 12]}), "n", along="g")
+    shown = disclosure.display(out, marker="<5")
+    assert shown["n"].tolist() == ["<5", "<5", 12]
+    assert "n_suppressed" not in shown.columns

@@ -1,0 +1,49 @@
+"""Generated development text: the rules of soskulib.narrative."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from soskulib import narrative
+
+
+def test_improvement_only_when_whole_ci_above_zero():
+    assert "improvement" in narrative.effect_sentence("X", 0.3, 0.01, 0.6, 50, "en")
+    assert "no clear change" in narrative.effect_sentence("X", 0.3, -0.01, 0.6, 50, "en")
+    assert "deterioration" in narrative.effect_sentence("X", -0.3, -0.6, -0.01, 50, "en")
+
+
+def test_too_few_pairs_overrides_interval():
+    text = narrative.effect_sentence("X", 1.2, 0.8, 1.6, 12, "en", min_n=20)
+    assert "only 12 clients" in text
+
+
+def test_finnish_uses_decimal_comma_and_minus():
+    text = narrative.effect_sentence("ESIS", -0.25, -0.45, -0.05, 80, "fi")
+    assert "−0,25" in text and "heikkeneminen" in text
+
+
+@given(st.floats(-3, 3, allow_nan=False))
+def test_size_word_follows_cohen_thresholds(d):
+    word = narrative.size_word(d, "en")
+    expected = ("very small" if abs(d) < 0.2 else "small" if abs(d) < 0.5
+                else "moderate" if abs(d) < 0.8 else "large")
+    assert word == expected
+
+
+def test_development_points_flags_reach_dropout_and_coverage():
+    out = pd.DataFrame({"name": ["ESIS"], "estimate": [0.1], "ci_low": [-0.1],
+                        "ci_high": [0.3], "n": [40], "n_pre": [100]})
+    points = narrative.development_points(out, "en", reach_pct=140, dropout_pct=45)
+    assert any("140% of the plan" in p for p in points)
+    assert any("45% of ended episodes" in p for p in points)
+    assert any("only 40% of clients" in p for p in points)
+
+
+def test_development_points_requires_columns():
+    with pytest.raises(KeyError, match="ci_low"):
+        narrative.development_points(pd.DataFrame({"name": [], "estimate": [], "n": [],
+                                                   "ci_high": []}))

@@ -1,0 +1,164 @@
+"""Tests for soskulib.plots: every figure function runs on fixture data (Agg backend)."""
+
+from __future__ import annotations
+
+import doctest
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from _evaluation_fixtures import EXPORT_DATE, processed_tables  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from soskulib import evaluation, plots  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def tables():
+    return processed_tables()
+
+
+@pytest.fixture(scope="module")
+def episodes(tables):
+    return evaluation.client_episodes(tables["clients"], tables["contacts"], tables["goals"],
+                                      export_date=EXPORT_DATE)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _labelled(ax: Axes) -> None:
+    assert ax.get_title() or ax.figure.get_suptitle()
+    assert ax.get_xlabel() and ax.get_ylabel()
+
+
+def _texts(ax: Axes) -> str:
+    parts = [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
+    parts += [t.get_text() for t in ax.get_xticklabels() + ax.get_yticklabels()]
+    legend = ax.get_legend()
+    if legend:
+        parts += [t.get_text() for t in legend.get_texts()]
+    return " ".join(parts)
+
+
+def test_docstring_examples_run():
+    result = doctest.testmod(plots, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
+
+
+@pytest.mark.parametrize("lang", ["fi", "en"])
+def test_spc_chart(episodes, lang):
+    chart = evaluation.dropout_chart(episodes, by="municipality")
+    ax = plots.spc_chart(chart.loc[chart["municipality"] == "092"], lang=lang)
+    _labelled(ax)
+    assert ("Keskeyttäminen" in ax.get_title()) == (lang == "fi")
+    # Suppressed quarters are drawn as marks on the axis, never as values.
+    hidden = chart.loc[chart["municipality"] == "092", "p_suppressed"]
+    assert ("peitetty" in _texts(ax) or "suppressed" in _texts(ax)) == bool(hidden.any())
+
+
+def test_spc_chart_marks_signals():
+    quarters = pd.date_range("2016-01-01", periods=12, freq="QS")
+    p = np.r_[[0.4] * 6, [0.1] * 6]
+    data = pd.DataFrame({"quarter_start": quarters, "p": p, "centre": 0.25, "lcl": 0.1, "ucl": 0.4,
+                         "median": 0.25, "signal": True})
+    ax = plots.spc_chart(data, lang="en")
+    assert "signal" in _texts(ax)
+
+
+def test_funnel_and_caterpillar(episodes):
+    ex = evaluation.exits(episodes, by="municipality", min_cell=1)
+    drop = ex.loc[ex["end_reason"] == "dropped_out"]
+    ax = plots.funnel_plot(drop, "share", "n_ended", lang="en", ylabel="dropout share")
+    _labelled(ax)
+    fid = evaluation.fidelity_index(episodes, by="municipality")
+    ax = plots.caterpillar(fid, "index", "ci_low", "ci_high", lang="fi", xlabel="indeksi")
+    _labelled(ax)
+    assert "Vantaa" in _texts(ax)
+    with pytest.raises(ValueError, match="no visible"):
+        plots.caterpillar(fid.assign(index=np.nan), "index", "ci_low", "ci_high")
+
+
+def test_quality_heatmap(tables):
+    prof = evaluation.quality_profile(tables["quality"], lang="en")
+    ax = plots.quality_heatmap(prof, lang="en")
+    _labelled(ax)
+    assert "2018" in ax.get_title()
+    assert "Needs assessment" in _texts(ax)
+    with pytest.raises(ValueError, match="no ratings"):
+        plots.quality_heatmap(prof, year=2030)
+
+
+def test_fidelity_bars_show_suppressed_segment(episodes):
+    ax = plots.fidelity_bars(episodes, lang="en")
+    _labelled(ax)
+    # Laukaa (14 clients) has categories under 5: a hatched "suppressed" segment is drawn.
+    assert "suppressed" in _texts(ax)
+    widths = {}
+    for patch in ax.patches:
+        y = round(patch.get_y() + patch.get_height() / 2)
+        widths[y] = widths.get(y, 0) + patch.get_width()
+    assert all(w == pytest.approx(1.0) for w in widths.values())
+
+
+def test_dose_distribution_drops_small_groups(episodes):
+    ax = plots.dose_distribution(episodes, "hours", by="gender", lang="en")
+    _labelled(ax)
+    shown = _texts(ax)
+    small = episodes["gender"].value_counts()
+    for gender, n in small.items():
+        label = {"male": "male", "female": "female", "other": "other / unknown"}[gender]
+        assert (label in shown) == (n >= 5)
+    # No outlier points: no line carries point markers (fliers would).
+    assert all(line.get_marker() in ("", "None", None) or len(line.get_xdata()) == 0 for line in ax.lines)
+
+
+def test_pre_post(tables):
+    pytest.importorskip("soskulib.scoring")
+    changes = evaluation.change_scores({"3x10d": tables["responses_3x10d"]})
+    fig = plots.pre_post(changes, lang="fi")
+    assert isinstance(fig, Figure) and fig.get_suptitle()
+    _labelled(fig.axes[0])
+    with pytest.raises(ValueError, match="paired"):
+        plots.pre_post(changes.head(3))
+
+
+def test_traffic_light_profile(tables):
+    ax = plots.traffic_light_profile(tables["responses_3x10d"], lang="fi")
+    _labelled(ax)
+    text = _texts(ax)
+    assert "punainen 0–5" in text and "terveys" in text
+
+
+def test_pathway_heatmap(episodes):
+    ax = plots.pathway_heatmap(evaluation.pathways(episodes), lang="en")
+    _labelled(ax)
+    assert "work trial" in _texts(ax)
+    small = evaluation.pathways(episodes.loc[episodes["municipality"] == "410"])
+    ax = plots.pathway_heatmap(small, lang="fi")
+    annotations = [t.get_text() for t in ax.texts]
+    assert ".." in annotations  # suppressed cells are marked, not shown
+    assert not any(a.endswith("%") for a, hidden in zip(
+        small["share"].map(lambda v: "" if pd.isna(v) else f"{v:.0%}"), small["share_suppressed"],
+        strict=True) if hidden)
+
+
+def test_codevelopment_timeline(tables):
+    cod = evaluation.codevelopment(tables["activities"])
+    ax = plots.codevelopment_timeline(cod, lang="en")
+    _labelled(ax)
+    assert "workshop" in _texts(ax)
+
+
+def test_unknown_language_is_rejected(tables):
+    with pytest.raises(ValueError, match="language"):
+        plots.quality_heatmap(tables["quality"], lang="sv")
