@@ -29,7 +29,7 @@ reports: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(PY) -m ruff check soskulib tests benchmarks
-	$(PY) -m pytest -n 2 tests
+	$(PY) -m pytest -n 2 --dist loadscope tests
 	$(SOSKU) prepare --raw data/raw/demo --out data/processed
 	$(PY) -m pytest -n 2 --dist loadscope --nbval-lax notebooks
 	$(PY) -m pytest --nbval tests/golden
