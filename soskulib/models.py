@@ -20,8 +20,10 @@ with :math:`x'\beta` = occasion × group (+ covariates), fitted by REML with sta
   when there are too few municipalities (fewer than ~5) to estimate their variance; it was
   slower in the timing run (3.1 s: 49 municipality dummies).
 
-Both agree with lme4 (tests/reference/lme4.R): fixed effects to ~1e-4, variance components
-to ~1e-3 relative.
+Both agree with lme4 (tests/reference/lme4.R; unbalanced data with 4-5 municipalities and a
+zero municipality variance in tests/test_against_r.py): fixed effects to ~1e-5, their SEs
+(lme4's ``vcov``) and the variance components to ~1e-5 relative. The REML fit is L-BFGS
+polished by Nelder-Mead, because L-BFGS alone can stop short of the maximum.
 
 Examples
 --------
