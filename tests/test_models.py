@@ -44,8 +44,8 @@ def test_fixed_effects_match_lme4(fitted):
     assert set(ours.index) == set(expected.index)
     np.testing.assert_allclose(ours.loc[expected.index, "estimate"], expected, rtol=1e-4,
                                atol=1e-4)
-    # statsmodels' Wald SEs come from its own Hessian: close to lme4's vcov, not identical
-    np.testing.assert_allclose(ours.loc[expected.index, "se"], ref["se"], rtol=5e-3)
+    # SEs come from ModelResult.fe_cov, lme4's vcov = sigma^2 (X'V^-1 X)^-1
+    np.testing.assert_allclose(ours.loc[expected.index, "se"], ref["se"], rtol=1e-4)
     assert (table["ci_low"] < table["estimate"]).all()
 
 
