@@ -175,8 +175,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The run chart (median line) shows whether the pace of starts changed for good – quick "
         "feedback for the development workshops."),
     "mu.reach.caption": ("Tavoitetut asiakkaat ja suunnitelma", "Clients reached and the plan"),
-    "mu.reach.figure": ("Uudet asiakkaat kuukausittain (ajoituskaavio, mediaani katkoviivana)",
-                        "New clients per month (run chart, median dashed)"),
+    "mu.reach.figure": ("Uudet asiakkuudet neljänneksittäin", "New client episodes by quarter"),
     "mu.reach.signal": ("Ajoituskaavion signaalit: {signals}.", "Run-chart signals: {signals}."),
     "mu.reach.nosignal": ("Ajoituskaaviossa ei ole ei-satunnaista vaihtelua osoittavia signaaleja.",
                           "The run chart shows no signal of non-random variation."),
@@ -207,10 +206,60 @@ STRINGS: dict[str, tuple[str, str]] = {
     "mu.fidelity.figure": ("Ydinelementit toteutuivat sukupuolittain (% asiakkaista)",
                            "Core elements delivered by gender (% of clients)"),
     "el.needs_assessment": ("kuntoutustarpeen arviointi", "needs assessment"),
-    "el.client_plan": ("tavoitteellinen asiakassuunnitelma", "client plan with goals"),
-    "el.intensive_individual": ("tehostettu yksilötyö (≥ 5 yksilökäyntiä)", "intensive individual work (≥ 5 individual contacts)"),
+    "el.plan_with_goals": ("tavoitteellinen asiakassuunnitelma", "client plan with goals"),
+    "el.intensive_individual_work": ("tehostettu yksilötyö", "intensive individual work"),
     "el.group_activity": ("ryhmätoiminta", "group activity"),
-    "el.element": ("ydinelementti", "core element"),
+    "el.all_four": ("kaikki neljä", "all four"),
+    "mu.fidelity.rule": (
+        "Määritelmät (soskulib.evaluation.FidelityRule): arviointi = vähintään yksi käynti, jonka "
+        "sisältö on kuntoutustarpeen arviointi; suunnitelma = vähintään {goals} kirjattu "
+        "tavoite; tehostettu yksilötyö = vähintään {contacts} yksilökäyntiä ja keskimäärin "
+        "vähintään {per_month} yksilökäyntiä kuukaudessa; ryhmätoiminta = vähintään yksi "
+        "ryhmäkäynti. Kynnykset ovat työkalun oletuksia, eivät THL:n mallin määritelmiä.",
+        "Definitions (soskulib.evaluation.FidelityRule): assessment = at least one contact with "
+        "needs-assessment content; plan = at least {goals} recorded goal(s); intensive "
+        "individual work = at least {contacts} individual contacts and on average at least "
+        "{per_month} individual contact(s) per month; group activity = at least one group "
+        "contact. The thresholds are the toolkit's assumptions, not THL's definitions."),
+    "mu.fidelity.index_caption": (
+        "Ydinelementtien indeksi (saatujen elementtien osuus, 0–1) sukupuolittain",
+        "Fidelity index (share of the four elements received, 0–1) by gender"),
+    "dose.n_contacts": ("käyntejä", "contacts"),
+    "dose.hours": ("tunteja", "hours"),
+    "dose.weeks_in_service": ("viikkoja palvelussa", "weeks in service"),
+    "dose.contacts_per_month": ("käyntejä kuukaudessa", "contacts per month"),
+    "dose.share_individual": ("yksilökäyntien osuus (%)", "individual contacts (%)"),
+    "dose.share_group": ("ryhmäkäyntien osuus (%)", "group contacts (%)"),
+    "dose.share_outreach": ("jalkautuvien käyntien osuus (%)", "outreach contacts (%)"),
+    "mu.dose.figure": ("Palvelutunnit asiakkuutta kohden sukupuolittain (laatikko 25–75 %, viikset 10–90 %)",
+                       "Service hours per episode by gender (box 25–75%, whiskers 10–90%)"),
+    "mu.dose.tis_caption": ("Palvelussa oloaika (Kaplan–Meier-mediaani, päivää) sukupuolittain",
+                            "Time in service (Kaplan–Meier median, days) by gender"),
+    "mu.dose.tis_note": (
+        "Käynnissä olevat asiakkuudet on sensuroitu aineiston poimintapäivänä; puuttuva "
+        "yläraja tarkoittaa, ettei luottamusväli saavuta mediaania seurannan aikana.",
+        "Ongoing episodes are censored at the export date; a missing upper limit means the "
+        "confidence band does not reach the median within follow-up."),
+    "mu.codev.figure": ("Kehittämistapahtumat neljänneksittäin ja kokemustiedon osuus osallistujista",
+                        "Development events by quarter and the lived-experience share of participants"),
+    "mu.outcomes.gender_caption": ("Muutos alusta loppuun sukupuolittain",
+                                   "Change from baseline to end by gender"),
+    "mu.rc": ("Luotettava ja kliinisesti merkitsevä muutos", "Reliable and clinically significant change"),
+    "mu.rc.intro": (
+        "Kuinka suuri osa asiakkaista muuttui mittausvirhettä enemmän (Jacobson & Truax 1991) ja "
+        "WHODAS-12:ssa siirtyi väestönormien mukaan toimintakykyisten puolelle. Osuudet ovat "
+        "ryhmätason tietoa: THL suosittaa osallisuusindikaattorin käyttöä ryhmätasolla.",
+        "Share of clients who changed more than measurement error (Jacobson & Truax 1991) and, "
+        "for WHODAS-12, crossed into the functional range of the population norms. These are "
+        "group-level rates: THL advises group-level use of the inclusion indicator."),
+    "mu.rc.caption": ("Muutosluokkien osuudet (%, Wilsonin 95 %:n lv)",
+                      "Change categories (%, Wilson 95% CI)"),
+    "analysis.reliable_change": ("luotettava muutos", "reliable change"),
+    "analysis.clinical_significance": ("kliinisesti merkitsevä muutos", "clinically significant change"),
+    "mu.pathways.figure": ("Jatkopolut kohderyhmän mukaan (rivien osuudet)",
+                           "Onward pathways by target group (row shares)"),
+    "mu.spc.figure": ("Keskeyttäneiden osuus päättyneistä asiakkuuksista neljänneksittäin (p-kortti)",
+                      "Dropout share of ended episodes by quarter (p-chart)"),
     "mu.quality": ("Laatukriteerien itsearviointi", "Quality-criteria self-assessment"),
     "mu.quality.intro": (
         "Osahankkeen oma arvio THL:n (2018) kymmenen laatukriteerin toteutumisesta "
@@ -236,12 +285,13 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Change from baseline to end among clients with both assessments. d_z is the mean "
         "change divided by the SD of change (Lakens 2013) with its 95% confidence interval; "
         "reliable change by Jacobson and Truax's (1991) RCI."),
-    "mu.outcomes.caption": ("{name}: muutos alusta loppuun sukupuolittain", "{name}: change from baseline to end by gender"),
+    "mu.outcomes.caption": ("Muutos alusta loppuun mittareittain (vaikutus: positiivinen = parannus)",
+                            "Change from baseline to end by instrument (effect: positive = improvement)"),
     "mu.outcomes.rc_caption": ("{name}: luotettava muutos sukupuolittain", "{name}: reliable change by gender"),
     "mu.outcomes.figure": ("Muutoksen vaikutuskoko d_z (95 %:n lv) mittareittain ja sukupuolittain; positiivinen = parannus",
                            "Effect size d_z of change (95% CI) by instrument and gender; positive = improvement"),
-    "mu.outcomes.dist_figure": ("{name}: pistemäärien jakauma alku- ja loppuarvioinnissa",
-                                "{name}: distribution of scores at baseline and end"),
+    "mu.outcomes.dist_figure": ("Pistemäärien jakaumat alku- ja loppuarvioinnissa (molemmat arvioinnit tehneet)",
+                                "Distributions of scores at baseline and end (clients with both)"),
     "mu.outcomes.none": ("Mittaria {name} ei käytetty tässä osahankkeessa.", "{name} was not used in this sub-project."),
     "mu.traffic": ("3X10D-liikennevaloprofiili", "3X10D traffic-light profile"),
     "mu.traffic.intro": (
@@ -249,15 +299,16 @@ STRINGS: dict[str, tuple[str, str]] = {
         "punainen (0–5), keltainen (6–7), vihreä (8–10) alku- ja loppuarvioinnissa.",
         "3X10D is a formative meter without a total: the profile by life area in red (0–5), "
         "yellow (6–7) and green (8–10) at baseline and end."),
-    "mu.traffic.figure": ("3X10D: vihreiden vastausten osuus (%) elämänalueittain", "3X10D: share of green answers (%) by life area"),
-    "mu.traffic.caption": ("3X10D: liikennevalojen jakauma elämänalueittain (%)", "3X10D: traffic lights by life area (%)"),
+    "mu.traffic.figure": ("3X10D-liikennevalot elämänalueittain: {occasion}", "3X10D traffic lights by life area: {occasion}"),
+    "mu.traffic.caption": ("3X10D: vastausten osuudet liikennevaloittain elämänalueittain (%)",
+                           "3X10D: share of answers by traffic light and life area (%)"),
     "mu.gas": ("Tavoitteiden saavuttaminen (GAS)", "Goal attainment (GAS)"),
     "mu.gas.intro": (
         "Asiakassuunnitelman tavoitteiden saavuttaminen Goal Attainment Scaling -menetelmällä: "
         "T-luku 50 tarkoittaa, että tavoitteet saavutettiin odotetusti (Kiresuk & Sherman 1968, ρ = 0,3).",
         "Attainment of client-plan goals with Goal Attainment Scaling: a T-score of 50 means the "
         "goals were reached as expected (Kiresuk & Sherman 1968, ρ = 0.3)."),
-    "mu.gas.caption": ("GAS-T-luvut sukupuolittain", "GAS T-scores by gender"),
+    "mu.gas.caption": ("GAS-T-luvut sukupuolittain (ka, 95 %:n lv)", "GAS T-scores by gender (mean, 95% CI)"),
     "mu.gas.area_caption": ("Tavoitteiden saavuttaminen elämänalueittain", "Goal attainment by life area"),
     "mu.pathways": ("Jatkopolut", "Onward pathways"),
     "mu.pathways.intro": (
@@ -315,6 +366,40 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col.mean_attainment": ("saavutus, ka", "attainment, mean"),
     "col.mean_gain": ("muutos lähtötasosta, ka", "gain from baseline, mean"),
     "col.element": ("ydinelementti", "core element"),
+    "col.n_enrolled": ("asiakkuuksia", "episodes"),
+    "col.share_of_plan": ("suunnitelmasta (%)", "of plan (%)"),
+    "col.n_entries": ("uusia asiakkuuksia", "new episodes"),
+    "col.quarter": ("neljännes", "quarter"),
+    "col.measure": ("mittari", "measure"),
+    "col.q1": ("Q1", "Q1"),
+    "col.median": ("mediaani", "median"),
+    "col.q3": ("Q3", "Q3"),
+    "col.n_with": ("saaneita", "received"),
+    "col.index": ("indeksi", "index"),
+    "col.n_ended": ("päättyneitä", "ended"),
+    "col.n_censored": ("käynnissä", "ongoing"),
+    "col.median_days": ("mediaani (pv)", "median (days)"),
+    "col.median_ci_low": ("lv alaraja (pv)", "CI lower (days)"),
+    "col.median_ci_high": ("lv yläraja (pv)", "CI upper (days)"),
+    "col.criterion_label": ("kriteeri", "criterion"),
+    "col.from_year": ("alkuvuosi", "from year"),
+    "col.to_year": ("loppuvuosi", "to year"),
+    "col.rating_from": ("arvio alussa", "rating, first"),
+    "col.rating_to": ("arvio lopussa", "rating, last"),
+    "col.change": ("muutos", "change"),
+    "col.n_events": ("tapahtumia", "events"),
+    "col.n_managers": ("johto", "managers"),
+    "col.n_workers": ("työntekijät", "workers"),
+    "col.n_clients": ("asiakkaat", "clients"),
+    "col.n_experts_by_experience": ("kokemusasiantuntijat", "experts by experience"),
+    "col.n_third_sector": ("järjestöt", "third sector"),
+    "col.n_participants": ("osallistujia yhteensä", "participants, total"),
+    "col.effect": ("vaikutus (d_z, suunnattu)", "effect (d_z, oriented)"),
+    "col.effect_ci_low": ("lv alaraja", "CI lower"),
+    "col.effect_ci_high": ("lv yläraja", "CI upper"),
+    "col.analysis": ("analyysi", "analysis"),
+    "col.share_at_or_above_50": ("T ≥ 50 (%)", "T ≥ 50 (%)"),
+    "col.end_reason_share": ("osuus (%)", "share (%)"),
     "cat.improved": ("parani", "improved"),
     "cat.unchanged": ("ei muutosta", "unchanged"),
     "cat.deteriorated": ("heikkeni", "deteriorated"),
@@ -355,33 +440,105 @@ STRINGS: dict[str, tuple[str, str]] = {
     "na.subgroup.caption": ("{name}: vaikutus sukupuolittain", "{name}: effect by gender"),
     "na.metareg": ("Meta-regressio: annos ja ydinelementit", "Meta-regression on dose and fidelity"),
     "na.metareg.intro": (
-        "Selittääkö kunnan keskimääräinen annos (käyntejä asiakasta kohden) tai ryhmätoimintaan "
-        "osallistuneiden osuus vaikutusten eroja? Kuntatason yhteys ei kerro yksilötason "
-        "syy-seurauksesta (ekologinen virhepäätelmä).",
-        "Do the municipality's mean dose (contacts per client) or the share of clients in group "
-        "activity explain differences in effects? A municipality-level association says nothing "
-        "causal about individuals (ecological fallacy)."),
-    "na.metareg.caption": ("Meta-regression kertoimet", "Meta-regression coefficients"),
+        "Selittääkö kunnan ydinelementtien indeksi tai keskimääräinen palvelun määrä (tunteja "
+        "asiakkuutta kohden) vaikutusten eroja? Yksi selittäjä kerrallaan, Knapp–Hartung-testi. "
+        "Kuntatason yhteys ei kerro yksilötason syy-seurauksesta (ekologinen virhepäätelmä).",
+        "Do the municipality's fidelity index or mean service hours per episode explain "
+        "differences in effects? One moderator at a time, Knapp–Hartung test. A "
+        "municipality-level association says nothing causal about individuals (ecological "
+        "fallacy)."),
+    "na.metareg.caption": ("Meta-regression kulmakertoimet (yksi selittäjä kerrallaan)",
+                           "Meta-regression slopes (one moderator at a time)"),
     "na.mixed": ("Sekamallin ristiintarkistus", "Mixed-model cross-check"),
     "na.mixed.intro": (
-        "Sama kysymys yksilötasolla: lineaarinen sekamalli (satunnainen asiakas ja kunta) "
-        "muutokselle alusta loppuun sukupuolittain.",
-        "The same question at client level: a linear mixed model (random client and municipality) "
-        "for change from baseline to end by gender."),
-    "na.mixed.caption": ("{name}: sekamallin kiinteät vaikutukset", "{name}: fixed effects of the mixed model"),
+        "Sama kysymys asiakastasolla: muutospisteiden lineaarinen sekamalli, jossa sukupuoli "
+        "kiinteänä ja kunta satunnaisena vaikutuksena (REML, tarkistettu lme4:ää vasten). "
+        "Standardoitu muutos on vertailukelpoinen yhdistetyn SMCR:n kanssa.",
+        "The same question at client level: a linear mixed model of change scores with gender "
+        "fixed and municipality random (REML, checked against lme4). The standardised change is "
+        "comparable with the pooled SMCR."),
+    "na.mixed.caption": ("Muutos sukupuolittain sekamallista (95 %:n lv)",
+                         "Change by gender from the mixed model (95% CI)"),
     "na.loo": ("Herkkyysanalyysi: yksi kunta kerrallaan pois", "Sensitivity: leave one municipality out"),
     "na.loo.intro": (
         "Jos yhdistetty vaikutus muuttuu paljon, kun yksi kunta jätetään pois, tulos nojaa "
         "siihen kuntaan.",
         "If the pooled effect moves a lot when one municipality is left out, the result rests on "
         "that municipality."),
-    "na.loo.caption": ("{name}: yhdistetty vaikutus ilman kutakin kuntaa", "{name}: pooled effect without each municipality"),
+    "na.loo.caption": ("Yhdistetty vaikutus (SMCR, REML) ilman kutakin kuntaa; muutos = ero kaikkien kuntien estimaattiin",
+                       "Pooled effect (SMCR, REML) without each municipality; shift = difference from the all-municipality estimate"),
+    "na.mech.note": ("Kertoimet ovat mittarin pääasteikon pisteinä (ESIS 0–100, WHODAS summa, 3X10D 0–10, EQ VAS 0–100).",
+                     "Coefficients are in points of the instrument's headline scale (ESIS 0–100, WHODAS sum, 3X10D 0–10, EQ VAS 0–100)."),
     "na.pathways": ("Jatkopolut valtakunnallisesti", "Pathways nationally"),
-    "na.pathways.intro": ("Päättyneiden asiakkuuksien jatkopolut kunnittain.", "Onward pathways of ended episodes by municipality."),
+    "na.pathways.intro": ("Päättyneiden asiakkuuksien jatkopolut kohderyhmittäin ja kunnittain.",
+                          "Onward pathways of ended episodes by target group and by municipality."),
     "na.pathways.caption": ("Jatkopolut kunnittain", "Pathways by municipality"),
     "na.quality": ("Laatukriteerien vertailu", "Quality criteria compared"),
-    "na.quality.intro": ("Viimeisimmän vuoden itsearviot kunnittain (1–4).", "Latest year's self-assessments by municipality (1–4)."),
-    "na.quality.caption": ("Laatukriteerit kunnittain, viimeisin vuosi", "Quality criteria by municipality, latest year"),
+    "na.quality.intro": ("Viimeisimmän vuoden itsearviot kunnittain (1–4) ja muutos ensimmäisestä arviosta.",
+                         "Latest year's self-assessments by municipality (1–4) and the change since the first one."),
+    "na.quality.caption": ("Laatukriteerien arvion muutos ensimmäisestä viimeiseen vuoteen",
+                           "Change in each criterion's rating from the first to the last year"),
+    "na.truth.figure": ("Yhdistetyt estimaatit (z, 95 %:n lv) ja generaattorin todellinen μ",
+                        "Pooled estimates (z, 95% CI) and the generator's true μ"),
+    "na.subgroup.caption.gender": ("Yhdistetty vaikutus sukupuolittain", "Pooled effect by gender"),
+    "na.subgroup.caption.target_group": ("Yhdistetty vaikutus kohderyhmittäin", "Pooled effect by target group"),
+    "na.metareg.mods_caption": ("Kuntatason prosessimittarit: ydinelementtien indeksi ja annos",
+                                "Municipality-level process measures: fidelity index and dose"),
+    "moderator.fidelity_index": ("ydinelementtien indeksi (0–1)", "fidelity index (0–1)"),
+    "moderator.mean_hours": ("palvelutunteja asiakkuutta kohden", "service hours per episode"),
+    "na.mixed.note": (
+        "Muutos = loppu − alku suunnattuna (positiivinen = parannus), asiakkaat joilla molemmat "
+        "arvioinnit; std = muutos / alkuarvioinnin keskihajonta, vertailukelpoinen SMCR:n kanssa.",
+        "Change = end − baseline, oriented (positive = improvement), clients with both "
+        "assessments; std = change / SD at baseline, comparable with the SMCR."),
+    "na.mech": ("Mekanismit: ydinelementtien ja annoksen yhteys muutokseen",
+                "Mechanisms: association of core elements and dose with change"),
+    "na.mech.intro": (
+        "Onko muutos suurempi asiakkailla, jotka saivat ydinelementin tai enemmän palvelua? "
+        "Lineaarinen malli, jossa vakioitu alkutaso ja kunta; luvut kuvaavat yhteyttä, eivät "
+        "vaikutusta, koska palvelun saaminen ei ole satunnaistettu.",
+        "Is change larger among clients who received a core element or more service? A linear "
+        "model adjusted for the baseline score and municipality; the numbers describe "
+        "association, not effect, because receiving the service was not randomised."),
+    "na.mech.caption": ("Muutoksen yhteys ydinelementteihin ja annokseen (OLS, HC3-keskivirheet)",
+                        "Association of change with core elements and dose (OLS, HC3 SEs)"),
+    "term.needs_assessment": ("kuntoutustarpeen arviointi", "needs assessment"),
+    "term.plan_with_goals": ("tavoitteellinen suunnitelma", "plan with goals"),
+    "term.intensive_individual_work": ("tehostettu yksilötyö", "intensive individual work"),
+    "term.group_activity": ("ryhmätoiminta", "group activity"),
+    "term.log_hours": ("log(1 + tunnit)", "log(1 + hours)"),
+    "term.baseline": ("alkutaso", "baseline score"),
+    "instrument.3x10d": ("3X10D", "3X10D"),
+    "instrument.esis": ("ESIS", "ESIS"),
+    "instrument.whodas12": ("WHODAS-12", "WHODAS-12"),
+    "instrument.eq5d3l": ("EQ-5D-3L", "EQ-5D-3L"),
+    "na.pathways.figure": ("Jatkopolut kohderyhmän mukaan, kaikki kunnat (rivien osuudet)",
+                           "Onward pathways by target group, all municipalities (row shares)"),
+    "na.quality.figure": ("Laatukriteerien itsearvio kunnittain, viimeisin vuosi",
+                          "Quality-criteria self-assessment by municipality, latest year"),
+    "col.test": ("päättely", "inference"),
+    "col.q": ("Q", "Q"),
+    "col.q_pval": ("p (Q)", "p (Q)"),
+    "col.bias": ("harha", "bias"),
+    "col.q_between": ("Q_between", "Q_between"),
+    "col.q_between_pval": ("p (Q_between)", "p (Q_between)"),
+    "col.moderator": ("selittäjä", "moderator"),
+    "col.slope": ("kulmakerroin", "slope"),
+    "col.r2": ("R² (%)", "R² (%)"),
+    "col.fidelity_index": ("ydinelementtien indeksi", "fidelity index"),
+    "col.share_all_four": ("kaikki neljä", "all four"),
+    "col.mean_hours": ("tunteja / asiakkuus", "hours / episode"),
+    "col.mean_contacts": ("käyntejä / asiakkuus", "contacts / episode"),
+    "col.std_estimate": ("std. muutos", "std. change"),
+    "col.std_ci_low": ("std. lv ala", "std. CI lower"),
+    "col.std_ci_high": ("std. lv ylä", "std. CI upper"),
+    "col.sigma2_municipality": ("kuntien varianssi", "municipality variance"),
+    "col.shift": ("muutos", "shift"),
+    "col.p_value": ("p", "p"),
+    "col.pairs_3x10d": ("3X10D-pareja", "3X10D pairs"),
+    "col.pairs_esis": ("ESIS-pareja", "ESIS pairs"),
+    "col.pairs_whodas12": ("WHODAS-pareja", "WHODAS pairs"),
+    "col.pairs_eq5d3l": ("EQ-5D-pareja", "EQ-5D pairs"),
     "na.headline": ("{k} kuntaa; {effects}", "{k} municipalities; {effects}"),
     "col.k": ("kuntia", "municipalities"),
     "col.estimate": ("estimaatti", "estimate"),
@@ -396,7 +553,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col.group": ("alaryhmä", "subgroup"),
     "col.term": ("termi", "term"),
     "col.instruments": ("mittarit", "instruments"),
-    "col.name": ("osahanke", "sub-project"),
+    "col.name": ("nimi", "name"),
     "col.planned_clients": ("suunniteltu", "planned"),
     "col.left_out": ("pois jätetty", "left out"),
     # --- 30 instruments ----------------------------------------------------------------------
@@ -465,6 +622,27 @@ STRINGS: dict[str, tuple[str, str]] = {
     "nar.dropout": (
         "{pct} % päättyneistä asiakkuuksista keskeytyi: keskeyttäneiden kokemukset kannattaa kuulla.",
         "{pct}% of ended episodes were drop-outs: hear the experiences of those who left."),
+    "nar.fidelity": (
+        "Ydinelementtien indeksi {index} (95 %:n lv {lo}…{hi}): keskimääräinen asiakas sai "
+        "useimmat mallin neljästä ydinelementistä.",
+        "Fidelity index {index} (95% CI {lo} to {hi}): the average client received most of "
+        "the model's four core elements."),
+    "nar.fidelity_low": (
+        "Ydinelementtien indeksi {index} (95 %:n lv {lo}…{hi}): alle puolet mallin "
+        "ydinelementeistä toteutuu keskimääräisellä asiakkaalla; mikä elementti puuttuu useimmin?",
+        "Fidelity index {index} (95% CI {lo} to {hi}): the average client receives fewer than "
+        "half of the model's core elements; which element is missing most often?"),
+    "nar.spc.none": ("Keskeyttämisen p-kortissa ei ole ei-satunnaista vaihtelua osoittavia signaaleja.",
+                     "The dropout p-chart shows no signal of non-random variation."),
+    "nar.spc.signals": (
+        "Keskeyttämisen p-kortissa on signaali (ei-satunnaista vaihtelua) neljänneksillä "
+        "{quarters}: {reasons}. Mitä noina aikoina muuttui?",
+        "Dropout chart signals (non-random variation) in {quarters}: {reasons}. What changed then?"),
+    "nar.spc.span": ("{first}–{last} ({k} neljännestä)", "{first}–{last} ({k} quarters)"),
+    "nar.spc.outside_limits": ("3σ-rajojen ulkopuolella", "outside the 3σ limits"),
+    "nar.spc.shift": ("pitkä jakso mediaanin samalla puolella", "a shift (long run on one side of the median)"),
+    "nar.spc.trend": ("yhtäjaksoinen nousu tai lasku", "a trend"),
+    "nar.spc.astronomical": ("poikkeuksellinen yksittäinen arvo", "an astronomical point"),
     "nar.nothing": ("Ei riittävästi tietoa johtopäätöksiin.", "Not enough data for conclusions."),
     "nar.headline": ("{name}: {n} asiakasta{reach}", "{name}: {n} clients{reach}"),
     "nar.headline.reach": (" ({pct} % suunnitellusta)", " ({pct}% of plan)"),

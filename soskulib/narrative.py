@@ -154,3 +154,145 @@ def headline(name: str, n_clients: int, reach_pct: float | None,
         "nar.headline.reach", lang, pct=round(reach_pct))
     text = labels.text("nar.headline", lang, name=name, n=int(n_clients), reach=reach)
     return text + (f"; {'; '.join(best)}" if best else "")
+
+
+def _first_value(table: pd.DataFrame, column: str, where: dict | None = None) -> float | None:
+    """A single visible number of a library table (``None`` when absent or suppressed)."""
+    if table is None or table.empty or column not in table.columns:
+        return None
+    rows = table
+    for col, value in (where or {}).items():
+        rows = rows.loc[rows[col] == value]
+    if rows.empty:
+        return None
+    value = pd.to_numeric(rows[column], errors="coerce").iloc[0]
+    return float(value) if pd.notna(value) else None
+
+
+def outcomes_from_summary(summary: pd.DataFrame) -> pd.DataFrame:
+    """The ``outcomes`` frame of :func:`development_points` from an outcome summary.
+
+    ``summary`` is :func:`soskulib.evaluation.outcome_summary` without ``by`` (one row per
+    instrument); its direction-oriented ``effect`` (positive = improvement) is used.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"name": ["ESIS"], "effect": [0.3], "effect_ci_low": [0.1],
+    ...                   "effect_ci_high": [0.5], "n": [60.0], "n_pre": [150.0]})
+    >>> outcomes_from_summary(s).to_dict("records")
+    [{'name': 'ESIS', 'estimate': 0.3, 'ci_low': 0.1, 'ci_high': 0.5, 'n': 60, 'n_pre': 150}]
+    """
+    needed = ["name", "effect", "effect_ci_low", "effect_ci_high", "n", "n_pre"]
+    missing = [c for c in needed if c not in summary.columns]
+    if missing:
+        raise KeyError(f"summary lacks column(s) {', '.join(missing)}; pass "
+                       "evaluation.outcome_summary output")
+    out = summary[needed].rename(columns={"effect": "estimate", "effect_ci_low": "ci_low",
+                                          "effect_ci_high": "ci_high"})
+    # A suppressed count (NaN) means fewer than five pairs: "too few to judge".
+    out["n"] = pd.to_numeric(out["n"], errors="coerce").fillna(0).astype(int)
+    out["n_pre"] = pd.to_numeric(out["n_pre"], errors="coerce").fillna(0).astype(int)
+    return out.reset_index(drop=True)
+
+
+def spc_sentence(chart: pd.DataFrame, lang: str = "fi") -> str:
+    """One sentence on the signals of a :func:`soskulib.evaluation.dropout_chart`.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"quarter": ["2017Q1", "2017Q2"], "signal": [False, True],
+    ...                   "reasons": ["", "outside_limits"]})
+    >>> spc_sentence(c, "en")
+    'Dropout chart signals (non-random variation) in 2017Q2: outside the 3σ limits. What changed then?'
+    """
+    labels.check_lang(lang)
+    if chart.empty or not chart["signal"].astype(bool).any():
+        return labels.text("nar.spc.none", lang)
+    visible = chart["p"].notna() if "p" in chart.columns else pd.Series(True, index=chart.index)
+    flagged = chart.loc[chart["signal"].astype(bool) & visible]
+    if flagged.empty:
+        return labels.text("nar.spc.none", lang)
+    quarters = flagged["quarter"].astype(str).tolist()
+    # A trend or shift flags every point of the run: name the span, not each quarter.
+    span = ", ".join(quarters) if len(quarters) <= 3 else labels.text(
+        "nar.spc.span", lang, first=quarters[0], last=quarters[-1], k=len(quarters))
+    reasons = sorted({r for text in flagged["reasons"].fillna("") for r in str(text).replace(";", ",").split(",")
+                      if r})
+    words = ", ".join(labels.text(f"nar.spc.{r}", lang) if f"nar.spc.{r}" in labels.STRINGS
+                      else r for r in reasons)
+    return labels.text("nar.spc.signals", lang, quarters=span, reasons=words)
+
+
+def municipality_points(
+    summary: pd.DataFrame,
+    reach: pd.DataFrame,
+    exits: pd.DataFrame,
+    fidelity_index: pd.DataFrame | None = None,
+    chart: pd.DataFrame | None = None,
+    lang: str = "fi",
+    **thresholds: float,
+) -> list[str]:
+    """Development points of a municipality report from the library's tables.
+
+    Reach (:func:`soskulib.evaluation.reach` ``share_of_plan``), the dropout share of ended
+    episodes (:func:`soskulib.evaluation.exits`), the outcomes
+    (:func:`outcomes_from_summary`) by the rules of :func:`development_points`, then the
+    fidelity index with its CI (< 0.5 flagged: fewer than half of the core elements reach the
+    average client) and the dropout chart's signals (:func:`spc_sentence`).
+    """
+    share = _first_value(reach, "share_of_plan")
+    dropout = _first_value(exits, "share", {"end_reason": "dropped_out"})
+    points = development_points(outcomes_from_summary(summary), lang,
+                                reach_pct=None if share is None else 100 * share,
+                                dropout_pct=None if dropout is None else 100 * dropout,
+                                **thresholds)
+    index = _first_value(fidelity_index, "index") if fidelity_index is not None else None
+    if index is not None:
+        low = _first_value(fidelity_index, "ci_low")
+        high = _first_value(fidelity_index, "ci_high")
+        key = "nar.fidelity_low" if index < 0.5 else "nar.fidelity"
+        points.append(labels.text(key, lang, index=fmt_number(index, lang),
+                                  lo=fmt_number(low, lang), hi=fmt_number(high, lang)))
+    if chart is not None and not chart.empty:
+        points.append(spc_sentence(chart, lang))
+    return points
+
+
+def municipality_headline(name: str, reach: pd.DataFrame, summary: pd.DataFrame,
+                          lang: str = "fi", min_n: int = 20, top: int = 2) -> str:
+    """Index-page headline: clients, reach and up to ``top`` instruments with ≥ ``min_n`` pairs."""
+    n = _first_value(reach, "n_enrolled")
+    share = _first_value(reach, "share_of_plan")
+    outcomes = outcomes_from_summary(summary)
+    best = [f"{r.name} d = {fmt_number(r.estimate, lang)}" for r in outcomes.itertuples()
+            if r.n >= min_n and math.isfinite(r.estimate)]
+    return headline(name, int(n or 0), None if share is None else 100 * share, best[:top], lang)
+
+
+def national_headline(pooled: pd.DataFrame, k: int, lang: str = "fi") -> str:
+    """Index-page headline of the national synthesis: pooled SMCR [CI] per instrument.
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"name": ["ESIS"], "estimate": [0.28], "ci_low": [0.11], "ci_high": [0.45]})
+    >>> national_headline(p, 9, "en")
+    '9 municipalities; ESIS 0.28 [0.11, 0.45]'
+    """
+    effects = "; ".join(f"{r.name} {fmt_number(r.estimate, lang)} "
+                        f"[{fmt_number(r.ci_low, lang)}, {fmt_number(r.ci_high, lang)}]"
+                        for r in pooled.itertuples())
+    return labels.text("na.headline", lang, k=int(k), effects=effects)
+
+
+def alpha_headline(summary: pd.DataFrame, lang: str = "fi") -> str:
+    """Index-page headline of the instruments report: number of instruments and α range.
+
+    Examples
+    --------
+    >>> alpha_headline(pd.DataFrame({"alpha": [0.81, 0.9]}), "en")
+    '2 instruments; α 0.81–0.90'
+    """
+    alphas = pd.to_numeric(summary["alpha"], errors="coerce").dropna()
+    span = (f"{fmt_number(alphas.min(), lang)}–{fmt_number(alphas.max(), lang)}"
+            if len(alphas) else "–")
+    return labels.text("in.headline", lang, k=len(summary), range=span)

@@ -39,7 +39,11 @@ from matplotlib.patches import Patch
 from soskulib import disclosure, evaluation, instruments, labels, schema
 
 __all__ = [
+    "NothingToPlot",
     "spc_chart",
+    "entries_chart",
+    "effect_chart",
+    "truth_chart",
     "funnel_plot",
     "caterpillar",
     "quality_heatmap",
@@ -50,6 +54,14 @@ __all__ = [
     "pathway_heatmap",
     "codevelopment_timeline",
 ]
+
+class NothingToPlot(ValueError):
+    """Raised when every value a figure would show is suppressed or missing (small data).
+
+    A subclass of ``ValueError``; :meth:`soskulib.report.Report.plot` turns it into a short
+    "not enough data" note instead of a failed report.
+    """
+
 
 PALETTE = "colorblind"
 # Colour-blind-safe traffic lights (Okabe–Ito vermillion, yellow, bluish green).
@@ -76,6 +88,8 @@ _STRINGS = {
     "plot.quality.rating": ("arvio (1 = ei toteudu … 4 = toteutuu täysin)",
                             "rating (1 = not in place … 4 = fully in place)"),
     "plot.municipality": ("kunta", "municipality"),
+    "plot.year": ("vuosi", "year"),
+    "plot.gender": ("sukupuoli", "gender"),
     "plot.criterion": ("kriteeri", "criterion"),
     "plot.fidelity.title": ("Ydinelementtien toteutuminen asiakkailla",
                             "Core elements received per client"),
@@ -97,6 +111,15 @@ _STRINGS = {
     "plot.codev.share": ("asiakkaiden ja kokemusasiantuntijoiden osuus osallistujista",
                          "share of clients and experts by experience among participants"),
     "plot.n_label": ("n = {n}", "n = {n}"),
+    "plot.entries": ("uusia asiakkuuksia", "new client episodes"),
+    "plot.entries.title": ("Uudet asiakkuudet neljänneksittäin", "New client episodes by quarter"),
+    "plot.effect": ("vaikutuskoko (positiivinen = parannus)", "effect size (positive = improvement)"),
+    "plot.effect.title": ("Muutos alusta loppuun, 95 %:n luottamusväli",
+                          "Change from baseline to end, 95% CI"),
+    "plot.truth.title": ("Yhdistetty estimaatti ja todellinen μ", "Pooled estimate and true μ"),
+    "plot.truth.pooled": ("yhdistetty SMCR ({test}), 95 %:n lv", "pooled SMCR ({test}), 95% CI"),
+    "plot.truth.mu": ("todellinen μ (demoaineiston generaattori)", "true μ (demo generator)"),
+    "plot.instrument": ("mittari", "instrument"),
 }
 labels.register(_STRINGS)
 
@@ -165,6 +188,8 @@ def spc_chart(
     drawn as large diamonds; hidden (suppressed) points as × marks on the axis.
     """
     _require(data, [x, y, "centre", "signal"], "spc_chart")
+    if data[y].notna().sum() == 0:
+        raise NothingToPlot("spc_chart: every point is suppressed or missing")
     ax = _axes(ax)
     colours = sns.color_palette(PALETTE)
     d = data.sort_values(x)
@@ -214,7 +239,7 @@ def funnel_plot(
     ax = _axes(ax)
     d = data.dropna(subset=[rate, n])
     if d.empty:
-        raise ValueError("funnel_plot: no visible rates to plot (all suppressed or missing)")
+        raise NothingToPlot("funnel_plot: no visible rates to plot (all suppressed or missing)")
     p_bar = centre if centre is not None else float((d[rate] * d[n]).sum() / d[n].sum())
     sizes = np.linspace(max(1.0, d[n].min() * 0.5), d[n].max() * 1.2, 200)
     colours = sns.color_palette(PALETTE)
@@ -251,7 +276,7 @@ def caterpillar(
     _require(data, [estimate, ci_low, ci_high, label], "caterpillar")
     d = data.dropna(subset=[estimate]).sort_values(estimate).reset_index(drop=True)
     if d.empty:
-        raise ValueError("caterpillar: no visible estimates to plot (all suppressed or missing)")
+        raise NothingToPlot("caterpillar: no visible estimates to plot (all suppressed or missing)")
     ax = _axes(ax, figsize=(7, 0.45 * len(d) + 1.5))
     colour = sns.color_palette(PALETTE)[0]
     pos = np.arange(len(d))
@@ -270,31 +295,44 @@ def quality_heatmap(
     data: pd.DataFrame,
     *,
     year: int | None = None,
+    rows: str = "municipality",
     lang: str = "fi",
     title: str | None = None,
     ax: Axes | None = None,
 ) -> Axes:
-    """Heatmap of quality-criteria ratings: municipalities × criteria (one year).
+    """Heatmap of quality-criteria ratings: municipalities (or years) × criteria.
 
     ``data`` is :func:`soskulib.evaluation.quality_profile` output (or the raw ``quality``
-    table); ``year`` defaults to the latest year in the data.
+    table). With ``rows="municipality"`` one year is shown (``year``, default the latest);
+    with ``rows="year"`` (one municipality's report) every assessment year is a row, so the
+    change between years reads down each column.
     """
     _require(data, ["municipality", "year", "criterion", "rating"], "quality_heatmap")
-    year = int(data["year"].max()) if year is None else int(year)
-    d = data.loc[data["year"] == year]
+    if rows not in ("municipality", "year"):
+        raise ValueError(f"rows must be 'municipality' or 'year', got {rows!r}")
+    if rows == "year":
+        if data["municipality"].nunique() != 1:
+            raise ValueError("rows='year' shows one municipality; filter the data first")
+        d = data
+        year_text = f"{int(data['year'].min())}–{int(data['year'].max())}"
+    else:
+        year = int(data["year"].max()) if year is None else int(year)
+        d = data.loc[data["year"] == year]
+        year_text = str(year)
     if d.empty:
         raise ValueError(f"quality_heatmap: no ratings for year {year}")
     criteria = schema.quality_criteria().set_index("criterion")[f"short_{labels.check_lang(lang)}"]
-    grid = d.pivot_table(index="municipality", columns="criterion", values="rating", aggfunc="mean")
-    grid.index = [_municipality_label(m) for m in grid.index]
+    grid = d.pivot_table(index=rows, columns="criterion", values="rating", aggfunc="mean")
+    grid.index = ([_municipality_label(m) for m in grid.index] if rows == "municipality"
+                  else [str(y) for y in grid.index])
     grid.columns = [f"{c}. {criteria.get(c, c)}" for c in grid.columns]
     ax = _axes(ax, figsize=(10, 0.5 * len(grid) + 3))
     sns.heatmap(grid, vmin=1, vmax=4, cmap=sns.color_palette("cividis", 4), annot=True, fmt=".0f",
                 linewidths=0.5, cbar_kws={"label": _t("plot.quality.rating", lang), "ticks": [1, 2, 3, 4]},
                 ax=ax)
     ax.set_xlabel(_t("plot.criterion", lang))
-    ax.set_ylabel(_t("plot.municipality", lang))
-    ax.set_title(title or _t("plot.quality.title", lang, year=year))
+    ax.set_ylabel(_t("plot.municipality" if rows == "municipality" else "plot.year", lang))
+    ax.set_title(title or _t("plot.quality.title", lang, year=year_text))
     ax.tick_params(axis="x", labelrotation=45)
     plt.setp(ax.get_xticklabels(), ha="right", rotation_mode="anchor")
     return ax
@@ -352,7 +390,8 @@ def fidelity_bars(
     colours = sns.color_palette("viridis", len(cats))
     _stacked_shares(ax, table, by, "n_elements", cats, colours, [str(c) for c in cats], lang, min_cell)
     ax.set_xlabel(_t("plot.share_clients", lang))
-    ax.set_ylabel(_t("plot.municipality", lang) if by == "municipality" else by)
+    ax.set_ylabel(_t("plot.municipality", lang) if by == "municipality"
+                  else _t(f"plot.{by}", lang) if f"plot.{by}" in labels.STRINGS else by)
     ax.set_title(title or _t("plot.fidelity.title", lang))
     ax.legend(title=_t("plot.fidelity.legend", lang), bbox_to_anchor=(1.01, 1), loc="upper left",
               fontsize="small")
@@ -371,6 +410,7 @@ def dose_distribution(
     by: str = "municipality",
     lang: str = "fi",
     title: str | None = None,
+    xlabel: str | None = None,
     min_cell: int = disclosure.MIN_CELL,
     ax: Axes | None = None,
 ) -> Axes:
@@ -385,7 +425,7 @@ def dose_distribution(
     keep = sizes[sizes >= min_cell].index
     d = d.loc[d[by].isin(keep)]
     if d.empty:
-        raise ValueError(f"dose_distribution: no group has at least {min_cell} clients")
+        raise NothingToPlot(f"dose_distribution: no group has at least {min_cell} clients")
     order = sorted(keep)
     ax = _axes(ax, figsize=(8, 0.45 * len(order) + 1.5))
     # Horizontal boxes: long municipality names stay readable.
@@ -393,8 +433,9 @@ def dose_distribution(
                              color=sns.color_palette(PALETTE)[0])
     ax.set_yticks(range(len(order)), [f"{_group_label(by, g, lang)} ({_t('plot.n_label', lang, n=sizes[g])})"
                                       for g in order])
-    ax.set_ylabel(_t("plot.municipality", lang) if by == "municipality" else by)
-    ax.set_xlabel(measure)
+    ax.set_ylabel(_t("plot.municipality", lang) if by == "municipality"
+                  else _t(f"plot.{by}", lang) if f"plot.{by}" in labels.STRINGS else by)
+    ax.set_xlabel(xlabel or measure)
     ax.set_title(title or _t("plot.dose.title", lang))
     return ax
 
@@ -416,7 +457,7 @@ def pre_post(
     counts = data.groupby(instrument).size()
     insts = [i for i in sorted(counts.index) if counts[i] >= min_cell]
     if not insts:
-        raise ValueError(f"pre_post: no instrument has at least {min_cell} paired clients")
+        raise NothingToPlot(f"pre_post: no instrument has at least {min_cell} paired clients")
     fig, axes = plt.subplots(1, len(insts), figsize=(3.2 * len(insts) + 1, 4), layout="constrained",
                              squeeze=False)
     occ = {"baseline": _code_label("occasion", "baseline", lang),
@@ -497,6 +538,8 @@ def pathway_heatmap(
     Hidden cells are grey and marked with the suppression marker.
     """
     _require(data, [from_col, "pathway", "share"], "pathway_heatmap")
+    if data.empty:
+        raise NothingToPlot("pathway_heatmap: no ended episodes with a pathway")
     grid = data.pivot_table(index=from_col, columns="pathway", values="share", aggfunc="first",
                             dropna=False, sort=False)
     hidden = (data.assign(_h=_hidden(data, "share"))
@@ -527,13 +570,16 @@ def codevelopment_timeline(
     *,
     lang: str = "fi",
     title: str | None = None,
+    min_cell: int = disclosure.MIN_CELL,
     ax: Axes | None = None,
 ) -> Axes:
     """Stacked bars of development events per quarter by type, with the lived-experience share.
 
     ``data`` is :func:`soskulib.evaluation.codevelopment` output (summed over any ``by``
     groups); the line (right axis) is the share of clients and experts by experience among
-    all participants.
+    all participants. Attendance of clients and experts by experience counts people outside
+    the staff: a quarter where they number fewer than ``min_cell`` has no point (the share
+    would reveal the count).
     """
     _require(data, ["quarter", "activity_type", "n_events", "n_participants", "n_clients",
                     "n_experts_by_experience"], "codevelopment_timeline")
@@ -550,8 +596,9 @@ def codevelopment_timeline(
         bottom += grid[t].to_numpy()
     per_q = data.groupby("quarter")[["n_participants", "n_clients", "n_experts_by_experience"]].sum()
     per_q = per_q.reindex(grid.index)
-    share = (per_q["n_clients"] + per_q["n_experts_by_experience"]) / per_q["n_participants"].where(
-        per_q["n_participants"] > 0)
+    lived = per_q["n_clients"] + per_q["n_experts_by_experience"]
+    share = (lived / per_q["n_participants"].where(per_q["n_participants"] > 0)).where(
+        (lived == 0) | (lived >= min_cell))
     twin = ax.twinx()
     twin.plot(pos, share.to_numpy(), color="#333333", marker="o", label=_t("plot.codev.share", lang))
     twin.set_ylim(0, 1)
@@ -571,3 +618,113 @@ def codevelopment_timeline(
 def suppressed_legend_patch(lang: str = "fi", min_cell: int = disclosure.MIN_CELL) -> Patch:
     """A legend handle for hidden cells, for composing custom figures."""
     return Patch(label=_t("plot.suppressed", lang, k=min_cell), **SUPPRESSED_STYLE)
+
+
+def entries_chart(
+    data: pd.DataFrame,
+    *,
+    lang: str = "fi",
+    title: str | None = None,
+    min_cell: int = disclosure.MIN_CELL,
+    ax: Axes | None = None,
+) -> Axes:
+    """Bars of new client episodes per quarter (:func:`soskulib.evaluation.entries` output).
+
+    Suppressed quarters are drawn as hatched grey bars of height ``min_cell`` (the count is
+    somewhere between 1 and ``min_cell − 1``; the bar only shows that there were some).
+    """
+    _require(data, ["quarter", "n_entries"], "entries_chart")
+    d = data.reset_index(drop=True)
+    if d.empty:
+        raise NothingToPlot("entries_chart: no quarters to plot")
+    hidden = _hidden(d, "n_entries").to_numpy()
+    pos = np.arange(len(d))
+    ax = _axes(ax, figsize=(8, 3.6))
+    ax.bar(pos[~hidden], d.loc[~hidden, "n_entries"].astype(float), color=sns.color_palette(PALETTE)[0])
+    if hidden.any():
+        ax.bar(pos[hidden], np.full(hidden.sum(), float(min_cell)), label=_t("plot.suppressed", lang, k=min_cell),
+               **SUPPRESSED_STYLE)
+        ax.legend(fontsize="small")
+    step = max(1, len(pos) // 12)
+    ax.set_xticks(pos[::step], d["quarter"].astype(str).to_numpy()[::step], rotation=45, ha="right")
+    ax.set_xlabel(_t("plot.quarter", lang))
+    ax.set_ylabel(_t("plot.entries", lang))
+    ax.set_title(title or _t("plot.entries.title", lang))
+    return ax
+
+
+def effect_chart(
+    data: pd.DataFrame,
+    estimate: str = "effect",
+    ci_low: str = "effect_ci_low",
+    ci_high: str = "effect_ci_high",
+    *,
+    label: str = "name",
+    group: str | None = None,
+    lang: str = "fi",
+    title: str | None = None,
+    xlabel: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Dot-and-whisker chart of effect sizes per instrument (and group), zero line dashed.
+
+    ``data`` is e.g. :func:`soskulib.evaluation.outcome_summary` output; hidden (suppressed)
+    rows are left out. Groups are told apart by colour *and* marker shape.
+    """
+    _require(data, [estimate, ci_low, ci_high, label, *([group] if group else [])], "effect_chart")
+    d = data.dropna(subset=[estimate, ci_low, ci_high]).reset_index(drop=True)
+    if d.empty:
+        raise NothingToPlot("effect_chart: no visible estimates (all suppressed or missing)")
+    rows = list(dict.fromkeys(d[label]))
+    groups = list(dict.fromkeys(d[group])) if group else [None]
+    ax = _axes(ax, figsize=(8, 0.55 * len(rows) * max(1, len(groups)) ** 0.5 + 1.6))
+    colours = sns.color_palette(PALETTE)
+    offsets = np.linspace(-0.22, 0.22, len(groups)) if len(groups) > 1 else [0.0]
+    for k, (g, off) in enumerate(zip(groups, offsets, strict=True)):
+        part = d if g is None else d.loc[d[group] == g]
+        y = np.array([rows.index(v) for v in part[label]], dtype=float) + off
+        x = part[estimate].to_numpy(float)
+        err = np.vstack([x - part[ci_low].to_numpy(float), part[ci_high].to_numpy(float) - x])
+        name = None if g is None else _group_label(group, g, lang)
+        ax.errorbar(x, y, xerr=err, fmt="osD^v"[k % 5], capsize=3, color=colours[k % len(colours)],
+                    label=name)
+    ax.axvline(0, color="#666666", linestyle="--", linewidth=0.8)
+    ax.set_yticks(range(len(rows)), rows)
+    ax.invert_yaxis()
+    ax.set_xlabel(xlabel or _t("plot.effect", lang))
+    ax.set_ylabel(_t("plot.instrument", lang))
+    ax.set_title(title or _t("plot.effect.title", lang))
+    if group:
+        ax.legend(fontsize="small", loc="best")
+    return ax
+
+
+def truth_chart(
+    data: pd.DataFrame,
+    *,
+    lang: str = "fi",
+    test: str = "z",
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Pooled estimates with CIs against the demo generator's true μ (one row per instrument).
+
+    ``data`` is :func:`soskulib.evaluation.truth_table` output.
+    """
+    _require(data, ["name", "estimate", "ci_low", "ci_high", "mu_true"], "truth_chart")
+    d = data.reset_index(drop=True)
+    ax = _axes(ax, figsize=(7.5, 0.6 * len(d) + 1.6))
+    colours = sns.color_palette(PALETTE)
+    y = np.arange(len(d))
+    x = d["estimate"].to_numpy(float)
+    ax.errorbar(x, y, xerr=[x - d["ci_low"].to_numpy(float), d["ci_high"].to_numpy(float) - x],
+                fmt="o", capsize=3, color=colours[0], label=_t("plot.truth.pooled", lang, test=test))
+    ax.scatter(d["mu_true"], y, marker="X", s=90, color=colours[1], zorder=4,
+               label=_t("plot.truth.mu", lang))
+    ax.axvline(0, color="#666666", linestyle="--", linewidth=0.8)
+    ax.set_yticks(y, d["name"])
+    ax.invert_yaxis()
+    ax.set_xlabel("SMCR")
+    ax.set_title(title or _t("plot.truth.title", lang))
+    ax.legend(fontsize="small", loc="lower right")
+    return ax

@@ -287,9 +287,14 @@ class Report:
             elif code_list == "table":
                 mapping = {t.name: (t.label_fi if self.lang == "fi" else t.label_en)
                            for t in schema.tables()}
-            else:
+            elif code_list in schema.CODE_LABELS:
                 mapping = {code: schema.label(code_list, code, self.lang)
                            for code in schema.CODE_LABELS[code_list]}
+            else:  # a prefix of report strings, e.g. "el" for "el.needs_assessment"
+                mapping = {key.split(".", 1)[1]: self.t(key) for key in labels.STRINGS
+                           if key.startswith(f"{code_list}.")}
+                if not mapping:
+                    raise KeyError(f"no code list or report strings {code_list!r}.*")
             out[col] = out[col].map(lambda c, m=mapping: m.get(c, c) if isinstance(c, str) else c)
         if not rename:
             return out
@@ -297,6 +302,12 @@ class Report:
                   if isinstance(c, str) and f"col.{c}" in labels.STRINGS}
         rename.update({c: self.t(key) for c, key in (columns or {}).items()})
         return out.rename(columns=rename)
+
+    def label(self, code_list: str, code: str) -> str:
+        """Label of one code of a :data:`soskulib.schema.CODE_LABELS` list in this language."""
+        from soskulib import schema
+
+        return schema.label(code_list, code, self.lang)
 
     def municipality_name(self, code: str) -> str:
         """Name of an organisation code in this report's language (the code when unknown)."""
@@ -321,6 +332,9 @@ class Report:
         index: bool = False,
         digits: int = 2,
         note: str | None = None,
+        columns: Sequence[str] | None = None,
+        percent: Sequence[str] = (),
+        headers: dict[str, str] | None = None,
     ) -> None:
         """Show ``df`` as a numbered, styled table and write it as ``<tables_dir>/<name>.csv``.
 
@@ -351,6 +365,14 @@ class Report:
             Decimals shown for floats (the CSV keeps full precision).
         note : str, optional
             A note printed under the table.
+        columns : list of str, optional
+            Columns to publish, in this order; their disclosure masks (``<col>_suppressed``)
+            are kept, so hidden cells still show the marker.
+        percent : list of str
+            Share columns (0–1) published as percentages (× 100, in the CSV too).
+        headers : dict, optional
+            ``{column: label key}`` for columns whose heading differs from ``col.<column>``
+            (e.g. ``{"name": "col.instrument"}``).
 
         Raises
         ------
@@ -374,6 +396,18 @@ class Report:
             index = True
         elif isinstance(df, pd.DataFrame):
             published = df.copy()
+            if columns is not None:
+                missing = [c for c in columns if c not in published.columns]
+                if missing:
+                    raise KeyError(f"columns not in the table: {', '.join(map(str, missing))}")
+                masks = [disclosure.mask_column(c) for c in columns
+                         if disclosure.mask_column(c) in published.columns]
+                published = published[[*columns, *masks]]
+            for col in percent:
+                published[col] = 100 * pd.to_numeric(published[col])
+            for col in published.columns:  # years and quarters are labels, not quantities
+                if str(col).endswith("year") or str(col) == "quarter":
+                    published[col] = published[col].astype(str)
             if counts:
                 missing = [c for c in counts if c not in published.columns]
                 if missing:
@@ -386,7 +420,7 @@ class Report:
             suppressed = bool(masks) and bool(published[masks].to_numpy().any())
             if masks:
                 published = disclosure.display(published)
-            published = self.relabel(published, codes=codes)
+            published = self.relabel(published, codes=codes, columns=headers)
         else:
             raise TypeError(f"table() needs a DataFrame or CrossTab, got {type(df).__name__}")
         self._names.add(name)
@@ -429,6 +463,22 @@ class Report:
                 f'alt="{html.escape(alt or caption)}"><figcaption>{html.escape(caption_text)}'
                 "</figcaption></figure>")
         self._show(body, caption_text)
+
+    def plot(self, func: Any, *args: Any, caption: str, **kwargs: Any) -> None:
+        """Draw ``func(*args, **kwargs)`` (a :mod:`soskulib.plots` function) as a figure.
+
+        When the data are too small for the figure (every value suppressed or missing:
+        :class:`soskulib.plots.NothingToPlot`) a short note replaces it, so a small
+        municipality's report still builds. Other errors propagate.
+        """
+        from soskulib import plots
+
+        try:
+            drawn = func(*args, **kwargs)
+        except plots.NothingToPlot:
+            self.paragraph(self.t("not_enough_data", what=caption), kind="note")
+            return
+        self.figure(getattr(drawn, "figure", drawn), caption)
 
     def _show(self, body: str, text: str, metadata: dict[str, Any] | None = None) -> None:
         if self.display:
@@ -847,6 +897,178 @@ def render_index(manifest: dict[str, Any], out: Path, work: Sequence[_Job],
         supporting=[entry(out / "data_quality.html"), entry(out / "instruments.html")],
         municipalities=municipal,
     )
+
+
+# =============================================================================================
+# Loading and presentation helpers for the notebooks
+# =============================================================================================
+
+
+def load_tables(
+    processed_dir: str | os.PathLike[str],
+    municipality: str | None = None,
+) -> dict[str, Any]:
+    """Every processed table a report needs, for one municipality or nationally.
+
+    Returns
+    -------
+    dict
+        ``clients, contacts, goals, activities, quality, subprojects`` (DataFrames),
+        ``responses`` (``{instrument id: responses table}``, empty tables left out) and
+        ``export_date``: the latest date in the *national* clients and contacts, so a
+        municipality's ongoing episodes are censored at the same date as in the national
+        report.
+    """
+    from soskulib import io as sio
+    from soskulib import schema
+
+    def load(name: str, **kw: Any) -> pd.DataFrame:
+        return sio.load_processed(processed_dir, name, municipality=municipality, **kw)
+
+    out: dict[str, Any] = {name: load(name) for name in
+                           ("clients", "contacts", "goals", "activities", "quality", "subprojects")}
+    responses = {i: load(f"responses_{i}") for i in schema.ASSESSMENT_INSTRUMENTS}
+    out["responses"] = {i: r for i, r in responses.items() if not r.empty}
+    dates = [sio.load_processed(processed_dir, "clients", columns=[c])[c].max()
+             for c in ("start_date", "end_date")]
+    dates.append(sio.load_processed(processed_dir, "contacts", columns=["date"])["date"].max())
+    out["export_date"] = max(d for d in dates if pd.notna(d))
+    return out
+
+
+def subproject_facts(subprojects: pd.DataFrame, rep: Report) -> str:
+    """One sentence on a municipality's sub-project: name, planned clients, instruments."""
+    if subprojects.empty:
+        return rep.t("not_enough_data", what=rep.t("mu.context"))
+    row = subprojects.iloc[0]
+    planned = row.get("planned_clients")
+    return rep.t("mu.context.facts", name=row.get("name", "–"),
+                 planned="–" if pd.isna(planned) else int(planned),
+                 instruments=row.get("instruments") if pd.notna(row.get("instruments")) else "–")
+
+
+def traffic_light_table(lights: pd.DataFrame, lang: str = "fi") -> pd.DataFrame:
+    """3X10D traffic-light shares (%) wide: life areas × (occasion · band), markers kept.
+
+    ``lights`` is :func:`soskulib.evaluation.traffic_light_shares` output.
+    """
+    from soskulib import instruments, schema
+
+    spec = instruments.get("3x10d")
+    items = {i: spec.label(i, lang) for i in spec.items}
+    occasions = {o: schema.label("occasion", o, lang) for o in schema.CODE_LABELS["occasion"]}
+    bands = {b: labels.text(f"col.{b}", lang) for b in spec.traffic_lights}
+    wide = spread(lights, "item", ["occasion", "band"], "share", scale=100,
+                  labels_for={"item": items, "occasion": occasions, "band": bands})
+    wide.index.name = labels.text("col.life_area", lang)
+    return wide
+
+
+def quality_change_table(changes: pd.DataFrame, lang: str = "fi") -> pd.DataFrame:
+    """Change of each quality criterion's rating (first → last year), criteria × municipalities.
+
+    ``changes`` is :func:`soskulib.evaluation.quality_change` output; municipality names in
+    ``lang``. Not counts of people.
+    """
+    from soskulib import schema
+
+    orgs = schema.organisations().set_index("code")[f"name_{labels.check_lang(lang)}"].to_dict()
+    wide = spread(changes.assign(criterion_label=changes["criterion"].astype(str) + ". "
+                                 + changes["criterion_label"]),
+                  "criterion_label", "municipality", "change", labels_for={"municipality": orgs})
+    wide.index.name = labels.text("col.criterion", lang)
+    wide.columns.name = None
+    return wide
+
+
+def item_table(result: Any, instrument: Any, lang: str = "fi") -> pd.DataFrame:
+    """Item analysis of one instrument with item labels in ``lang`` (rows) for publishing."""
+    table = result.items.copy()
+    table.index = [instrument.label(i, lang) for i in table.index]
+    table.index.name = labels.text("col.item", lang)
+    return table.reset_index()
+
+
+def spread(table: pd.DataFrame, index: str | Sequence[str], columns: str | Sequence[str],
+           values: str, *, scale: float = 1.0, labels_for: dict[str, Any] | None = None
+           ) -> pd.DataFrame:
+    """Pivot a tidy (possibly suppressed) table to a wide one for reading.
+
+    Hidden cells keep the disclosure marker; ``scale`` multiplies visible values (100 for
+    percentages); column labels of several ``columns`` are joined with " · ". ``labels_for``
+    maps a column to a ``{code: label}`` dict applied before pivoting.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"item": ["a", "a"], "band": ["red", "green"], "share": [0.25, 0.75]})
+    >>> spread(t, "item", "band", "share", scale=100).to_dict("index")
+    {'a': {'red': 25.0, 'green': 75.0}}
+    """
+    from soskulib import disclosure
+
+    idx = [index] if isinstance(index, str) else list(index)
+    cols = [columns] if isinstance(columns, str) else list(columns)
+    shown = table.copy()
+    numeric = pd.to_numeric(shown[values], errors="coerce") * scale
+    mask = disclosure.mask_column(values)
+    if mask in shown.columns:
+        shown[values] = numeric.astype(object).where(~shown[mask].astype(bool), disclosure.MARKER)
+    else:
+        shown[values] = numeric
+    for col, mapping in (labels_for or {}).items():
+        shown[col] = shown[col].map(lambda v, m=mapping: m.get(v, v))
+    order = {c: list(dict.fromkeys(shown[c])) for c in idx + cols}
+    wide = shown.pivot_table(index=idx, columns=cols, values=values, aggfunc="first",
+                             sort=False)
+    wide = wide.reindex(index=pd.MultiIndex.from_product([order[c] for c in idx]) if len(idx) > 1
+                        else order[idx[0]])
+    if len(cols) > 1:
+        wide.columns = [" · ".join(map(str, c)) for c in wide.columns]
+    else:
+        wide = wide.reindex(columns=[c for c in order[cols[0]] if c in wide.columns])
+    wide.index.names = idx
+    # Columns without a hidden cell are numeric again (right-aligned, formatted).
+    for col in wide.columns:
+        if not (wide[col] == disclosure.MARKER).any():
+            wide[col] = pd.to_numeric(wide[col])
+    return wide
+
+
+def psychometrics(processed_dir: str | os.PathLike[str], occasion: str = "baseline",
+                  min_n: int = 20) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Item analysis of every instrument at one occasion, next to the published values.
+
+    :func:`soskulib.reliability.item_analysis` on the items of bounded response scales (the
+    EQ VAS 0–100 is a separate rating, not an item of the profile), one response per client.
+
+    Returns
+    -------
+    (DataFrame, dict)
+        Summary ``instrument, name, n, alpha, alpha_ci_low, alpha_ci_high, omega,
+        published_alpha, published_source`` and ``{instrument id: ReliabilityResult}``.
+    """
+    from soskulib import instruments, reliability, schema
+    from soskulib import io as sio
+
+    rows, details = [], {}
+    for inst_id in schema.ASSESSMENT_INSTRUMENTS:
+        inst = instruments.get(inst_id)
+        resp = sio.load_processed(processed_dir, f"responses_{inst_id}")
+        resp = resp.loc[resp["occasion"] == occasion]
+        items = [i for i in inst.items if inst.item_range(i)[1] - inst.item_range(i)[0] <= 10]
+        if len(resp) < min_n or len(items) < 2:
+            continue
+        res = reliability.item_analysis(resp[items], instrument=inst)
+        details[inst_id] = res
+        omega = getattr(res.omega, "omega", res.omega) if res.omega is not None else float("nan")
+        rows.append({"instrument": inst_id, "name": inst.name, "n": res.alpha.n,
+                     "alpha": res.alpha.alpha, "alpha_ci_low": res.alpha.ci_low,
+                     "alpha_ci_high": res.alpha.ci_high, "omega": omega,
+                     "published_alpha": inst.reliability.get("alpha", float("nan")),
+                     "published_source": inst.reliability.get("source", "–")})
+    columns = ["instrument", "name", "n", "alpha", "alpha_ci_low", "alpha_ci_high", "omega",
+               "published_alpha", "published_source"]
+    return pd.DataFrame(rows, columns=columns), details
 
 
 # =============================================================================================

@@ -400,3 +400,196 @@ def test_change_scores_orientation_and_mechanisms_pipeline(tables, episodes):
     out = evaluation.mechanisms(episodes, changes)
     assert set(out["term"]) == {*evaluation.FIDELITY_ELEMENTS, "log_hours", "baseline"}
     assert (out["ci_low"] <= out["estimate"]).all() and (out["estimate"] <= out["ci_high"]).all()
+
+
+# --- outcomes per instrument and their synthesis ----------------------------------------------
+
+
+def _responses(clients: pd.DataFrame, inst_id: str, shift: float, seed: int = 3) -> pd.DataFrame:
+    """Baseline/end responses of one instrument for 60 % of the clients (seeded)."""
+    from soskulib import instruments
+
+    rng = np.random.default_rng(seed)
+    inst = instruments.get(inst_id)
+    who = clients.sample(frac=0.6, random_state=seed)
+    parts = []
+    for occasion, delta in (("baseline", 0.0), ("end", shift)):
+        frame = who[["client_id", "municipality"]].reset_index(drop=True)
+        frame["date"] = (who["start_date"] + pd.to_timedelta(3 if occasion == "baseline" else 150,
+                                                             "D")).to_numpy()
+        frame["occasion"] = occasion
+        latent = rng.normal(0.5 + delta, 0.8, len(who))
+        for item in inst.items:
+            lo, hi = inst.item_range(item)
+            frame[item] = np.clip(np.round(lo + (hi - lo) * (latent + rng.normal(0, 0.6, len(who)))
+                                           / 2), lo, hi)
+        parts.append(frame)
+    return pd.concat(parts, ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def responses(tables):
+    # ESIS improves (higher is better), WHODAS-12 improves by going down.
+    return {"esis": _responses(tables["clients"], "esis", 0.3),
+            "whodas12": _responses(tables["clients"], "whodas12", -0.3, seed=4),
+            "3x10d": tables["responses_3x10d"]}
+
+
+def test_outcome_summary_orients_effects_and_matches_change_table(tables, responses):
+    from soskulib import change, instruments, scoring
+
+    out = evaluation.outcome_summary(responses, tables["clients"])
+    for inst_id in ("esis", "whodas12"):
+        inst = instruments.get(inst_id)
+        scored = scoring.score(responses[inst_id], inst, keep=["client_id", "occasion"])
+        ref = change.change_table(scored, score=inst.headline, pre="baseline", post="end")
+        row = out.loc[out["instrument"] == inst_id].iloc[0]
+        assert row["n"] == ref["n"].iloc[0]
+        assert row["d_z"] == pytest.approx(ref["d_z"].iloc[0])
+        sign = 1 if inst.scales[inst.headline].higher_is_better else -1
+        assert row["effect"] == pytest.approx(sign * ref["d_z"].iloc[0])
+        assert row["effect_ci_low"] < row["effect"] < row["effect_ci_high"]
+    assert (out.loc[out["instrument"].isin(["esis", "whodas12"]), "effect"] > 0).all()
+
+
+def test_outcome_summary_by_group_suppresses_small_groups(tables, responses):
+    out = evaluation.outcome_summary(responses, tables["clients"], by="gender")
+    small = out["n_suppressed"].astype(bool)
+    assert out.loc[small, ["effect", "mean_change"]].isna().all().all()
+    visible = pd.to_numeric(out.loc[~small, "n"])
+    assert ((visible == 0) | (visible >= disclosure.MIN_CELL)).all()
+
+
+def test_change_categories_rates_and_clinical_significance(tables, responses):
+    from soskulib import change, instruments, scoring
+
+    out = evaluation.change_categories(responses, tables["clients"], min_cell=1)
+    assert set(out["analysis"]) == {"reliable_change", "clinical_significance"}
+    assert set(out.loc[out["analysis"] == "clinical_significance", "instrument"]) == {"whodas12"}
+    sums = out.groupby(["instrument", "analysis"])["share"].sum()
+    np.testing.assert_allclose(sums, 1.0)
+    inst = instruments.get("esis")
+    scored = scoring.score(responses["esis"], inst, keep=["client_id", "occasion"])
+    ref = change.reliable_change_scores(scored, inst, "total")["category"].value_counts()
+    got = out.loc[(out["instrument"] == "esis")].set_index("category")["n"]
+    for category, count in ref.items():
+        assert got[category] == count
+    recovered = out.loc[(out["analysis"] == "clinical_significance")
+                        & (out["category"] == "recovered"), "n"].iloc[0]
+    improved_rc = out.loc[(out["instrument"] == "whodas12") & (out["analysis"] == "reliable_change")
+                          & (out["category"] == "improved"), "n"].iloc[0]
+    assert recovered <= improved_rc  # recovered = reliably improved and crossed the cutoff
+
+
+def test_gas_summary_matches_tscores(tables):
+    from soskulib import gas
+
+    goals = tables["goals"].assign(attainment=np.tile([-1.0, 0.0, 1.0, 0.0, 2.0],
+                                                      len(tables["goals"]) // 5 + 1)[:len(tables["goals"])])
+    out = evaluation.gas_summary(goals, min_cell=1)
+    t = gas.gas_tscores(goals)["tscore"].dropna()
+    assert out["n"].iloc[0] == len(t)
+    assert out["tscore_mean"].iloc[0] == pytest.approx(t.mean())
+    assert out["share_at_or_above_50"].iloc[0] == pytest.approx((t >= 50 - 1e-9).mean())
+
+
+def test_traffic_light_shares_add_up_and_match_bands(tables):
+    lights = evaluation.traffic_light_shares(tables["responses_3x10d"], min_cell=1)
+    sums = lights.groupby(["occasion", "item"])["share"].sum()
+    np.testing.assert_allclose(sums, 1.0)
+    base = tables["responses_3x10d"].query("occasion == 'baseline'")["health"].dropna()
+    got = lights.query("occasion == 'baseline' and item == 'health'").set_index("band")["n"]
+    assert got["red"] == (base <= 5).sum() and got["green"] == (base >= 8).sum()
+
+
+def test_codevelopment_summary_suppresses_people_not_staff(tables):
+    acts = tables["activities"]
+    out = evaluation.codevelopment_summary(acts.loc[acts["municipality"] == "410"])
+    full = evaluation.codevelopment_summary(acts, suppress=False)
+    assert full["n_events"].sum() == len(acts)
+    assert full["n_workers"].sum() == acts["n_workers"].sum()
+    shown = pd.to_numeric(out["n_clients"]).dropna()
+    assert ((shown == 0) | (shown >= disclosure.MIN_CELL)).all()
+    assert not out["n_workers"].isna().any()  # staff counts are never hidden
+
+
+def test_municipality_effects_and_pooling_match_meta(responses):
+    from soskulib import meta
+
+    effects = evaluation.municipality_effects(responses, min_pairs=10)
+    assert (effects["n"] >= 10).all()
+    whodas = effects.loc[effects["instrument"] == "whodas12"]
+    assert (whodas["yi"] > 0).all()  # oriented: WHODAS improves by going down
+    fits = evaluation.meta_by_instrument(effects, lang="en")
+    ref = meta.meta_analysis(whodas["yi"], whodas["vi"], method="REML")
+    assert fits["whodas12"].estimate == pytest.approx(ref.estimate)
+    knha = evaluation.meta_by_instrument(effects, test="knha")
+    table = evaluation.pooled_table({"z": fits, "knha": knha})
+    assert list(table["test"].unique()) == ["z", "knha"]
+    assert table.loc[0, "n"] == effects.loc[effects["instrument"] == table.loc[0, "instrument"], "n"].sum()
+    with pytest.raises(ValueError, match="min_pairs"):
+        evaluation.municipality_effects(responses, min_pairs=2)
+
+
+def test_truth_table_flags_coverage():
+    pooled = pd.DataFrame({"instrument": ["esis", "3x10d"], "estimate": [0.3, 0.5],
+                           "ci_low": [0.2, 0.45], "ci_high": [0.4, 0.55]})
+    truth = {"instruments": {"esis": {"mu": 0.35, "tau": 0.1}, "3x10d": {"mu": 0.3}}}
+    out = evaluation.truth_table(pooled, truth)
+    assert out["covered"].tolist() == [True, False]
+    assert out["bias"].round(2).tolist() == [-0.05, 0.2]
+
+
+def test_moderators_and_meta_regressions(episodes, responses):
+    from soskulib import meta
+
+    mods = evaluation.moderators(episodes, min_cell=1)
+    ref = episodes.groupby("municipality")["hours"].mean()
+    np.testing.assert_allclose(mods.set_index("municipality")["mean_hours"], ref)
+    effects = evaluation.municipality_effects(responses, min_pairs=5)
+    out = evaluation.meta_regressions(effects, mods, min_k=3)
+    part = effects.loc[effects["instrument"] == "esis"].merge(mods, on="municipality")
+    fit = meta.meta_regression(part["yi"], part["vi"], part[["fidelity_index"]], test="knha")
+    row = out.loc[(out["instrument"] == "esis") & (out["moderator"] == "fidelity_index")].iloc[0]
+    coef = fit.to_frame()
+    coef = coef if "term" in coef.columns else coef.reset_index(names="term")
+    assert row["slope"] == pytest.approx(coef["estimate"].iloc[1])
+
+
+def test_leave_one_out_table_shift(responses):
+    fits = evaluation.meta_by_instrument(evaluation.municipality_effects(responses, min_pairs=5))
+    loo = evaluation.leave_one_out_table(fits)
+    for inst_id, res in fits.items():
+        part = loo.loc[loo["instrument"] == inst_id]
+        np.testing.assert_allclose(part["shift"], part["estimate"] - res.estimate)
+
+
+def test_random_intercept_reml_matches_lme4():
+    """change ~ 0 + gender + (1 | municipality) against lme4 (tests/reference/change_score_model.R)."""
+    import statsmodels.formula.api as smf
+
+    data = pd.read_csv(REFERENCE / "change_score_model_input.csv", dtype={"m": str})
+    ref = json.loads((REFERENCE / "change_score_model.json").read_text())
+    for inst_id, expected in ref.items():
+        part = data.loc[data["instrument"] == inst_id].reset_index(drop=True)
+        fit, se = evaluation._random_intercept_reml(part, smf, warnings)
+        np.testing.assert_allclose(fit.fe_params.to_numpy(), list(expected["fixef"].values()),
+                                   rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(se, list(expected["se"].values()), rtol=2e-3)
+        assert float(fit.cov_re.iloc[0, 0]) == pytest.approx(expected["sigma2_municipality"],
+                                                             rel=5e-3, abs=1e-4)
+        assert float(fit.scale) == pytest.approx(expected["sigma2_residual"], rel=1e-4)
+
+
+def test_change_score_model_runs_per_instrument(tables, responses):
+    out = evaluation.change_score_model(responses, tables["clients"])
+    assert set(out["instrument"]) <= set(responses)
+    assert (out["ci_low"] < out["estimate"]).all() and (out["estimate"] < out["ci_high"]).all()
+    np.testing.assert_allclose(out["std_estimate"], out["estimate"] / out["sd_pre"])
+
+
+def test_coverage_counts_pairs(tables, responses):
+    out = evaluation.coverage(tables["clients"], tables["subprojects"], responses)
+    assert {"pairs_esis", "pairs_whodas12", "n_enrolled", "share_of_plan"} <= set(out.columns)
+    shown = pd.to_numeric(out["pairs_esis"]).dropna()
+    assert ((shown == 0) | (shown >= disclosure.MIN_CELL)).all()

@@ -47,3 +47,35 @@ def test_development_points_requires_columns():
     with pytest.raises(KeyError, match="ci_low"):
         narrative.development_points(pd.DataFrame({"name": [], "estimate": [], "n": [],
                                                    "ci_high": []}))
+
+
+def test_outcomes_from_summary_and_municipality_points():
+    import pandas as pd
+
+    summary = pd.DataFrame({"name": ["ESIS", "WHODAS-12"], "effect": [0.4, float("nan")],
+                            "effect_ci_low": [0.2, float("nan")], "effect_ci_high": [0.6, float("nan")],
+                            "n": [80.0, float("nan")], "n_pre": [100.0, 12.0]})
+    reach = pd.DataFrame({"n_enrolled": [50.0], "share_of_plan": [0.5]})
+    exits = pd.DataFrame({"end_reason": ["completed", "dropped_out"], "share": [0.6, 0.4]})
+    index = pd.DataFrame({"index": [0.4], "ci_low": [0.3], "ci_high": [0.5]})
+    chart = pd.DataFrame({"quarter": [f"2017Q{i}" for i in range(1, 5)], "p": [0.5, 0.4, 0.3, None],
+                          "signal": [True, True, True, True], "reasons": ["trend"] * 4})
+    points = narrative.municipality_points(summary, reach, exits, index, chart, "en")
+    text = "\n".join(points)
+    assert "Reach was 50%" in text and "40% of ended episodes" in text
+    assert "ESIS: small improvement" in text
+    assert "WHODAS-12: only 0 clients" in text  # a suppressed count reads as too few
+    assert "fewer than half" in text
+    assert "2017Q1, 2017Q2, 2017Q3: a trend" in text  # the hidden quarter is not named
+    headline = narrative.municipality_headline("Vantaa", reach, summary, "en")
+    assert headline == "Vantaa: 50 clients (50% of plan); ESIS d = 0.40"
+
+
+def test_spc_sentence_summarises_long_runs():
+    import pandas as pd
+
+    chart = pd.DataFrame({"quarter": [f"q{i}" for i in range(6)], "p": [0.1] * 6,
+                          "signal": [True] * 6, "reasons": ["shift;trend"] * 6})
+    assert narrative.spc_sentence(chart, "en").startswith(
+        "Dropout chart signals (non-random variation) in q0–q5 (6 quarters)")
+    assert narrative.spc_sentence(chart.assign(signal=False), "fi").startswith("Keskeyttämisen")

@@ -58,3 +58,18 @@ def test_notebooks_stay_thin(nb):
     for cell in nb.cells:
         if cell.cell_type == "code":
             assert len(cell.source.splitlines()) <= 60, cell.source[:60]
+
+
+def test_no_data_logic_in_notebooks(nb):
+    """Summaries live in soskulib: no groupby/pivot/merge/lambda, short cells, each explained."""
+    import re
+
+    previous = None
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert not re.search(r"groupby|pivot|\.merge\(|lambda|\.apply\(", cell.source), \
+                cell.source[:80]
+            assert len(cell.source.splitlines()) <= 12, cell.source[:60]
+            if "parameters" not in cell.metadata.get("tags", []):
+                assert previous == "markdown", f"code cell without an explanation: {cell.source[:60]}"
+        previous = cell.cell_type

@@ -162,3 +162,47 @@ def test_codevelopment_timeline(tables):
 def test_unknown_language_is_rejected(tables):
     with pytest.raises(ValueError, match="language"):
         plots.quality_heatmap(tables["quality"], lang="sv")
+
+
+def test_quality_heatmap_by_year_for_one_municipality(tables):
+    prof = evaluation.quality_profile(tables["quality"].query("municipality == '092'"), "en")
+    ax = plots.quality_heatmap(prof, rows="year", lang="en")
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["2016", "2017", "2018"]
+    assert "2016–2018" in ax.get_title()
+    with pytest.raises(ValueError, match="one municipality"):
+        plots.quality_heatmap(evaluation.quality_profile(tables["quality"]), rows="year")
+    plt.close("all")
+
+
+def test_entries_chart_draws_suppressed_quarters_hatched(episodes):
+    entries = evaluation.entries(episodes.query("municipality == '410'"))
+    ax = plots.entries_chart(entries, lang="en")
+    hidden = int(entries["n_entries_suppressed"].sum())
+    hatched = [p for p in ax.patches if p.get_hatch()]
+    assert len(hatched) == hidden and len(ax.patches) == len(entries)
+    plt.close("all")
+
+
+def test_effect_chart_and_truth_chart():
+    data = pd.DataFrame({"name": ["ESIS", "ESIS", "WHODAS-12"], "gender": ["female", "male", "male"],
+                         "effect": [0.3, 0.2, np.nan], "effect_ci_low": [0.1, 0.0, np.nan],
+                         "effect_ci_high": [0.5, 0.4, np.nan]})
+    ax = plots.effect_chart(data, group="gender", lang="en")
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["ESIS"]  # hidden row left out
+    assert {t.get_text() for t in ax.get_legend().get_texts()} == {"female", "male"}
+    truth = pd.DataFrame({"name": ["ESIS"], "estimate": [0.28], "ci_low": [0.1], "ci_high": [0.45],
+                          "mu_true": [0.35]})
+    ax = plots.truth_chart(truth, lang="fi")
+    assert ax.get_xlabel() == "SMCR" and len(ax.get_legend().get_texts()) == 2
+    plt.close("all")
+
+
+def test_codevelopment_timeline_hides_small_lived_experience_share(tables):
+    acts = tables["activities"].assign(n_clients=0, n_experts_by_experience=0)
+    acts.loc[acts.index[0], "n_clients"] = 2  # one quarter with 2 lived-experience attendees
+    ax = plots.codevelopment_timeline(evaluation.codevelopment(acts), lang="en")
+    twin = [a for a in ax.figure.axes if a is not ax][0]
+    share = twin.lines[0].get_ydata()
+    assert np.isnan(share).sum() == 1  # that quarter's share is not drawn
+    assert (share[~np.isnan(share)] == 0).all()
+    plt.close("all")

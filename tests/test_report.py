@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -186,3 +187,34 @@ def test_lang_switch_changes_headings(built):
         assert labels.text(key, "fi") in fi_page and labels.text(key, "en") not in fi_page
         assert labels.text(key, "en") in en_page
     assert 'lang="en"' in en_page and 'lang="fi"' in fi_page
+
+
+def test_table_columns_keep_masks_and_percent(tmp_path):
+    from soskulib import disclosure
+
+    df = pd.DataFrame({"g": ["a", "b", "c"], "n": [9, 3, 12], "share": [0.375, 0.125, 0.5],
+                       "year": [2017, 2017, 2017]})
+    table = disclosure.suppress_table(df, ["n"], along="g", derived={"share": "n"})
+    rep = report.Report("en", tables_dir=tmp_path, display=False)
+    rep.table(table, "t", "T", columns=["g", "n", "share", "year"], percent=["share"])
+    written = pd.read_csv(tmp_path / "t.csv", dtype=str)
+    assert list(written.columns) == ["g", "n", "share (%)", "year"]
+    assert (written["n"] == disclosure.MARKER).sum() == 2  # primary + secondary
+    assert set(written["share (%)"]) == {disclosure.MARKER, "50"}  # 0.5 → 50 %
+    assert set(written["year"]) == {"2017"}
+
+
+def test_spread_keeps_markers_and_numbers():
+    from soskulib import disclosure
+
+    t = pd.DataFrame({"item": ["a", "a", "b", "b"], "band": ["red", "green"] * 2,
+                      "share": [0.2, 0.8, np.nan, 0.5], "share_suppressed": [False, False, True, False]})
+    wide = report.spread(t, "item", "band", "share", scale=100)
+    assert wide.loc["b", "red"] == disclosure.MARKER
+    assert pd.api.types.is_numeric_dtype(wide["green"]) and wide.loc["a", "green"] == 80
+
+
+def test_relabel_with_report_string_prefix():
+    out = report.Report("en", display=False).relabel(
+        pd.DataFrame({"element": ["all_four"]}), codes={"element": "el"}, rename=False)
+    assert out["element"].tolist() == ["all four"]
