@@ -4,7 +4,7 @@ Timed: :func:`soskulib.prepare.prepare` on the export of ``sosku demo --clients 
 validation, pseudonymisation, code mapping, rejects, manifest, parquet). The floor reads the
 same files with the fastest bare readers and writes each as one zstd parquet file: pyarrow's
 multithreaded CSV reader (encoding and delimiter as the file has them) and, for the one
-organisation that delivers a workbook, openpyxl's read-only row iterator into an Arrow table.
+organisation that delivers a workbook, python-calamine's sheet reader into an Arrow table.
 The issue's target: prepare limited by parquet write speed, not Python loops. The floor's
 read and write seconds are reported separately (``read_s``/``write_s``) so the ratio can be
 read against the write share.
@@ -22,7 +22,7 @@ TITLE = "Prepare: raw demo export → partitioned parquet"
 SIZE_UNIT = "clients (sosku demo --clients N)"
 TARGET = None
 AUTORANGE = False
-FLOOR = ("pyarrow CSV read (+ openpyxl read-only for the .xlsx workbook) and a zstd parquet "
+FLOOR = ("pyarrow CSV read (+ python-calamine for the .xlsx workbook) and a zstd parquet "
          "write of the same files")
 
 
@@ -73,20 +73,17 @@ def _read_csv(path: Path):
 
 
 def _read_xlsx(path: Path) -> list:
-    import openpyxl
     import pyarrow as pa
+    from python_calamine import CalamineWorkbook
 
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    book = CalamineWorkbook.from_path(str(path))
     tables = []
-    try:
-        for sheet in book.worksheets:
-            rows = sheet.iter_rows(values_only=True)
-            header = [str(h) for h in next(rows, ())]
-            columns = list(zip(*rows, strict=False)) or [()] * len(header)
-            tables.append(pa.table({h: pa.array([None if v is None else str(v) for v in col])
-                                    for h, col in zip(header, columns, strict=False)}))
-    finally:
-        book.close()
+    for name in book.sheet_names:
+        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        header = [str(h) for h in rows[0]] if rows else []
+        columns = list(zip(*rows[1:], strict=False)) or [()] * len(header)
+        tables.append(pa.table({h: pa.array([None if v == "" else str(v) for v in col])
+                                for h, col in zip(header, columns, strict=False)}))
     return tables
 
 

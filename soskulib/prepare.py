@@ -71,24 +71,40 @@ def _scrub(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def processed_frame(result: validation.TableResult, key: bytes | None) -> pd.DataFrame:
-    """Accepted rows of a table with processed columns, dtypes and a stable order."""
+def processed_frame(result: validation.TableResult, key: bytes | None,
+                    cache: dict[str, str] | None = None) -> pd.DataFrame:
+    """Accepted rows of a table with processed columns, dtypes and a stable order.
+
+    ``cache`` is passed to :func:`soskulib.pseudonym.pseudonymise` (one per key and run).
+    """
     table = result.table
-    frame = result.frame.loc[result.accepted]
     dtypes = sio.processed_dtypes(table)
-    columns = {}
-    for name, dtype in dtypes.items():
-        if name == "client_id":
-            values = pseudonym.pseudonymise(frame["_hetu"], key)
-        else:
-            values = frame[name]
-        columns[name] = values.astype(dtype)
-    out = pd.DataFrame(columns, index=frame.index)
+    accepted = np.flatnonzero(result.accepted)
+
+    def column(name: str) -> pd.Series:
+        return result.frame[name].iloc[accepted].reset_index(drop=True).astype(dtypes[name])
+
+    columns: dict[str, pd.Series] = {}
+    if "client_id" in dtypes:
+        hetu = result.frame["_hetu"].iloc[accepted].reset_index(drop=True)
+        columns["client_id"] = pseudonym.pseudonymise(hetu, key, cache).astype("str")
     order = ["municipality", *[k for k in table.key if k != "municipality"]]
-    return out.sort_values(order, kind="stable").reset_index(drop=True)
+    keys = pd.DataFrame({k: columns[k] if k in columns else column(k) for k in order})
+    # Sort the key columns only, then take every column once (not a copy of the whole
+    # frame for the accepted rows and another for the sorted order).
+    perm = keys.sort_values(order, kind="stable").index.to_numpy()
+    rows = accepted[perm]
+    out = {}
+    for name, dtype in dtypes.items():
+        if name in columns:
+            out[name] = columns[name].iloc[perm].reset_index(drop=True)
+        else:
+            out[name] = result.frame[name].iloc[rows].reset_index(drop=True).astype(dtype)
+    return pd.DataFrame(out)
 
 
-def rejects_frame(result: validation.TableResult, key: bytes | None) -> pd.DataFrame:
+def rejects_frame(result: validation.TableResult, key: bytes | None,
+                  cache: dict[str, str] | None = None) -> pd.DataFrame:
     """Rejected rows: source file and row, reason, raw cells (identity code pseudonymised)."""
     rejected = ~result.accepted
     raw = result.raw.loc[rejected]
@@ -97,7 +113,7 @@ def rejects_frame(result: validation.TableResult, key: bytes | None) -> pd.DataF
     extra = sorted(c for c in raw.columns if c not in declared)
     cells = raw[declared + extra].copy()
     if _HETU_RAW in cells.columns:
-        cells[_HETU_RAW] = pseudonym.pseudonymise(cells[_HETU_RAW], key)
+        cells[_HETU_RAW] = pseudonym.pseudonymise(cells[_HETU_RAW], key, cache)
         cells = cells.rename(columns={_HETU_RAW: "client_id"})
     head = pd.DataFrame({
         "source_file": result.frame.loc[rejected, "_source"].to_numpy(),
@@ -155,29 +171,6 @@ def prepare(raw_dir: Path | str, out_dir: Path | str,
 
     out_dir.mkdir(parents=True, exist_ok=True)
     _clear(out_dir)
-    tables_manifest = {}
-    for table in schema.tables():
-        res = result.tables.get(table.name)
-        if res is None:
-            sio.write_processed(sio.empty_processed(table), out_dir, table)
-            tables_manifest[table.name] = {"rows_in": 0, "rows_out": 0, "rows_rejected": 0}
-            continue
-        accepted = processed_frame(res, key)
-        sio.write_processed(accepted, out_dir, table)
-        n_rejected = int((~res.accepted).sum())
-        if n_rejected:
-            target = out_dir / "rejects" / f"{table.name}.csv"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            rejects_frame(res, key).to_csv(target, index=False, encoding="utf-8", lineterminator="\n")
-        tables_manifest[table.name] = {"rows_in": len(res.frame), "rows_out": len(accepted),
-                                       "rows_rejected": n_rejected}
-
-    problems = pd.DataFrame(
-        [(f.file, f.row, f.column, f.rule, f.message, f.level) for f in result.findings],
-        columns=PROBLEM_COLUMNS)
-    _scrub(problems).to_csv(out_dir / "problems.csv", index=False, encoding="utf-8",
-                            lineterminator="\n")
-
     rows_by_file: dict[str, int | None] = {}
     tables_by_file: dict[str, list[str]] = {}
     display = dict(files)
@@ -188,6 +181,38 @@ def prepare(raw_dir: Path | str, out_dir: Path | str,
         rows_by_file[name] = None if count is None and not prev else (prev or 0) + (count or 0)
         if raw.table is not None:
             tables_by_file.setdefault(name, []).append(raw.table.name)
+    del raw_tables  # the validation result holds what is still needed
+
+    tables_manifest = {}
+    pseudonyms: dict[str, str] = {}  # every person is hashed once, whatever tables they are in
+    # Smallest table first, and each one released once written: the peak memory is then the
+    # largest table (contacts) alone, not all tables together.
+    for table in sorted(schema.tables(), key=lambda t: len(result.tables[t.name].frame)
+                        if t.name in result.tables else 0):
+        res = result.tables.pop(table.name, None)
+        if res is None:
+            sio.write_processed(sio.empty_processed(table), out_dir, table)
+            tables_manifest[table.name] = {"rows_in": 0, "rows_out": 0, "rows_rejected": 0}
+            continue
+        accepted = processed_frame(res, key, pseudonyms)
+        sio.write_processed(accepted, out_dir, table)
+        n_rejected = int((~res.accepted).sum())
+        if n_rejected:
+            target = out_dir / "rejects" / f"{table.name}.csv"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            rejects_frame(res, key, pseudonyms).to_csv(target, index=False, encoding="utf-8",
+                                                       lineterminator="\n")
+        tables_manifest[table.name] = {"rows_in": len(res.frame), "rows_out": len(accepted),
+                                       "rows_rejected": n_rejected}
+        del res, accepted
+    tables_manifest = {t.name: tables_manifest[t.name] for t in schema.tables()}
+
+    problems = pd.DataFrame(
+        [(f.file, f.row, f.column, f.rule, f.message, f.level) for f in result.findings],
+        columns=PROBLEM_COLUMNS)
+    _scrub(problems).to_csv(out_dir / "problems.csv", index=False, encoding="utf-8",
+                            lineterminator="\n")
+
     inputs = [{"file": name, "sha256": _sha256(path), "rows": rows_by_file.get(name),
                "tables": tables_by_file.get(name, [])} for path, name in files]
     truth = raw_dir / "truth.json"

@@ -31,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from soskulib import schema
 from soskulib.errors import ConfigurationError
@@ -61,12 +63,36 @@ def normalise(values: pd.Series) -> pd.Series:
     return values.astype("str").str.strip().str.upper().where(values.notna())
 
 
+#: Problem texts of :func:`check` by number; 0 = no problem.
+_PROBLEMS = pa.array([None, "not in the form DDMMYYCZZZQ", "birth date part is not a date",
+                      "individual number 000/001 is not in use", "wrong check character"],
+                     type=pa.large_string())
+_CENTURY_OF_BYTE = np.zeros(256, dtype=np.int64)
+_CENTURY_OF_BYTE[[ord(sign) for sign in CENTURY]] = list(CENTURY.values())
+_CHECK_INDEX_OF_BYTE = np.full(256, -1, dtype=np.int64)
+_CHECK_INDEX_OF_BYTE[[ord(c) for c in CHECK_CHARACTERS]] = np.arange(len(CHECK_CHARACTERS))
+
+
+def _byte_matrix(strings: pa.Array, width: int) -> np.ndarray:
+    """``(n, width)`` uint8 matrix of strings that all are ``width`` ASCII bytes long."""
+    strings = strings.cast(pa.large_binary())
+    if len(strings) == 0:
+        return np.zeros((0, width), dtype=np.uint8)
+    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64)
+    offsets = offsets[strings.offset:strings.offset + len(strings) + 1]
+    data = np.frombuffer(strings.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+    if len(data) != width * len(strings):  # pragma: no cover - guaranteed by the callers
+        raise ValueError(f"not all strings are {width} bytes long")
+    return data.reshape(-1, width)
+
+
 def check(values: pd.Series) -> pd.DataFrame:
     """Validate identity codes column-wise; return ``valid``, ``birth_date`` and ``problem``.
 
     ``problem`` is ``NA`` for valid or missing values, else a short English reason that never
-    quotes the value. Vectorised: the parts are extracted with one regular expression and the
-    check character is computed on integer arrays.
+    quotes the value. Vectorised: the form is checked with one RE2 regular expression (pyarrow;
+    digits are ASCII digits), the fixed-width parts are sliced out as bytes and the birth date
+    and check character are computed on integer arrays (no per-value Python).
 
     Examples
     --------
@@ -79,29 +105,43 @@ def check(values: pd.Series) -> pd.DataFrame:
     '1952-10-13'
     """
     norm = normalise(values)
-    parts = norm.str.extract(f"^{HETU_PATTERN}$")
-    shaped = parts[0].notna().to_numpy()
-    dd, mm, yy, sign, individual, given = (parts[i].fillna("0") for i in range(6))
-    century = sign.map(CENTURY).fillna(0).astype("int64")
-    year = century + yy.astype("int64")
-    birth = pd.to_datetime(
-        (year * 10000 + mm.astype("int64") * 100 + dd.astype("int64")).astype("str"),
-        format="%Y%m%d", errors="coerce").astype("datetime64[ns]").where(shaped)
-    number = (dd + mm + yy + individual).astype("int64").to_numpy()
-    expected = np.asarray(list(CHECK_CHARACTERS))[number % 31]
-    check_ok = expected == given.to_numpy(dtype=object).astype(str)
-    individual_ok = individual.astype("int64").to_numpy() >= 2
-    date_ok = birth.notna().to_numpy()
-    problem = np.select(
-        [~shaped, ~date_ok, ~individual_ok, ~check_ok],
-        ["not in the form DDMMYYCZZZQ", "birth date part is not a date",
-         "individual number 000/001 is not in use", "wrong check character"],
-        default="")
-    present = norm.notna().to_numpy()
-    problem = pd.Series(np.where(present & (problem != ""), problem, None), index=values.index,
-                        dtype="str")
-    valid = present & shaped & date_ok & individual_ok & check_ok
-    return pd.DataFrame({"valid": valid, "birth_date": birth.where(valid), "problem": problem},
+    # A person's code repeats on every contact and response: check each distinct code once.
+    codes, uniques = pd.factorize(norm, use_na_sentinel=True)
+    text = pa.array(uniques.array, type=pa.large_string(), from_pandas=True)
+    shaped = pc.match_substring_regex(text, f"^{HETU_PATTERN}$").to_numpy(zero_copy_only=False)
+    chars = _byte_matrix(pc.filter(text, pa.array(shaped)), width=11)
+    digits = chars.astype(np.int64) - ord("0")
+
+    def number(first: int, stop: int) -> np.ndarray:
+        out = np.zeros(len(chars), dtype=np.int64)
+        for j in range(first, stop):
+            out = out * 10 + digits[:, j]
+        return out
+
+    day, month, yy, individual = number(0, 2), number(2, 4), number(4, 6), number(7, 10)
+    year = _CENTURY_OF_BYTE[chars[:, 6]] + yy
+    months = ((year - 1970) * 12 + (month - 1)).astype("datetime64[M]")
+    first_day = months.astype("datetime64[D]")
+    month_days = ((months + 1).astype("datetime64[D]") - first_day).astype(np.int64)
+    in_calendar = (month >= 1) & (month <= 12) & (day >= 1) & (day <= month_days)
+    number_mod = (day * 10**7 + month * 10**5 + yy * 10**3 + individual) % 31
+
+    # Per distinct code: problem number (0 = none; order of precedence as in _PROBLEMS).
+    problem = np.ones(len(uniques), dtype=np.int8)
+    birth = np.full(len(uniques), np.datetime64("NaT"), dtype="datetime64[ns]")
+    shaped_problem = np.select(
+        [~in_calendar, individual < 2, _CHECK_INDEX_OF_BYTE[chars[:, 10]] != number_mod],
+        [2, 3, 4], default=0).astype(np.int8)
+    problem[shaped] = shaped_problem
+    birth[shaped] = np.where(shaped_problem == 0, first_day + (day - 1), np.datetime64("NaT"))
+    # Broadcast to every row; a missing value (code -1) takes the appended last entry.
+    problem = np.append(problem, np.int8(0))[codes]
+    birth = np.append(birth, np.datetime64("NaT", "ns"))[codes]
+    labels = pc.take(_PROBLEMS, pa.array(problem))
+    return pd.DataFrame({"valid": (problem == 0) & (codes >= 0),
+                         "birth_date": pd.Series(birth, index=values.index),
+                         "problem": pd.Series(labels.to_pandas(), dtype="str").set_axis(
+                             values.index)},
                         index=values.index)
 
 
@@ -132,11 +172,22 @@ def age_group(age: pd.Series) -> pd.Series:
     return groups.astype("str").where(groups.notna())
 
 
-def pseudonymise(values: pd.Series, key: bytes) -> pd.Series:
+def pseudonymise(values: pd.Series, key: bytes,
+                 cache: dict[str, str] | None = None) -> pd.Series:
     """Keyed pseudonyms (16 hex chars of HMAC-SHA256) of identity codes; NA stays NA.
 
     HMAC is not vectorisable (hashlib works on one message at a time), so it runs once per
     *unique* normalised value and the results are broadcast back with the factorised codes.
+
+    Parameters
+    ----------
+    values : Series of str
+        Identity codes (normalised here: stripped, upper case).
+    key : bytes
+        The pseudonymisation key (:func:`resolve_key`).
+    cache : dict, optional
+        Pseudonyms already computed *with this key* (normalised code -> pseudonym), filled in
+        place; pass one dict for several tables so that every person is hashed once.
 
     Examples
     --------
@@ -147,9 +198,15 @@ def pseudonymise(values: pd.Series, key: bytes) -> pd.Series:
         raise TypeError("the pseudonymisation key must be non-empty bytes")
     norm = normalise(values)
     codes, uniques = pd.factorize(norm, use_na_sentinel=True)
-    digests = np.asarray(
-        [hmac.new(key, u.encode("utf-8"), hashlib.sha256).hexdigest()[:PSEUDONYM_LENGTH]
-         for u in uniques] + [None], dtype=object)
+    known = {} if cache is None else cache
+    keyed = hmac.new(key, digestmod=hashlib.sha256)  # key schedule once; copied per message
+
+    def digest(code: str) -> str:
+        mac = keyed.copy()
+        mac.update(code.encode("utf-8"))
+        return known.setdefault(code, mac.hexdigest()[:PSEUDONYM_LENGTH])
+
+    digests = np.asarray([known.get(u) or digest(u) for u in uniques] + [None], dtype=object)
     return pd.Series(digests[codes], index=values.index, dtype="str")
 
 

@@ -45,6 +45,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from soskulib import io as sio
 from soskulib import pseudonym, schema
@@ -187,7 +189,9 @@ def check_raw_table(raw: sio.RawTable) -> tuple[pd.DataFrame, pd.DataFrame]:
                                        f"{raw.folder_municipality!r} is not a SOSKU organisation"))
 
     frame = pd.DataFrame(index=data.index)
-    frame["_source"] = raw.source
+    # One category, not a string per row: a file's name repeated 15M times costs ~1 GB.
+    frame["_source"] = pd.Categorical.from_codes(np.zeros(n, dtype=np.int8),
+                                                 categories=[raw.source])
     frame["_row"] = raw.rows
     empty = pd.Series(pd.NA, index=data.index, dtype="str")
     if header_broken:  # columns are unreliable: reject every row once, report at file level
@@ -214,7 +218,7 @@ def check_raw_table(raw: sio.RawTable) -> tuple[pd.DataFrame, pd.DataFrame]:
             frame["_hetu"] = pseudonym.normalise(values)
             frame["_birth"] = result["birth_date"]
         elif c.kind == "code":
-            mapped = sio.normalise_codes(values).map(c.codes)
+            mapped = sio.map_codes(values, c.codes)
             out.add(given & mapped.isna(), c.raw, "unknown_code",
                     f" is not a {c.name} code (allowed: {', '.join(c.codes)})", values=values)
             frame[c.name] = mapped.astype("str")
@@ -298,8 +302,8 @@ def _first_occurrence(frame, subset, group, flagged, rows, rule, text,
     first_pos = pd.Series(np.arange(len(frame))[subset]).groupby(group.to_numpy()).min()
     pos = np.flatnonzero(flagged)
     first = first_pos.reindex(group_all[pos]).to_numpy()
-    src = frame["_source"].to_numpy()
-    message = [f"{rule}: {text} {src[f]} row {rows[f]}" for f in first]
+    src = frame["_source"].iloc[first].to_numpy()
+    message = [f"{rule}: {text} {s} row {r}" for s, r in zip(src, rows[first], strict=True)]
     return sio.failures(pos, rows[pos], column, rule, message)
 
 
@@ -309,7 +313,7 @@ def _combine(results: list[tuple[sio.RawTable, pd.DataFrame, pd.DataFrame]]):
         broken = (fail["rule"] == "wrong_header").any()
         cells = raw.data.copy()
         cells["_header_broken"] = broken
-        frames.append(frame.reset_index(drop=True))
+        frames.append(frame.drop(columns="_source").reset_index(drop=True))
         raws.append(cells.reset_index(drop=True))
         fail = fail.copy()
         fail["pos"] = np.where(fail["pos"] >= 0, fail["pos"] + offset, -1)
@@ -317,6 +321,12 @@ def _combine(results: list[tuple[sio.RawTable, pd.DataFrame, pd.DataFrame]]):
         fails.append(fail)
         offset += raw.n_rows
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if frames:  # concat turns categoricals with different categories into strings: rebuild
+        sources = [raw.source for raw, _, _ in results]
+        categories = list(dict.fromkeys(sources))
+        codes = np.repeat([categories.index(s) for s in sources],
+                          [raw.n_rows for raw, _, _ in results])
+        frame.insert(0, "_source", pd.Categorical.from_codes(codes, categories=categories))
     raw_all = pd.concat(raws, ignore_index=True) if raws else pd.DataFrame()
     return frame, raw_all, pd.concat(fails, ignore_index=True)
 
@@ -350,7 +360,7 @@ def validate(raw_tables: Sequence[sio.RawTable]) -> ValidationResult:
     results: dict[str, TableResult] = {}
     order = [t for t in schema.tables() if t.name in by_table]
     have_clients = schema.CLIENTS.name in by_table
-    accepted_clients = pd.Index([], dtype="str")
+    accepted_clients = pa.array([], type=pa.large_string())
     for table in order:  # clients come before every table that refers to them
         frame, raw_all, fails = _combine(by_table[table.name])
         rows = frame["_row"].to_numpy(dtype=np.int64)
@@ -360,7 +370,9 @@ def validate(raw_tables: Sequence[sio.RawTable]) -> ValidationResult:
         if have_clients and table.name in REFERENCES:
             client_key = frame["municipality"] + "|" + frame["_hetu"]
             checkable = frame["_birth"].notna() & frame["municipality"].notna()  # valid hetu
-            unknown = (checkable & ~client_key.isin(accepted_clients)).to_numpy()
+            known_client = sio.arrow_mask(pc.is_in(sio.arrow_strings(client_key),
+                                                   value_set=accepted_clients))
+            unknown = checkable.to_numpy() & ~known_client
             if unknown.any():
                 pos = np.flatnonzero(unknown)
                 extra.append(sio.failures(pos, rows[pos], _HETU_RAW, "unknown_client",
@@ -368,15 +380,15 @@ def validate(raw_tables: Sequence[sio.RawTable]) -> ValidationResult:
                                           "code in this municipality"))
         if extra:
             for part in extra:
-                part["source"] = frame["_source"].to_numpy()[part["pos"].to_numpy()]
+                part["source"] = frame["_source"].iloc[part["pos"].to_numpy()].to_numpy()
             fails = pd.concat([fails, *extra], ignore_index=True)
         reason = _reasons(len(frame), fails)
         results[table.name] = TableResult(table, frame, raw_all.drop(columns="_header_broken"),
                                           reason, fails)
         if table.name == schema.CLIENTS.name:
             ok = (reason == "").to_numpy()
-            accepted_clients = pd.Index(
-                (frame["municipality"] + "|" + frame["_hetu"])[ok].dropna().unique())
+            accepted_clients = pc.unique(sio.arrow_strings(
+                (frame["municipality"] + "|" + frame["_hetu"])[ok].dropna()))
 
     all_fails = [r.failures for r in results.values()] + loose
     findings = _findings(pd.concat(all_fails, ignore_index=True)) if all_fails else []

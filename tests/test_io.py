@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from soskulib import io as sio
@@ -159,3 +159,32 @@ def test_load_processed_empty_and_unknown(tmp_path):
     assert frame.empty and frame["minutes"].dtype == "int64"
     with pytest.raises(KeyError, match="unknown table"):
         sio.load_processed(tmp_path, "nope")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="0123456789.,-+e \u2212\u00a0\u202fx", max_size=8), max_size=30))
+def test_parse_numbers_agrees_with_to_numeric(cells):
+    # The pyarrow fast path must give exactly what pandas.to_numeric gives on the cleaned text.
+    values = pd.Series(cells, dtype="str").str.strip()
+    values = values.where(values != "")
+    text = (values.str.replace("\u2212", "-", regex=False).str.replace(",", ".", regex=False)
+            .str.replace(r"[\s\u00a0]", "", regex=True))
+    expected = pd.to_numeric(text, errors="coerce").astype("float64").to_numpy()
+    got = sio.parse_numbers(values).to_numpy()
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
+
+
+def test_files_with_and_without_quotes_read_alike(tmp_path):
+    # Without quotes the fast pyarrow reader is used, with them the csv module: same cells.
+    body = ["092;131052-308T; 1.3.2017 ;45;yksilo;ohjaus", "092;131052-308T;2.3.2017;;ryhma;muu"]
+    header = "kunta;henkilotunnus;pvm;kesto_min;muoto;sisalto"
+    plain = tmp_path / "plain" / "kaynnit.csv"
+    quoted = tmp_path / "quoted" / "kaynnit.csv"
+    for path, lines in ((plain, body), (quoted, [body[0], body[1].replace("muu", '"muu"')])):
+        path.parent.mkdir()
+        path.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+    [a], [b] = sio.read_raw(plain), sio.read_raw(quoted)
+    pd.testing.assert_frame_equal(a.data, b.data)
+    assert a.rows.tolist() == b.rows.tolist() == [2, 3]
+    assert a.data["pvm"].tolist() == ["1.3.2017", "2.3.2017"] and pd.isna(a.data["kesto_min"][1])

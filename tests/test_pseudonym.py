@@ -89,3 +89,10 @@ def test_key_file_inside_repository_is_refused(monkeypatch):
     monkeypatch.setenv("SOSKU_PSEUDO_KEY_FILE", str(pseudonym._REPO_ROOT / "pyproject.toml"))
     with pytest.raises(ConfigurationError, match="outside"):
         pseudonym.resolve_key(None)
+
+
+def test_identity_code_digits_are_ascii():
+    # A non-ASCII digit (Arabic-Indic one) makes the code malformed, not a different person.
+    out = pseudonym.check(pd.Series(["13\u0661052-308T", "131052-308T"]))
+    assert out["valid"].tolist() == [False, True]
+    assert out["problem"][0] == "not in the form DDMMYYCZZZQ"
