@@ -6,24 +6,53 @@ Model (Laird & Ware 1982), for measurement j of client i in municipality m:
           u_m \sim N(0, \sigma^2_{mun}),\ c_{mi} \sim N(0, \sigma^2_{client}),\
           e_{mij} \sim N(0, \sigma^2),
 
-with :math:`x'\beta` = occasion × group (+ covariates), fitted by REML with statsmodels
-``MixedLM``. Two random-effect structures:
+with :math:`x'\beta` = occasion × group (+ covariates), fitted by REML. Two random-effect
+structures:
 
 * ``structure="nested"`` (default) -- random intercepts for municipality and for client
   within municipality: statsmodels ``groups=municipality, re_formula="1",
   vc_formula={"client": "0 + C(client_id)"}``; R: ``lmer(score ~ time*gender +
-  (1 | municipality/client_id), REML = TRUE)``. Measured fit time for 1,500 clients x 2
-  occasions in 50 municipalities: 1.3 s (``tests/reference/lme4_timing.txt``), so the
-  nested model is fast enough to be the default.
+  (1 | municipality/client_id), REML = TRUE)``.
 * ``structure="client"`` -- random intercept per client, municipality as fixed effects;
   R: ``lmer(score ~ time*gender + municipality + (1 | client_id), REML = TRUE)``. Use it
-  when there are too few municipalities (fewer than ~5) to estimate their variance; it was
-  slower in the timing run (3.1 s: 49 municipality dummies).
+  when there are too few municipalities (fewer than ~5) to estimate their variance.
 
-Both agree with lme4 (tests/reference/lme4.R; unbalanced data with 4-5 municipalities and a
-zero municipality variance in tests/test_against_r.py): fixed effects to ~1e-5, their SEs
-(lme4's ``vcov``) and the variance components to ~1e-5 relative. The REML fit is L-BFGS
-polished by Nelder-Mead, because L-BFGS alone can stop short of the maximum.
+How the REML estimate is found
+------------------------------
+With :math:`V = \sigma^2 H(\gamma)`, :math:`H = I + \gamma_c Z_c Z_c' + \gamma_u Z_u Z_u'`
+(:math:`\gamma = \sigma^2_{\cdot}/\sigma^2`), the REML criterion profiled over
+:math:`\beta` and :math:`\sigma^2` is lme4's (Bates, Mächler, Bolker & Walker 2015,
+J Stat Softw 67(1), eq. 41 with :math:`|L_\theta|^2 = |H|`, :math:`R_X'R_X = X'H^{-1}X`)
+
+.. math:: d_R(\theta) = \log|H| + \log|X'H^{-1}X| + (n-p)\,[1 + \log(2\pi\,r^2/(n-p))],
+          \quad r^2 = \min_\beta (y - X\beta)'H^{-1}(y - X\beta),
+
+minimised over :math:`\theta = (\sigma_c/\sigma, \sigma_u/\sigma) \ge 0` (lme4's
+parametrisation and bounds). For nested random intercepts :math:`H^{-1}` and
+:math:`|H|` have closed forms (Searle, Casella & McCulloch 1992, *Variance Components*,
+sec. 3.6): per client block :math:`(I + \gamma_c J)^{-1} = I - a_i J`,
+:math:`a_i = \gamma_c/(1 + n_i\gamma_c)`, and per municipality a Sherman-Morrison update with
+:math:`t_m = \sum_{i \in m} n_i/(1 + n_i\gamma_c)`. Every quadratic form :math:`u'H^{-1}v`
+then needs only client and municipality sums, so one evaluation of :math:`d_R` and its
+analytic gradient costs O(clients × p²) instead of the dense per-municipality client block
+that made statsmodels' own optimiser take 47-100 s per instrument on the demo data.
+:math:`d_R` is minimised by L-BFGS-B from the best point of a small grid of start values.
+
+statsmodels ``MixedLM`` stays the engine of record: it is started at that optimum, runs its
+own L-BFGS (which can only raise its REML likelihood, and in practice stops at once), and
+its ``MixedLMResults`` is :attr:`ModelResult.result`. Its log-likelihood is checked against
+:math:`-d_R/2`; the two are independent implementations of the same criterion.
+
+Rank-deficient designs (e.g. no follow-up measurement for the gender ``'other'``) are
+handled as lme4 does: columns that are linear combinations of earlier ones are dropped
+(R's ``qr`` with tolerance 1e-7), a warning names them, their coefficient is NaN and a change
+that depends on them is reported as not estimable (NaN).
+
+Agreement with lme4 1.1-31 (``tests/reference/lme4*.R``; unbalanced data with 4-5
+municipalities and a zero municipality variance in ``tests/test_against_r.py``; a
+demo-shaped data set with 1,200 clients in 10 municipalities, three occasions and an empty
+occasion × gender cell in ``tests/test_models.py``): fixed effects to ~1e-5, their SEs
+(lme4's ``vcov``) and variance components to ~1e-5 relative, REML log-likelihood to 1e-9.
 
 Examples
 --------
@@ -54,11 +83,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import linalg, optimize, stats
 
-__all__ = ["STRUCTURES", "ModelResult", "change_model", "fit_change_model"]
+__all__ = ["STRUCTURES", "ModelResult", "change_model", "fit_change_model", "reml_deviance"]
 
 STRUCTURES = ("client", "nested")
+
+#: R's ``qr()`` tolerance, used by lme4 to detect aliased fixed-effect columns.
+RANK_TOL = 1e-7
 
 
 def _safe(name: str) -> str:
@@ -72,13 +104,18 @@ class ModelResult:
     Attributes
     ----------
     result : statsmodels MixedLMResults
+        Fit of the estimable columns (``terms`` without ``dropped_terms``).
     terms : list of str
-        Readable names of the fixed effects (``intercept``, ``occasion[end]``,
+        Readable names of all fixed effects of the design (``intercept``, ``occasion[end]``,
         ``gender[male]``, ``occasion[end]:gender[male]``, covariates, ``municipality[...]``).
+    dropped_terms : list of str
+        Terms dropped as linear combinations of earlier ones (not estimable; NaN in tables).
     structure : str
         ``"client"`` or ``"nested"``.
     fit_seconds : float
         Wall time of the fit (informative only; results do not depend on it).
+    fe_cov : ndarray
+        lme4's ``vcov`` of the estimated fixed effects (order of ``result.fe_params``).
     """
 
     result: Any
@@ -91,25 +128,47 @@ class ModelResult:
     converged: bool
     _levels: dict = field(default_factory=dict, repr=False)
     fe_cov: np.ndarray | None = field(default=None, repr=False)
+    dropped_terms: list[str] = field(default_factory=list)
 
-    def _fixed_cov(self) -> np.ndarray:
-        """Covariance of the fixed effects: lme4's ``vcov`` if computed, else statsmodels'."""
+    @property
+    def _kept(self) -> list[int]:
+        dropped = set(self.dropped_terms)
+        return [i for i, t in enumerate(self.terms) if t not in dropped]
+
+    def _full_estimates(self) -> tuple[np.ndarray, np.ndarray]:
+        """Estimates and covariance over all ``terms``; dropped terms are 0 (a g-inverse)."""
+        k, kept = len(self.terms), self._kept
+        est = np.zeros(k)
+        est[kept] = np.asarray(self.result.fe_params, dtype=float)
         if self.fe_cov is not None:
-            return self.fe_cov
-        k = len(self.terms)
-        return np.asarray(self.result.cov_params())[:k, :k]
+            small = self.fe_cov
+        else:
+            small = np.asarray(self.result.cov_params())[:len(kept), :len(kept)]
+        cov = np.zeros((k, k))
+        cov[np.ix_(kept, kept)] = small
+        return est, cov
+
+    def _estimable(self, L: np.ndarray) -> bool:
+        """Whether L'beta is estimable: L is orthogonal to the null space of the design."""
+        null = self._levels.get("null_space")
+        if null is None or null.size == 0:
+            return True
+        return bool(np.all(np.abs(L @ null) <= 1e-8 * max(1.0, float(np.abs(L).sum()))))
 
     def coef_table(self, level: float = 0.95) -> pd.DataFrame:
         """Fixed effects: ``estimate, se, z, pval, ci_low, ci_high`` (Wald, normal quantile).
 
-        SEs are lme4's ``vcov``: :math:`\\hat\\sigma^2 (X'V^{-1}X)^{-1}` at the REML variance
+        SEs are lme4's ``vcov``: :math:`\\hat\\sigma^2 (X'H^{-1}X)^{-1}` at the REML variance
         components (statsmodels' own ``cov_params`` inverts the joint Hessian of fixed effects
         and variance parameters, which differs and can blow up near a zero variance).
         lme4 gives no p values by default (lmerTest would use Satterthwaite t tests), so the
-        z-based p values are approximate for few municipalities.
+        z-based p values are approximate for few municipalities. Dropped (aliased) terms
+        are NaN, as ``fixef(fit, add.dropped = TRUE)`` in lme4.
         """
-        est = np.asarray(self.result.fe_params, dtype=float)
-        se = np.sqrt(np.diag(self._fixed_cov()))
+        est, cov = self._full_estimates()
+        se = np.sqrt(np.diag(cov))
+        dropped = np.isin(self.terms, self.dropped_terms)
+        est, se = np.where(dropped, np.nan, est), np.where(dropped, np.nan, se)
         crit = stats.norm.isf((1 - level) / 2)
         z = est / se
         return pd.DataFrame({
@@ -137,70 +196,214 @@ class ModelResult:
         For group g and occasion t: :math:`\\beta_{t} + \\beta_{t:g}` (the interaction is 0
         for the reference group), SE from the fixed-effect covariance, Wald CI. With
         covariates the change is the same at every covariate value (no covariate × time
-        terms).
+        terms). A change that is not estimable (e.g. no measurement of the group at that
+        occasion) is NaN with ``estimable=False``.
         """
         lv = self._levels
-        k = len(self.terms)
-        est = np.asarray(self.result.fe_params, dtype=float)
-        cov = self._fixed_cov()
+        est, cov = self._full_estimates()
         index = {t: i for i, t in enumerate(self.terms)}
         rows = []
         crit = stats.norm.isf((1 - level) / 2)
         for g in lv["group"]:
             for t in lv["time"][1:]:
-                L = np.zeros(k)
+                L = np.zeros(len(self.terms))
                 L[index[f"{lv['time_name']}[{t}]"]] = 1
                 inter = f"{lv['time_name']}[{t}]:{lv['group_name']}[{g}]"
                 if inter in index:
                     L[index[inter]] = 1
-                value = float(L @ est)
-                se = float(np.sqrt(L @ cov @ L))
+                ok = self._estimable(L)
+                value = float(L @ est) if ok else np.nan
+                se = float(np.sqrt(L @ cov @ L)) if ok else np.nan
                 rows.append({"group": g, "occasion": t, "change": value, "se": se,
-                             "ci_low": value - crit * se, "ci_high": value + crit * se})
+                             "ci_low": value - crit * se, "ci_high": value + crit * se,
+                             "estimable": ok})
         return pd.DataFrame(rows)
 
     def summary(self) -> str:
         """Readable summary: structure, sizes, fixed effects and variance components."""
+        dropped = (f"; not estimable (dropped): {', '.join(self.dropped_terms)}"
+                   if self.dropped_terms else "")
         return (f"Linear mixed model (REML; structure={self.structure}); "
                 f"{self.n_obs} observations, {self.n_clients} clients, "
-                f"{self.n_municipalities} municipalities; fit {self.fit_seconds:.1f} s\n"
+                f"{self.n_municipalities} municipalities; fit {self.fit_seconds:.1f} s"
+                f"{dropped}\n"
                 + self.coef_table().to_string(float_format="%.4f") + "\n"
                 + self.variance_components().to_string(float_format="%.4f"))
 
 
-def _fixed_effect_cov(X: np.ndarray, result: Any, structure: str, clients: np.ndarray,
-                      municipalities: np.ndarray) -> np.ndarray:
-    r"""lme4's ``vcov(fit)``: :math:`(X'V^{-1}X)^{-1}` at the REML variance components.
+# ------------------------------------------------------------------------------------------
+# closed-form profiled REML for (nested) random intercepts
+class _NestedIntercepts:
+    """Sufficient statistics of ``[X, y]`` for random intercepts of clients within outer groups.
 
-    :math:`V = \sigma^2 I + Z G Z'` with indicator matrices Z of the random intercepts and
-    G = diag(variances). With :math:`U = Z G^{1/2}` (Woodbury, sparse; a zero variance is fine):
-    :math:`X'V^{-1}X = \sigma^{-2}\,[X'X - X'U(\sigma^2 I + U'U)^{-1}U'X]`.
+    ``client_codes`` index the innermost units (0..n_clients-1); each client lies in exactly
+    one outer group (``outer_codes`` per row). With ``gamma_outer = 0`` the outer grouping
+    is irrelevant (``structure="client"``).
     """
-    from scipy import sparse
-    from scipy.sparse.linalg import splu
 
-    n = X.shape[0]
-    blocks, scales = [], []
-    if structure == "nested":
-        levels = {"mun": municipalities,
-                  "client": np.char.add(np.char.add(municipalities.astype(str), "|"),
-                                        clients.astype(str))}
-        variances = {"mun": float(np.asarray(result.cov_re)[0, 0]),
-                     "client": float(np.asarray(result.vcomp)[0])}
-    else:
-        levels = {"client": clients}
-        variances = {"client": float(np.asarray(result.cov_re)[0, 0])}
-    for name, values in levels.items():
-        codes, uniques = pd.factorize(values)
-        blocks.append(sparse.csr_matrix((np.ones(n), (np.arange(n), codes)),
-                                        shape=(n, len(uniques))))
-        scales.append(np.full(len(uniques), np.sqrt(max(variances[name], 0.0))))
-    sigma2 = float(result.scale)
-    U = sparse.hstack(blocks).tocsr() @ sparse.diags(np.concatenate(scales))
-    A = (sigma2 * sparse.identity(U.shape[1]) + U.T @ U).tocsc()
-    UtX = np.asarray(U.T @ X)
-    xtvix = (X.T @ X - UtX.T @ splu(A).solve(UtX)) / sigma2
-    return np.linalg.inv(xtvix)
+    def __init__(self, X: np.ndarray, y: np.ndarray, client_codes: np.ndarray,
+                 outer_codes: np.ndarray) -> None:
+        self.n, self.p = X.shape
+        M = np.column_stack([X, y])
+        self.gram = M.T @ M
+        n_clients = int(client_codes.max()) + 1
+        self.sums = np.zeros((n_clients, self.p + 1))
+        np.add.at(self.sums, client_codes, M)
+        self.sizes = np.bincount(client_codes, minlength=n_clients).astype(float)
+        self.client_outer = np.zeros(n_clients, dtype=np.intp)
+        self.client_outer[client_codes] = outer_codes
+        if np.any(np.bincount(client_codes, weights=outer_codes) / self.sizes
+                  != self.client_outer):
+            raise ValueError("each client must lie in one outer group (nest client codes)")
+        self.n_outer = int(outer_codes.max()) + 1
+
+    def _outer_sum(self, values: np.ndarray) -> np.ndarray:
+        out = np.zeros((self.n_outer,) + values.shape[1:])
+        np.add.at(out, self.client_outer, values)
+        return out
+
+    def deviance(self, gamma_client: float, gamma_outer: float,
+                 gradient: bool = False) -> tuple[float, np.ndarray, dict]:
+        """REML deviance d_R, its gradient in (gamma_client, gamma_outer), and the GLS parts."""
+        p, ni = self.p, self.sizes
+        w = 1.0 / (1.0 + ni * gamma_client)          # A_i^{-1} 1 = w_i 1
+        a = gamma_client * w                         # A_i^{-1} = I - a_i J
+        t = np.bincount(self.client_outer, ni * w, self.n_outer)   # 1_m' A^{-1} 1_m
+        b = gamma_outer / (1.0 + gamma_outer * t)    # Sherman-Morrison weight per group
+        T = self._outer_sum(w[:, None] * self.sums)  # 1_m' A^{-1} [X, y]
+        G = self.gram - (self.sums * a[:, None]).T @ self.sums - (T * b[:, None]).T @ T
+        log_det_h = np.log1p(ni * gamma_client).sum() + np.log1p(gamma_outer * t).sum()
+        chol = linalg.cholesky(G[:p, :p], lower=True)
+        beta = linalg.cho_solve((chol, True), G[:p, p])
+        rss = float(G[p, p] - G[:p, p] @ beta)
+        dof = self.n - p
+        log_det_xhx = 2 * float(np.log(np.diag(chol)).sum())
+        dev = log_det_h + log_det_xhx + dof * (1 + np.log(2 * np.pi * rss / dof))
+        parts = {"beta": beta, "rss": rss, "dof": dof, "log_det_h": float(log_det_h),
+                 "log_det_xhx": log_det_xhx,
+                 "xhx_inv": linalg.cho_solve((chol, True), np.eye(p))}
+        grad = np.zeros(2)
+        if gradient:
+            # d d_R / d gamma_k = tr(H^-1 Z_k Z_k') - tr((X'H^-1X)^-1 X'H^-1 Z_k Z_k' H^-1 X)
+            #                    - (n-p)/r^2 * |Z_k' H^-1 r|^2        (Z_k' H^-1 [X, y] = Q_k)
+            wn = w * ni
+            q_client = w[:, None] * self.sums - (b[self.client_outer] * wn)[:, None] \
+                * T[self.client_outer]
+            q_outer = T / (1.0 + gamma_outer * t)[:, None]
+            trace_client = float((wn - b[self.client_outer] * wn ** 2).sum())
+            trace_outer = float((t / (1.0 + gamma_outer * t)).sum())
+            coef = np.append(-beta, 1.0)
+            for k, (q, tr) in enumerate(((q_client, trace_client), (q_outer, trace_outer))):
+                qx = q[:, :p]
+                half = linalg.solve_triangular(chol, qx.T, lower=True)
+                grad[k] = tr - float((half ** 2).sum()) - dof / rss * float(((q @ coef) ** 2)
+                                                                           .sum())
+        return float(dev), grad, parts
+
+
+def reml_deviance(X: np.ndarray, y: np.ndarray, clients: np.ndarray, municipalities: np.ndarray,
+                  var_client: float, var_municipality: float, var_residual: float) -> float:
+    r"""REML deviance :math:`-2\ell_R` of the nested random-intercept model (not profiled).
+
+    .. math:: -2\ell_R = \log|V| + \log|X'V^{-1}X| + (y - X\hat\beta)'V^{-1}(y - X\hat\beta)
+              + (n - p)\log 2\pi,
+
+    with :math:`V = \sigma^2 I + \sigma^2_c Z_c Z_c' + \sigma^2_u Z_u Z_u'`, clients nested in
+    municipalities (``client_id:municipality`` as in lme4's ``(1 | municipality/client_id)``).
+    Equals ``-2 * logLik(fit)`` of ``lmer(..., REML = TRUE)`` at its estimates and lme4's
+    ``devfun`` (``lmer(..., devFunOnly = TRUE)``) at the corresponding theta. Computed in
+    closed form (see the module docstring), O(n p²).
+
+    Examples
+    --------
+    >>> X = np.ones((4, 1)); y = np.array([1.0, 2.0, 4.0, 3.0])
+    >>> clients, muns = np.array(["a", "a", "b", "b"]), np.array(["1", "1", "1", "1"])
+    >>> d = reml_deviance(X, y, clients, muns, 0.0, 0.0, 1.0)
+    >>> bool(np.isclose(d, np.log(4) + 5 + 3 * np.log(2 * np.pi)))
+    True
+    """
+    X, y = np.asarray(X, float), np.asarray(y, float)
+    if var_residual <= 0 or var_client < 0 or var_municipality < 0:
+        raise ValueError("variances must be >= 0 and the residual variance > 0")
+    mun_codes, _ = pd.factorize(np.asarray(municipalities).astype(str))
+    client_codes, _ = pd.factorize(
+        pd.Series(np.asarray(municipalities).astype(str)) + "|"
+        + pd.Series(np.asarray(clients).astype(str)))
+    _, _, parts = _NestedIntercepts(X, y, client_codes, mun_codes).deviance(
+        var_client / var_residual, var_municipality / var_residual)
+    # log|V| = n log s2 + log|H|, log|X'V^-1 X| = log|X'H^-1 X| - p log s2, quad form r^2/s2
+    return float(parts["log_det_h"] + parts["log_det_xhx"] + parts["dof"] * np.log(var_residual)
+                 + parts["rss"] / var_residual + parts["dof"] * np.log(2 * np.pi))
+
+
+def _fit_variance_ratios(stats_: _NestedIntercepts,
+                         outer: bool) -> tuple[np.ndarray, bool]:
+    """Minimise d_R over theta = relative SDs (lme4's theta), theta >= 0.
+
+    Returns theta (client, outer) and whether the projected gradient vanished.
+    """
+    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        th = np.append(theta, 0.0) if not outer else theta
+        dev, grad, _ = stats_.deviance(th[0] ** 2, th[1] ** 2, gradient=True)
+        g = 2 * th * grad                         # chain rule, gamma = theta^2
+        return dev, g[: len(theta)]
+
+    grid = np.array([0.0, 0.25, 0.5, 1.0, 2.0, 4.0])
+    starts = (np.array(np.meshgrid(grid, grid)).reshape(2, -1).T if outer
+              else grid[:, None])
+    start = min(starts, key=lambda th: objective(th)[0])
+    bounds = [(0.0, None)] * starts.shape[1]
+    fit = optimize.minimize(objective, start, jac=True, method="L-BFGS-B", bounds=bounds,
+                            options={"ftol": 1e-15, "gtol": 1e-9, "maxiter": 1000})
+    theta = np.clip(fit.x, 0.0, None)
+    _, grad = objective(theta)
+    # projected gradient: at a zero bound only a negative slope (improvement inwards) counts
+    projected = np.where(theta <= 0, np.minimum(grad, 0.0), grad)
+    stationary = bool(np.all(np.abs(projected) <= 1e-4 * max(1.0, stats_.n ** 0.5)))
+    if not outer:
+        theta = np.append(theta, 0.0)
+    return theta, stationary
+
+
+def _aliased_columns(X: np.ndarray, tol: float = RANK_TOL) -> list[int]:
+    """Columns that are (numerically) linear combinations of earlier columns.
+
+    Greedy Gram-Schmidt in column order, as R's ``qr()`` (LINPACK ``dqrdc2``, limited
+    pivoting) used by lme4's ``chkRank.drop.cols``: a column whose residual norm after
+    projection on the kept columns is below ``tol`` times its own norm is dropped.
+    """
+    basis = np.zeros((X.shape[0], 0))
+    dropped = []
+    for j in range(X.shape[1]):
+        col = X[:, j]
+        norm = np.linalg.norm(col)
+        resid = col - basis @ (basis.T @ col)
+        resid -= basis @ (basis.T @ resid)         # re-orthogonalise once for stability
+        rnorm = np.linalg.norm(resid)
+        if norm == 0 or rnorm <= tol * norm:
+            dropped.append(j)
+        else:
+            basis = np.column_stack([basis, resid / rnorm])
+    return dropped
+
+
+def _null_space(X: np.ndarray, dropped: list[int]) -> np.ndarray:
+    """Basis of {b : X b = 0}: one vector per dropped column, x_d = X_kept c_d."""
+    k = X.shape[1]
+    kept = [j for j in range(k) if j not in dropped]
+    null = np.zeros((k, len(dropped)))
+    for col, d in enumerate(dropped):
+        coef, *_ = np.linalg.lstsq(X[:, kept], X[:, d], rcond=None)
+        null[d, col] = 1.0
+        null[kept, col] = -coef
+    return null
+
+
+def _empty_cells(t_vals: pd.Series, g_vals: pd.Series, time_levels: list[str],
+                 group_levels: list[str]) -> list[str]:
+    counts = pd.crosstab(t_vals, g_vals).reindex(index=time_levels, columns=group_levels,
+                                                  fill_value=0)
+    return [f"{t} × {g}" for t in time_levels for g in group_levels if counts.loc[t, g] == 0]
 
 
 def _levels(series: pd.Series, first: str | None, name: str) -> list[str]:
@@ -239,6 +442,12 @@ def fit_change_model(long_df: pd.DataFrame, score: str = "total", time: str = "o
     Returns
     -------
     ModelResult
+
+    Warns
+    -----
+    UserWarning
+        When fixed-effect columns are aliased (e.g. an occasion × group cell without
+        observations) and dropped, as lme4 does.
     """
     if structure not in STRUCTURES:
         raise ValueError(f"unknown structure {structure!r}; use 'client' or 'nested'")
@@ -273,44 +482,106 @@ def fit_change_model(long_df: pd.DataFrame, score: str = "total", time: str = "o
         else:
             for lev in _levels(df[cov], None, cov)[1:]:
                 cols[f"{cov}[{lev}]"] = (df[cov].astype(str) == lev).to_numpy(float)
+    mun_vals = df[municipality].astype(str)
     if structure == "client":
-        for lev in _levels(df[municipality], None, municipality)[1:]:
-            cols[f"{municipality}[{lev}]"] = (df[municipality].astype(str) == lev).to_numpy(float)
+        for lev in _levels(mun_vals, None, municipality)[1:]:
+            cols[f"{municipality}[{lev}]"] = (mun_vals == lev).to_numpy(float)
     terms = list(cols)
-    safe = [f"x{i}_{_safe(t)}" for i, t in enumerate(terms)]
-    design = pd.DataFrame(dict(zip(safe, cols.values(), strict=True)))
-    design["_y"] = y.to_numpy(float)
-    design["_client"] = df[client].astype(str).to_numpy()
-    design["_mun"] = df[municipality].astype(str).to_numpy()
-    formula = "_y ~ 0 + " + " + ".join(safe)
+    X_full = np.column_stack(list(cols.values()))
+    if not np.isfinite(X_full).all():
+        raise ValueError("covariates must be finite (no inf values)")
 
-    import statsmodels.formula.api as smf
+    dropped_idx = _aliased_columns(X_full)
+    dropped = [terms[j] for j in dropped_idx]
+    if dropped:
+        empty = _empty_cells(t_vals, g_vals, time_levels, group_levels)
+        why = (f"no observations in {time} × {group} cell(s) {', '.join(empty)}; " if empty
+               else "")
+        warnings.warn(
+            f"fixed-effect design is rank deficient: dropped {', '.join(dropped)} ({why}"
+            "as lme4 does). These terms and any change that depends on them are reported as "
+            f"NaN; to estimate them, merge or drop rare {group} levels or occasions.",
+            UserWarning, stacklevel=3)
+    kept = [j for j in range(len(terms)) if j not in dropped_idx]
+    X = X_full[:, kept]
 
     start = _time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # convergence chatter is reported via .converged
-        if structure == "nested":
-            model = smf.mixedlm(formula, design, groups=design["_mun"], re_formula="1",
-                                vc_formula={"client": "0 + C(_client)"})
-        else:
-            model = smf.mixedlm(formula, design, groups=design["_client"])
-        result = model.fit(reml=True, method=["lbfgs", "powell"])
-        # L-BFGS can report convergence short of the REML maximum, notably when a variance
-        # is near 0 (4 municipalities, unbalanced data: fixed effects off by 0.03-0.4 from
-        # lme4). Polish with Nelder-Mead from that point; keep whichever likelihood is higher.
-        polished = model.fit(reml=True, start_params=result.params_object, method="nm",
-                             maxiter=10_000, xtol=1e-10, ftol=1e-12)
-        if polished.converged and polished.llf >= result.llf:
-            result = polished
-    fe_cov = _fixed_effect_cov(design[safe].to_numpy(float), result, structure,
-                               design["_client"].to_numpy(), design["_mun"].to_numpy())
+    client_vals = df[client].astype(str)
+    mun_codes, _ = pd.factorize(mun_vals)
+    if structure == "nested":  # lme4's client_id:municipality
+        client_codes, _ = pd.factorize(mun_vals + "|" + client_vals)
+        outer_codes = mun_codes
+    else:
+        client_codes, _ = pd.factorize(client_vals)
+        outer_codes = np.zeros(len(df), dtype=np.intp)
+    y_arr = y.to_numpy(float)
+    suff = _NestedIntercepts(X, y_arr, client_codes, outer_codes)
+    theta, stationary = _fit_variance_ratios(suff, outer=structure == "nested")
+    gamma = theta ** 2
+    dev, _, parts = suff.deviance(gamma[0], gamma[1])
+
+    result = _statsmodels_fit(X, y_arr, client_vals.to_numpy(), mun_vals.to_numpy(), structure,
+                              parts["beta"], gamma)
+    # statsmodels starts at the optimum and can only raise its likelihood; the two REML
+    # implementations must agree on the maximum.
+    if result.llf < -dev / 2 - 1e-6 * max(1.0, abs(dev)):
+        warnings.warn(f"statsmodels REML log-likelihood {result.llf:.6f} is below the "
+                      f"closed-form maximum {-dev / 2:.6f}; please report this data set",
+                      RuntimeWarning, stacklevel=3)
+    if structure == "nested":
+        var_res = float(result.scale)
+        g_used = (float(np.asarray(result.vcomp)[0]) / var_res,
+                  float(np.asarray(result.cov_re)[0, 0]) / var_res)
+    else:
+        var_res = float(result.scale)
+        g_used = (float(np.asarray(result.cov_re)[0, 0]) / var_res, 0.0)
+    _, _, used = suff.deviance(max(g_used[0], 0.0), max(g_used[1], 0.0))
+    fe_cov = var_res * used["xhx_inv"]
     seconds = _time.perf_counter() - start
     return ModelResult(
         result=result, terms=terms, structure=structure, n_obs=len(df),
         n_clients=int(df[client].nunique()), n_municipalities=int(df[municipality].nunique()),
-        fit_seconds=seconds, converged=bool(result.converged), fe_cov=fe_cov,
+        fit_seconds=seconds, converged=bool(result.converged and stationary), fe_cov=fe_cov,
+        dropped_terms=dropped,
         _levels={"time": time_levels, "group": group_levels, "time_name": time,
-                 "group_name": group})
+                 "group_name": group, "null_space": _null_space(X_full, dropped_idx)})
+
+
+def _statsmodels_fit(X: np.ndarray, y: np.ndarray, clients: np.ndarray,
+                     municipalities: np.ndarray, structure: str, beta: np.ndarray,
+                     gamma: np.ndarray) -> Any:
+    """statsmodels MixedLM started at the closed-form REML optimum (see module docstring)."""
+    from statsmodels.regression.mixed_linear_model import MixedLM, MixedLMParams
+
+    exog = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+    # statsmodels' log-likelihood takes log|cov_re| and is NaN/inf at an exact zero; a
+    # variance ratio of 1e-10 changes the REML log-likelihood by ~1e-10 (lme4 reports 0)
+    gamma = np.maximum(gamma, 1e-10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence chatter is reported via .converged
+        if structure == "nested":
+            # one column per client, nonzero only inside its municipality's block
+            client_codes, uniques = pd.factorize(pd.Series(municipalities) + "|"
+                                                 + pd.Series(clients))
+            exog_vc = {"client": {}}
+            mun_series = pd.Series(municipalities)
+            for mun, rows in mun_series.groupby(mun_series, sort=False).indices.items():
+                codes = client_codes[rows]
+                local, _ = pd.factorize(codes)
+                block = np.zeros((len(rows), local.max() + 1))
+                block[np.arange(len(rows)), local] = 1.0
+                exog_vc["client"][mun] = block
+            model = MixedLM(y, exog, groups=municipalities, exog_re=np.ones((len(y), 1)),
+                            exog_vc=exog_vc)
+            start = MixedLMParams.from_components(
+                fe_params=beta, cov_re=np.array([[gamma[1]]]), vcomp=np.array([gamma[0]]))
+        else:
+            model = MixedLM(y, exog, groups=clients, exog_re=np.ones((len(y), 1)))
+            start = MixedLMParams.from_components(fe_params=beta,
+                                                  cov_re=np.array([[gamma[0]]]))
+        # evaluate, do not optimise: statsmodels' L-BFGS started on the boundary (a zero
+        # variance) can leave the optimum for a degenerate point (llf = inf)
+        return model.fit(reml=True, start_params=start, method=["lbfgs"], maxiter=0)
 
 
 def change_model(long_df: pd.DataFrame, score: str = "total", time: str = "occasion",

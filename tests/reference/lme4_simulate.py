@@ -32,3 +32,32 @@ def simulate(n_mun=12, per_mun=25, seed=20240601):
     return long.round({"total": 4}).reset_index(drop=True)
 if __name__ == "__main__":
     simulate().to_csv(Path(__file__).with_name("lme4_change.csv"), index=False)
+
+
+def simulate_demo_shaped(n_mun=10, n_clients=1200, seed=20240602):
+    """Demo-shaped data: skewed municipality sizes, 3 occasions, a rare gender 'other'
+    never measured at follow-up (an empty occasion x gender cell, as on the demo data)."""
+    rng = np.random.default_rng(seed)
+    muns = [f"{i:03d}" for i in rng.choice(np.arange(5, 990), n_mun, replace=False)]
+    share = rng.dirichlet(np.full(n_mun, 1.5))
+    mun = rng.choice(muns, n_clients, p=share)
+    client = np.array([f"{i:016x}" for i in rng.integers(0, 2**62, n_clients)])
+    gender = rng.choice(["female", "male", "other"], n_clients, p=[0.37, 0.61, 0.02])
+    u_mun = dict(zip(muns, rng.normal(0, 3, n_mun), strict=True))
+    base = 50 + np.vectorize(u_mun.get)(mun) + rng.normal(0, 12, n_clients)
+    occ = np.array(["baseline", "end", "followup"])
+    long = pd.DataFrame({"client_id": np.repeat(client, 3), "municipality": np.repeat(mun, 3),
+                         "gender": np.repeat(gender, 3), "occasion": np.tile(occ, n_clients)})
+    gain = {"female": (0, 6, 3), "male": (0, 6, 8), "other": (0, 1, 0)}
+    eff = np.array([gain[g][list(occ).index(o)] for g, o in zip(long["gender"],
+                                                                long["occasion"], strict=True)])
+    long["total"] = np.repeat(base, 3) + eff + rng.normal(0, 12, 3 * n_clients)
+    keep = np.where(long["occasion"] == "baseline", True,
+                    np.where(long["occasion"] == "end", rng.random(len(long)) < 0.5,
+                             rng.random(len(long)) < 0.1))
+    keep &= ~((long["occasion"] == "followup") & (long["gender"] == "other")).to_numpy()
+    return long[keep].round({"total": 4}).reset_index(drop=True)
+
+
+if __name__ == "__main__":
+    simulate_demo_shaped().to_csv(Path(__file__).with_name("lme4_demo_shaped.csv"), index=False)
