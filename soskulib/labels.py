@@ -459,6 +459,18 @@ STRINGS: dict[str, tuple[str, str]] = {
         "comparable with the pooled SMCR."),
     "na.mixed.caption": ("Muutos sukupuolittain sekamallista (95 %:n lv)",
                          "Change by gender from the mixed model (95% CI)"),
+    "na.mixed_long.caption": (
+        "Muutos alkuarvioinnista sukupuolittain: pitkä sekamalli pistemäärä ~ mittauskerta × "
+        "sukupuoli, satunnaiset vakiot asiakkaalle kunnan sisällä (REML, 95 %:n lv)",
+        "Change from baseline by gender: long mixed model score ~ occasion × gender, random "
+        "intercepts for client within municipality (REML, 95% CI)"),
+    "na.mixed_long.note": (
+        "Pistemäärät mittarin omalla asteikolla ilman suuntausta (WHODAS: lasku = parannus). "
+        "Malli käyttää myös asiakkaita, joilla on vain alkuarviointi. Solut, joissa alle 5 "
+        "asiakasta on arvioitu sekä alussa että kyseisellä kerralla, on jätetty pois.",
+        "Scores on the instrument's own scale, not oriented (WHODAS: a decrease is an "
+        "improvement). The model also uses clients with a baseline only. Cells with fewer than 5 "
+        "clients assessed at both baseline and that occasion are left out."),
     "na.loo": ("Herkkyysanalyysi: yksi kunta kerrallaan pois", "Sensitivity: leave one municipality out"),
     "na.loo.intro": (
         "Jos yhdistetty vaikutus muuttuu paljon, kun yksi kunta jätetään pois, tulos nojaa "

@@ -77,7 +77,7 @@ from __future__ import annotations
 import re
 import time as _time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -595,3 +595,62 @@ def change_model(long_df: pd.DataFrame, score: str = "total", time: str = "occas
     is the difference in change between the groups).
     """
     return fit_change_model(long_df, score=score, time=time, group=group, **kwargs)
+
+
+def change_by_group_table(scored: Mapping[str, pd.DataFrame], *, score: str = "score",
+                          group: str = "gender", min_cell: int | None = None,
+                          level: float = 0.95, **kwargs: Any) -> pd.DataFrame:
+    """The nested change model per instrument, as one tidy table ready for a report.
+
+    For every instrument in ``scored`` (e.g. :func:`soskulib.evaluation.scored_responses`
+    with ``attributes=[group]``) fits :func:`change_model` (``score ~ occasion × group`` with
+    random intercepts for client within municipality, REML) and stacks
+    :meth:`ModelResult.change_by_group` with the number of clients per group and the variance
+    components. Group × occasion cells with fewer than ``min_cell`` clients measured at both
+    baseline and that occasion (default: the disclosure threshold, 5) are left out of the
+    table — they are still in the model — and
+    non-estimable changes (no measurement of the group at that occasion) are dropped.
+    R: ``lmer(score ~ occasion * gender + (1 | municipality/client_id), REML = TRUE)`` per
+    instrument, then the occasion + interaction contrasts.
+
+    Returns
+    -------
+    DataFrame
+        ``instrument, group, occasion, n_clients, change, se, ci_low, ci_high,
+        var_municipality, var_client, var_residual``.
+
+    Examples
+    --------
+    >>> table = change_by_group_table({"esis": esis_long})  # doctest: +SKIP
+    """
+    from soskulib import disclosure
+
+    threshold = disclosure.MIN_CELL if min_cell is None else int(min_cell)
+    parts = []
+    for instrument, frame in scored.items():
+        if frame is None or frame.empty or frame["occasion"].nunique() < 2:
+            continue
+        with warnings.catch_warnings():
+            # an empty occasion × group cell (e.g. no follow-up of a tiny group) is expected
+            warnings.simplefilter("ignore", UserWarning)
+            res = change_model(frame, score=score, group=group, **kwargs)
+        table = res.change_by_group(level=level)
+        # Disclosure counts the clients measured both at baseline and at the occasion.
+        measured = frame.dropna(subset=[score])
+        at_baseline = set(measured.loc[measured["occasion"] == "baseline", "client_id"])
+        paired = measured.loc[measured["client_id"].isin(at_baseline)]
+        n_pairs = paired.groupby([group, "occasion"])["client_id"].nunique()
+        table.insert(0, "instrument", instrument)
+        keys = pd.MultiIndex.from_arrays([table["group"], table["occasion"]])
+        table.insert(3, "n_clients", n_pairs.reindex(keys).fillna(0).astype("int64").to_numpy())
+        vc = res.variance_components()["variance"]
+        table["var_municipality"] = vc.get("municipality", np.nan)
+        table["var_client"] = vc.get("client_id:municipality", vc.get("client_id", np.nan))
+        table["var_residual"] = vc["residual"]
+        parts.append(table.loc[table["estimable"] & (table["n_clients"] >= threshold)]
+                     .drop(columns="estimable"))
+    columns = ["instrument", "group", "occasion", "n_clients", "change", "se", "ci_low",
+               "ci_high", "var_municipality", "var_client", "var_residual"]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(parts, ignore_index=True)[columns]

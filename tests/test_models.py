@@ -176,3 +176,20 @@ def test_aliased_columns_follow_r_qr_order():
     # column 2 = col0 - col1 (aliased, dropped as R would), column 3 is independent
     assert models._aliased_columns(x) == [2]
     assert models._aliased_columns(np.column_stack([x, np.zeros(4)])) == [2, 4]
+
+
+def test_change_by_group_table_stacks_instruments_and_hides_small_cells():
+    frame = DEMO.rename(columns={"total": "score"})
+    with pytest.warns(UserWarning):
+        direct = models.change_model(frame, score="score").change_by_group()
+    table = models.change_by_group_table({"a": frame, "b": frame})
+    assert list(table["instrument"].unique()) == ["a", "b"]
+    assert (table["n_clients"] >= 5).all()
+    # the tiny 'other' group has no follow-up: not estimable, so not in the table
+    assert not ((table["group"] == "other") & (table["occasion"] == "followup")).any()
+    first = table[table["instrument"] == "a"].set_index(["group", "occasion"])
+    expected = direct[direct["estimable"]].set_index(["group", "occasion"]).loc[first.index]
+    np.testing.assert_allclose(first["change"], expected["change"], rtol=1e-12)
+    np.testing.assert_allclose(first["ci_high"], expected["ci_high"], rtol=1e-12)
+    strict = models.change_by_group_table({"a": frame}, min_cell=10_000)
+    assert strict.empty
