@@ -17,8 +17,24 @@ participants) fall into a cell passes through this module. Two layers protect sm
   Disclosure Control*, ch. 4 ("hypercube"/line-by-line approach); it ignores the bounds
   ``n >= 0`` (interval disclosure), which the ``min_cell`` rule itself already concedes.
 
-Derived numbers follow their counts: a share or confidence limit computed from a hidden count
-is hidden too. Hidden cells are numeric ``NaN``; a boolean mask is kept next to them (column
+**Which cell is the complement** is a cost rule (``secondary_suppression(..., cost=...)``).
+By default the smallest non-zero inner cell is hidden, then zeros, then totals. A *protected
+split* changes that: the ESF programme required gender-disaggregated figures, so the cells of
+the women's and men's groups (:data:`KEEP_VISIBLE`) are hidden only when nothing else protects
+the line, and a margin (the row total, or the small group's own column total) is the preferred
+complement. With ~5 people of "other / unknown" gender in a municipality this keeps the
+women's column visible instead of hiding most of it.
+
+Derived numbers follow their counts: a share, confidence limit, mean or SD computed from a
+hidden count is hidden too (``derived=``), *also* where the count is hidden only as a
+complement. Each can give the hidden ``n`` back, and the small group then follows by
+subtraction: a share is ``k / n``; a t or noncentral-t interval is a function of the
+estimate, the SD and ``n``; and a mean of integer-valued scores is ``S / n``, whose
+denominator survives rounding when ``1 / n`` is larger than the rounding step (Vantaa, 3X10D,
+women: a mean of 5.15 at two decimals fits n = 59 and none of 56–58, so "other" = 1).
+``suppress_table(..., statistics=...)`` exists for the values that carry no such trace
+(statistics of continuous data, or rounded so coarsely that every candidate ``n`` fits); it
+hides them only with primary suppression, and the caller must justify that choice. Hidden cells are numeric ``NaN``; a boolean mask is kept next to them (column
 ``<name>_suppressed`` in long tables, :attr:`CrossTab.suppressed` in two-way tables) so plots
 can mark them, and :func:`display` turns them into a marker (``".."`` by default, the
 Statistics Finland symbol for "confidential"; ``"<5"`` is another common choice).
@@ -52,14 +68,24 @@ from scipy import sparse
 from scipy.linalg import eigh, null_space
 from scipy.sparse.csgraph import connected_components
 
+from soskulib import schema
+
 MIN_CELL = 5
 MARKER = ".."
 MASK_SUFFIX = "_suppressed"
+
+#: Splits whose groups are hidden only as a last resort, by column name: the ESF programme
+#: required gender-disaggregated data, so secondary suppression hides a margin or the small
+#: "other / unknown" group rather than the women's or men's figures. Processed codes; their
+#: Finnish and English labels (:data:`soskulib.schema.CODE_LABELS`) match too, so a table of
+#: relabelled data is protected the same way.
+KEEP_VISIBLE: dict[str, tuple[str, ...]] = {"gender": ("female", "male")}
 
 __all__ = [
     "MIN_CELL",
     "MARKER",
     "MASK_SUFFIX",
+    "KEEP_VISIBLE",
     "CrossTab",
     "crosstab",
     "suppress_table",
@@ -187,9 +213,9 @@ def determined_cells(suppressed: np.ndarray, lines: Sequence[_Line]) -> np.ndarr
     return _determined(suppressed, _signed_incidence(lines, suppressed.size))
 
 
-def _candidate_order(values: np.ndarray, is_total: np.ndarray) -> np.ndarray:
-    """Sort key for complementary cells: non-zero inner cells first, smallest first."""
-    return np.lexsort((values, values == 0, is_total))
+def _candidate_order(values: np.ndarray, is_total: np.ndarray, cost: np.ndarray) -> np.ndarray:
+    """Sort key for complementary cells: cheapest first; then non-zero inner cells, smallest first."""
+    return np.lexsort((values, values == 0, is_total, cost))
 
 
 def secondary_suppression(
@@ -197,8 +223,15 @@ def secondary_suppression(
     primary: np.ndarray,
     lines: Sequence[_Line],
     is_total: np.ndarray | None = None,
+    cost: np.ndarray | None = None,
 ) -> np.ndarray:
     """Extend a primary suppression mask so no hidden cell can be recovered from totals.
+
+    Each line (cells adding up to a published total) must hide no cell or at least two; a
+    line hiding exactly one gets a complement, chosen by ``cost`` (cheapest first), then as
+    a cell that also completes another line, then non-zero inner cells before zeros before
+    totals, smallest first. A last pass hides further cells until no hidden cell is exactly
+    determined by all lines together (:func:`determined_cells`).
 
     Parameters
     ----------
@@ -209,19 +242,40 @@ def secondary_suppression(
     lines : sequence of _Line
         Groups of cells that add up to a published total.
     is_total : ndarray of bool, optional
-        Cells that are themselves totals (hidden only as a last resort).
+        Cells that are themselves totals (hidden after inner cells of the same cost).
+    cost : ndarray of float, optional
+        Cost of hiding each cell as a complement (default: all equal). A cell of a higher
+        cost is hidden only when no cheaper visible cell of the line is left, e.g. ``0`` for
+        ordinary cells, ``1`` for margins and ``2`` for the groups of a required split.
 
     Returns
     -------
     ndarray of bool
         The final mask (a superset of ``primary``).
+
+    Examples
+    --------
+    One row ``f, m, o | total`` with ``o`` small; the total is published. By default the
+    smaller group ``f`` is the complement; with the groups made expensive it is the total:
+
+    >>> import numpy as np
+    >>> values, primary = np.array([20.0, 30.0, 2.0, 52.0]), np.array([0, 0, 1, 0], bool)
+    >>> line = [_Line(np.arange(3), 3)]
+    >>> secondary_suppression(values, primary, line, is_total=np.array([0, 0, 0, 1], bool))
+    array([ True, False,  True, False])
+    >>> secondary_suppression(values, primary, line, is_total=np.array([0, 0, 0, 1], bool),
+    ...                       cost=np.array([2, 2, 0, 1]))
+    array([False, False,  True,  True])
     """
     values = np.asarray(values, dtype=float)
     mask = np.asarray(primary, dtype=bool).copy()
     is_total = np.zeros(mask.shape, bool) if is_total is None else np.asarray(is_total, bool)
+    cost = np.zeros(mask.shape) if cost is None else np.asarray(cost, dtype=float)
+    if cost.shape != mask.shape or not np.all(np.isfinite(cost)):
+        raise ValueError(f"cost must give a finite number for each of the {mask.size} cells")
     if not lines:
         return mask
-    order = _candidate_order(values, is_total)
+    order = _candidate_order(values, is_total, cost)
     rank = np.empty_like(order)
     rank[order] = np.arange(order.size)
     line_cells = [line.cells for line in lines]
@@ -237,8 +291,8 @@ def secondary_suppression(
         visible = cells[~mask[cells]]
         if visible.size == 0:
             return False
-        # Prefer a cell that also completes another line hiding exactly one cell (one hidden
-        # cell then protects two lines), then the cheapest by rank.
+        # Among the cheapest cells, prefer one that also completes another line hiding exactly
+        # one cell (one hidden cell then protects two lines), then the first by rank.
         per_line = incidence @ mask.astype(float)
         if fixing >= 0:
             per_line[fixing] = 0
@@ -246,7 +300,8 @@ def secondary_suppression(
             np.any(per_line[lines_of_cell.indices[lines_of_cell.indptr[c]:lines_of_cell.indptr[c + 1]]] == 1)
             for c in visible
         ])
-        key = np.where(completes & ~is_total[visible], -1, 0) * (order.size + 1) + rank[visible]
+        cheapest = cost[visible] == cost[visible].min()
+        key = np.where(completes & cheapest & ~is_total[visible], -1, 0) * (order.size + 1) + rank[visible]
         mask[visible[np.argmin(key)]] = True
         return True
 
@@ -363,6 +418,17 @@ class CrossTab:
 _TOTAL_NAME = "total"
 
 
+def _kept_labels(name: Hashable, explicit: Iterable[Hashable] | None) -> set:
+    """Category values of column ``name`` to keep visible: explicit, or the project policy."""
+    if explicit is not None:
+        if isinstance(explicit, str):
+            raise TypeError("keep_visible must be a list of categories, e.g. ['female', 'male']")
+        return set(explicit)
+    codes = KEEP_VISIBLE.get(str(name), ())
+    code_labels = schema.CODE_LABELS.get(str(name), {})
+    return {*codes, *(label for code in codes for label in code_labels.get(code, ()))}
+
+
 def crosstab(
     data: pd.DataFrame,
     rows: str,
@@ -374,11 +440,19 @@ def crosstab(
     suppress: bool = True,
     suppress_zeros: bool = False,
     marker: str = MARKER,
+    keep_visible: Iterable[Hashable] | None = None,
 ) -> CrossTab:
     """Two-way table of counts of people with primary and secondary suppression.
 
     Margins are computed from the unsuppressed data. Secondary suppression assumes the margins
     are public even when ``margins=False`` (they usually appear elsewhere in a report).
+
+    Complements are chosen by cost: inner cells of ordinary categories first (non-zero,
+    smallest first; then zeros), then margins, and last the cells of ``keep_visible``
+    categories (their column or row, margin included). For a target group × gender table
+    with a small "other" group this hides the small cell and its row total, so the women's
+    and men's counts stay visible; a reader learns ``other + total`` of the row but neither
+    of the two.
 
     Parameters
     ----------
@@ -400,6 +474,11 @@ def crosstab(
         Also hide zero cells.
     marker : str, default ".."
         Text for hidden cells in :meth:`CrossTab.display`.
+    keep_visible : list of categories, optional
+        Row or column categories hidden only as a last resort. Default: the project policy
+        :data:`KEEP_VISIBLE` for the ``rows``/``cols`` column names (``gender``: women and
+        men, by code or by Finnish/English label). ``[]`` gives the plain cost rule (totals
+        last).
 
     Returns
     -------
@@ -420,6 +499,24 @@ def crosstab(
 
     Row ``c`` (2 people) is hidden with its total; the total column then hid exactly one
     cell, so the smallest other row total (``a``) is hidden too.
+
+    A gender split stays visible: the small "other" cells are protected by row totals.
+
+    >>> d = pd.DataFrame({"tg": ["a"] * 14 + ["b"] * 14,
+    ...                   "gender": ["female"] * 6 + ["male"] * 6 + ["other"] * 2
+    ...                             + ["female"] * 5 + ["male"] * 6 + ["other"] * 3})
+    >>> crosstab(d, "tg", "gender").display()  # doctest: +NORMALIZE_WHITESPACE
+    gender female male other total
+    tg
+    a           6    6    ..    ..
+    b           5    6    ..    ..
+    total      11   12     5    28
+    >>> crosstab(d, "tg", "gender", keep_visible=[]).display()  # doctest: +NORMALIZE_WHITESPACE
+    gender female male other total
+    tg
+    a          ..    6    ..    14
+    b          ..    6    ..    14
+    total      11   12     5    28
     """
     for name in (rows, cols) + ((id_col,) if id_col else ()):
         if name not in data.columns:
@@ -457,10 +554,14 @@ def crosstab(
         lines += [_Line(cell[:n_rows, j], int(cell[n_rows, j])) for j in range(n_cols + 1)]
         is_total = np.zeros(full.shape, bool)
         is_total[n_rows, :] = is_total[:, n_cols] = True
+        kept = np.zeros(full.shape, bool)
+        kept[[*table.index.isin(list(_kept_labels(rows, keep_visible))), False], :] = True
+        kept[:, [*table.columns.isin(list(_kept_labels(cols, keep_visible))), False]] = True
+        cost = np.where(kept, 2.0, np.where(is_total, 1.0, 0.0))
         if id_col is not None:
             lines = []  # distinct counts are not additive: primary suppression only
         mask = secondary_suppression(flat, _primary(flat, min_cell, suppress_zeros), lines,
-                                     is_total.ravel()).reshape(full.shape)
+                                     is_total.ravel(), cost.ravel()).reshape(full.shape)
     else:
         warn_unsuppressed("crosstab")
         mask = np.zeros(full.shape, bool)
@@ -494,11 +595,34 @@ def suppress_table(
     along: str | Sequence[str] | Mapping[str, str | Sequence[str]] | None = None,
     keys: Sequence[str] | None = None,
     derived: Mapping[str, str | Sequence[str]] | None = None,
+    statistics: Mapping[str, str | Sequence[str]] | None = None,
     complements: Mapping[str, str] | None = None,
+    keep_visible: Mapping[str, Iterable[Hashable]] | None = None,
     suppress: bool = True,
     suppress_zeros: bool = False,
 ) -> pd.DataFrame:
     """Suppress small counts in a long (tidy) table, with masks for plotting.
+
+    What a hidden count takes with it depends on what a column reveals about that count:
+
+    * ``derived`` columns are hidden wherever the count is hidden, also as a complement.
+      Use it for everything that can give ``n`` back: shares (``k / n``: 28/60 shown as
+      46.7 % fits no other ``n`` in 56…59), confidence limits (a t interval's half-width is
+      ``t_{n-1} s / sqrt(n)`` next to the published ``s``; the noncentral-t interval of
+      ``d_z`` depends on ``d_z`` and ``n`` only) and means or SDs of discrete data (a mean
+      of integer scores is ``S / n``: at full precision ``mean · n`` is an integer only for
+      the true ``n``, and two decimals are enough while ``1 / n > 0.01``).
+    * ``statistics`` columns are hidden only by primary suppression (the group itself has
+      ``n < min_cell``); a group whose count is hidden as a complement keeps them. This is
+      safe only for values that carry no trace of ``n`` at their published precision, e.g.
+      statistics of continuous measurements, or values rounded to a step larger than the
+      data's granularity divided by ``n``. Even then a published overall mean bounds the
+      small group through ``n_o (mean_o - mean_f) = K``. The caller must justify the choice;
+      :mod:`soskulib.evaluation` does not use it.
+
+    Rows of ``keep_visible`` groups (default :data:`KEEP_VISIBLE`: women and men) are chosen
+    as complements only when no other group of the line is left. A margin cannot be the
+    complement here: the totals of a long table are published elsewhere.
 
     Parameters
     ----------
@@ -523,12 +647,20 @@ def suppress_table(
         Key columns (default: every column that is neither a count nor derived nor a mask).
     derived : mapping, optional
         ``{derived column: count column(s)}``; the derived column (a share, a confidence
-        limit, a mean) is hidden wherever any of its count columns is hidden.
+        limit) is hidden wherever any of its count columns is hidden.
+    statistics : mapping, optional
+        ``{statistic column: count column(s)}``; the statistic is hidden where any of its
+        count columns is below ``min_cell`` (primary suppression, including the
+        ``complements`` rule) but not where a count is hidden only as a complement. Only
+        for values that cannot give ``n`` back at their published precision (see above).
     complements : mapping, optional
         ``{count column: total column}`` for counts shown next to their total (e.g. clients
         *with* a fidelity element next to all clients): the complement ``total - count`` is
         then published implicitly, so a count is also hidden when ``0 < total - count <
         min_cell``.
+    keep_visible : mapping, optional
+        ``{key column: categories}`` whose rows are complements of last resort. Default: the
+        policy :data:`KEEP_VISIBLE` for key columns named there; ``{}`` for none.
     suppress : bool, default True
         ``False`` returns the table unchanged apart from all-False masks, with a ``UserWarning``.
     suppress_zeros : bool, default False
@@ -538,7 +670,7 @@ def suppress_table(
     -------
     DataFrame
         A copy with counts as float (``NaN`` where hidden) and a boolean
-        ``<column>_suppressed`` mask for every count and derived column.
+        ``<column>_suppressed`` mask for every count, derived and statistic column.
 
     Examples
     --------
@@ -553,37 +685,70 @@ def suppress_table(
     0    completed  20.0  0.666667         False
     1  dropped_out   NaN       NaN          True
     2        moved   NaN       NaN          True
+
+    A continuous measurement by gender (here rounded to 0.5 kg, far coarser than
+    ``0.1 kg / n``), the overall ``n`` published elsewhere: the "other" row is hidden, the
+    women's count is its complement, and the women's mean weight stays.
+
+    >>> g = pd.DataFrame({"gender": ["female", "male", "other"], "n": [60, 90, 3],
+    ...                   "mean": [68.5, 84.0, 75.5]})
+    >>> display(suppress_table(g, "n", along="gender", statistics={"mean": "n"}))
+       gender   n  mean
+    0  female  ..  68.5
+    1    male  90  84.0
+    2   other  ..    ..
     """
     min_cell = _check_min_cell(min_cell)
     count_cols = _as_list(count_cols)
     derived = dict(derived or {})
+    statistics = dict(statistics or {})
     complements = dict(complements or {})
+    both = sorted(set(derived) & set(statistics))
+    if both:
+        raise ValueError(f"columns {both} are in both derived and statistics; choose one")
     if isinstance(along, Mapping):
         along_by_col = {c: _as_list(along.get(c)) for c in count_cols}
     else:
         along_by_col = {c: _as_list(along) for c in count_cols}
     all_along = sorted({a for dims in along_by_col.values() for a in dims})
-    missing = [c for c in [*count_cols, *all_along, *derived, *complements.values()]
-               if c not in df.columns]
+    missing = [c for c in [*count_cols, *all_along, *derived, *statistics,
+                           *complements.values()] if c not in df.columns]
     if missing:
         raise KeyError(f"columns {missing} not in table; columns are {', '.join(map(str, df.columns))}")
-    for source in derived.values():
+    for source in [*derived.values(), *statistics.values()]:
         unknown = [c for c in _as_list(source) if c not in count_cols]
         if unknown:
-            raise ValueError(f"derived columns must depend on count columns; {unknown} are not in count_cols")
+            raise ValueError(f"derived columns and statistics must depend on count columns; "
+                             f"{unknown} are not in count_cols")
     if keys is None:
         keys = [c for c in df.columns if c not in count_cols and c not in derived
-                and c not in complements.values() and not str(c).endswith(MASK_SUFFIX)]
+                and c not in statistics and c not in complements.values()
+                and not str(c).endswith(MASK_SUFFIX)]
     keys = list(keys)
     unknown_along = [a for a in all_along if a not in keys]
     if unknown_along:
         raise ValueError(f"along columns {unknown_along} must be key columns")
 
+    if keep_visible is not None and not isinstance(keep_visible, Mapping):
+        raise TypeError("keep_visible must map key columns to categories, e.g. "
+                        "{'gender': ['female', 'male']}")
+    kept_by_key = ({k: _kept_labels(k, None) for k in keys} if keep_visible is None
+                   else {k: _kept_labels(k, v) for k, v in keep_visible.items()})
+    unknown_kept = [k for k in kept_by_key if k not in keys]
+    if unknown_kept:
+        raise ValueError(f"keep_visible columns {unknown_kept} must be key columns")
+
     out = df.copy()
     masks: dict[str, np.ndarray] = {}
+    primaries: dict[str, np.ndarray] = {}
     n = len(out)
     if not suppress:
         warn_unsuppressed("suppress_table")
+    # Rows of a protected split are complements of last resort.
+    cost = np.zeros(n)
+    for key, kept in kept_by_key.items():
+        if kept:
+            cost[out[key].isin(list(kept)).to_numpy(dtype=bool)] = 1.0
 
     def lines_along(dims: list[str]) -> list[_Line]:
         # For each `along` column, the rows sharing every other key value form a line.
@@ -608,13 +773,19 @@ def suppress_table(
             if col in complements:
                 rest = raw_values[complements[col]] - values
                 primary |= _primary(rest, min_cell, suppress_zeros=False)
-            mask = secondary_suppression(values, primary, lines_along(along_by_col[col]))
+            mask = secondary_suppression(values, primary, lines_along(along_by_col[col]),
+                                         cost=cost)
         else:
-            mask = np.zeros(n, bool)
+            primary = mask = np.zeros(n, bool)
+        primaries[col] = primary
         masks[col] = mask
         out[col] = np.where(mask, np.nan, values)
     for col, sources in derived.items():
         mask = np.logical_or.reduce([masks[s] for s in _as_list(sources)])
+        masks[col] = mask
+        out[col] = out[col].astype(float).mask(mask)
+    for col, sources in statistics.items():
+        mask = np.logical_or.reduce([primaries[s] for s in _as_list(sources)])
         masks[col] = mask
         out[col] = out[col].astype(float).mask(mask)
     for col, mask in masks.items():

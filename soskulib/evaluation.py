@@ -19,7 +19,11 @@ Conventions
 * Counts of people pass through :func:`soskulib.disclosure.suppress_table` (``min_cell=5``;
   ``suppress=False`` needs to be explicit and warns). Secondary suppression treats the
   categories *and* the ``by`` columns as additive, so a hidden cell cannot be recovered from
-  the national figure either. Shares and CIs computed from hidden counts are hidden.
+  the national figure either. Shares, CIs *and* means/SDs computed from hidden counts are
+  hidden, also for a group whose count is hidden only as a complement: a mean of
+  integer-valued scores is ``S / n``, and at the published precision it can give ``n`` back
+  (Vantaa 3X10D, women: 5.15 at two decimals fits only n = 59 of the possible 56–59), and
+  with it the small group by subtraction (see :mod:`soskulib.disclosure`).
 * The export date (censoring date of ongoing episodes) is the latest date in the data unless
   given.
 
@@ -512,8 +516,11 @@ def client_episodes(
                  "client_episodes (contacts)")
         c = _assign_to_episodes(contacts, ep, "date")
         per = c.groupby("episode").agg(n_contacts=("date", "size"), minutes=("minutes", "sum"))
-        by_mode = pd.crosstab(c["episode"], c["mode"]).reindex(columns=list(_MODES), fill_value=0)
-        by_content = pd.crosstab(c["episode"], c["content"]).reindex(columns=list(_CONTENTS), fill_value=0)
+        # groupby-size, not pd.crosstab: crosstab counts with a Python len() per cell.
+        by_mode = (c.groupby(["episode", "mode"]).size().unstack(fill_value=0)
+                   .reindex(columns=list(_MODES), fill_value=0))
+        by_content = (c.groupby(["episode", "content"]).size().unstack(fill_value=0)
+                      .reindex(columns=list(_CONTENTS), fill_value=0))
         ep = ep.join(per, on="episode")
         ep["n_contacts"] = ep["n_contacts"].fillna(0).astype("int64")
         ep["hours"] = ep["minutes"].fillna(0).astype(float) / 60
@@ -1614,7 +1621,9 @@ def outcome_summary(
     DataFrame
         ``instrument, name, scale, by…, n_pre, n, mean_pre, sd_pre, mean_post, sd_post,
         mean_change, sd_change, r_prepost, d_z, d_z_ci_low, d_z_ci_high, higher_is_better,
-        effect, effect_ci_low, effect_ci_high`` (+ masks: statistics hide with ``n``).
+        effect, effect_ci_low, effect_ci_high`` (+ masks: statistics hide with ``n``, also
+        where ``n`` is hidden as a complement: means of integer scores are ``S / n`` and the
+        ``d_z`` interval is a function of ``d_z`` and ``n``, so either would give ``n`` back).
 
     Examples
     --------
@@ -2293,13 +2302,13 @@ def change_score_model(
     scores (``sd_pre``) gives a standardised change comparable with the pooled SMCR.
     R: ``lmer(change ~ 0 + gender + (1 | municipality), REML = TRUE)``.
 
-    Why not the long nested model (:func:`soskulib.models.change_model`, random client within
-    municipality)? With complete pairs and two occasions the client intercept cancels in the
-    difference, so both give the same change contrasts, but statsmodels represents the nested
-    client effects as a dense block per municipality (up to ~400 × 400 here) solved at every
-    likelihood evaluation: 45–85 s per instrument on the demo data, against well under a
-    second for this model. This model also lets the change vary between municipalities, which
-    is what the random-effects meta-analysis assumes.
+    How it relates to the long nested model (:func:`soskulib.models.change_model`, random
+    client within municipality, also fitted in the national report through
+    :func:`soskulib.models.change_by_group_table`): with complete pairs and two occasions the
+    client intercept cancels in the difference, so both estimate the same change contrasts;
+    this model also lets the change vary between municipalities, which is what the
+    random-effects meta-analysis assumes, while the long model uses clients with a baseline
+    only as well.
 
     Returns
     -------

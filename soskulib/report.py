@@ -442,7 +442,7 @@ class Report:
         foot = "".join(f'<p class="sosku-tablenote">{html.escape(n)}</p>' for n in notes)
         body = (f'<figure class="sosku-table" id="{_slug("t-" + name)}">'
                 f"<figcaption>{html.escape(caption_text)}{link}</figcaption>"
-                f"{_style_table(published, self.lang, digits, index)}{foot}</figure>")
+                f"{_style_table(published, self.lang, digits, index, uid=name)}{foot}</figure>")
         self._show(body, f"{caption_text}\n{published.to_string(index=index)}")
 
     # -- figures -------------------------------------------------------------------------------
@@ -524,21 +524,72 @@ def setup_plotting() -> None:
     })
 
 
-def _style_table(df: pd.DataFrame, lang: str, digits: int, index: bool) -> str:
+# A cell that reads as a quantity: a number written as text (CrossTab.display(), years), with
+# an optional sign, group separators, decimals or a percent sign.
+_QUANTITY_TEXT = re.compile(r"[+\-\u2212]?\d[\d\s\u202f,.]*%?")
+# Markers of hidden or missing cells, shown in numeric columns.
+_NUMERIC_MARKERS = frozenset({"..", "<5", "–", "-", ""})
+
+
+def _is_quantity(value: Any) -> bool:
+    """Whether ``value`` belongs in a right-aligned (numeric) column; missing values do."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, numbers.Number) or value is None or value is pd.NA:
+        return True
+    if isinstance(value, str):
+        text = value.strip()
+        return text in _NUMERIC_MARKERS or _QUANTITY_TEXT.fullmatch(text) is not None
+    return False
+
+
+def _numeric_columns(df: pd.DataFrame) -> list[bool]:
+    """Per column: numbers, numeric text and disclosure markers only (and not all missing)."""
+    flags = []
+    for j in range(df.shape[1]):
+        col = df.iloc[:, j]
+        if pd.api.types.is_bool_dtype(col):
+            flags.append(False)
+        elif pd.api.types.is_numeric_dtype(col):
+            flags.append(True)
+        else:
+            present = col[col.notna()]
+            flags.append(bool(len(present)) and bool(present.map(_is_quantity).all()))
+    return flags
+
+
+def _style_table(df: pd.DataFrame, lang: str, digits: int, index: bool, uid: str = "t") -> str:
+    """HTML of a published table: numbers formatted for ``lang``, one alignment per column.
+
+    A column is right-aligned (heading included) when every cell is a number, a number
+    written as text or a disclosure marker (``..``), so counts with hidden cells line up with
+    the plain counts above and below them; any other column is left-aligned. The alignment
+    is set per column, not per cell, so mixed ``int``/``str`` cells cannot differ. ``uid``
+    (the table's name) makes the element ids unique on the page: with one fixed id for every
+    table, the style rules of one table also hit the cells of the next.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"group": ["a", "b"], "n": [12, ".."], "shown": ["1 204", "7"]})
+    >>> _numeric_columns(table)
+    [False, True, True]
+    >>> "#T_counts .col1" in _style_table(table, "en", 0, False, uid="counts")
+    True
+    """
     if not index:
         df = df.reset_index(drop=True)
     decimal = "," if lang == "fi" else "."
     thousands = "\u202f" if lang == "fi" else ","
     styler = df.style.format(precision=digits, decimal=decimal, thousands=thousands, na_rep="–")
     styler = styler.set_table_attributes('class="sosku-df"')
-    text_cols = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])
-                 and not df[c].map(lambda v: isinstance(v, numbers.Number) or v == "..").all()]
-    if text_cols:
-        styler = styler.set_properties(subset=text_cols, **{"text-align": "left"})
+    # `.col<j>` marks both the heading and the data cells of column j (not the row headings).
+    styler = styler.set_table_styles([
+        {"selector": f".col{j}", "props": f"text-align: {'right' if numeric else 'left'};"}
+        for j, numeric in enumerate(_numeric_columns(df))])
     if not index:
         styler = styler.hide(axis="index")
-    # A fixed uuid keeps the HTML (and its CSS ids) identical between builds.
-    styler = styler.set_uuid("t")
+    # A uuid from the table name keeps the HTML identical between builds and unique on the page.
+    styler = styler.set_uuid(re.sub(r"[^A-Za-z0-9_-]", "_", uid))
     return styler.to_html()
 
 

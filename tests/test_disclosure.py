@@ -236,3 +236,117 @@ def test_display_of_long_table_uses_marker_and_integers():
     shown = disclosure.display(out, marker="<5")
     assert shown["n"].tolist() == ["<5", "<5", 12]
     assert "n_suppressed" not in shown.columns
+
+
+# --- Keeping a required split visible (ESF: gender-disaggregated figures) ---------------------
+
+# Vantaa-like target group × gender table: women, men, "other / unknown" (1-4 in most rows).
+SPLIT_TABLE = np.array([[36, 49, 1], [30, 46, 1], [14, 26, 1], [9, 28, 0], [18, 56, 0], [28, 35, 2]])
+
+
+def _gender_people(table: np.ndarray, labels=("female", "male", "other")) -> pd.DataFrame:
+    people = _people(table)
+    return pd.DataFrame({"row": people["row"],
+                         "gender": people["col"].cat.rename_categories(list(labels))})
+
+
+def test_gender_split_stays_visible_and_row_totals_protect_the_small_group():
+    ct = disclosure.crosstab(_gender_people(SPLIT_TABLE), "row", "gender")
+    hidden = ct.suppressed
+    assert not hidden[["female", "male"]].to_numpy().any()  # the whole split, margins included
+    small = SPLIT_TABLE[:, 2] > 0
+    assert hidden["other"].iloc[:-1].tolist() == small.tolist()
+    assert hidden["total"].iloc[:-1].tolist() == small.tolist()  # the row totals are complements
+    assert not hidden.loc["total"].any()
+    assert not _attack_by_subtraction(ct)
+    assert not _attack_by_linear_programming(ct, SPLIT_TABLE)
+
+
+def test_without_the_preference_the_womens_column_is_the_complement():
+    ct = disclosure.crosstab(_gender_people(SPLIT_TABLE), "row", "gender", keep_visible=[])
+    assert ct.suppressed["female"].iloc[:-1].sum() >= 3  # the issue this rule fixes
+    assert not ct.suppressed["total"].iloc[:-1].any()
+
+
+def test_policy_matches_finnish_labels_and_explicit_categories():
+    fi = _gender_people(SPLIT_TABLE, ("nainen", "mies", "muu / ei tiedossa"))
+    ct = disclosure.crosstab(fi, "row", "gender").suppressed
+    assert not ct[["nainen", "mies"]].to_numpy().any()
+    generic = disclosure.crosstab(_people(SPLIT_TABLE), "row", "col", keep_visible=["c0", "c1"])
+    assert not generic.suppressed[["c0", "c1"]].to_numpy().any()
+    with pytest.raises(TypeError, match="list of categories"):
+        disclosure.crosstab(_people(SPLIT_TABLE), "row", "col", keep_visible="c0")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(2, 6), st.integers(0, 10_000))
+def test_kept_split_is_never_hidden_when_margins_can_protect(n_rows, seed):
+    rng = np.random.default_rng(seed)
+    table = np.column_stack([rng.integers(5, 60, (n_rows, 2)), rng.integers(0, 5, n_rows)])
+    table[rng.integers(n_rows), 2] = rng.integers(1, 5)  # at least one small group
+    ct = disclosure.crosstab(_people(table), "row", "col", keep_visible=["c0", "c1"])
+    assert not ct.suppressed[["c0", "c1"]].iloc[:-1].to_numpy().any()
+    assert disclosure.is_protected(ct.counts, ct.counts.columns)
+    assert not _attack_by_subtraction(ct)
+    assert not _attack_by_linear_programming(ct, table)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(2, 5), st.integers(2, 5), st.integers(0, 10_000))
+def test_attacker_cannot_recover_any_hidden_cell_with_a_kept_column(n_rows, n_cols, seed):
+    rng = np.random.default_rng(seed)
+    table = np.where(rng.random((n_rows, n_cols)) < 0.35, rng.integers(0, 5, (n_rows, n_cols)),
+                     rng.integers(5, 40, (n_rows, n_cols)))
+    ct = disclosure.crosstab(_people(table), "row", "col", keep_visible=["c0", "r0"])
+    assert disclosure.is_protected(ct.counts, ct.counts.columns)
+    assert not _attack_by_subtraction(ct)
+    assert not _attack_by_linear_programming(ct, table)
+
+
+def test_secondary_suppression_cost_validation():
+    line = [disclosure._Line(np.arange(2), 2)]
+    with pytest.raises(ValueError, match="cost"):
+        disclosure.secondary_suppression(np.array([1.0, 9, 10]), np.array([1, 0, 0], bool), line,
+                                         cost=np.array([0.0, 1]))
+
+
+# --- Statistics of a complementary group ------------------------------------------------------
+
+def _by_gender() -> pd.DataFrame:
+    return pd.DataFrame({"gender": ["female", "male", "other"], "n": [60, 90, 3],
+                         "mean": [21.5, 19.0, 30.1], "ci_low": [19.9, 17.8, 12.0]})
+
+
+def test_statistics_hide_only_with_primary_suppression_and_intervals_follow_the_count():
+    out = disclosure.suppress_table(_by_gender(), "n", along="gender",
+                                    statistics={"mean": "n"}, derived={"ci_low": "n"})
+    assert out["n_suppressed"].tolist() == [True, False, True]  # women: the complement
+    assert out["mean_suppressed"].tolist() == [False, False, True]
+    assert out["mean"].iloc[0] == 21.5 and np.isnan(out["mean"].iloc[2])
+    # A CI limit with the SD and mean gives n back: it hides with the complement.
+    assert out["ci_low_suppressed"].tolist() == [True, False, True]
+    assert disclosure.is_protected(out, ["n"])
+
+
+def test_keep_visible_in_long_tables_prefers_other_groups():
+    t = pd.DataFrame({"gender": ["female", "male", "other", "(missing)"], "n": [60, 90, 3, 8]})
+    out = disclosure.suppress_table(t, "n", along="gender")
+    assert out["n_suppressed"].tolist() == [False, False, True, True]
+    plain = disclosure.suppress_table(t, "n", along="gender", keep_visible={})
+    assert plain["n_suppressed"].tolist() == [False, False, True, True]  # 8 is smallest anyway
+    t.loc[3, "n"] = 80
+    assert disclosure.suppress_table(t, "n", along="gender")["n_suppressed"].tolist() == \
+        [False, False, True, True]
+    assert disclosure.suppress_table(t, "n", along="gender", keep_visible={})[
+        "n_suppressed"].tolist() == [True, False, True, False]
+
+
+def test_statistics_validation():
+    with pytest.raises(ValueError, match="both derived and statistics"):
+        disclosure.suppress_table(_by_gender(), "n", statistics={"mean": "n"}, derived={"mean": "n"})
+    with pytest.raises(ValueError, match="count columns"):
+        disclosure.suppress_table(_by_gender(), "n", statistics={"mean": "ci_low"})
+    with pytest.raises(ValueError, match="key columns"):
+        disclosure.suppress_table(_by_gender(), "n", keep_visible={"nope": ["a"]})
+    with pytest.raises(TypeError, match="keep_visible"):
+        disclosure.suppress_table(_by_gender(), "n", keep_visible=["female"])

@@ -454,10 +454,23 @@ def test_outcome_summary_orients_effects_and_matches_change_table(tables, respon
 
 def test_outcome_summary_by_group_suppresses_small_groups(tables, responses):
     out = evaluation.outcome_summary(responses, tables["clients"], by="gender")
-    small = out["n_suppressed"].astype(bool)
-    assert out.loc[small, ["effect", "mean_change"]].isna().all().all()
-    visible = pd.to_numeric(out.loc[~small, "n"])
+    with pytest.warns(UserWarning, match="disclosure control is off"):
+        raw = evaluation.outcome_summary(responses, tables["clients"], by="gender", suppress=False)
+    stats_cols = ["mean_pre", "mean_post", "mean_change", "sd_change", "d_z", "effect",
+                  "effect_ci_low", "effect_ci_high"]
+    small = (raw["n"] > 0) & (raw["n"] < disclosure.MIN_CELL)
+    complement = out["n_suppressed"] & ~small
+    assert small.any() and complement.any()
+    # A small group shows nothing; nor does the group hiding its n as a complement: its exact
+    # mean is S / n (integer S for sums), which gives n back, and then the small group too.
+    assert out.loc[small | complement, stats_cols].isna().all().all()
+    mean = raw.loc[complement & (raw["instrument"] == "3x10d"), "mean_pre"]
+    n_true = raw.loc[mean.index, "n"]
+    assert len(mean) == 1 and np.allclose(mean * n_true, np.round(mean * n_true))  # the leak this prevents
+    visible = pd.to_numeric(out.loc[~out["n_suppressed"], "n"])
     assert ((visible == 0) | (visible >= disclosure.MIN_CELL)).all()
+    # No instrument's line of groups hides exactly one n (subtraction from the overall n).
+    assert not (out.groupby("instrument")["n_suppressed"].sum() == 1).any()
 
 
 def test_change_categories_rates_and_clinical_significance(tables, responses):

@@ -40,6 +40,50 @@ def test_table_writes_csv_and_suppresses_small_counts(tmp_path):
     assert csv.count("..") == 2  # ... with one complementary cell
 
 
+def _alignment(page: str, uid: str) -> dict[int, str]:
+    """Column index -> text-align from the table's per-column style rules."""
+    rules = re.findall(rf"#T_{uid} \.col(\d+) {{\s*text-align: (\w+);", page)
+    return {int(j): align for j, align in rules}
+
+
+def test_numeric_columns_align_right_whatever_the_cell_types():
+    # Counts with hidden cells (int and ".."), statistics with a missing value, numeric text
+    # (CrossTab.display()), years as text, and a labels column.
+    df = pd.DataFrame({"group": ["female", "male", "other"], "n": [60, 90, ".."],
+                       "mean": [21.5, None, ".."], "shown": ["12", "1\u202f204", ".."],
+                       "year": ["2016", "2017", "2018"], "label": ["1. a", "2. b", "18–29"],
+                       "flag": [True, False, True]})
+    page = report._style_table(df, "fi", 1, False, uid="mixed")
+    assert _alignment(page, "mixed") == {0: "left", 1: "right", 2: "right", 3: "right",
+                                         4: "right", 5: "left", 6: "left"}
+    # One rule per column, none per cell: alignment cannot differ within a column.
+    assert not re.search(r"#T_mixed_row\d+_col\d+ \{", page)
+
+
+def test_tables_on_one_page_do_not_share_style_ids():
+    rep = report.Report("en", display=False)
+    shown = []
+    rep._show = lambda body, text, metadata=None: shown.append(body)
+    rep.table(pd.DataFrame({"g": ["a", "b"], "n": [12, 30]}), "first", "c")
+    rep.table(pd.DataFrame({"n": [12, 30], "g": ["a", "b"]}), "second", "c")
+    assert _alignment(shown[0], "first") == {0: "left", 1: "right"}
+    assert _alignment(shown[1], "second") == {0: "right", 1: "left"}
+    assert 'id="T_first"' in shown[0] and 'id="T_second"' in shown[1]
+
+
+def test_crosstab_table_counts_are_right_aligned():
+    from soskulib import disclosure
+
+    people = pd.DataFrame({"tg": ["a"] * 14 + ["b"] * 14,
+                           "gender": ["female"] * 6 + ["male"] * 6 + ["other"] * 2
+                           + ["female"] * 5 + ["male"] * 6 + ["other"] * 3})
+    rep = report.Report("en", display=False)
+    shown = []
+    rep._show = lambda body, text, metadata=None: shown.append(body)
+    rep.table(disclosure.crosstab(people, "tg", "gender"), "split", "c")
+    assert set(_alignment(shown[0], "split").values()) == {"right"}
+
+
 def test_table_rejects_duplicate_names_and_bad_names(tmp_path):
     rep = report.Report("en", tables_dir=tmp_path, display=False)
     rep.table(pd.DataFrame({"x": [1.5]}), "t1", "c")
