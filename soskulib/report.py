@@ -296,6 +296,13 @@ class Report:
                 if not mapping:
                     raise KeyError(f"no code list or report strings {code_list!r}.*")
             out[col] = out[col].map(lambda c, m=mapping: m.get(c, c) if isinstance(c, str) else c)
+            if code_list in schema.CODE_LABELS:
+                # Keep the code list's declared order (men, women, other) rather than the
+                # alphabetical order of the translated labels; only categories present.
+                present = set(out[col].dropna())
+                order = [lab for lab in dict.fromkeys(mapping.values()) if lab in present]
+                order += sorted(present - set(order), key=str)
+                out[col] = pd.Categorical(out[col], categories=order, ordered=True)
         if not rename:
             return out
         rename = {c: self.t(f"col.{c}") for c in out.columns
