@@ -62,7 +62,23 @@ _CS_DTYPE = pd.CategoricalDtype(list(CS_CATEGORIES), ordered=True)
 
 
 class JTCutoffs(NamedTuple):
-    """Jacobson & Truax (1991) cutoffs between dysfunctional and functional populations."""
+    """Jacobson & Truax (1991) cutoffs between dysfunctional and functional populations.
+
+    Attributes
+    ----------
+    a : float
+        Two SDs beyond the dysfunctional mean, towards the functional side.
+    b : float
+        Two SDs inside the functional mean, towards the dysfunctional side.
+    c : float
+        Point equally likely under both populations (weighted midpoint of the means).
+
+    Examples
+    --------
+    >>> cut = jt_cutoffs(m_clin=20.0, sd_clin=5.0, m_func=30.0, sd_func=5.0)
+    >>> cut
+    JTCutoffs(a=30.0, b=20.0, c=25.0)
+    """
 
     a: float
     b: float
@@ -398,6 +414,21 @@ def wilson_ci(k: Any, n: Any, level: float = 0.95) -> tuple[np.ndarray, np.ndarr
     centre = (p + z²/2n) / (1 + z²/n), half-width = z/(1 + z²/n)·√(p(1-p)/n + z²/4n²).
     R equivalent: ``prop.test(k, n, correct = FALSE)$conf.int``. n = 0 gives NaN.
 
+    Parameters
+    ----------
+    k : int or array-like
+        Number of events (successes).
+    n : int or array-like
+        Number of trials, broadcast against ``k``.
+    level : float, default 0.95
+        Confidence level in (0, 1).
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        Lower and upper limits in [0, 1] (exactly 0 when ``k = 0`` and 1 when ``k = n``); NaN
+        where ``n <= 0``.
+
     Examples
     --------
     >>> lo, hi = wilson_ci(3, 10)
@@ -443,8 +474,9 @@ def category_rates(result: pd.DataFrame, by: str | Sequence[str] | None = None,
         One row per group × category (every category, zero counts included): the ``by``
         columns, ``category``, ``n`` (clients in the category), ``n_total`` (clients with a
         category in the group; clients with a missing category are excluded), ``share``,
-        ``ci_low``, ``ci_high``. Counts are not suppressed here: apply
-        :mod:`soskulib.disclosure` before publishing.
+        ``ci_low``, ``ci_high`` (Wilson score interval, :func:`wilson_ci`; R:
+        ``prop.test(n, n_total, correct = FALSE)$conf.int`` per row). Counts are not
+        suppressed here: apply :mod:`soskulib.disclosure` before publishing.
 
     Examples
     --------

@@ -1,4 +1,4 @@
-"""The ``sosku`` command line: demo, validate, prepare, report, build.
+"""The ``sosku`` command line: demo, validate, prepare, simulate, report, build.
 
 Exit codes: 0 success, 1 a data rule is broken (problems printed one per line as
 ``FILE:ROW:COLUMN: message``), 2 usage or configuration errors. A data problem never shows a
@@ -96,7 +96,20 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``sosku`` (exposed for documentation and tests)."""
+    """The argument parser of ``sosku`` (exposed for documentation and tests).
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        With subcommands ``demo``, ``validate``, ``prepare``, ``simulate``, ``report`` and
+        ``build``.
+
+    Examples
+    --------
+    >>> args = build_parser().parse_args(["demo", "--seed", "7"])
+    >>> args.command, args.seed, args.out.as_posix()
+    ('demo', 7, 'data/raw/demo')
+    """
     parser = argparse.ArgumentParser(
         prog="sosku",
         description="soskulib: evaluation toolkit for Finnish social rehabilitation (SHL §17).",
@@ -142,7 +155,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run ``sosku``; return the process exit code."""
+    """Run ``sosku``; return the process exit code.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments without the program name (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 success, 1 a data rule is broken (problems printed one per line as
+        ``FILE:ROW:COLUMN: message``), 2 a usage or configuration error, 130 interrupted.
+
+    Examples
+    --------
+    >>> main(["validate", "/nonexistent"])  # no such folder: a usage error
+    2
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -49,6 +49,12 @@ def _code_list_name(column: schema.Column) -> str | None:
 def generate() -> str:
     """The codebook as Markdown (deterministic: same schema, same text).
 
+    Returns
+    -------
+    str
+        Markdown: one section per processed table (column, type, values, Finnish and English
+        labels), then the code lists and the organisations.
+
     Examples
     --------
     >>> text = generate()
@@ -129,7 +135,24 @@ def generate() -> str:
 
 
 def write(path: Path | str) -> Path:
-    """Write the codebook to ``path`` (UTF-8); return the path."""
+    """Write the codebook to ``path`` (UTF-8); return the path.
+
+    Parameters
+    ----------
+    path : path
+        Target file; parent folders are created.
+
+    Returns
+    -------
+    Path
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = write(pathlib.Path(tempfile.mkdtemp()) / "codebook.md")
+    >>> out.read_text(encoding="utf-8").startswith("# Codebook / Koodikirja")
+    True
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(generate(), encoding="utf-8")

@@ -122,7 +122,41 @@ LIFE_AREAS = list(schema.LIFE_AREA)
 
 @dataclass(frozen=True)
 class OrgProfile:
-    """Generation parameters of one organisation (fixed; documented in ``truth.json``)."""
+    """Generation parameters of one organisation (fixed; documented in ``truth.json``).
+
+    Attributes
+    ----------
+    target_mix : tuple of float
+        Shares of the target groups (order of ``TARGET_GROUPS``).
+    fidelity : (float, float, float, float)
+        Probabilities of needs assessment, plan with goals, intensive individual work and group
+        activity.
+    instruments : tuple of str
+        Assessment instruments the organisation uses.
+    dropout : float
+        P(dropped out | episode ended).
+    outreach : float
+        Share of individual contacts done as outreach.
+    codev_rate : float
+        Development events per quarter.
+    client_share : float
+        How strongly clients take part in development events.
+    quality_2016, quality_slope : float
+        Mean self-rated quality in 2016 (1-4) and its yearly improvement.
+    name : str
+        Sub-project name.
+    file_format, encoding, newline : str
+        How the organisation's files are written (``"csv"`` or ``"xlsx"``).
+    dropout_after, signal_from : float and str, optional
+        Development signal: the dropout probability for episodes ending on or after
+        ``signal_from``.
+
+    Examples
+    --------
+    >>> p = PROFILES["092"]
+    >>> p.dropout, p.dropout_after, p.signal_from
+    (0.35, 0.15, '2017-04-01')
+    """
 
     target_mix: tuple[float, ...]          # over TARGET_GROUPS
     fidelity: tuple[float, float, float, float]  # needs assessment, plan, intensive, group
@@ -207,7 +241,27 @@ P_REVIEW_GOALS = {"valmis": .95, "keskeytti": 0.0, "muutti": .50, "muu": .60}
 
 @dataclass(frozen=True)
 class ItemModel:
-    """Latent-to-item mapping of one instrument (see the module docstring)."""
+    """Latent-to-item mapping of one instrument (see the module docstring).
+
+    Attributes
+    ----------
+    loc, scale : ndarray
+        Item location and scale (per item) of the continuous response before rounding.
+    sign : ndarray
+        +1 where a higher item value means better functioning, -1 otherwise.
+    lo, hi : ndarray
+        Item ranges the rounded response is clipped to.
+    loading : float
+        Standardised loading λ of every item on the latent factor.
+    p_missing : float
+        Item non-response probability (MCAR).
+
+    Examples
+    --------
+    >>> m = item_model("esis")
+    >>> m.loading, m.p_missing, m.lo[0], m.hi[0]
+    (0.69, 0.02, np.float64(1.0), np.float64(5.0))
+    """
 
     loc: np.ndarray
     scale: np.ndarray
@@ -220,7 +274,22 @@ class ItemModel:
 
 @cache
 def item_model(instrument_id: str) -> ItemModel:
-    """The item model of an assessment instrument (locations put clients below norms)."""
+    """The item model of an assessment instrument (locations put clients below norms).
+
+    Parameters
+    ----------
+    instrument_id : str
+        One of :data:`soskulib.schema.ASSESSMENT_INSTRUMENTS`.
+
+    Returns
+    -------
+    ItemModel
+
+    Examples
+    --------
+    >>> item_model("whodas12").sign[0]   # WHODAS: a higher item means more difficulty
+    np.float64(-1.0)
+    """
     inst = instruments.get(instrument_id)
     k = len(inst.items)
     ranges = np.array([inst.item_range(i) for i in inst.items], dtype=float)
@@ -261,6 +330,11 @@ def simulate_items(instrument_id: str, latent: np.ndarray, noise: np.ndarray,
         Simulate only these items (positions in the instrument's item list); ``k`` is then
         their number.
 
+    Returns
+    -------
+    ndarray, shape (n, k)
+        Whole-number item responses within each item's range; NaN where ``missing``.
+
     Examples
     --------
     >>> import numpy as np
@@ -290,6 +364,19 @@ def headline_score(instrument_id: str, items: np.ndarray, *, headline_only: bool
     Same rules as :func:`soskulib.scoring.score`, repeated here so that calibration depends on
     nothing but the instrument specs. ``items`` holds every item of the instrument, or only the
     headline scale's items when ``headline_only``.
+
+    Parameters
+    ----------
+    instrument_id : str
+        One of :data:`soskulib.schema.ASSESSMENT_INSTRUMENTS`.
+    items : ndarray, shape (n, k)
+        Item responses (NaN = missing).
+    headline_only : bool
+        ``items`` holds only the headline scale's items.
+
+    Returns
+    -------
+    ndarray, shape (n,)
 
     Examples
     --------
@@ -323,6 +410,23 @@ def smcr(instrument_id: str, pre: np.ndarray, post: np.ndarray) -> float:
     ``(mean(post) − mean(pre)) / sd(pre)`` over complete pairs, sign-flipped for scales where
     lower is better (WHODAS). Without the small-sample correction, i.e. the population value
     when applied to a large sample.
+
+    Parameters
+    ----------
+    instrument_id : str
+        Instrument (gives the orientation).
+    pre, post : ndarray
+        Headline scores at baseline and end (NaN = missing; incomplete pairs dropped).
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> float(round(smcr("esis", np.array([40.0, 50.0, 60.0]), np.array([50.0, 55.0, 70.0])), 4))
+    0.8333
     """
     ok = ~(np.isnan(pre) | np.isnan(post))
     return _orientation(instrument_id) * (post[ok].mean() - pre[ok].mean()) / pre[ok].std(ddof=1)
@@ -331,6 +435,24 @@ def smcr(instrument_id: str, pre: np.ndarray, post: np.ndarray) -> float:
 def simulate_pre_post(instrument_id: str, baseline_offset: float, latent_shift: float,
                       n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Simulate ``n`` clients' headline scores at baseline and end under the demo model.
+
+    Parameters
+    ----------
+    instrument_id : str
+        One of :data:`soskulib.schema.ASSESSMENT_INSTRUMENTS`.
+    baseline_offset : float
+        Organisation's latent baseline mean ``b_m``.
+    latent_shift : float
+        Latent change ``δ_m`` between baseline and end.
+    n : int
+        Number of clients.
+    rng : numpy.random.Generator
+        Random stream.
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        Headline scores at baseline and end (NaN where the scoring rule cannot score).
 
     Examples
     --------
@@ -384,6 +506,24 @@ def calibrate_shift(instrument_id: str, baseline_offset: float, theta: float,
     Brent's root finder on a fixed common-random-numbers sample (``draws`` clients simulated
     with one seed for every trial shift), so the map shift → SMCR is smooth and monotone.
 
+    Parameters
+    ----------
+    instrument_id : str
+        One of :data:`soskulib.schema.ASSESSMENT_INSTRUMENTS`.
+    baseline_offset : float
+        Organisation's latent baseline mean.
+    theta : float
+        Target population SMCR (positive = improvement).
+    seed : int
+        Seed of the common-random-numbers sample.
+    draws : int
+        Size of that sample.
+
+    Returns
+    -------
+    float
+        The latent shift ``δ``.
+
     Examples
     --------
     >>> shift = calibrate_shift("3x10d", 0.0, 0.3, seed=1, draws=20_000)
@@ -406,6 +546,18 @@ def hetu_check_character(ddmmyy: str, individual_number: int) -> str:
 
     ``"0123456789ABCDEFHJKLMNPRSTUVWXY"[int(DDMMYY + NNN) % 31]`` (Digital and Population Data
     Services Agency; Government Decree 128/2010).
+
+    Parameters
+    ----------
+    ddmmyy : str
+        Birth-date part, six digits.
+    individual_number : int
+        Individual number 2-999.
+
+    Returns
+    -------
+    str
+        One character of ``0123456789ABCDEFHJKLMNPRSTUVWXY``.
 
     Examples
     --------
@@ -508,6 +660,17 @@ def true_effects(seed: int) -> dict[str, Any]:
     Returns ``{"baseline_offset": {code: b}, "gas_effect": {code: g}, "instruments": {id:
     {"mu", "tau", "theta": {code: θ}, "latent_shift": {code: δ}}}}`` for the organisations
     that use each instrument.
+
+    Parameters
+    ----------
+    seed : int
+        Demo seed.
+
+    Examples
+    --------
+    >>> truth = true_effects(1)
+    >>> sorted(truth["instruments"]["esis"])
+    ['latent_shift', 'mu', 'tau', 'theta']
     """
     rng = np.random.default_rng([seed, 1])
     codes = list(PROFILES)

@@ -57,6 +57,12 @@ class EffectSize:
         Confidence level.
     method : str
         How the interval was computed (for reports).
+
+    Examples
+    --------
+    >>> es = paired_effect_size([9, 7, 8, 9, 8, 9, 9, 10, 9, 9], [9, 6, 7, 8, 7, 9, 8, 8, 8, 7])
+    >>> es.kind, es.n, round(es.estimate, 2), es.method
+    ('dz', 10, -1.5, 'noncentral t (Goulet-Pelletier & Cousineau 2018)')
     """
 
     estimate: float
@@ -68,7 +74,18 @@ class EffectSize:
     method: str = ""
 
     def to_dict(self) -> dict[str, float | int | str]:
-        """The result as a plain dict (for tables and JSON)."""
+        """The result as a plain dict (for tables and JSON).
+
+        Returns
+        -------
+        dict
+            Keys ``kind, estimate, ci_low, ci_high, n, ci, method``.
+
+        Examples
+        --------
+        >>> EffectSize(0.5, 0.1, 0.9, 30, "dz").to_dict()["estimate"]
+        0.5
+        """
         return {"kind": self.kind, "estimate": self.estimate, "ci_low": self.ci_low,
                 "ci_high": self.ci_high, "n": self.n, "ci": self.ci, "method": self.method}
 
@@ -80,6 +97,11 @@ def hedges_j(df: float | np.ndarray) -> float | np.ndarray:
     ----------
     df : float or array
         Degrees of freedom; for paired data df = n - 1 (Lakens 2013, eq. 4 applied to g_av).
+
+    Returns
+    -------
+    float or ndarray
+        The correction factor J (multiply d by it); same shape as ``df``.
 
     Examples
     --------
@@ -229,7 +251,25 @@ def paired_effect_size(pre: object, post: object, kind: str = "dz", ci: float = 
 
 
 def paired_summary(pre: np.ndarray, post: np.ndarray) -> dict[str, float]:
-    """Sufficient statistics of complete pairs: n, means, SDs (n - 1), r, change mean/SD."""
+    """Sufficient statistics of complete pairs: n, means, SDs (n - 1), r, change mean/SD.
+
+    Parameters
+    ----------
+    pre, post : ndarray of float
+        Complete pairs only (drop NaN first), same length.
+
+    Returns
+    -------
+    dict
+        ``n, mean_pre, sd_pre, mean_post, sd_post, mean_change, sd_change, r_prepost`` (SDs with
+        n - 1, Pearson r); SDs and r are NaN for fewer than two pairs.
+
+    Examples
+    --------
+    >>> s = paired_summary(np.array([1.0, 2.0, 3.0]), np.array([2.0, 4.0, 5.0]))
+    >>> s["n"], s["mean_change"], round(s["r_prepost"], 4)
+    (3, 1.6666666666666667, 0.982)
+    """
     n = pre.size
     if n < 2:
         nan = float("nan")
@@ -253,6 +293,22 @@ def effect_from_summaries(summary: pd.DataFrame, kind: str = "dz", ci: float = 0
 
     Used by :func:`soskulib.change.change_table`; returns columns ``estimate, ci_low,
     ci_high`` on the same index. Formulas as in :func:`paired_effect_size`.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        One row per group with ``n``, ``mean_change``, ``sd_change`` and, for ``"dav"``/``"gav"``,
+        ``sd_pre`` and ``sd_post``.
+    kind : {"dz", "dav", "gav", "srm"}
+        Effect-size kind, as in :func:`paired_effect_size`.
+    ci : float
+        Confidence level.
+
+    Returns
+    -------
+    DataFrame
+        ``estimate, ci_low, ci_high``, same index as ``summary``; NaN where ``n < 2`` or the
+        change SD is 0.
 
     Examples
     --------

@@ -78,6 +78,10 @@ _KNOWN_KEYS = {
 class Scale:
     """A scored scale of an instrument.
 
+    Built from a ``[[scales]]`` entry of a spec (:func:`get` returns them in
+    :attr:`Instrument.scales`); the scoring formulas of each ``method`` are in
+    :mod:`soskulib.scoring`.
+
     Parameters
     ----------
     name : str
@@ -97,6 +101,12 @@ class Scale:
         Direction of the scale (overrides the instrument's where they differ, e.g. EQ VAS).
     min_items : int or None
         Count of answered items needed; takes precedence over ``min_answered`` when given.
+
+    Examples
+    --------
+    >>> s = get("esis").scales["total"]
+    >>> s.method, len(s.items), s.required_items(), s.prorate
+    ('linear_0_100', 10, 8, True)
     """
 
     name: str
@@ -109,6 +119,11 @@ class Scale:
 
     def required_items(self) -> int:
         """Number of answered items needed to score the scale.
+
+        Returns
+        -------
+        int
+            ``min_items`` if set, else ``ceil(min_answered · k)`` (at least 1).
 
         Examples
         --------
@@ -128,6 +143,12 @@ class Instrument:
 
     Attributes follow the public contract: ``name, items, min, max, scales, reverse,
     higher_is_better``; the rest (norms, reliability, labels, source) feed reports.
+
+    Examples
+    --------
+    >>> whodas = get("whodas12")
+    >>> whodas.min, whodas.max, whodas.higher_is_better, whodas.headline
+    (0, 4, False, 'total')
     """
 
     id: str
@@ -153,6 +174,16 @@ class Instrument:
     def item_range(self, item: str) -> tuple[float, float]:
         """Allowed closed range of ``item`` (the instrument's unless the spec overrides it).
 
+        Parameters
+        ----------
+        item : str
+            Item id.
+
+        Returns
+        -------
+        (min, max)
+            Closed range of the item's values.
+
         Examples
         --------
         >>> get("eq5d3l").item_range("vas"), get("eq5d3l").item_range("mobility")
@@ -164,6 +195,17 @@ class Instrument:
 
     def scale_range(self, scale: str) -> tuple[float, float]:
         """Possible range of a scale's score.
+
+        Parameters
+        ----------
+        scale : str
+            Scale name.
+
+        Returns
+        -------
+        (float, float)
+            Sum of item minima/maxima for ``sum`` scales, the item range for ``mean`` scales,
+            (0, 100) for ``linear_0_100`` and (-inf, inf) for ``gas_tscore``.
 
         Examples
         --------
@@ -183,6 +225,19 @@ class Instrument:
     def norm(self, scale: str, group: str | None = None) -> tuple[float, float] | None:
         """Published norm ``(mean, sd)`` for ``scale`` (first norm group unless named).
 
+        Parameters
+        ----------
+        scale : str
+            Scale name.
+        group : str, optional
+            Norm group (a ``[norms.<group>]`` table of the spec); default the first group that has
+            the scale.
+
+        Returns
+        -------
+        (float, float) or None
+            ``(mean, sd)``, or None when the spec gives no norm for the scale.
+
         Examples
         --------
         >>> get("whodas12").norm("total", "mental")
@@ -197,6 +252,17 @@ class Instrument:
 
     def label(self, item: str, lang: str = "en") -> str:
         """Finnish or English label of an item (the item id when none is declared).
+
+        Parameters
+        ----------
+        item : str
+            Item id.
+        lang : {"fi", "en"}
+            Language.
+
+        Returns
+        -------
+        str
 
         Examples
         --------
@@ -401,12 +467,24 @@ def _load(instrument_id: str) -> Instrument:
 
 
 def clear_cache() -> None:
-    """Forget loaded specs, e.g. after editing a spec or changing ``SOSKU_INSTRUMENT_PATH``."""
+    """Forget loaded specs, e.g. after editing a spec or changing ``SOSKU_INSTRUMENT_PATH``.
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ["SOSKU_INSTRUMENT_PATH"] = "/path/to/my/specs"  # doctest: +SKIP
+    >>> clear_cache()
+    """
     _load.cache_clear()
 
 
 def available() -> list[str]:
     """Ids of every instrument spec found, sorted.
+
+    Returns
+    -------
+    list of str
+        Instrument ids (shipped specs and those on ``SOSKU_INSTRUMENT_PATH``).
 
     Examples
     --------
@@ -418,6 +496,22 @@ def available() -> list[str]:
 
 def get(name: str | Instrument) -> Instrument:
     """Return the instrument called ``name`` (case, spaces and punctuation ignored).
+
+    Parameters
+    ----------
+    name : str or Instrument
+        Instrument id or name (``"WHODAS-12"``, ``"whodas12"``); an Instrument is returned as is.
+
+    Returns
+    -------
+    Instrument
+
+    Raises
+    ------
+    KeyError
+        No spec has that id or name (the message lists the available ones).
+    ConfigurationError
+        The spec file is inconsistent (the message says what to fix).
 
     Examples
     --------

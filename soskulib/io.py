@@ -99,6 +99,16 @@ class RawTable:
         Whether data rows could be counted at all (``False`` for binary garbage).
     sheet : str or None
         Sheet name for xlsx workbooks.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp()) / "092_vantaa"
+    >>> folder.mkdir()
+    >>> _ = (folder / "kaynnit.csv").write_text("kunta;pvm\\n092;1.3.2017\\n", encoding="utf-8")
+    >>> raw = read_raw(folder / "kaynnit.csv", "092_vantaa/kaynnit.csv")[0]
+    >>> raw.table.name, raw.n_rows, raw.folder_municipality, raw.rows.tolist()
+    ('contacts', 1, '092', [2])
     """
 
     source: str
@@ -120,6 +130,24 @@ class RawTable:
 def failures(pos, row, column, rule, message) -> pd.DataFrame:
     """Build a failure frame; scalars broadcast against the array arguments.
 
+    Parameters
+    ----------
+    pos : array-like of int
+        Positions of the failing rows in the table (``-1`` for file-level problems).
+    row : scalar or array-like
+        File row numbers (header = 1) or ``"-"``.
+    column : scalar or array-like of str
+        Raw column name or ``"-"``.
+    rule : scalar or array-like of str
+        Rule id (e.g. ``"impossible_date"``).
+    message : scalar or array-like of str
+        Message for the user (never quoting an identity code).
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`FAILURE_COLUMNS` (``pos, row, column, rule, message``).
+
     Examples
     --------
     >>> failures([-1], "-", "-", "empty_file", "empty_file: the file is empty").shape
@@ -134,7 +162,18 @@ def failures(pos, row, column, rule, message) -> pd.DataFrame:
 
 
 def no_failures() -> pd.DataFrame:
-    """An empty failure frame."""
+    """An empty failure frame.
+
+    Returns
+    -------
+    DataFrame
+        Zero rows, columns :data:`FAILURE_COLUMNS`.
+
+    Examples
+    --------
+    >>> no_failures().columns.tolist()
+    ['pos', 'row', 'column', 'rule', 'message']
+    """
     return failures(np.empty(0, dtype=np.int64), "-", "-", "-", "-")
 
 
@@ -149,6 +188,16 @@ def _file_failure(source_rule: str, message: str, column: str = "-") -> pd.DataF
 
 def folder_municipality(path: Path) -> str | None:
     """Municipality code of the ``<code>_<slug>`` folder a file lies in, else ``None``.
+
+    Parameters
+    ----------
+    path : Path
+        A raw file's path.
+
+    Returns
+    -------
+    str or None
+        The 3-digit code of the parent folder name.
 
     Examples
     --------
@@ -165,6 +214,25 @@ def discover(paths: Sequence[Path | str]) -> list[tuple[Path, str]]:
     A folder contributes every file with a suffix in :data:`RAW_SUFFIXES` below it (display
     name relative to the folder); a file is taken as given. Raises ``FileNotFoundError`` for a
     path that does not exist.
+
+    Parameters
+    ----------
+    paths : sequence of path
+        Files and/or folders.
+
+    Returns
+    -------
+    list of (Path, str)
+        Each file with the name shown in problem messages.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> (root / "092_vantaa").mkdir()
+    >>> _ = (root / "092_vantaa" / "asiakkaat.csv").write_text("kunta\\n092\\n")
+    >>> [name for _, name in discover([root])]
+    ['092_vantaa/asiakkaat.csv']
     """
     found: dict[Path, str] = {}
     for given in map(Path, paths):
@@ -188,7 +256,23 @@ def discover(paths: Sequence[Path | str]) -> list[tuple[Path, str]]:
 
 
 def clean_cells(frame: pd.DataFrame) -> pd.DataFrame:
-    """Strip every cell and turn empty strings into ``NA`` (all columns become ``str``)."""
+    """Strip every cell and turn empty strings into ``NA`` (all columns become ``str``).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Raw cells.
+
+    Returns
+    -------
+    DataFrame
+        Same shape and index, ``str`` columns, ``NA`` for empty cells.
+
+    Examples
+    --------
+    >>> clean_cells(pd.DataFrame({"a": [" x ", "", None]}))["a"].tolist()
+    ['x', nan, nan]
+    """
     out = {}
     for col in frame.columns:
         s = frame[col].astype("str").str.strip()
@@ -197,7 +281,22 @@ def clean_cells(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def normalise_header(names: Sequence[object]) -> list[str]:
-    """Header names stripped, lower-cased, without BOM; blanks become ``column_<n>``."""
+    """Header names stripped, lower-cased, without BOM; blanks become ``column_<n>``.
+
+    Parameters
+    ----------
+    names : sequence
+        Header cells as read.
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> normalise_header(["\\ufeffKunta ", None, "PVM"])
+    ['kunta', 'column_2', 'pvm']
+    """
     clean = [str(n).replace("\ufeff", "").strip().lower() if n is not None and n == n else ""
              for n in names]
     return [c if c else f"column_{i + 1}" for i, c in enumerate(clean)]
@@ -205,6 +304,15 @@ def normalise_header(names: Sequence[object]) -> list[str]:
 
 def arrow_strings(values: pd.Series) -> pa.Array:
     """A string column as one pyarrow ``large_string`` array (zero-copy for ``str`` columns).
+
+    Parameters
+    ----------
+    values : Series
+        Strings (missing = NA).
+
+    Returns
+    -------
+    pyarrow.LargeStringArray
 
     Examples
     --------
@@ -217,6 +325,15 @@ def arrow_strings(values: pd.Series) -> pa.Array:
 
 def arrow_mask(arr: pa.Array) -> np.ndarray:
     """A pyarrow boolean array as a numpy mask, null counting as ``False``.
+
+    Parameters
+    ----------
+    arr : pyarrow.Array
+        Boolean array (may contain nulls).
+
+    Returns
+    -------
+    ndarray of bool
 
     Examples
     --------
@@ -234,6 +351,20 @@ def per_unique(values: pd.Series, parse: Callable[[pd.Series], object],
     identity code on every contact), so parsing the distinct values is much cheaper; it gives
     the same result because ``parse`` treats each value on its own. Missing cells get
     ``missing``.
+
+    Parameters
+    ----------
+    values : Series
+        Cells to parse (missing = NA).
+    parse : callable
+        Element-wise parser taking and returning a Series (or array) of the distinct values.
+    missing : object
+        Result for missing cells.
+
+    Returns
+    -------
+    Series
+        Parsed values on the index of ``values``.
 
     Examples
     --------
@@ -260,6 +391,15 @@ def parse_numbers(values: pd.Series) -> pd.Series:
     side of the point), is converted by pyarrow's string kernels; anything else (exponents,
     ``inf``, text, very long numbers) goes through :func:`pandas.to_numeric` exactly as before,
     so both paths give the same numbers.
+
+    Parameters
+    ----------
+    values : Series of str
+        Raw cells.
+
+    Returns
+    -------
+    Series of float64
 
     Examples
     --------
@@ -299,6 +439,11 @@ def parse_dates(values: pd.Series) -> pd.Series:
     Returns datetime64[ns]; ``NaT`` for missing and for values that are not real dates
     (``31.02.2017``). Each format is tried only on the values the previous ones left.
 
+    Parameters
+    ----------
+    values : Series of str
+        Raw cells.
+
     Examples
     --------
     >>> parse_dates(pd.Series(["1.3.2017", "2017-03-02", "31.02.2017"])).dt.day.tolist()
@@ -322,6 +467,15 @@ def _parse_dates(values: pd.Series) -> pd.Series:
 def normalise_codes(values: pd.Series) -> pd.Series:
     """Code cells as compared with the code lists: lower case, ``1.0`` -> ``1``.
 
+    Parameters
+    ----------
+    values : Series of str
+        Raw code cells.
+
+    Returns
+    -------
+    Series of str
+
     Examples
     --------
     >>> normalise_codes(pd.Series(["Valmis", "2.0", None])).tolist()
@@ -333,6 +487,17 @@ def normalise_codes(values: pd.Series) -> pd.Series:
 def map_codes(values: pd.Series, codes: dict[str, str]) -> pd.Series:
     """Processed codes of raw code cells (:func:`normalise_codes`, then ``codes``); NA if unknown.
 
+    Parameters
+    ----------
+    values : Series of str
+        Raw code cells.
+    codes : dict
+        Normalised raw code -> processed code (a :attr:`schema.Column.codes` list).
+
+    Returns
+    -------
+    Series of str
+
     Examples
     --------
     >>> map_codes(pd.Series(["Valmis", "x", None]), {"valmis": "completed"}).tolist()
@@ -343,6 +508,16 @@ def map_codes(values: pd.Series, codes: dict[str, str]) -> pd.Series:
 
 def normalise_municipality(values: pd.Series) -> pd.Series:
     """Municipality codes as 3-digit strings (Excel drops leading zeros: ``92`` -> ``092``).
+
+    Parameters
+    ----------
+    values : Series of str
+        Raw municipality cells.
+
+    Returns
+    -------
+    Series of str
+        3-digit codes where the cell is a whole number, else the cell unchanged.
 
     Examples
     --------
@@ -367,6 +542,17 @@ def decode_bytes(data: bytes) -> tuple[str | None, str]:
 
     ``encoding`` ends in ``"+replaced"`` when some bytes were not valid UTF-8 in an otherwise
     UTF-8 file (the damaged cells contain U+FFFD and are reported by the reader).
+
+    Parameters
+    ----------
+    data : bytes
+        The file's content.
+
+    Returns
+    -------
+    (str or None, str)
+        The text and the encoding used (UTF-8 with or without BOM, UTF-16 with BOM, else
+        cp1252), or ``None`` and why the bytes are not text.
 
     Examples
     --------
@@ -404,6 +590,15 @@ def decode_bytes(data: bytes) -> tuple[str | None, str]:
 
 def sniff_delimiter(header_line: str) -> str:
     """The most frequent of ``;``, ``,``, tab in the header line (``;`` wins ties).
+
+    Parameters
+    ----------
+    header_line : str
+        First line of the file.
+
+    Returns
+    -------
+    str
 
     Examples
     --------
@@ -557,6 +752,20 @@ def read_raw(path: Path, source: str | None = None) -> list[RawTable]:
         A ``.csv``/``.tsv``/``.txt``, ``.xlsx`` or ``.sav`` file.
     source : str, optional
         Name shown in problem messages (default: ``path`` as given).
+
+    Returns
+    -------
+    list of RawTable
+        One per table (one per sheet for ``.xlsx``); reading problems are in each
+        :attr:`RawTable.failures`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "asiakkaat.csv"
+    >>> _ = path.write_bytes(b"")
+    >>> read_raw(path, "asiakkaat.csv")[0].failures["rule"].tolist()
+    ['empty_file']
     """
     path = Path(path)
     source = source or path.as_posix()
@@ -630,7 +839,22 @@ def _read_sav(path: Path, source: str, muni: str | None) -> RawTable:
 
 
 def processed_table(name: str) -> schema.Table:
-    """The declared table with processed (or raw) name ``name``; ``KeyError`` otherwise."""
+    """The declared table with processed (or raw) name ``name``; ``KeyError`` otherwise.
+
+    Parameters
+    ----------
+    name : str
+        Processed (``"clients"``) or raw (``"asiakkaat"``) table name.
+
+    Returns
+    -------
+    schema.Table
+
+    Examples
+    --------
+    >>> processed_table("asiakkaat").name
+    'clients'
+    """
     for t in schema.tables():
         if name in (t.name, t.raw):
             return t
@@ -640,6 +864,17 @@ def processed_table(name: str) -> schema.Table:
 
 def processed_dtypes(table: schema.Table) -> dict[str, str]:
     """Processed column -> pandas dtype, in processed column order.
+
+    Parameters
+    ----------
+    table : schema.Table
+        A declared table.
+
+    Returns
+    -------
+    dict
+        ``str`` for text, codes and municipality, ``datetime64[ns]`` dates, ``int64`` required
+        integers, ``float64`` other numbers and items.
 
     Examples
     --------
@@ -666,14 +901,46 @@ _ARROW_TYPES = {"str": pa.string(), "int64": pa.int64(), "float64": pa.float64()
 
 
 def arrow_schema(table: schema.Table, partition: bool = False) -> pa.Schema:
-    """Arrow schema of a processed table (without ``municipality`` when ``partition``)."""
+    """Arrow schema of a processed table (without ``municipality`` when ``partition``).
+
+    Parameters
+    ----------
+    table : schema.Table
+        A declared table.
+    partition : bool
+        Leave out ``municipality`` (it is the partition folder, not a file column).
+
+    Returns
+    -------
+    pyarrow.Schema
+
+    Examples
+    --------
+    >>> arrow_schema(schema.CONTACTS, partition=True).names
+    ['client_id', 'date', 'minutes', 'mode', 'content']
+    """
     return pa.schema([pa.field(name, _ARROW_TYPES[dtype])
                       for name, dtype in processed_dtypes(table).items()
                       if not (partition and name == "municipality")])
 
 
 def empty_processed(table: schema.Table) -> pd.DataFrame:
-    """An empty processed frame with the right columns and dtypes."""
+    """An empty processed frame with the right columns and dtypes.
+
+    Parameters
+    ----------
+    table : schema.Table
+        A declared table.
+
+    Returns
+    -------
+    DataFrame
+
+    Examples
+    --------
+    >>> empty_processed(schema.CONTACTS)["minutes"].dtype
+    dtype('int64')
+    """
     return pd.DataFrame({n: pd.Series(dtype=d) for n, d in processed_dtypes(table).items()})
 
 
@@ -683,6 +950,32 @@ def write_processed(frame: pd.DataFrame, out_dir: Path | str, table: schema.Tabl
     Rows are written in the order given (sort them first for deterministic output); the
     ``<out>/<table>/`` folder is created even when there are no rows so that
     :func:`load_processed` can tell an empty table from a missing one.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Processed rows (dtypes of :func:`processed_dtypes`).
+    out_dir : path
+        Processed folder; the table goes to ``out_dir/<table.name>/municipality=<code>/``.
+    table : schema.Table
+        The declared table.
+
+    Returns
+    -------
+    list of Path
+        The parquet files written, one per municipality.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> frame = pd.DataFrame({"municipality": ["092"], "client_id": ["0123456789abcdef"],
+    ...                       "date": pd.to_datetime(["2017-03-01"]), "minutes": [45],
+    ...                       "mode": ["individual"], "content": ["guidance"]})
+    >>> out = Path(tempfile.mkdtemp())
+    >>> [p.relative_to(out).as_posix() for p in write_processed(frame, out, schema.CONTACTS)]
+    ['contacts/municipality=092/part-0.parquet']
+    >>> load_processed(out, "contacts")["minutes"].tolist()
+    [45]
     """
     folder = Path(out_dir) / table.name
     folder.mkdir(parents=True, exist_ok=True)

@@ -106,7 +106,18 @@ DEFAULT_CONTROL: dict[str, float] = {
 
 
 class ConvergenceError(RuntimeError):
-    """An iterative tau² estimator did not converge (metafor stops with an error too)."""
+    """An iterative tau² estimator did not converge (metafor stops with an error too).
+
+    Examples
+    --------
+    Raised by REML when Fisher scoring does not settle; refit with a smaller step, as metafor's
+    ``control = list(stepadj = 0.5)``:
+
+    >>> try:                                                        # doctest: +SKIP
+    ...     res = meta_analysis(yi, vi, method="REML")
+    ... except ConvergenceError:
+    ...     res = meta_analysis(yi, vi, method="REML", control={"stepadj": 0.5})
+    """
 
 
 def _control(control: Mapping[str, float] | None) -> dict[str, float]:
@@ -450,6 +461,21 @@ class Prediction:
     """Predicted (average) effect with confidence and prediction interval (metafor ``predict``).
 
     ``pi_*`` covers the true effect of a new study: ``pred ± crit·sqrt(se² + tau2)``.
+
+    Attributes
+    ----------
+    pred, se : float
+        Predicted average effect and its standard error.
+    ci_low, ci_high : float
+        Confidence interval of the average effect.
+    pi_low, pi_high : float
+        Prediction interval for the true effect of a new study.
+
+    Examples
+    --------
+    >>> p = meta_analysis([0.10, 0.65], [0.02, 0.05], method="DL").predict()  # predict(res)
+    >>> print(f"{p.pred:.4f} [{p.pi_low:.4f}, {p.pi_high:.4f}]")
+    0.3477 [-0.5091, 1.2046]
     """
 
     pred: float
@@ -496,6 +522,14 @@ class MetaResult:
     ``test="knha"``), ``pval``, ``ci_low``/``ci_high``, ``tau2``, ``se_tau2``, ``i2`` (percent),
     ``h2``, ``q``/``q_pval`` (Cochran's Q), ``pi_low``/``pi_high`` (``predict()``), ``df``
     (t degrees of freedom for knha, NaN for z), ``weights`` (percent, ``weights(res)``).
+
+    Examples
+    --------
+    >>> res = meta_analysis([0.2, 0.5, 0.4, 0.1], [0.04, 0.02, 0.03, 0.05])  # rma(yi, vi)
+    >>> res.k, res.method, res.test, round(res.estimate, 4), round(res.i2, 2)
+    (4, 'REML', 'z', 0.351, 4.07)
+    >>> res.weights.round(1).tolist()
+    [19.8, 38.3, 26.1, 15.9]
     """
 
     k: int
@@ -538,6 +572,22 @@ class MetaResult:
         """Average effect with CI and prediction interval, as metafor ``predict(res)``.
 
         ``newmods`` must be None: a model without moderators predicts one value.
+
+        Parameters
+        ----------
+        newmods : None
+            Must be None (accepted for symmetry with :meth:`MetaRegressionResult.predict`).
+
+        Returns
+        -------
+        Prediction
+            ``pred, se, ci_low, ci_high, pi_low, pi_high``.
+
+        Examples
+        --------
+        >>> p = meta_analysis([0.10, 0.65], [0.02, 0.05], method="DL").predict()
+        >>> round(p.pred, 4), round(p.ci_low, 4)
+        (0.3477, -0.1886)
         """
         if newmods is not None:
             raise ValueError("this model has no moderators; use meta_regression() for newmods")
@@ -545,7 +595,22 @@ class MetaResult:
                           self.pi_low, self.pi_high)
 
     def study_table(self) -> pd.DataFrame:
-        """One row per study: label, n, yi, vi, se, CI of the study, weight (%)."""
+        """One row per study: label, n, yi, vi, se, CI of the study, weight (%).
+
+        Returns
+        -------
+        DataFrame
+            ``label, n, yi, vi, se, ci_low, ci_high, weight``; the study CIs are Wald intervals
+            ``yi ± z·sqrt(vi)`` (normal quantile also under knha, as metafor's ``forest``).
+
+        Examples
+        --------
+        >>> res = meta_analysis([0.10, 0.65], [0.02, 0.05], method="FE", labels=["A", "B"])
+        >>> res.study_table()[["label", "yi", "weight"]].round(2)
+          label    yi  weight
+        0     A  0.10   71.43
+        1     B  0.65   28.57
+        """
         crit = float(stats.norm.isf((1 - self.level) / 2))
         sei = np.sqrt(self.vi)
         return pd.DataFrame({
@@ -557,13 +622,48 @@ class MetaResult:
         })
 
     def to_frame(self) -> pd.DataFrame:
-        """The pooled result as a one-row DataFrame (columns = the contract's attributes)."""
+        """The pooled result as a one-row DataFrame (columns = the contract's attributes).
+
+        Returns
+        -------
+        DataFrame
+            Columns ``k, estimate, se, zval, pval, ci_low, ci_high, pi_low, pi_high, tau2, se_tau2,
+            i2, h2, q, q_pval, df, method, test, level``.
+
+        Examples
+        --------
+        >>> res = meta_analysis([0.10, 0.65], [0.02, 0.05], method="FE")
+        >>> res.to_frame()[["k", "estimate"]].round(4)
+           k  estimate
+        0  2    0.2571
+        """
         cols = ["k", "estimate", "se", "zval", "pval", "ci_low", "ci_high", "pi_low", "pi_high",
                 "tau2", "se_tau2", "i2", "h2", "q", "q_pval", "df", "method", "test", "level"]
         return pd.DataFrame([{c: getattr(self, c) for c in cols}])
 
     def summary(self, lang: str = "en") -> str:
-        """Readable text summary (like ``print(res)`` in metafor); ``lang`` "en" or "fi"."""
+        """Readable text summary (like ``print(res)`` in metafor); ``lang`` "en" or "fi".
+
+        Parameters
+        ----------
+        lang : {"en", "fi"}
+            Language of the heterogeneity line.
+
+        Returns
+        -------
+        str
+            Model line, heterogeneity (tau², I², Q), H², estimate with SE, test statistic
+            and p, CI and PI.
+
+        Examples
+        --------
+        >>> print(meta_analysis([0.10, 0.65], [0.02, 0.05], method="FE").summary())
+        Fixed-effects model (k = 2; tau² estimator: FE; test: z)
+        Heterogeneity: tau² = 0.000, I² = 76.9%, Q = 4.32 (df = 1, p = 0.038)
+        H² = 4.32
+        estimate = 0.2571, se = 0.1195, z = 2.151, p = 0.031
+        95% CI [0.0229, 0.4914], 95% PI [0.0229, 0.4914]
+        """
         t = _text(lang)
         pct = round(100 * self.level)
         stat_name = "t" if self.test == "knha" else "z"
@@ -584,7 +684,21 @@ class MetaResult:
         return self.summary()
 
     def plot(self, **kwargs: Any):
-        """Forest plot of this result; keyword arguments go to :func:`forest_plot`."""
+        """Forest plot of this result; keyword arguments go to :func:`forest_plot`.
+
+        Parameters
+        ----------
+        **kwargs
+            Any keyword argument of :func:`forest_plot` (``lang``, ``xlabel``, ``refline``, ...).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+
+        Examples
+        --------
+        >>> fig = meta_analysis([0.10, 0.65], [0.02, 0.05]).plot(lang="fi")  # doctest: +SKIP
+        """
         return forest_plot(self, **kwargs)
 
 
@@ -678,6 +792,9 @@ def leave_one_out(result_or_yi: MetaResult | Any, vi: Any = None, method: str = 
         A fitted result (its method, test and level are reused) or the estimates ``yi``.
     vi, method, test, level
         As in :func:`meta_analysis` when ``yi`` is given.
+    control : dict, optional
+        Iteration settings as in :func:`meta_analysis` (ignored when a result is given: its own
+        settings are reused).
 
     Returns
     -------
@@ -797,6 +914,13 @@ class MetaRegressionResult:
     ``max(0, 100 (tau2_RE - tau2)/tau2_RE)`` with the intercept-only model's tau2_RE
     (Raudenbush 2009; metafor's default); for FE models the adjusted R² of the weighted
     regression.
+
+    Examples
+    --------
+    >>> res = meta_regression([0.1, 0.3, 0.35, 0.6, 0.7], [0.01, 0.02, 0.015, 0.02, 0.03],
+    ...                       mods=[1, 2, 3, 4, 5])           # rma(yi, vi, mods = ~ x)
+    >>> res.coef.index.tolist(), res.qm_df
+    (['intrcpt', 'mods'], (1, nan))
     """
 
     k: int
@@ -822,11 +946,43 @@ class MetaRegressionResult:
 
         ``newmods``: scalar or 1-D values for one moderator, a 2-D array, or a DataFrame with
         the moderator columns.
+
+        Parameters
+        ----------
+        newmods : scalar, array-like or DataFrame
+            Scalar or 1-D values for one moderator, a 2-D array (one column per moderator), or a
+            DataFrame with the moderator columns; text moderators take their original levels.
+
+        Returns
+        -------
+        DataFrame
+            One row per new point: ``pred, se, ci_low, ci_high, pi_low, pi_high``.
+
+        Examples
+        --------
+        >>> res = meta_regression([0.1, 0.3, 0.35, 0.6, 0.7], [0.01, 0.02, 0.015, 0.02, 0.03],
+        ...                       mods=[1, 2, 3, 4, 5], method="FE")
+        >>> res.predict([0.0, 6.0])["pred"].round(4).tolist()
+        [-0.0477, 0.86]
         """
         return _predict(self._fit, _code_new(newmods, self._recipe))
 
     def summary(self) -> str:
-        """Readable text summary."""
+        """Readable text summary.
+
+        Returns
+        -------
+        str
+            Model line, residual tau², I², R², the QE and QM (or F) tests, and the
+            coefficient table.
+
+        Examples
+        --------
+        >>> res = meta_regression([0.1, 0.3, 0.35, 0.6, 0.7], [0.01, 0.02, 0.015, 0.02, 0.03],
+        ...                       mods=[1, 2, 3, 4, 5], method="FE")
+        >>> print(res.summary().splitlines()[0])
+        Mixed-effects meta-regression (k = 5; FE; test z)
+        """
         name = "F" if self.test == "knha" else "QM"
         return (f"Mixed-effects meta-regression (k = {self.k}; {self.method}; test {self.test})\n"
                 f"tau² (residual) = {self.tau2:.4f}, I² = {self.i2:.1f}%, R² = {self.r2:.1f}%\n"
@@ -834,7 +990,20 @@ class MetaRegressionResult:
                 f"({_fmt_p(self.qm_pval)})\n" + self.coef.to_string(float_format="%.4f"))
 
     def to_frame(self) -> pd.DataFrame:
-        """Coefficient table (same as ``coef``)."""
+        """Coefficient table (same as ``coef``).
+
+        Returns
+        -------
+        DataFrame
+            Indexed by term: ``estimate, se, zval, pval, ci_low, ci_high``.
+
+        Examples
+        --------
+        >>> res = meta_regression([0.1, 0.3, 0.35, 0.6, 0.7], [0.01, 0.02, 0.015, 0.02, 0.03],
+        ...                       mods=[1, 2, 3, 4, 5], method="FE")
+        >>> res.to_frame()["estimate"].round(4).tolist()
+        [-0.0477, 0.1513]
+        """
         return self.coef.copy()
 
 
@@ -870,6 +1039,10 @@ def meta_regression(yi: Any, vi: Any, mods: Any, method: str = "REML", test: str
         as R's ``factor``.
     method, test, level
         As in :func:`meta_analysis`.
+    data : DataFrame, optional
+        Source of the columns named by ``yi``, ``vi`` and ``mods``.
+    control : dict, optional
+        Iteration settings, as in :func:`meta_analysis`.
 
     Returns
     -------
@@ -934,6 +1107,19 @@ class SubgroupResult:
         Alternative allowing a separate tau² per subgroup (Borenstein et al. 2009, ch. 19;
         RevMan): the FE test of moderators over the subgroup estimates and their SEs,
         ``rma(est, sei=se, mods=~factor(group), method="FE")``, chi² on G - 1 df.
+    tau2_common : float
+        The common tau² of the moderator model behind ``q_between``.
+    method, test : str
+        Estimator and test used (``test`` is ``"z"`` when the moderator model switched to it).
+
+    Examples
+    --------
+    >>> sg = subgroup_analysis([0.1, 0.2, 0.6, 0.7], [0.01, 0.02, 0.01, 0.02], ["a", "a", "b", "b"],
+    ...                        method="FE")
+    >>> sg.table[["group", "k", "estimate"]].round(4)
+      group  k  estimate
+    0     a  2    0.1333
+    1     b  2    0.6333
     """
 
     table: pd.DataFrame
@@ -948,7 +1134,20 @@ class SubgroupResult:
     test: str
 
     def summary(self) -> str:
-        """Readable text summary."""
+        """Readable text summary.
+
+        Returns
+        -------
+        str
+            The subgroup table, then both tests of subgroup differences.
+
+        Examples
+        --------
+        >>> sg = subgroup_analysis([0.1, 0.2, 0.6, 0.7], [0.01, 0.02, 0.01, 0.02],
+        ...                        ["a", "a", "b", "b"], method="FE")
+        >>> print(sg.summary().splitlines()[-1])
+        Q_between (separate tau², FE over subgroup estimates) = 18.750, p < 0.001
+        """
         stat = "F" if self.test == "knha" else "Q_between"
         return (self.table.to_string(index=False, float_format="%.4f") + "\n"
                 f"{stat} (mods = subgroup, common tau²) = {self.q_between:.3f}, "
@@ -971,6 +1170,12 @@ def subgroup_analysis(yi: Any, vi: Any, groups: Any, method: str = "REML", test:
         Subgroup of each study (e.g. target group or municipality type).
     method, test, level
         As in :func:`meta_analysis`, used for every subgroup and for the moderator model.
+    data : DataFrame, optional
+        Source of the columns named by ``yi``, ``vi``, ``groups`` and ``labels``.
+    labels : array-like or str, optional
+        Study labels, kept in the subgroup results.
+    control : dict, optional
+        Iteration settings, as in :func:`meta_analysis`.
 
     Returns
     -------
@@ -1134,6 +1339,25 @@ def coverage_simulation(mu: float = 0.3, tau2: float = 0.05, k: int = 10, reps: 
     Each replicate draws ``vi ~ U(vi_range)``, ``theta_i ~ N(mu, tau2)``,
     ``y_i ~ N(theta_i, vi)`` and fits every (method, test) in ``combos``.
 
+    Parameters
+    ----------
+    mu : float
+        True average effect.
+    tau2 : float
+        True between-study variance.
+    k : int
+        Studies per replicate.
+    reps : int
+        Number of replicates.
+    seed : int
+        Seed of ``numpy.random.default_rng``.
+    vi_range : (float, float)
+        Range of the uniform sampling variances.
+    combos : sequence of (method, test)
+        Estimator and test combinations to compare, e.g. ``("DL", "z")``.
+    level : float
+        Confidence level.
+
     Returns
     -------
     DataFrame
@@ -1207,6 +1431,12 @@ def forest_plot(result: MetaResult | pd.DataFrame, labels: Any = None, n: Any = 
         Decimals in the estimate [CI] column.
     show_pi : bool
         Draw the prediction interval under the diamond (random-effects models).
+    method, test : str
+        Estimator and test when ``result`` is a DataFrame (see :func:`meta_analysis`).
+    text : mapping, optional
+        Replacement texts for single entries of ``meta.TEXT[lang]``.
+    ax : matplotlib Axes, optional
+        Draw into this axes (its figure is returned); default a new figure sized to ``k``.
 
     Returns
     -------
@@ -1217,6 +1447,12 @@ def forest_plot(result: MetaResult | pd.DataFrame, labels: Any = None, n: Any = 
     Square areas are proportional to the study weights (``weights(res)``), horizontal lines
     are the studies' Wald CIs ``yi ± z sqrt(vi)``, the diamond spans the pooled CI, and the
     line under it the prediction interval.
+
+    Examples
+    --------
+    >>> res = meta_analysis([0.10, 0.65, 0.3], [0.02, 0.05, 0.03], labels=["A", "B", "C"])
+    >>> fig = forest_plot(res, lang="en", xlabel="SMCR")  # doctest: +SKIP
+    >>> fig.savefig("forest.png", dpi=150)                # doctest: +SKIP
     """
     import matplotlib.pyplot as plt
     from matplotlib.patches import Polygon

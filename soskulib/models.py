@@ -116,6 +116,25 @@ class ModelResult:
         Wall time of the fit (informative only; results do not depend on it).
     fe_cov : ndarray
         lme4's ``vcov`` of the estimated fixed effects (order of ``result.fe_params``).
+    n_obs, n_clients, n_municipalities : int
+        Rows used (complete cases), distinct clients and municipalities.
+    converged : bool
+        Whether the REML optimiser reached a stationary point and statsmodels converged.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> long = pd.DataFrame({
+    ...     "client_id": np.repeat([f"c{i}" for i in range(40)], 2),
+    ...     "municipality": np.repeat(["091", "092"], 40),
+    ...     "occasion": np.tile(["baseline", "end"], 40),
+    ...     "gender": np.repeat(np.tile(["female", "male"], 20), 2)})
+    >>> long["total"] = (50 + 5 * (long["occasion"] == "end") + np.repeat(rng.normal(0, 4, 40), 2)
+    ...                  + rng.normal(0, 3, 80))
+    >>> res = change_model(long, structure="client")  # lmer(total ~ occasion*gender
+    ...                                               #   + municipality + (1 | client_id))
+    >>> res.structure, res.n_obs, res.n_clients, res.dropped_terms
+    ('client', 80, 40, [])
     """
 
     result: Any
@@ -164,6 +183,41 @@ class ModelResult:
         lme4 gives no p values by default (lmerTest would use Satterthwaite t tests), so the
         z-based p values are approximate for few municipalities. Dropped (aliased) terms
         are NaN, as ``fixef(fit, add.dropped = TRUE)`` in lme4.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level of the Wald intervals.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by ``term`` (as :attr:`terms`): ``estimate, se, z, pval, ci_low, ci_high``.
+            R: ``fixef(fit)``, ``sqrt(diag(vcov(fit)))``.
+
+        Examples
+        --------
+        Same numbers as lme4 1.1-31 ``fixef(fit)`` and ``sqrt(diag(vcov(fit)))`` to the
+        digits shown:
+
+        >>> rng = np.random.default_rng(1)
+        >>> long = pd.DataFrame({
+        ...     "client_id": np.repeat([f"c{i}" for i in range(40)], 2),
+        ...     "municipality": np.repeat(["091", "092"], 40),
+        ...     "occasion": np.tile(["baseline", "end"], 40),
+        ...     "gender": np.repeat(np.tile(["female", "male"], 20), 2)})
+        >>> long["total"] = (50 + 5 * (long["occasion"] == "end")
+        ...                  + np.repeat(rng.normal(0, 4, 40), 2) + rng.normal(0, 3, 80))
+        >>> res = change_model(long, structure="client")  # lmer(total ~ occasion*gender
+        ...                                               #   + municipality + (1 | client_id))
+        >>> res.coef_table()[["estimate", "se"]].round(3)  # doctest: +NORMALIZE_WHITESPACE
+                                    estimate     se
+        term
+        intercept                     50.214  1.150
+        occasion[end]                  5.155  0.765
+        gender[male]                  -0.871  1.364
+        occasion[end]:gender[male]    -0.577  1.082
+        municipality[092]              0.125  1.253
         """
         est, cov = self._full_estimates()
         se = np.sqrt(np.diag(cov))
@@ -177,7 +231,33 @@ class ModelResult:
         }, index=pd.Index(self.terms, name="term"))
 
     def variance_components(self) -> pd.DataFrame:
-        """REML variance components (``variance`` and ``sd``) as lme4's ``VarCorr``."""
+        """REML variance components (``variance`` and ``sd``) as lme4's ``VarCorr``.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by ``component`` (``municipality`` and ``client_id:municipality`` for the nested
+            structure, ``client_id`` otherwise, then ``residual``): ``variance`` and ``sd``.
+            R: ``VarCorr(fit)``.
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(1)
+        >>> long = pd.DataFrame({
+        ...     "client_id": np.repeat([f"c{i}" for i in range(40)], 2),
+        ...     "municipality": np.repeat(["091", "092"], 40),
+        ...     "occasion": np.tile(["baseline", "end"], 40),
+        ...     "gender": np.repeat(np.tile(["female", "male"], 20), 2)})
+        >>> long["total"] = (50 + 5 * (long["occasion"] == "end")
+        ...                  + np.repeat(rng.normal(0, 4, 40), 2) + rng.normal(0, 3, 80))
+        >>> res = change_model(long, structure="client")  # lmer(total ~ occasion*gender
+        ...                                               #   + municipality + (1 | client_id))
+        >>> res.variance_components().round(3)  # doctest: +NORMALIZE_WHITESPACE
+                   variance     sd
+        component
+        client_id    12.765  3.573
+        residual      5.851  2.419
+        """
         r = self.result
         rows = []
         if self.structure == "nested":
@@ -198,6 +278,34 @@ class ModelResult:
         covariates the change is the same at every covariate value (no covariate × time
         terms). A change that is not estimable (e.g. no measurement of the group at that
         occasion) is NaN with ``estimable=False``.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level of the Wald intervals.
+
+        Returns
+        -------
+        DataFrame
+            One row per group × later occasion: ``group, occasion, change, se, ci_low, ci_high,
+            estimable``.
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(1)
+        >>> long = pd.DataFrame({
+        ...     "client_id": np.repeat([f"c{i}" for i in range(40)], 2),
+        ...     "municipality": np.repeat(["091", "092"], 40),
+        ...     "occasion": np.tile(["baseline", "end"], 40),
+        ...     "gender": np.repeat(np.tile(["female", "male"], 20), 2)})
+        >>> long["total"] = (50 + 5 * (long["occasion"] == "end")
+        ...                  + np.repeat(rng.normal(0, 4, 40), 2) + rng.normal(0, 3, 80))
+        >>> res = change_model(long, structure="client")  # lmer(total ~ occasion*gender
+        ...                                               #   + municipality + (1 | client_id))
+        >>> res.change_by_group()[["group", "occasion", "change", "se"]].round(3)
+            group occasion  change     se
+        0  female      end   5.155  0.765
+        1    male      end   4.578  0.765
         """
         lv = self._levels
         est, cov = self._full_estimates()
@@ -220,7 +328,28 @@ class ModelResult:
         return pd.DataFrame(rows)
 
     def summary(self) -> str:
-        """Readable summary: structure, sizes, fixed effects and variance components."""
+        """Readable summary: structure, sizes, fixed effects and variance components.
+
+        Returns
+        -------
+        str
+            Header line, :meth:`coef_table` and :meth:`variance_components` as text.
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(1)
+        >>> long = pd.DataFrame({
+        ...     "client_id": np.repeat([f"c{i}" for i in range(40)], 2),
+        ...     "municipality": np.repeat(["091", "092"], 40),
+        ...     "occasion": np.tile(["baseline", "end"], 40),
+        ...     "gender": np.repeat(np.tile(["female", "male"], 20), 2)})
+        >>> long["total"] = (50 + 5 * (long["occasion"] == "end")
+        ...                  + np.repeat(rng.normal(0, 4, 40), 2) + rng.normal(0, 3, 80))
+        >>> res = change_model(long, structure="client")  # lmer(total ~ occasion*gender
+        ...                                               #   + municipality + (1 | client_id))
+        >>> print(res.summary().splitlines()[0])  # doctest: +ELLIPSIS
+        Linear mixed model (REML; structure=client); 80 observations, 40 clients, ...
+        """
         dropped = (f"; not estimable (dropped): {', '.join(self.dropped_terms)}"
                    if self.dropped_terms else "")
         return (f"Linear mixed model (REML; structure={self.structure}); "
@@ -313,6 +442,24 @@ def reml_deviance(X: np.ndarray, y: np.ndarray, clients: np.ndarray, municipalit
     Equals ``-2 * logLik(fit)`` of ``lmer(..., REML = TRUE)`` at its estimates and lme4's
     ``devfun`` (``lmer(..., devFunOnly = TRUE)``) at the corresponding theta. Computed in
     closed form (see the module docstring), O(n p²).
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, p)
+        Fixed-effect design matrix of full column rank.
+    y : ndarray, shape (n,)
+        Outcome.
+    clients, municipalities : array-like, shape (n,)
+        Client and municipality of each row (clients are nested within municipalities).
+    var_client, var_municipality : float
+        Random-intercept variances σ²_c and σ²_u (>= 0).
+    var_residual : float
+        Residual variance σ² (> 0).
+
+    Returns
+    -------
+    float
+        The REML deviance at the given variance components.
 
     Examples
     --------
@@ -448,6 +595,21 @@ def fit_change_model(long_df: pd.DataFrame, score: str = "total", time: str = "o
     UserWarning
         When fixed-effect columns are aliased (e.g. an occasion × group cell without
         observations) and dropped, as lme4 does.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> long = pd.DataFrame({
+    ...     "client_id": np.repeat([f"c{i}" for i in range(40)], 2),
+    ...     "municipality": np.repeat(["091", "092"], 40),
+    ...     "occasion": np.tile(["baseline", "end"], 40),
+    ...     "gender": np.repeat(np.tile(["female", "male"], 20), 2)})
+    >>> long["total"] = (50 + 5 * (long["occasion"] == "end") + np.repeat(rng.normal(0, 4, 40), 2)
+    ...                  + rng.normal(0, 3, 80))
+    >>> res = fit_change_model(long, structure="client")  # lmer(total ~ occasion*gender
+    ...                                               #   + municipality + (1 | client_id))
+    >>> float(round(res.coef_table().loc["occasion[end]", "estimate"], 3))
+    5.155
     """
     if structure not in STRUCTURES:
         raise ValueError(f"unknown structure {structure!r}; use 'client' or 'nested'")
@@ -588,6 +750,20 @@ def change_model(long_df: pd.DataFrame, score: str = "total", time: str = "occas
                  group: str = "gender", **kwargs: Any) -> ModelResult:
     """Change from baseline by group: :func:`fit_change_model` with the usual defaults.
 
+    Parameters
+    ----------
+    long_df : DataFrame
+        Long data (one row per client and occasion).
+    score, time, group : str
+        Score, occasion and grouping columns.
+    **kwargs
+        Further arguments of :func:`fit_change_model` (``covariates``, ``baseline``,
+        ``reference_group``, ``client``, ``municipality``, ``structure``).
+
+    Returns
+    -------
+    ModelResult
+
     Examples
     --------
     See the module docstring; ``res.change_by_group()`` gives the change per group with CI
@@ -612,6 +788,23 @@ def change_by_group_table(scored: Mapping[str, pd.DataFrame], *, score: str = "s
     non-estimable changes (no measurement of the group at that occasion) are dropped.
     R: ``lmer(score ~ occasion * gender + (1 | municipality/client_id), REML = TRUE)`` per
     instrument, then the occasion + interaction contrasts.
+
+    Parameters
+    ----------
+    scored : mapping instrument -> DataFrame
+        Long scored responses per instrument with ``client_id``, ``municipality``, ``occasion``,
+        ``group`` and ``score`` columns.
+    score : str
+        Score column.
+    group : str
+        Grouping column.
+    min_cell : int, optional
+        Smallest number of paired clients a row may describe (default
+        :data:`soskulib.disclosure.MIN_CELL`).
+    level : float
+        Confidence level of the change intervals.
+    **kwargs
+        Further arguments of :func:`fit_change_model` (e.g. ``structure="client"``).
 
     Returns
     -------

@@ -40,6 +40,19 @@ SIZE_THRESHOLDS: tuple[tuple[float, str], ...] = ((0.2, "very_small"), (0.5, "sm
 def fmt_number(x: float, lang: str, digits: int = 2) -> str:
     """Format a number with a decimal comma in Finnish and a true minus sign.
 
+    Parameters
+    ----------
+    x : float
+        The number.
+    lang : {"fi", "en"}
+        Language (Finnish uses a decimal comma).
+    digits : int
+        Decimals.
+
+    Returns
+    -------
+    str
+
     Examples
     --------
     >>> fmt_number(-0.125, "fi")
@@ -51,6 +64,23 @@ def fmt_number(x: float, lang: str, digits: int = 2) -> str:
 
 def size_word(d: float, lang: str) -> str:
     """Cohen's size word for ``|d|`` in ``lang``.
+
+    Parameters
+    ----------
+    d : float
+        Standardised mean difference (sign ignored).
+    lang : {"fi", "en"}
+        Language.
+
+    Returns
+    -------
+    str
+        Very small (< 0.2), small (< 0.5), moderate (< 0.8) or large (Cohen 1988).
+
+    Raises
+    ------
+    ValueError
+        ``d`` is not finite.
 
     Examples
     --------
@@ -65,7 +95,32 @@ def size_word(d: float, lang: str) -> str:
 
 def effect_sentence(name: str, estimate: float, ci_low: float, ci_high: float, n: int,
                     lang: str = "fi", min_n: int = 20) -> str:
-    """One sentence on a direction-oriented effect size (positive = improvement)."""
+    """One sentence on a direction-oriented effect size (positive = improvement).
+
+    The rules (whole CI above or below zero, size words, ``min_n``) are in the module docstring.
+
+    Parameters
+    ----------
+    name : str
+        Instrument name as shown in the report.
+    estimate, ci_low, ci_high : float
+        Direction-oriented effect size (positive = improvement) and its 95 % CI.
+    n : int
+        Complete pairs.
+    lang : {"fi", "en"}
+        Language.
+    min_n : int
+        Fewer complete pairs than this give "too few to judge".
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> effect_sentence("ESIS", 0.42, 0.21, 0.63, 10, lang="en")
+    'ESIS: only 10 clients have both a baseline and an end assessment (fewer than 20); change cannot be judged reliably.'
+    """
     labels.check_lang(lang)
     f = {"name": name, "d": fmt_number(estimate, lang), "lo": fmt_number(ci_low, lang),
          "hi": fmt_number(ci_high, lang), "n": int(n)}
@@ -103,6 +158,19 @@ def development_points(
         Percentage of ended episodes that ended by dropping out.
     min_n, min_coverage, max_dropout
         Thresholds (see the module docstring).
+    min_n : int
+        Fewer complete pairs than this give "too few to judge".
+    min_coverage : float
+        Share (0-1) of clients with a baseline who must also have an end assessment.
+    max_dropout : float
+        Dropout percentage above which drop-out is flagged.
+
+    Returns
+    -------
+    list of str
+        The reach point (whenever ``reach_pct`` is given: flagged below 80 % or above 120 %,
+        else stated), the drop-out point (above ``max_dropout``), then per instrument its
+        effect sentence and any coverage warning.
 
     Examples
     --------
@@ -145,6 +213,23 @@ def headline(name: str, n_clients: int, reach_pct: float | None,
              best: Sequence[str] = (), lang: str = "fi") -> str:
     """One-line headline of a municipality report for the index page.
 
+    Parameters
+    ----------
+    name : str
+        Municipality name.
+    n_clients : int
+        Clients enrolled.
+    reach_pct : float or None
+        Reach as a percentage of the plan (None or NaN: left out).
+    best : sequence of str
+        Short outcome phrases appended after ``;``.
+    lang : {"fi", "en"}
+        Language.
+
+    Returns
+    -------
+    str
+
     Examples
     --------
     >>> headline("Vantaa", 376, 94.0, ["ESIS +0.35"], "en")
@@ -175,6 +260,16 @@ def outcomes_from_summary(summary: pd.DataFrame) -> pd.DataFrame:
     ``summary`` is :func:`soskulib.evaluation.outcome_summary` without ``by`` (one row per
     instrument); its direction-oriented ``effect`` (positive = improvement) is used.
 
+    Parameters
+    ----------
+    summary : DataFrame
+        ``name, effect, effect_ci_low, effect_ci_high, n, n_pre`` per instrument.
+
+    Returns
+    -------
+    DataFrame
+        ``name, estimate, ci_low, ci_high, n, n_pre`` (counts as int).
+
     Examples
     --------
     >>> s = pd.DataFrame({"name": ["ESIS"], "effect": [0.3], "effect_ci_low": [0.1],
@@ -197,6 +292,18 @@ def outcomes_from_summary(summary: pd.DataFrame) -> pd.DataFrame:
 
 def spc_sentence(chart: pd.DataFrame, lang: str = "fi") -> str:
     """One sentence on the signals of a :func:`soskulib.evaluation.dropout_chart`.
+
+    Parameters
+    ----------
+    chart : DataFrame
+        One group's rows of the dropout chart (``quarter``, ``signal``, ``reasons`` and, when
+        present, ``p``: points with a suppressed ``p`` are not named).
+    lang : {"fi", "en"}
+        Language.
+
+    Returns
+    -------
+    str
 
     Examples
     --------
@@ -239,6 +346,40 @@ def municipality_points(
     (:func:`outcomes_from_summary`) by the rules of :func:`development_points`, then the
     fidelity index with its CI (< 0.5 flagged: fewer than half of the core elements reach the
     average client) and the dropout chart's signals (:func:`spc_sentence`).
+
+    Parameters
+    ----------
+    summary : DataFrame
+        :func:`soskulib.evaluation.outcome_summary` of the municipality (no ``by``).
+    reach : DataFrame
+        :func:`soskulib.evaluation.reach` of the municipality (``share_of_plan``).
+    exits : DataFrame
+        :func:`soskulib.evaluation.exits` of the municipality (``end_reason``, ``share``).
+    fidelity_index : DataFrame, optional
+        One row with ``index``, ``ci_low``, ``ci_high``.
+    chart : DataFrame, optional
+        The municipality's dropout chart (:func:`spc_sentence`).
+    lang : {"fi", "en"}
+        Language.
+    **thresholds : float
+        ``min_n``, ``min_coverage``, ``max_dropout`` of :func:`development_points`.
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> summary = pd.DataFrame({"name": ["ESIS"], "effect": [0.3], "effect_ci_low": [0.1],
+    ...                         "effect_ci_high": [0.5], "n": [60.0], "n_pre": [150.0]})
+    >>> reach = pd.DataFrame({"n_enrolled": [376], "share_of_plan": [0.94]})
+    >>> exits = pd.DataFrame({"end_reason": ["dropped_out"], "share": [0.4]})
+    >>> for p in municipality_points(summary, reach, exits, lang="en"):
+    ...     print(p)
+    Reach was 94% of the plan.
+    40% of ended episodes were drop-outs: hear the experiences of those who left.
+    ESIS: small improvement, d = 0.30 (95% CI 0.10 to 0.50, n = 60).
+    ESIS: only 40% of clients with a baseline assessment have an end assessment; missing follow-up may bias the result, so make the end assessment part of every closing visit.
     """
     share = _first_value(reach, "share_of_plan")
     dropout = _first_value(exits, "share", {"end_reason": "dropped_out"})
@@ -260,7 +401,36 @@ def municipality_points(
 
 def municipality_headline(name: str, reach: pd.DataFrame, summary: pd.DataFrame,
                           lang: str = "fi", min_n: int = 20, top: int = 2) -> str:
-    """Index-page headline: clients, reach and up to ``top`` instruments with ≥ ``min_n`` pairs."""
+    """Index-page headline: clients, reach and up to ``top`` instruments with ≥ ``min_n`` pairs.
+
+    Parameters
+    ----------
+    name : str
+        Municipality name.
+    reach : DataFrame
+        :func:`soskulib.evaluation.reach` of the municipality (``n_enrolled``,
+        ``share_of_plan``).
+    summary : DataFrame
+        :func:`soskulib.evaluation.outcome_summary` of the municipality.
+    lang : {"fi", "en"}
+        Language.
+    min_n : int
+        Instruments with fewer complete pairs are not named.
+    top : int
+        At most this many instruments, in ``summary`` order.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> summary = pd.DataFrame({"name": ["ESIS"], "effect": [0.3], "effect_ci_low": [0.1],
+    ...                         "effect_ci_high": [0.5], "n": [60.0], "n_pre": [150.0]})
+    >>> reach = pd.DataFrame({"n_enrolled": [376], "share_of_plan": [0.94]})
+    >>> municipality_headline("Vantaa", reach, summary, "en")
+    'Vantaa: 376 clients (94% of plan); ESIS d = 0.30'
+    """
     n = _first_value(reach, "n_enrolled")
     share = _first_value(reach, "share_of_plan")
     outcomes = outcomes_from_summary(summary)
@@ -271,6 +441,19 @@ def municipality_headline(name: str, reach: pd.DataFrame, summary: pd.DataFrame,
 
 def national_headline(pooled: pd.DataFrame, k: int, lang: str = "fi") -> str:
     """Index-page headline of the national synthesis: pooled SMCR [CI] per instrument.
+
+    Parameters
+    ----------
+    pooled : DataFrame
+        ``name, estimate, ci_low, ci_high`` per instrument.
+    k : int
+        Number of municipalities.
+    lang : {"fi", "en"}
+        Language.
+
+    Returns
+    -------
+    str
 
     Examples
     --------
@@ -286,6 +469,17 @@ def national_headline(pooled: pd.DataFrame, k: int, lang: str = "fi") -> str:
 
 def alpha_headline(summary: pd.DataFrame, lang: str = "fi") -> str:
     """Index-page headline of the instruments report: number of instruments and α range.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        One row per instrument with an ``alpha`` column.
+    lang : {"fi", "en"}
+        Language.
+
+    Returns
+    -------
+    str
 
     Examples
     --------

@@ -133,6 +133,23 @@ def parquet_source(processed_dir: str | Path, table: str) -> str:
     ``municipality`` comes from the hive partition folder and stays a 3-character string
     (``'092'``, not the integer 92).
 
+    Parameters
+    ----------
+    processed_dir : path
+        Folder written by ``sosku prepare``.
+    table : str
+        Processed table name (``"clients"``, ``"responses_esis"``, ...).
+
+    Returns
+    -------
+    str
+        A ``read_parquet(...)`` table expression for use in ``FROM``.
+
+    Raises
+    ------
+    FileNotFoundError
+        The table's folder does not exist (run ``sosku prepare`` first).
+
     Examples
     --------
     >>> import tempfile, pandas as pd
@@ -205,6 +222,16 @@ def scale_sql(instrument: str | Instrument) -> dict[str, str]:
     The expressions refer to the per-scale columns ``<scale>__s`` (sum of the answered, cleaned
     items) and ``<scale>__n`` (number answered) that :func:`scoring_query` computes first.
 
+    Parameters
+    ----------
+    instrument : str or Instrument
+        Instrument id or object.
+
+    Returns
+    -------
+    dict
+        Scale name -> SQL expression (NULL where the missing-item rule forbids a score).
+
     Examples
     --------
     >>> scale_sql("WHODAS-12")["total"]
@@ -238,6 +265,14 @@ def scoring_query(
     str
         SQL with one output row per input row: ``keep`` columns, then one column per scale
         (:attr:`Instrument.scales` order), DOUBLE, NULL where the scale cannot be scored.
+
+    Examples
+    --------
+    >>> con = connect()
+    >>> _ = con.execute("CREATE TABLE t AS SELECT 'x' AS client_id, " +
+    ...                 ", ".join(f"5.0 AS esis{i:02d}" for i in range(1, 11)))
+    >>> con.execute(scoring_query("t", "esis", keep=["client_id"])).fetchall()
+    [('x', 100.0)]
     """
     inst = _instruments.get(instrument)
     kept = [_quote(c) for c in keep]
@@ -265,11 +300,32 @@ def check_item_ranges(
 
     One aggregate scan over ``source``. NULL and NaN are missing values, not range errors.
 
+    Parameters
+    ----------
+    con : duckdb connection
+        Open connection.
+    source : str
+        SQL table expression (e.g. :func:`parquet_source`).
+    instrument : str or Instrument
+        Whose item ranges apply.
+    where : str
+        Optional ``WHERE ...`` clause applied to ``source``.
+
     Raises
     ------
     ValueError
         For the first offending item (spec order), with the count of offending rows and the
         municipalities they are in; never the rows' identifiers.
+
+    Examples
+    --------
+    >>> con = connect()
+    >>> _ = con.execute("CREATE TABLE t AS SELECT '092' AS municipality, " +
+    ...                 ", ".join(f"{9 if i == 3 else 1}.0 AS esis{i:02d}" for i in range(1, 11)))
+    >>> check_item_ranges(con, "t", "esis")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: ...esis03...
     """
     inst = _instruments.get(instrument)
     checks = []
@@ -294,7 +350,25 @@ def check_item_ranges(
 def relation(
     con: duckdb.DuckDBPyConnection, query: str
 ) -> duckdb.DuckDBPyRelation:
-    """Lazy DuckDB relation of ``query`` (e.g. to ``.write_parquet()`` a large result)."""
+    """Lazy DuckDB relation of ``query`` (e.g. to ``.write_parquet()`` a large result).
+
+    Parameters
+    ----------
+    con : duckdb connection
+        Open connection.
+    query : str
+        SQL query, e.g. :func:`scoring_query`.
+
+    Returns
+    -------
+    duckdb.DuckDBPyRelation
+        Nothing is computed until the relation is consumed.
+
+    Examples
+    --------
+    >>> relation(connect(), "SELECT 42 AS answer").fetchall()
+    [(42,)]
+    """
     return con.sql(query)
 
 
@@ -331,6 +405,10 @@ def score(
     check_ranges : bool
         Scan for out-of-range values first and raise ``ValueError`` naming the item, as
         :func:`soskulib.scoring.score` does (one extra aggregate pass).
+    memory_limit : str or None
+        DuckDB memory limit of the connection opened here.
+    temp_directory : path, optional
+        Where DuckDB spills when it needs more than ``memory_limit``.
 
     Returns
     -------
@@ -368,6 +446,23 @@ def fetch_frame(con: duckdb.DuckDBPyConnection, query: str) -> pd.DataFrame:
 
     VARCHAR columns become pandas ``str`` (missing = NA), DOUBLE columns float64 (NULL = NaN),
     integers int64 where no value is missing.
+
+    Parameters
+    ----------
+    con : duckdb connection
+        Open connection.
+    query : str
+        SQL query.
+
+    Returns
+    -------
+    DataFrame
+
+    Examples
+    --------
+    >>> frame = fetch_frame(connect(), "SELECT 1 AS n, 0.5 AS x, '092' AS municipality")
+    >>> frame.dtypes.astype(str).tolist()
+    ['int64', 'float64', 'str']
     """
     cursor = con.execute(query)
     types = {d[0]: str(d[1]) for d in cursor.description}
@@ -402,6 +497,33 @@ def reliable_change_query(
     ``scores`` is a table expression with ``client_id``, ``municipality``, ``occasion`` and the
     ``scale`` column (e.g. ``"(" + scoring_query(...) + ")"``). Formula as in
     :func:`reliable_change`.
+
+    Parameters
+    ----------
+    scores : str
+        Table expression of scored responses.
+    scale : str
+        Scale column.
+    sd : float
+        SD of the reference (usually baseline) scores, > 0.
+    reliability : float
+        Reliability of the scale, in (0, 1).
+    higher_is_better : bool
+        Direction of the scale.
+    pre, post : str
+        Occasions to pair.
+
+    Returns
+    -------
+    str
+        SQL with columns ``client_id, municipality, pre, post, change, rci, category``.
+
+    Examples
+    --------
+    >>> sql = reliable_change_query("scores", "total", sd=15.0, reliability=0.89,
+    ...                             higher_is_better=True)
+    >>> sql.lstrip().startswith("WITH s AS")
+    True
     """
     if not (sd > 0 and math.isfinite(sd)):
         raise ValueError(f"sd must be a positive finite number, got {sd!r}")
@@ -448,21 +570,50 @@ def reliable_change(
     ``|rci| > 1.96``, ``"improved"`` in the scale's better direction (``higher_is_better`` of the
     scale), ``"deteriorated"`` in the other, else ``"unchanged"``; NA when either score is
     missing. Same numbers as :func:`soskulib.change.reliable_change` on the paired scores
-    (R: ``clinicalsignificance::clinical_significance(..., method = "JT")``).
+    (R: ``clinicalsignificance::cs_distribution(..., rci_method = "JT")``, which uses
+    ``qnorm(.975)`` = 1.959964 instead of 1.96 as the critical value).
 
     Parameters
     ----------
+    processed_dir : path
+        Folder written by ``sosku prepare``.
+    instrument : str or Instrument
+        An assessment instrument (``responses_<id>`` must exist).
     scale : str, optional
         Default: the instrument's headline scale.
     sd, reliability : float
         Standard deviation of the reference (usually baseline) scores and the reliability
         (e.g. Cronbach's alpha) of the scale.
+    pre, post : str
+        Occasions to pair.
+    municipalities : iterable of str, optional
+        Only these municipality codes.
+    con : duckdb connection, optional
+        Reuse a connection (its settings win); else one is opened by :func:`connect`.
+    memory_limit : str or None
+        DuckDB memory limit of the connection opened here (e.g. ``"1GB"``).
+    temp_directory : path, optional
+        Where DuckDB spills when it needs more than ``memory_limit``.
 
     Returns
     -------
     DataFrame
         ``client_id, municipality, pre, post, change, rci, category``, sorted by client_id.
         Clients paired on ``client_id``; ``municipality`` is that of the ``pre`` row.
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> root = Path(tempfile.mkdtemp())
+    >>> items = {f"esis{i:02d}": [2.0, 3.0, 3.0, 2.0] for i in range(1, 11)}
+    >>> pd.DataFrame({"client_id": ["a", "a", "b", "b"], "municipality": "092",
+    ...               "occasion": ["baseline", "end"] * 2, **items}).to_parquet(
+    ...     root / "responses_esis", partition_cols=["municipality"])
+    >>> res = reliable_change(root, "esis", sd=15.0, reliability=0.89)
+    >>> res[["client_id", "change", "category"]]
+      client_id  change      category
+    0         a    25.0      improved
+    1         b   -25.0  deteriorated
     """
     inst = _instruments.get(instrument)
     scale = scale or inst.headline
@@ -575,10 +726,23 @@ def reach(processed_dir: str | Path, *, con: duckdb.DuckDBPyConnection | None = 
     without a sub-project row. Counts are not suppressed here: pass the result through
     :func:`soskulib.disclosure.suppress_table` before publishing.
 
+    Parameters
+    ----------
+    processed_dir : path
+        Folder written by ``sosku prepare``.
+    con : duckdb connection, optional
+        Reuse a connection (its settings win); else one is opened by :func:`connect`.
+    memory_limit : str or None
+        DuckDB memory limit of the connection opened here (e.g. ``"1GB"``).
+
     Returns
     -------
     DataFrame
         ``municipality, n_enrolled, planned_clients, share_of_plan``, sorted by municipality.
+
+    Examples
+    --------
+    >>> reach("data/processed")  # doctest: +SKIP
     """
     src = _sources(processed_dir, "clients", "subprojects")
     query = f"""
@@ -601,11 +765,24 @@ def retention(processed_dir: str | Path, *, con: duckdb.DuckDBPyConnection | Non
     Confidence intervals are computed on this small result in pandas
     (:func:`soskulib.change.wilson_ci`), not in SQL.
 
+    Parameters
+    ----------
+    processed_dir : path
+        Folder written by ``sosku prepare``.
+    con : duckdb connection, optional
+        Reuse a connection (its settings win); else one is opened by :func:`connect`.
+    memory_limit : str or None
+        DuckDB memory limit of the connection opened here (e.g. ``"1GB"``).
+
     Returns
     -------
     DataFrame
         ``municipality, episodes, ended, n_completed, n_dropped_out, n_moved, n_other,
         share_completed, share_dropped_out, share_moved, share_other``.
+
+    Examples
+    --------
+    >>> rates = retention("data/processed")  # doctest: +SKIP
     """
     from soskulib import schema
 
@@ -645,12 +822,30 @@ def dose(processed_dir: str | Path, *, export_date: Any = None,
         Censoring date of ongoing episodes; default the latest date in clients, contacts and
         goals.
 
+    Parameters
+    ----------
+    processed_dir : path
+        Folder written by ``sosku prepare``.
+    export_date : date-like, optional
+        Censoring date of ongoing episodes; default the latest date in clients, contacts and
+        goals.
+    con : duckdb connection, optional
+        Reuse a connection (its settings win); else one is opened by :func:`connect`.
+    memory_limit : str or None
+        DuckDB memory limit of the connection opened here (e.g. ``"1GB"``).
+    temp_directory : path, optional
+        Where DuckDB spills when it needs more than ``memory_limit``.
+
     Returns
     -------
     DataFrame
         ``municipality, episodes, contacts, hours_mean, hours_median, contacts_mean,
         contacts_median, weeks_mean, weeks_median, contacts_per_month_mean, share_individual,
         share_group, share_outreach``.
+
+    Examples
+    --------
+    >>> dose("data/processed", memory_limit="2GB", temp_directory="/scratch")  # doctest: +SKIP
     """
     src = _sources(processed_dir, "clients", "contacts", "goals")
     query = "WITH " + _episodes_sql(src, export_date).strip() + """
@@ -683,12 +878,34 @@ def fidelity(processed_dir: str | Path, *, export_date: Any = None,
     ``group_activity`` content). Per municipality: the share of episodes with each element,
     with all four, and the fidelity index = mean number of elements / 4.
 
+    Parameters
+    ----------
+    processed_dir : path
+        Folder written by ``sosku prepare``.
+    export_date : date-like, optional
+        Censoring date of ongoing episodes; default the latest date in clients, contacts and
+        goals.
+    min_individual : int
+        Individual contacts needed for intensive individual work.
+    min_individual_per_month : float
+        Individual contacts per month in service needed for it.
+    con : duckdb connection, optional
+        Reuse a connection (its settings win); else one is opened by :func:`connect`.
+    memory_limit : str or None
+        DuckDB memory limit of the connection opened here (e.g. ``"1GB"``).
+    temp_directory : path, optional
+        Where DuckDB spills when it needs more than ``memory_limit``.
+
     Returns
     -------
     DataFrame
         ``municipality, episodes, share_needs_assessment, share_plan_with_goals,
         share_intensive_individual_work, share_group_activity, share_all_four,
         fidelity_index``.
+
+    Examples
+    --------
+    >>> fidelity("data/processed")[["municipality", "fidelity_index"]]  # doctest: +SKIP
     """
     if int(min_individual) < 0 or not min_individual_per_month >= 0:
         raise ValueError("min_individual and min_individual_per_month must be non-negative")
@@ -730,6 +947,40 @@ def write_scores(
 
     Same rules and columns as :func:`score`; the result never passes through pandas. Existing
     files in ``out_dir`` are replaced. Returns ``out_dir``.
+
+    Parameters
+    ----------
+    processed_dir : path
+        Folder written by ``sosku prepare``.
+    instrument : str or Instrument
+        An assessment instrument.
+    out_dir : path
+        Output folder (``<out_dir>/municipality=<code>/*.parquet``).
+    keep : sequence of str
+        Identifying columns written with the scores; must include ``municipality``.
+    con : duckdb connection, optional
+        Reuse a connection (its settings win); else one is opened by :func:`connect`.
+    memory_limit : str or None
+        DuckDB memory limit of the connection opened here (e.g. ``"1GB"``).
+    temp_directory : path, optional
+        Where DuckDB spills when it needs more than ``memory_limit``.
+
+    Returns
+    -------
+    Path
+        ``out_dir``.
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> root = Path(tempfile.mkdtemp())
+    >>> items = {f"esis{i:02d}": [2.0, 3.0, 3.0, 2.0] for i in range(1, 11)}
+    >>> pd.DataFrame({"client_id": ["a", "a", "b", "b"], "municipality": "092",
+    ...               "occasion": ["baseline", "end"] * 2, **items}).to_parquet(
+    ...     root / "responses_esis", partition_cols=["municipality"])
+    >>> out = write_scores(root, "esis", root / "scores_esis", keep=["client_id", "municipality"])
+    >>> sorted(p.name for p in out.iterdir())
+    ['municipality=092']
     """
     inst = _instruments.get(instrument)
     if "municipality" not in keep:
@@ -765,10 +1016,43 @@ def reliable_change_summary(
     the sample SD (n − 1) of every scored ``pre`` occasion score is used and returned in the
     ``sd`` column.
 
+    Parameters
+    ----------
+    processed_dir : path
+        Folder written by ``sosku prepare``.
+    instrument : str or Instrument
+        An assessment instrument.
+    scale : str, optional
+        Default: the instrument's headline scale.
+    reliability : float
+        Reliability of the scale, in (0, 1).
+    sd : float, optional
+        Reference SD; default the SD of all scored ``pre`` scores.
+    pre, post : str
+        Occasions to pair.
+    con : duckdb connection, optional
+        Reuse a connection (its settings win); else one is opened by :func:`connect`.
+    memory_limit : str or None
+        DuckDB memory limit of the connection opened here (e.g. ``"1GB"``).
+    temp_directory : path, optional
+        Where DuckDB spills when it needs more than ``memory_limit``.
+
     Returns
     -------
     DataFrame
         ``municipality, pairs, improved, unchanged, deteriorated, not_scored, sd``.
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> root = Path(tempfile.mkdtemp())
+    >>> items = {f"esis{i:02d}": [2.0, 3.0, 3.0, 2.0] for i in range(1, 11)}
+    >>> pd.DataFrame({"client_id": ["a", "a", "b", "b"], "municipality": "092",
+    ...               "occasion": ["baseline", "end"] * 2, **items}).to_parquet(
+    ...     root / "responses_esis", partition_cols=["municipality"])
+    >>> reliable_change_summary(root, "esis", reliability=0.89, sd=15.0)
+      municipality  pairs  improved  unchanged  deteriorated  not_scored    sd
+    0          092      2         1          0             1           0  15.0
     """
     inst = _instruments.get(instrument)
     scale = scale or inst.headline

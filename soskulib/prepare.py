@@ -76,6 +76,29 @@ def processed_frame(result: validation.TableResult, key: bytes | None,
     """Accepted rows of a table with processed columns, dtypes and a stable order.
 
     ``cache`` is passed to :func:`soskulib.pseudonym.pseudonymise` (one per key and run).
+
+    Parameters
+    ----------
+    result : validation.TableResult
+        Validated table.
+    key : bytes or None
+        Pseudonymisation key (:func:`soskulib.pseudonym.resolve_key`); None for tables without
+        an identity code.
+    cache : dict, optional
+        Pseudonyms already computed with this key.
+
+    Returns
+    -------
+    DataFrame
+        Processed columns with the dtypes of :func:`soskulib.io.processed_dtypes` (personal tables:
+        ``client_id`` instead of the identity code; ``clients`` also ``age`` and ``age_group``),
+        sorted by municipality and the table key.
+
+    Examples
+    --------
+    >>> result = validation.validate(validation.read_paths([raw_dir])[0])  # doctest: +SKIP
+    >>> key, _ = pseudonym.resolve_key(raw_dir)                           # doctest: +SKIP
+    >>> clients = processed_frame(result.tables["clients"], key)          # doctest: +SKIP
     """
     table = result.table
     dtypes = sio.processed_dtypes(table)
@@ -105,7 +128,28 @@ def processed_frame(result: validation.TableResult, key: bytes | None,
 
 def rejects_frame(result: validation.TableResult, key: bytes | None,
                   cache: dict[str, str] | None = None) -> pd.DataFrame:
-    """Rejected rows: source file and row, reason, raw cells (identity code pseudonymised)."""
+    """Rejected rows: source file and row, reason, raw cells (identity code pseudonymised).
+
+    Parameters
+    ----------
+    result : validation.TableResult
+        Validated table.
+    key : bytes or None
+        Pseudonymisation key for the identity-code column.
+    cache : dict, optional
+        Pseudonyms already computed with this key.
+
+    Returns
+    -------
+    DataFrame
+        ``source_file, source_row, reason`` (rule ids joined by ``;``) and the raw cells, the
+        identity code replaced by its pseudonym and identity-code-like text masked elsewhere.
+
+    Examples
+    --------
+    >>> rejects = rejects_frame(result.tables["clients"], key)  # doctest: +SKIP
+    >>> rejects["reason"].value_counts()                        # doctest: +SKIP
+    """
     rejected = ~result.accepted
     raw = result.raw.loc[rejected]
     raw = raw.loc[:, raw.notna().any() | raw.columns.isin(result.table.raw_columns)]
@@ -154,6 +198,17 @@ def prepare(raw_dir: Path | str, out_dir: Path | str,
     ConfigurationError
         ``raw_dir`` is missing or holds no raw files, or no pseudonymisation key is configured
         for a real export (see :func:`soskulib.pseudonym.resolve_key`).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from soskulib import demo
+    >>> tmp = pathlib.Path(tempfile.mkdtemp())
+    >>> raw = demo.write_demo(tmp / "raw", seed=1, n_clients=200)
+    >>> manifest = prepare(raw, tmp / "processed", log=lambda msg: None)
+    >>> all(t["rows_in"] == t["rows_out"] + t["rows_rejected"]
+    ...     for t in manifest["tables"].values())
+    True
     """
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
     if not raw_dir.is_dir():

@@ -55,6 +55,15 @@ _REPO_ROOT = Path(__file__).resolve().parents[1]
 def normalise(values: pd.Series) -> pd.Series:
     """Identity codes as compared and hashed: surrounding space removed, upper case.
 
+    Parameters
+    ----------
+    values : Series
+        Identity codes as read (missing = NA).
+
+    Returns
+    -------
+    Series of str
+
     Examples
     --------
     >>> normalise(pd.Series([" 010190-123a "])).tolist()
@@ -93,6 +102,17 @@ def check(values: pd.Series) -> pd.DataFrame:
     quotes the value. Vectorised: the form is checked with one RE2 regular expression (pyarrow;
     digits are ASCII digits), the fixed-width parts are sliced out as bytes and the birth date
     and check character are computed on integer arrays (no per-value Python).
+
+    Parameters
+    ----------
+    values : Series
+        Identity codes as read (normalised here).
+
+    Returns
+    -------
+    DataFrame
+        Same index: ``valid`` (bool; False for missing), ``birth_date`` (datetime64[ns], NaT
+        unless valid) and ``problem`` (str or NA).
 
     Examples
     --------
@@ -148,6 +168,17 @@ def check(values: pd.Series) -> pd.DataFrame:
 def age_at(birth: pd.Series, date: pd.Series) -> pd.Series:
     """Completed years of age on ``date`` (float, NaN where either is missing).
 
+    Parameters
+    ----------
+    birth : Series of datetime64
+        Birth dates.
+    date : Series of datetime64
+        Dates at which age is wanted (aligned with ``birth``).
+
+    Returns
+    -------
+    Series of float64
+
     Examples
     --------
     >>> b = pd.Series(pd.to_datetime(["1990-05-10", "1990-05-10"]))
@@ -161,6 +192,16 @@ def age_at(birth: pd.Series, date: pd.Series) -> pd.Series:
 
 def age_group(age: pd.Series) -> pd.Series:
     """Age group labels of :data:`soskulib.schema.AGE_GROUP_LABELS` (NA outside the bins).
+
+    Parameters
+    ----------
+    age : Series
+        Ages in completed years.
+
+    Returns
+    -------
+    Series of str
+        Labels of :data:`soskulib.schema.AGE_BINS` (left-closed bins); NA outside them.
 
     Examples
     --------
@@ -189,6 +230,11 @@ def pseudonymise(values: pd.Series, key: bytes,
         Pseudonyms already computed *with this key* (normalised code -> pseudonym), filled in
         place; pass one dict for several tables so that every person is hashed once.
 
+    Returns
+    -------
+    Series of str
+        16-hex-character pseudonyms, NA where ``values`` is missing; same index.
+
     Examples
     --------
     >>> pseudonymise(pd.Series(["131052-308T", " 131052-308t", None]), b"k" * 16).tolist()
@@ -211,7 +257,23 @@ def pseudonymise(values: pd.Series, key: bytes,
 
 
 def is_synthetic_export(raw_dir: Path | str) -> bool:
-    """Whether ``raw_dir`` holds the synthetic demo (``truth.json`` says ``"synthetic": true``)."""
+    """Whether ``raw_dir`` holds the synthetic demo (``truth.json`` says ``"synthetic": true``).
+
+    Parameters
+    ----------
+    raw_dir : path
+        Raw export folder.
+
+    Returns
+    -------
+    bool
+        False also when ``truth.json`` is missing or unreadable.
+
+    Examples
+    --------
+    >>> is_synthetic_export("/nonexistent")
+    False
+    """
     truth = Path(raw_dir) / "truth.json"
     if not truth.is_file():
         return False
@@ -224,11 +286,30 @@ def is_synthetic_export(raw_dir: Path | str) -> bool:
 def resolve_key(raw_dir: Path | str | None = None) -> tuple[bytes, str]:
     """Find the pseudonymisation key; return ``(key, where it came from)``.
 
+    Parameters
+    ----------
+    raw_dir : path, optional
+        Raw export folder; the public :data:`DEMO_KEY` is allowed only when it is the synthetic
+        demo.
+
+    Returns
+    -------
+    (bytes, str)
+        The key and its origin (``"SOSKU_PSEUDO_KEY"``, ``"SOSKU_PSEUDO_KEY_FILE"`` or
+        ``"DEMO_KEY"``).
+
     Raises
     ------
     ConfigurationError
         When no key is configured and the export is not the synthetic demo, or the configured
         key is too short, unreadable or inside the repository.
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ["SOSKU_PSEUDO_KEY"] = "long random secret of the controller"  # doctest: +SKIP
+    >>> resolve_key("data/raw/export_2018")[1]                                   # doctest: +SKIP
+    'SOSKU_PSEUDO_KEY'
     """
     env_key = os.environ.get("SOSKU_PSEUDO_KEY")
     if env_key:

@@ -93,6 +93,14 @@ class AlphaResult:
         Alpha of the correlation matrix (psych ``std.alpha``).
     ci : float
         Confidence level.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> x = pd.DataFrame({"a": [1, 2, 3, 4, 5, 3], "b": [2, 2, 3, 5, 4, 3],
+    ...                   "c": [1, 3, 3, 4, 5, 2]})
+    >>> print(cronbach_alpha(x))
+    Cronbach's alpha = 0.932 (95% CI 0.711 to 0.990, Feldt), standardised 0.934; k = 3 items, n = 6 complete rows
     """
 
     alpha: float
@@ -104,13 +112,36 @@ class AlphaResult:
     ci: float = 0.95
 
     def to_frame(self) -> pd.DataFrame:
-        """One-row DataFrame of the result."""
+        """One-row DataFrame of the result.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``alpha, ci_low, ci_high, std_alpha, n, k, ci``.
+
+        Examples
+        --------
+        >>> AlphaResult(0.8, 0.7, 0.87, 100, 5, 0.81).to_frame()[["alpha", "n", "k"]]
+           alpha    n  k
+        0    0.8  100  5
+        """
         return pd.DataFrame([{"alpha": self.alpha, "ci_low": self.ci_low, "ci_high": self.ci_high,
                               "std_alpha": self.std_alpha, "n": self.n, "k": self.k,
                               "ci": self.ci}])
 
     def summary(self) -> str:
-        """One readable line."""
+        """One readable line.
+
+        Returns
+        -------
+        str
+            Alpha, its Feldt CI, standardised alpha, k and n (also what ``str(result)`` gives).
+
+        Examples
+        --------
+        >>> AlphaResult(0.8, 0.7, 0.87, 100, 5, 0.81).summary()
+        "Cronbach's alpha = 0.800 (95% CI 0.700 to 0.870, Feldt), standardised 0.810; k = 5 items, n = 100 complete rows"
+        """
         return (f"Cronbach's alpha = {self.alpha:.3f} ({self.ci:.0%} CI {self.ci_low:.3f} to "
                 f"{self.ci_high:.3f}, Feldt), standardised {self.std_alpha:.3f}; "
                 f"k = {self.k} items, n = {self.n} complete rows")
@@ -189,6 +220,16 @@ class OmegaResult:
         Complete rows used.
     converged : bool
         Whether the factor fit converged.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> lam = np.array([0.8, 0.7, 0.6])
+    >>> cov = np.outer(lam, lam) + np.diag(1 - lam**2)
+    >>> x = np.random.default_rng(0).multivariate_normal(np.zeros(3), cov, size=5_000)
+    >>> res = omega_total(pd.DataFrame(x, columns=list("abc")))
+    >>> res.method, res.n, res.converged, res.loadings.round(1).tolist()
+    ('minres', 5000, True, [0.8, 0.7, 0.6])
     """
 
     omega: float
@@ -200,13 +241,46 @@ class OmegaResult:
     converged: bool
 
     def to_frame(self) -> pd.DataFrame:
-        """Loadings and uniquenesses per item; omega in ``attrs``."""
+        """Loadings and uniquenesses per item; omega in ``attrs``.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by item: ``loading``, ``uniqueness``; ``attrs`` holds ``omega``,
+            ``method``, ``n``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> res = OmegaResult(0.75, pd.Series([0.8, 0.7], index=["a", "b"]),
+        ...                   pd.Series([0.36, 0.51], index=["a", "b"]), "minres", "model",
+        ...                   50, True)
+        >>> res.to_frame()
+           loading  uniqueness
+        a      0.8        0.36
+        b      0.7        0.51
+        """
         out = pd.DataFrame({"loading": self.loadings, "uniqueness": self.uniquenesses})
         out.attrs.update(omega=self.omega, method=self.method, n=self.n)
         return out
 
     def summary(self) -> str:
-        """One readable line."""
+        """One readable line.
+
+        Returns
+        -------
+        str
+            Omega, fitting method, denominator, n and k (also what ``str(result)`` gives).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> res = OmegaResult(0.75, pd.Series([0.8, 0.7], index=["a", "b"]),
+        ...                   pd.Series([0.36, 0.51], index=["a", "b"]), "minres", "model",
+        ...                   50, True)
+        >>> res.summary()
+        "McDonald's omega total = 0.750 (one factor, minres, model total variance; n = 50, k = 2)"
+        """
         return (f"McDonald's omega total = {self.omega:.3f} (one factor, {self.method}, "
                 f"{self.total_variance} total variance; n = {self.n}, k = {len(self.loadings)})")
 
@@ -342,6 +416,18 @@ def item_total(items: pd.DataFrame) -> pd.DataFrame:
     (psych ``item.stats$r.drop``). ``alpha_if_deleted``: raw alpha of the remaining items
     (psych ``alpha.drop$raw_alpha``).
 
+    Parameters
+    ----------
+    items : DataFrame
+        At least three numeric items keyed in the same direction; rows with a missing item are
+        dropped (listwise).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by item: ``r_drop`` and ``alpha_if_deleted``. R:
+        ``psych::alpha(na.omit(x))$item.stats$r.drop`` and ``$alpha.drop$raw_alpha``.
+
     Examples
     --------
     >>> import pandas as pd
@@ -415,7 +501,17 @@ def floor_ceiling(data: pd.DataFrame, low: float | Mapping[str, float],
 
 @dataclass(frozen=True)
 class ReliabilityResult:
-    """Alpha, omega and the item table of one set of items (see :func:`item_analysis`)."""
+    """Alpha, omega and the item table of one set of items (see :func:`item_analysis`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> x = pd.DataFrame({"a": [1, 2, 3, 4, 5, 3], "b": [2, 2, 3, 5, 4, 3],
+    ...                   "c": [1, 3, 3, 4, 5, 2]})
+    >>> res = item_analysis(x)
+    >>> round(res.alpha.alpha, 3), list(res.items.columns)
+    (0.932, ['n', 'mean', 'sd', 'r_drop', 'alpha_if_deleted', 'loading'])
+    """
 
     alpha: AlphaResult
     omega: OmegaResult | None
@@ -423,11 +519,39 @@ class ReliabilityResult:
     extra: dict = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
-        """The item table (mean, sd, r_drop, alpha_if_deleted, loading, floor/ceiling %)."""
+        """The item table (mean, sd, r_drop, alpha_if_deleted, loading, floor/ceiling %).
+
+        Returns
+        -------
+        DataFrame
+            A copy of ``items`` (one row per item).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> x = pd.DataFrame({"a": [1, 2, 3, 4, 5, 3], "b": [2, 2, 3, 5, 4, 3],
+        ...                   "c": [1, 3, 3, 4, 5, 2]})
+        >>> item_analysis(x).to_frame().index.tolist()
+        ['a', 'b', 'c']
+        """
         return self.items.copy()
 
     def summary(self) -> str:
-        """Readable multi-line summary."""
+        """Readable multi-line summary.
+
+        Returns
+        -------
+        str
+            The alpha line, the omega line (if any) and the item table rounded to 3 decimals.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> x = pd.DataFrame({"a": [1, 2, 3, 4, 5, 3], "b": [2, 2, 3, 5, 4, 3],
+        ...                   "c": [1, 3, 3, 4, 5, 2]})
+        >>> print(item_analysis(x).summary().splitlines()[0])
+        Cronbach's alpha = 0.932 (95% CI 0.711 to 0.990, Feldt), standardised 0.934; k = 3 items, n = 6 complete rows
+        """
         lines = [self.alpha.summary()]
         if self.omega is not None:
             lines.append(self.omega.summary())
@@ -451,6 +575,28 @@ def item_analysis(items: pd.DataFrame, *, low: float | Mapping[str, float] | Non
     ``ceiling_pct``. Alpha, omega, r_drop and alpha_if_deleted use complete rows; n, mean, sd
     and floor/ceiling use each item's answered values. Omega is ``None`` for fewer than three
     items.
+
+    Parameters
+    ----------
+    items : DataFrame
+        One numeric column per item, keyed in the same direction (see
+        :func:`soskulib.scoring.item_matrix`).
+    low, high : float or mapping column -> float, optional
+        Lowest and highest possible item value, for floor/ceiling percentages.
+    instrument : str or Instrument, optional
+        Take ``low``/``high`` from this instrument's item ranges instead (overrides them).
+    ci : float, default 0.95
+        Confidence level of alpha's Feldt interval.
+    omega_method : {"minres", "ml"}
+        Factoring method of :func:`omega_total`.
+
+    Returns
+    -------
+    ReliabilityResult
+        ``alpha`` (:class:`AlphaResult`), ``omega`` (:class:`OmegaResult` or ``None``) and
+        ``items`` (the item table above; ``r_drop``, ``alpha_if_deleted`` and ``loading`` only
+        with three or more items). R: ``psych::alpha(na.omit(x))``,
+        ``psych::omega(na.omit(x), nfactors = 1)``.
 
     Examples
     --------

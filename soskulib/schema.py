@@ -62,6 +62,12 @@ class Column:
         For ``kind="code"``: raw code -> processed code.
     min, max : float or None
         Allowed closed range for numbers.
+
+    Examples
+    --------
+    >>> col = CLIENTS.column("sukupuoli")
+    >>> col.name, col.kind, col.codes["2"]
+    ('gender', 'code', 'female')
     """
 
     raw: str
@@ -92,6 +98,15 @@ class Table:
         duplicate and is rejected.
     personal : bool
         Whether rows describe a person (keyed by henkilötunnus).
+    label_fi, label_en : str
+        Table labels for the codebook and reports.
+
+    Examples
+    --------
+    >>> CLIENTS.raw, CLIENTS.name, CLIENTS.personal
+    ('asiakkaat', 'clients', True)
+    >>> CONTACTS.raw_columns[:3]
+    ['kunta', 'henkilotunnus', 'pvm']
     """
 
     raw: str
@@ -108,7 +123,27 @@ class Table:
         return [c.raw for c in self.columns]
 
     def column(self, name: str) -> Column:
-        """Return the column with processed ``name`` (or raw name)."""
+        """Return the column with processed ``name`` (or raw name).
+
+        Parameters
+        ----------
+        name : str
+            Processed (English) or raw (Finnish) column name.
+
+        Returns
+        -------
+        Column
+
+        Raises
+        ------
+        KeyError
+            The table declares no such column.
+
+        Examples
+        --------
+        >>> CLIENTS.column("sukupuoli").name
+        'gender'
+        """
         for c in self.columns:
             if name in (c.name, c.raw):
                 return c
@@ -387,6 +422,17 @@ def assessment_table(instrument_id: str) -> Table:
     Raw file ``mittari_<id>``, processed table ``responses_<id>``; item columns carry the
     instrument's own item ids in both, ranges come from the instrument spec.
 
+    Parameters
+    ----------
+    instrument_id : str
+        Instrument id (see :func:`soskulib.instruments.available`).
+
+    Returns
+    -------
+    Table
+        Columns ``kunta``/``municipality``, the identity code, ``pvm``/``date``,
+        ``mittauskerta``/``occasion`` and one column per item; key ``(client_id, occasion)``.
+
     Examples
     --------
     >>> assessment_table("esis").name
@@ -417,14 +463,41 @@ def assessment_table(instrument_id: str) -> Table:
 
 
 def tables() -> list[Table]:
-    """All declared tables: fixed ones first, then one assessment table per instrument."""
+    """All declared tables: fixed ones first, then one assessment table per instrument.
+
+    Returns
+    -------
+    list of Table
+
+    Examples
+    --------
+    >>> [t.name for t in tables()][:3]
+    ['subprojects', 'clients', 'contacts']
+    """
     return [SUBPROJECTS, CLIENTS, CONTACTS, GOALS, ACTIVITIES, QUALITY] + [
         assessment_table(i) for i in ASSESSMENT_INSTRUMENTS
     ]
 
 
 def table_by_raw_name(raw: str) -> Table | None:
-    """Find the table whose raw name is ``raw`` (case-insensitive), else ``None``."""
+    """Find the table whose raw name is ``raw`` (case-insensitive), else ``None``.
+
+    Parameters
+    ----------
+    raw : str
+        Raw table name (file stem or sheet name), surrounding space ignored.
+
+    Returns
+    -------
+    Table or None
+
+    Examples
+    --------
+    >>> table_by_raw_name(" Asiakkaat ").name
+    'clients'
+    >>> table_by_raw_name("notes") is None
+    True
+    """
     raw = raw.strip().lower()
     for t in tables():
         if t.raw == raw:
@@ -439,6 +512,18 @@ def organisations() -> pd.DataFrame:
     Codes are Statistics Finland municipality codes; a joint authority carries the code of its
     seat municipality (noted in the ``note`` column). Business IDs are from the programme's
     ESF application (seed 001).
+
+    Returns
+    -------
+    DataFrame
+        One row per organisation, all columns ``str``: ``code, slug, name_fi, name_en, kind,
+        business_id, seat_municipality, note`` (read from ``soskulib/data/organisations.csv``).
+
+    Examples
+    --------
+    >>> orgs = organisations()
+    >>> len(orgs), orgs.loc[orgs["code"] == "092", "slug"].item()
+    (9, 'vantaa')
     """
     with resources.files("soskulib.data").joinpath("organisations.csv").open(encoding="utf-8") as fh:
         return pd.read_csv(fh, sep=";", dtype=str, keep_default_na=False)
@@ -450,6 +535,18 @@ def quality_criteria() -> pd.DataFrame:
 
     The wording is a paraphrase that has not been checked against the published
     recommendation (``verified`` column); replace the data file when it has been.
+
+    Returns
+    -------
+    DataFrame
+        ``criterion`` (1-10), ``short_fi, short_en, text_fi, text_en, verified`` (read from
+        ``soskulib/data/quality_criteria.csv``).
+
+    Examples
+    --------
+    >>> qc = quality_criteria()
+    >>> len(qc), qc["criterion"].tolist()[:3]
+    (10, [1, 2, 3])
     """
     with resources.files("soskulib.data").joinpath("quality_criteria.csv").open(encoding="utf-8") as fh:
         return pd.read_csv(fh, sep=";", dtype={"criterion": int})
@@ -457,6 +554,19 @@ def quality_criteria() -> pd.DataFrame:
 
 def label(code_list: str, code: str, lang: Literal["fi", "en"] = "en") -> str:
     """Return the Finnish or English label of ``code`` in ``code_list``.
+
+    Parameters
+    ----------
+    code_list : str
+        Name of a code list in ``CODE_LABELS`` (``"gender"``, ``"pathway"``, ...).
+    code : str
+        Processed code.
+    lang : {"fi", "en"}
+        Language.
+
+    Returns
+    -------
+    str
 
     Examples
     --------

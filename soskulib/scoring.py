@@ -282,6 +282,18 @@ def reverse_items(items: pd.DataFrame, instrument: str | Instrument) -> pd.DataF
 
     Applying it twice returns the input. Other columns are left as they are.
 
+    Parameters
+    ----------
+    items : DataFrame
+        Item columns named by the instrument's item ids (others are passed through).
+    instrument : str or Instrument
+        Whose ``reverse`` list and item ranges apply.
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``items`` with the reverse-keyed items reversed.
+
     Examples
     --------
     >>> import pandas as pd
@@ -443,6 +455,19 @@ def traffic_lights(values: pd.Series | pd.DataFrame,
     A value belongs to the band with the highest lower bound not above it, so a non-integer
     value such as 7.5 is yellow; NaN stays missing. Returns an ordered categorical.
 
+    Parameters
+    ----------
+    values : Series or DataFrame
+        Item values (e.g. the 3X10D life-area columns).
+    instrument : str or Instrument, default "3x10d"
+        Instrument whose spec declares ``traffic_lights``.
+
+    Returns
+    -------
+    Series or DataFrame
+        Ordered categorical band labels (``red < yellow < green`` for 3X10D), same shape as
+        ``values``.
+
     Examples
     --------
     >>> import pandas as pd
@@ -489,7 +514,9 @@ def eq5d_index(responses: pd.DataFrame, value_set: pd.DataFrame | str | os.PathL
     ``index = 1 - constant·[state ≠ 11111] - Σ_d decrement(d, level_d) - n3·[any level = 3]``,
     the form of the UK MVH TTO value set (Dolan 1997, Med Care 35:1095-1108), in which e.g.
     state 33333 gets -0.594. Value sets with other interaction terms (e.g. D1, I2, I3) are
-    not supported and raise. A response with any dimension missing gets NaN.
+    not supported and raise. A response with any dimension missing gets NaN. With the UK MVH
+    decrements this matches R ``eq5d::eq5d(scores, version = "3L", type = "TTO",
+    country = "UK")``.
 
     Parameters
     ----------

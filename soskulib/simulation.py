@@ -31,6 +31,17 @@ def replicate(seed: int, n_clients: int | None = None, method: str = "REML",
               level: float = 0.95) -> pd.DataFrame:
     """Run one synthetic programme through the pipeline; one row per instrument × test.
 
+    Parameters
+    ----------
+    seed : int
+        Seed of the synthetic programme (:func:`soskulib.demo.write_demo`).
+    n_clients : int, optional
+        Clients in the programme (default: the demo's size).
+    method : str
+        tau² estimator of :func:`soskulib.meta.meta_analysis`.
+    level : float
+        Confidence level.
+
     Returns
     -------
     DataFrame
@@ -79,7 +90,26 @@ def _replicate_args(args: tuple[int, int | None, str, float]) -> pd.DataFrame:
 
 @dataclass
 class CoverageResult:
-    """Replicate-level rows and their coverage summary."""
+    """Replicate-level rows and their coverage summary.
+
+    Attributes
+    ----------
+    replicates : DataFrame
+        Rows of :func:`replicate` for every seed.
+    level : float
+        Confidence level of the intervals whose coverage is measured.
+
+    Examples
+    --------
+    >>> reps = pd.DataFrame({"seed": [1, 2, 3, 4], "instrument": "esis", "test": "knha", "k": 9,
+    ...                      "estimate": [0.28, 0.35, 0.22, 0.31], "ci_low": [0.1, 0.2, 0.05, 0.12],
+    ...                      "ci_high": [0.46, 0.5, 0.39, 0.5], "mu": 0.3,
+    ...                      "covers_mu": [True, True, True, True],
+    ...                      "covers_theta_mean": [True, True, False, True]})
+    >>> CoverageResult(reps, 0.95).summary()[["instrument", "test", "coverage_mu"]]
+      instrument  test  coverage_mu
+    0       esis  knha          1.0
+    """
 
     replicates: pd.DataFrame
     level: float
@@ -89,6 +119,26 @@ class CoverageResult:
 
         Wilson 95 % intervals for the coverage proportions; ``bias`` is the mean of
         ``estimate - mu`` over replicates.
+
+        Returns
+        -------
+        DataFrame
+            One row per instrument × test: ``replicates, k`` (median), ``covered_mu``,
+            ``covered_theta_mean``, ``mean_estimate, mu, mean_ci_width, bias``, ``coverage_mu`` and
+            ``coverage_theta_mean`` with their ``_ci_low``/``_ci_high`` Wilson limits.
+
+        Examples
+        --------
+        >>> reps = pd.DataFrame({"seed": [1, 2, 3, 4], "instrument": "esis", "test": "knha", "k": 9,
+        ...                      "estimate": [0.28, 0.35, 0.22, 0.31],
+        ...                      "ci_low": [0.1, 0.2, 0.05, 0.12],
+        ...                      "ci_high": [0.46, 0.5, 0.39, 0.5], "mu": 0.3,
+        ...                      "covers_mu": [True, True, True, True],
+        ...                      "covers_theta_mean": [True, True, False, True]})
+        >>> s = CoverageResult(reps, 0.95).summary()
+        >>> s[["coverage_theta_mean", "coverage_theta_mean_ci_low", "bias"]].round(3)
+           coverage_theta_mean  coverage_theta_mean_ci_low  bias
+        0                 0.75                       0.301 -0.01
         """
         from soskulib.change import wilson_ci
 
@@ -108,7 +158,24 @@ class CoverageResult:
         return out
 
     def to_markdown(self) -> str:
-        """The summary as a Markdown table (for RESULTS files and closing notes)."""
+        """The summary as a Markdown table (for RESULTS files and closing notes).
+
+        Returns
+        -------
+        str
+            A Markdown table, one line per instrument × test.
+
+        Examples
+        --------
+        >>> reps = pd.DataFrame({"seed": [1, 2, 3, 4], "instrument": "esis", "test": "knha", "k": 9,
+        ...                      "estimate": [0.28, 0.35, 0.22, 0.31],
+        ...                      "ci_low": [0.1, 0.2, 0.05, 0.12],
+        ...                      "ci_high": [0.46, 0.5, 0.39, 0.5], "mu": 0.3,
+        ...                      "covers_mu": [True, True, True, True],
+        ...                      "covers_theta_mean": [True, True, False, True]})
+        >>> print(CoverageResult(reps, 0.95).to_markdown().splitlines()[-1])
+        | esis | knha | 4 | 9 | 1.000 [0.510, 1.000] | 0.750 | -0.0100 | 0.345 |
+        """
         s = self.summary()
         lines = ["| instrument | test | replicates | k | coverage of mu [95 % CI] | "
                  "coverage of programme mean theta | bias | mean CI width |",
@@ -136,10 +203,19 @@ def truth_coverage(seeds: Iterable[int], n_clients: int | None = None, *, jobs: 
         Parallel worker processes (default: CPU count).
     method, level
         Passed to :func:`soskulib.meta.meta_analysis`.
+    level : float
+        Confidence level (95 % by default).
+    progress : bool
+        Show a tqdm progress bar.
 
     Returns
     -------
     CoverageResult
+
+    Examples
+    --------
+    >>> res = truth_coverage(range(100, 110), n_clients=600, jobs=2)  # doctest: +SKIP
+    >>> print(res.to_markdown())                                      # doctest: +SKIP
     """
     from tqdm.auto import tqdm
 

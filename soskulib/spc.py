@@ -119,6 +119,21 @@ def runs_limits(
     ``method="normal"``: ``E[R] ± z σ_R`` with ``E[R] = 1 + 2 n1 n2 / n`` and
     ``σ_R² = 2 n1 n2 (2 n1 n2 − n) / (n² (n − 1))`` (Wald & Wolfowitz 1940).
 
+    Parameters
+    ----------
+    n_above, n_below : int
+        Useful observations (not on the median) above and below it.
+    alpha : float, default 0.05
+        Two-sided risk of a signal in a random sequence.
+    method : {"exact", "normal"}
+        Exact Swed-Eisenhart limits or the Wald-Wolfowitz normal approximation.
+
+    Returns
+    -------
+    (lower, upper)
+        Whole numbers (``int``) for ``"exact"``, floats for ``"normal"``; ``(nan, nan)`` when all
+        useful points lie on one side of the median.
+
     Examples
     --------
     >>> runs_limits(5, 5)
@@ -163,6 +178,12 @@ class RunChart:
     runs_lower, runs_upper : float
         Fewer than ``runs_lower`` runs is "too few", more than ``runs_upper`` "too many".
     too_few_runs, too_many_runs : bool
+
+    Examples
+    --------
+    >>> rc = run_chart([8, 9, 8, 9, 7, 9, 2, 3, 2, 3, 2, 3, 5])
+    >>> rc.n_useful, rc.runs, (rc.runs_lower, rc.runs_upper), rc.too_few_runs
+    (12, 2, (4, 10), True)
     """
 
     points: pd.DataFrame
@@ -174,7 +195,19 @@ class RunChart:
     too_many_runs: bool
 
     def summary(self) -> dict:
-        """Chart-level figures as a plain dict (one row of a summary table)."""
+        """Chart-level figures as a plain dict (one row of a summary table).
+
+        Returns
+        -------
+        dict
+            ``n_points, n_useful, runs, runs_lower, runs_upper, too_few_runs, too_many_runs,
+            n_signals``.
+
+        Examples
+        --------
+        >>> run_chart([1, 2, 3, 4, 5, 6, 5, 4, 5, 4]).summary()["n_signals"]
+        6
+        """
         return {
             "n_points": int(self.points["value"].notna().sum()),
             "n_useful": self.n_useful,
@@ -354,8 +387,8 @@ def p_chart(
     Returns
     -------
     DataFrame
-        ``events, n, p, centre, se, lcl, ucl, outside_limits`` (one row per point, same index
-        as ``events`` when it is a Series).
+        ``events, n``, ``phase`` (only when ``phase`` is given), ``p, centre, se, lcl, ucl,
+        outside_limits`` (one row per point, same index as ``events`` when it is a Series).
 
     Examples
     --------

@@ -63,7 +63,27 @@ _QUOTE_WIDTH = 40
 
 @dataclass(frozen=True, order=True)
 class Finding(Problem):
-    """A :class:`~soskulib.errors.Problem` that also carries its rule id and level."""
+    """A :class:`~soskulib.errors.Problem` that also carries its rule id and level.
+
+    Attributes
+    ----------
+    file, row, column, message
+        As in :class:`~soskulib.errors.Problem` (row as in the file, header = 1; ``"-"`` where
+        it does not apply).
+    rule : str
+        Rule id, e.g. ``"impossible_date"``.
+    level : {"error", "warning"}
+        Warnings (:data:`WARNING_RULES`) break no rule.
+
+    Examples
+    --------
+    >>> f = Finding("092_vantaa/kaynnit.csv", 2, "pvm", "impossible_date: not a date",
+    ...             "impossible_date")
+    >>> print(f)
+    092_vantaa/kaynnit.csv:2:pvm: impossible_date: not a date
+    >>> f.level
+    'error'
+    """
 
     rule: str = ""
     level: str = "error"
@@ -76,6 +96,12 @@ class TableResult:
     ``frame`` holds the parsed processed columns plus bookkeeping columns ``_source``,
     ``_row``, ``_hetu`` (normalised identity code, personal tables) and ``_birth``;
     ``raw`` the raw cells for rejects; ``reason`` is ``""`` for accepted rows.
+
+    Examples
+    --------
+    >>> result = validate(read_paths([export_dir])[0])   # doctest: +SKIP
+    >>> clients = result.tables["clients"]                # doctest: +SKIP
+    >>> int(clients.accepted.sum()), len(clients.reason)  # doctest: +SKIP
     """
 
     table: schema.Table
@@ -92,7 +118,22 @@ class TableResult:
 
 @dataclass
 class ValidationResult:
-    """Everything :func:`validate` found: per-table results, findings, input files."""
+    """Everything :func:`validate` found: per-table results, findings, input files.
+
+    Attributes
+    ----------
+    tables : dict
+        Processed table name -> :class:`TableResult`.
+    findings : list of Finding
+        Every problem, sorted (:func:`sort_findings`).
+    inputs : list of dict
+        One entry per input file (name, tables, rows, checksum) for the manifest.
+
+    Examples
+    --------
+    >>> result = validate(read_paths([export_dir])[0])  # doctest: +SKIP
+    >>> len(result.errors), sorted(result.tables)[:2]   # doctest: +SKIP
+    """
 
     tables: dict[str, TableResult]
     findings: list[Finding]
@@ -106,6 +147,17 @@ class ValidationResult:
 
 def quote(values: pd.Series) -> pd.Series:
     """Values as shown in messages: quoted, shortened, identity-code-like text masked.
+
+    Parameters
+    ----------
+    values : Series
+        Raw cell values.
+
+    Returns
+    -------
+    Series of str
+        Each value in single quotes, cut to 40 characters with ``…``, identity-code-like text
+        replaced by ``<hetu>``.
 
     Examples
     --------
@@ -152,6 +204,22 @@ def check_raw_table(raw: sio.RawTable) -> tuple[pd.DataFrame, pd.DataFrame]:
 
     The processed frame has the processed column names and dtypes-to-be (unconverted ints are
     float until acceptance) and bookkeeping columns; failures use local row positions.
+
+    Parameters
+    ----------
+    raw : io.RawTable
+        A table read by :func:`soskulib.io.read_raw` whose ``table`` is declared.
+
+    Returns
+    -------
+    (DataFrame, DataFrame)
+        The processed frame and the failures (:data:`soskulib.io.FAILURE_COLUMNS`).
+
+    Examples
+    --------
+    >>> raw = sio.read_raw(export_dir / "092_vantaa" / "kaynnit.csv")[0]  # doctest: +SKIP
+    >>> frame, fails = check_raw_table(raw)                                 # doctest: +SKIP
+    >>> fails["rule"].value_counts()                                        # doctest: +SKIP
     """
     table = raw.table
     data = raw.data
@@ -345,6 +413,27 @@ def validate(raw_tables: Sequence[sio.RawTable]) -> ValidationResult:
 
     Referential integrity (``unknown_client``) is checked only when at least one clients file
     is among ``raw_tables`` (validating a lone ``kaynnit.csv`` cannot know the clients).
+
+    Parameters
+    ----------
+    raw_tables : sequence of io.RawTable
+        Tables read by :func:`soskulib.io.read_raw` (files of the same table are concatenated).
+
+    Returns
+    -------
+    ValidationResult
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "092_vantaa"
+    >>> folder.mkdir()
+    >>> _ = (folder / "kaynnit.csv").write_text(
+    ...     "kunta;henkilotunnus;pvm;kesto_min;muoto;sisalto\\n"
+    ...     "092;131052-308T;01.03.2017;45;yksilo;ohjaus\\n", encoding="utf-8")
+    >>> result = validate(read_paths([folder])[0])
+    >>> int(result.tables["contacts"].accepted.sum()), len(result.errors)
+    (1, 0)
     """
     by_table: dict[str, list] = {}
     loose = []
@@ -408,7 +497,23 @@ def _findings(fails: pd.DataFrame) -> list[Finding]:
 
 
 def sort_findings(findings: Sequence[Finding]) -> list[Finding]:
-    """Findings ordered by file, row (file-level first), column, message."""
+    """Findings ordered by file, row (file-level first), column, message.
+
+    Parameters
+    ----------
+    findings : sequence of Finding
+
+    Returns
+    -------
+    list of Finding
+        Sorted copies; rows that are file-level (``"-"``) sort before numbered rows.
+
+    Examples
+    --------
+    >>> fs = [Finding("b.csv", 3, "x", "m2", "r"), Finding("a.csv", "-", "-", "m1", "r")]
+    >>> [str(f) for f in sort_findings(fs)]
+    ['a.csv:-:-: m1', 'b.csv:3:x: m2']
+    """
     def key(f: Finding):
         row = f.row if isinstance(f.row, int | np.integer) else -1
         return (f.file, int(row), f.column, f.message)
@@ -423,10 +528,27 @@ def sort_findings(findings: Sequence[Finding]) -> list[Finding]:
 def read_paths(paths: Sequence[Path | str]) -> tuple[list[sio.RawTable], list[tuple[Path, str]]]:
     """Discover and read every raw file under ``paths``.
 
+    Parameters
+    ----------
+    paths : sequence of path
+        Raw files and/or export folders.
+
+    Returns
+    -------
+    (list of io.RawTable, list of (Path, str))
+        The tables read and the files found with their display names.
+
     Raises
     ------
     ConfigurationError
         A path does not exist or holds no raw files (a usage error, exit code 2).
+
+    Examples
+    --------
+    >>> read_paths(["/nonexistent"])
+    Traceback (most recent call last):
+    ...
+    soskulib.errors.ConfigurationError: no such file or folder: /nonexistent
     """
     try:
         files = sio.discover(paths)
@@ -444,6 +566,16 @@ def validate_paths(paths: Sequence[Path | str]) -> list[Finding]:
 
     This is what ``sosku validate PATH...`` runs. Findings print as
     ``FILE:ROW:COLUMN: rule_id: message``; ``level`` tells errors from warnings.
+
+    Parameters
+    ----------
+    paths : sequence of path
+        Raw files and/or export folders.
+
+    Returns
+    -------
+    list of Finding
+        Errors and warnings, sorted by file, row and column.
 
     Examples
     --------
