@@ -561,7 +561,7 @@ def hetu_check_character(ddmmyy: str, individual_number: int) -> str:
 
     Examples
     --------
-    >>> hetu_check_character("131052", 308)   # 131052-308T, the agency's published example
+    >>> hetu_check_character("131052", 308)   # 131052-9085, the agency's published example
     'T'
     >>> hetu_check_character("010101", 900)
     'R'

@@ -161,7 +161,7 @@ def quote(values: pd.Series) -> pd.Series:
 
     Examples
     --------
-    >>> quote(pd.Series(["31.02.2017", "id 131052-308T"])).tolist()
+    >>> quote(pd.Series(["31.02.2017", "id 131052-9085"])).tolist()
     ["'31.02.2017'", "'id <hetu>'"]
     """
     text = values.astype("str").str.replace(pseudonym.HETU_LIKE_PATTERN, "<hetu>", regex=True)
@@ -430,7 +430,7 @@ def validate(raw_tables: Sequence[sio.RawTable]) -> ValidationResult:
     >>> folder.mkdir()
     >>> _ = (folder / "kaynnit.csv").write_text(
     ...     "kunta;henkilotunnus;pvm;kesto_min;muoto;sisalto\\n"
-    ...     "092;131052-308T;01.03.2017;45;yksilo;ohjaus\\n", encoding="utf-8")
+    ...     "092;131052-9085;01.03.2017;45;yksilo;ohjaus\\n", encoding="utf-8")
     >>> result = validate(read_paths([folder])[0])
     >>> int(result.tables["contacts"].accepted.sum()), len(result.errors)
     (1, 0)
@@ -584,7 +584,7 @@ def validate_paths(paths: Sequence[Path | str]) -> list[Finding]:
     >>> folder.mkdir()
     >>> _ = (folder / "kaynnit.csv").write_text(
     ...     "kunta;henkilotunnus;pvm;kesto_min;muoto;sisalto\\n"
-    ...     "092;131052-308T;31.02.2017;45;yksilo;ohjaus\\n", encoding="utf-8")
+    ...     "092;131052-9085;31.02.2017;45;yksilo;ohjaus\\n", encoding="utf-8")
     >>> for p in validate_paths([folder]): print(p)
     kaynnit.csv:2:pvm: impossible_date: '31.02.2017' is not a date (dd.mm.yyyy)
     """
