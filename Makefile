@@ -32,7 +32,7 @@ test: $(VENV)/.installed-test
 	$(PY) -m pytest -n 2 --dist loadscope tests
 	$(SOSKU) prepare --raw data/raw/demo --out data/processed
 	$(PY) -m pytest -n 2 --dist loadscope --nbval-lax notebooks
-	$(PY) -m pytest --nbval tests/golden
+	$(PY) tests/golden/run_golden.py
 
 bench: $(VENV)/.installed
 	$(PY) -m benchmarks
