@@ -60,6 +60,16 @@ class NothingToPlot(ValueError):
 
     A subclass of ``ValueError``; :meth:`soskulib.report.Report.plot` turns it into a short
     "not enough data" note instead of a failed report.
+
+    Examples
+    --------
+    >>> try:
+    ...     effect_chart(pd.DataFrame({"name": ["ESIS"], "effect": [float("nan")],
+    ...                                "effect_ci_low": [float("nan")],
+    ...                                "effect_ci_high": [float("nan")]}))
+    ... except NothingToPlot as exc:
+    ...     print(exc)
+    effect_chart: no visible estimates (all suppressed or missing)
     """
 
 
@@ -186,6 +196,40 @@ def spc_chart(
     ``data`` is one group of :func:`soskulib.evaluation.dropout_chart` (columns ``p``,
     ``centre``, ``lcl``, ``ucl``, ``median``, ``signal``, ``reasons``). Signalling points are
     drawn as large diamonds; hidden (suppressed) points as × marks on the axis.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One group's rows of :func:`soskulib.evaluation.dropout_chart`.
+    x, y : str
+        Time and proportion columns.
+    lang : {"fi", "en"}
+        Language of titles, axis labels and legends.
+    title : str, optional
+        Figure title (default: a bilingual standard title).
+    ylabel : str, optional
+        Label of the series (default: dropout share of ended episodes).
+    min_cell : int
+        Disclosure threshold (default :data:`soskulib.disclosure.MIN_CELL`, 5).
+    ax : matplotlib Axes, optional
+        Draw into these axes (default: a new figure).
+
+    Returns
+    -------
+    Axes
+        The axes drawn on.
+
+    Raises
+    ------
+    NothingToPlot
+        Every value is suppressed or missing.
+    KeyError
+        A required column is missing.
+
+    Examples
+    --------
+    >>> chart = evaluation.dropout_chart(clients, by="municipality")          # doctest: +SKIP
+    >>> ax = spc_chart(chart[chart["municipality"] == "092"], lang="en")      # doctest: +SKIP
     """
     _require(data, [x, y, "centre", "signal"], "spc_chart")
     if data[y].notna().sum() == 0:
@@ -234,6 +278,45 @@ def funnel_plot(
     Control limits around the pooled rate ``p̄`` (default ``Σ rate·n / Σ n``):
     ``p̄ ± z √(p̄(1 − p̄)/n)`` for z = 1.96 (95 %) and 3.09 (99.8 %). Groups whose rate is
     suppressed are left out.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per group, e.g. :func:`soskulib.evaluation.exits` rows of one end reason.
+    rate, n, label : str
+        Rate (0-1), denominator and group-label columns.
+    centre : float, optional
+        Pooled rate; default the n-weighted mean of the visible rates.
+    lang : {"fi", "en"}
+        Language of titles, axis labels and legends.
+    title : str, optional
+        Figure title (default: a bilingual standard title).
+    ylabel : str, optional
+        Y-axis label (default: the ``rate`` column name).
+    ax : matplotlib Axes, optional
+        Draw into these axes (default: a new figure).
+
+    Returns
+    -------
+    Axes
+        The axes drawn on.
+
+    Raises
+    ------
+    NothingToPlot
+        Every value is suppressed or missing.
+    KeyError
+        A required column is missing.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> data = pd.DataFrame({"municipality": ["092", "179", "491"], "share": [0.35, 0.2, 0.25],
+    ...                      "n_ended": [120, 80, 40]})
+    >>> ax = funnel_plot(data, lang="en")
+    >>> ax.get_xlabel()
+    'number of episodes (n)'
     """
     _require(data, [rate, n, label], "funnel_plot")
     ax = _axes(ax)
@@ -272,7 +355,41 @@ def caterpillar(
     reference: float | None = None,
     ax: Axes | None = None,
 ) -> Axes:
-    """Caterpillar plot: estimates sorted by size with horizontal confidence intervals."""
+    """Caterpillar plot: estimates sorted by size with horizontal confidence intervals.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per group with an estimate and its CI (suppressed rows have NaN estimates).
+    estimate, ci_low, ci_high, label : str
+        Column names.
+    lang : {"fi", "en"}
+        Language of titles, axis labels and legends.
+    title : str, optional
+        Figure title (default: a bilingual standard title).
+    xlabel : str, optional
+        X-axis label (default: the ``estimate`` column name).
+    reference : float, optional
+        Position of a dashed reference line (e.g. the pooled estimate).
+    ax : matplotlib Axes, optional
+        Draw into these axes (default: a new figure).
+
+    Returns
+    -------
+    Axes
+        The axes drawn on.
+
+    Raises
+    ------
+    NothingToPlot
+        Every value is suppressed or missing.
+    KeyError
+        A required column is missing.
+
+    Examples
+    --------
+    See the module docstring.
+    """
     _require(data, [estimate, ci_low, ci_high, label], "caterpillar")
     d = data.dropna(subset=[estimate]).sort_values(estimate).reset_index(drop=True)
     if d.empty:
@@ -306,6 +423,38 @@ def quality_heatmap(
     table). With ``rows="municipality"`` one year is shown (``year``, default the latest);
     with ``rows="year"`` (one municipality's report) every assessment year is a row, so the
     change between years reads down each column.
+
+    Parameters
+    ----------
+    data : DataFrame
+        ``municipality, year, criterion, rating`` rows.
+    year : int, optional
+        Year shown with ``rows="municipality"`` (default the latest).
+    rows : {"municipality", "year"}
+        What the heatmap rows are.
+    lang : {"fi", "en"}
+        Language of titles, axis labels and legends.
+    title : str, optional
+        Figure title (default: a bilingual standard title).
+    ax : matplotlib Axes, optional
+        Draw into these axes (default: a new figure).
+
+    Returns
+    -------
+    Axes
+        The axes drawn on.
+
+    Raises
+    ------
+    ValueError
+        ``rows`` is unknown, or ``rows="year"`` with more than one municipality.
+    KeyError
+        A required column is missing.
+
+    Examples
+    --------
+    >>> profile = evaluation.quality_profile(quality, lang="fi")      # doctest: +SKIP
+    >>> ax = quality_heatmap(profile, lang="fi")                      # doctest: +SKIP
     """
     _require(data, ["municipality", "year", "criterion", "rating"], "quality_heatmap")
     if rows not in ("municipality", "year"):
@@ -380,6 +529,31 @@ def fidelity_bars(
     ``data`` is :func:`soskulib.evaluation.client_episodes` output with contacts and goals;
     shares come from :func:`soskulib.evaluation.composition` (suppressed), so hidden
     categories appear as one hatched "suppressed" segment.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Per-episode rows with ``n_elements`` (0-4) and ``by``.
+    by : str
+        Grouping column.
+    lang : {"fi", "en"}
+        Language of titles, axis labels and legends.
+    title : str, optional
+        Figure title (default: a bilingual standard title).
+    min_cell : int
+        Disclosure threshold (default :data:`soskulib.disclosure.MIN_CELL`, 5).
+    ax : matplotlib Axes, optional
+        Draw into these axes (default: a new figure).
+
+    Returns
+    -------
+    Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> episodes = evaluation.client_episodes(clients, contacts, goals)  # doctest: +SKIP
+    >>> ax = fidelity_bars(episodes, by="municipality", lang="en")       # doctest: +SKIP
     """
     _require(data, ["n_elements", by], "fidelity_bars")
     table = evaluation.composition(data.assign(n_elements=data["n_elements"].astype(int)),
@@ -418,6 +592,41 @@ def dose_distribution(
 
     Whiskers span the 10th–90th percentiles; individual values are never drawn. The tick
     labels carry each group's n.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Per-client rows (e.g. :func:`soskulib.evaluation.client_episodes`).
+    measure : str
+        Dose column (``"hours"``, ``"contacts"``, ...).
+    by : str
+        Grouping column.
+    lang : {"fi", "en"}
+        Language of titles, axis labels and legends.
+    title : str, optional
+        Figure title (default: a bilingual standard title).
+    xlabel : str, optional
+        Label of the measure axis (default: the column name).
+    min_cell : int
+        Disclosure threshold (default :data:`soskulib.disclosure.MIN_CELL`, 5).
+    ax : matplotlib Axes, optional
+        Draw into these axes (default: a new figure).
+
+    Returns
+    -------
+    Axes
+        The axes drawn on.
+
+    Raises
+    ------
+    NothingToPlot
+        Every value is suppressed or missing.
+    KeyError
+        A required column is missing.
+
+    Examples
+    --------
+    >>> ax = dose_distribution(episodes, "hours", by="municipality", lang="en")  # doctest: +SKIP
     """
     _require(data, [measure, by], "dose_distribution")
     d = data.dropna(subset=[measure, by])
@@ -452,6 +661,35 @@ def pre_post(
 
     ``data`` is :func:`soskulib.evaluation.change_scores` output (``baseline``,
     ``followup``). Instruments with fewer than ``min_cell`` paired clients are left out.
+
+    Parameters
+    ----------
+    data : DataFrame
+        :func:`soskulib.evaluation.change_scores` output (``followup`` holds the ``post``
+        occasion's score, ``end`` by default).
+    instrument : str
+        Instrument column (one panel per instrument).
+    lang : {"fi", "en"}
+        Language of titles, axis labels and legends.
+    title : str, optional
+        Figure title (default: a bilingual standard title).
+    min_cell : int
+        Disclosure threshold (default :data:`soskulib.disclosure.MIN_CELL`, 5).
+
+    Returns
+    -------
+    Figure
+
+    Raises
+    ------
+    NothingToPlot
+        Every value is suppressed or missing.
+    KeyError
+        A required column is missing.
+
+    Examples
+    --------
+    >>> fig = pre_post(evaluation.change_scores(responses), lang="en")  # doctest: +SKIP
     """
     _require(data, [instrument, "baseline", "followup"], "pre_post")
     counts = data.groupby(instrument).size()
@@ -492,6 +730,33 @@ def traffic_light_profile(
     Bands come from the instrument spec (``traffic_lights``: red 0–5, yellow 6–7, green
     8–10, Diak). Counts per band pass through :func:`soskulib.disclosure.suppress_table`
     (bands of one life area add up to its respondents); hidden bands are one hatched segment.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        Processed ``responses_3x10d`` (``occasion`` and the item columns).
+    occasion : str
+        Occasion shown.
+    instrument : str
+        Instrument whose spec declares ``traffic_lights``.
+    lang : {"fi", "en"}
+        Language of titles, axis labels and legends.
+    title : str, optional
+        Figure title (default: a bilingual standard title).
+    min_cell : int
+        Disclosure threshold (default :data:`soskulib.disclosure.MIN_CELL`, 5).
+    ax : matplotlib Axes, optional
+        Draw into these axes (default: a new figure).
+
+    Returns
+    -------
+    Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> responses = io.load_processed("data/processed", "responses_3x10d")  # doctest: +SKIP
+    >>> ax = traffic_light_profile(responses, occasion="baseline", lang="fi")  # doctest: +SKIP
     """
     spec = instruments.get(instrument)
     if not spec.traffic_lights:
@@ -536,6 +801,37 @@ def pathway_heatmap(
     """Heatmap of onward-pathway row shares (:func:`soskulib.evaluation.pathways` output).
 
     Hidden cells are grey and marked with the suppression marker.
+
+    Parameters
+    ----------
+    data : DataFrame
+        :func:`soskulib.evaluation.pathways` output (``from_col``, ``pathway``, ``share``).
+    from_col : str
+        Row variable.
+    lang : {"fi", "en"}
+        Language of titles, axis labels and legends.
+    title : str, optional
+        Figure title (default: a bilingual standard title).
+    min_cell : int
+        Disclosure threshold (default :data:`soskulib.disclosure.MIN_CELL`, 5).
+    ax : matplotlib Axes, optional
+        Draw into these axes (default: a new figure).
+
+    Returns
+    -------
+    Axes
+        The axes drawn on.
+
+    Raises
+    ------
+    NothingToPlot
+        Every value is suppressed or missing.
+    KeyError
+        A required column is missing.
+
+    Examples
+    --------
+    >>> ax = pathway_heatmap(evaluation.pathways(episodes), lang="en")  # doctest: +SKIP
     """
     _require(data, [from_col, "pathway", "share"], "pathway_heatmap")
     if data.empty:
@@ -578,8 +874,31 @@ def codevelopment_timeline(
     ``data`` is :func:`soskulib.evaluation.codevelopment` output (summed over any ``by``
     groups); the line (right axis) is the share of clients and experts by experience among
     all participants. Attendance of clients and experts by experience counts people outside
-    the staff: a quarter where they number fewer than ``min_cell`` has no point (the share
-    would reveal the count).
+    the staff: a quarter where they number 1 to ``min_cell`` − 1 has no point (the share
+    would reveal the count); a quarter without them shows 0 %.
+
+    Parameters
+    ----------
+    data : DataFrame
+        :func:`soskulib.evaluation.codevelopment` output.
+    lang : {"fi", "en"}
+        Language of titles, axis labels and legends.
+    title : str, optional
+        Figure title (default: a bilingual standard title).
+    min_cell : int
+        Disclosure threshold (default :data:`soskulib.disclosure.MIN_CELL`, 5).
+    ax : matplotlib Axes, optional
+        Draw into these axes (default: a new figure).
+
+    Returns
+    -------
+    Axes
+        The axes of the bars (the share line is on a twin axis).
+
+    Examples
+    --------
+    >>> events = evaluation.codevelopment(activities)     # doctest: +SKIP
+    >>> ax = codevelopment_timeline(events, lang="fi")    # doctest: +SKIP
     """
     _require(data, ["quarter", "activity_type", "n_events", "n_participants", "n_clients",
                     "n_experts_by_experience"], "codevelopment_timeline")
@@ -616,7 +935,24 @@ def codevelopment_timeline(
 
 
 def suppressed_legend_patch(lang: str = "fi", min_cell: int = disclosure.MIN_CELL) -> Patch:
-    """A legend handle for hidden cells, for composing custom figures."""
+    """A legend handle for hidden cells, for composing custom figures.
+
+    Parameters
+    ----------
+    lang : {"fi", "en"}
+        Language of titles, axis labels and legends.
+    min_cell : int
+        Disclosure threshold (default :data:`soskulib.disclosure.MIN_CELL`, 5).
+
+    Returns
+    -------
+    matplotlib.patches.Patch
+
+    Examples
+    --------
+    >>> suppressed_legend_patch("en").get_label()
+    'suppressed (fewer than 5 people)'
+    """
     return Patch(label=_t("plot.suppressed", lang, k=min_cell), **SUPPRESSED_STYLE)
 
 
@@ -632,6 +968,35 @@ def entries_chart(
 
     Suppressed quarters are drawn as hatched grey bars of height ``min_cell`` (the count is
     somewhere between 1 and ``min_cell − 1``; the bar only shows that there were some).
+
+    Parameters
+    ----------
+    data : DataFrame
+        :func:`soskulib.evaluation.entries` output (``quarter``, ``n_entries``).
+    lang : {"fi", "en"}
+        Language of titles, axis labels and legends.
+    title : str, optional
+        Figure title (default: a bilingual standard title).
+    min_cell : int
+        Disclosure threshold (default :data:`soskulib.disclosure.MIN_CELL`, 5).
+    ax : matplotlib Axes, optional
+        Draw into these axes (default: a new figure).
+
+    Returns
+    -------
+    Axes
+        The axes drawn on.
+
+    Raises
+    ------
+    NothingToPlot
+        Every value is suppressed or missing.
+    KeyError
+        A required column is missing.
+
+    Examples
+    --------
+    >>> ax = entries_chart(evaluation.entries(clients), lang="en")  # doctest: +SKIP
     """
     _require(data, ["quarter", "n_entries"], "entries_chart")
     d = data.reset_index(drop=True)
@@ -670,6 +1035,47 @@ def effect_chart(
 
     ``data`` is e.g. :func:`soskulib.evaluation.outcome_summary` output; hidden (suppressed)
     rows are left out. Groups are told apart by colour *and* marker shape.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per instrument (and group) with an effect size and its CI.
+    estimate, ci_low, ci_high : str
+        Column names.
+    label : str
+        Row-label column (instrument name).
+    group : str, optional
+        Column whose values get their own colour and marker.
+    lang : {"fi", "en"}
+        Language of titles, axis labels and legends.
+    title : str, optional
+        Figure title (default: a bilingual standard title).
+    xlabel : str, optional
+        X-axis label (default: effect size, positive = improvement).
+    ax : matplotlib Axes, optional
+        Draw into these axes (default: a new figure).
+
+    Returns
+    -------
+    Axes
+        The axes drawn on.
+
+    Raises
+    ------
+    NothingToPlot
+        Every value is suppressed or missing.
+    KeyError
+        A required column is missing.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> data = pd.DataFrame({"name": ["ESIS", "WHODAS-12"], "effect": [0.3, 0.2],
+    ...                      "effect_ci_low": [0.1, -0.05], "effect_ci_high": [0.5, 0.45]})
+    >>> ax = effect_chart(data, lang="en")
+    >>> ax.get_xlabel()
+    'effect size (positive = improvement)'
     """
     _require(data, [estimate, ci_low, ci_high, label, *([group] if group else [])], "effect_chart")
     d = data.dropna(subset=[estimate, ci_low, ci_high]).reset_index(drop=True)
@@ -710,6 +1116,29 @@ def truth_chart(
     """Pooled estimates with CIs against the demo generator's true μ (one row per instrument).
 
     ``data`` is :func:`soskulib.evaluation.truth_table` output.
+
+    Parameters
+    ----------
+    data : DataFrame
+        :func:`soskulib.evaluation.truth_table` output (``name, estimate, ci_low, ci_high,
+        mu_true``).
+    lang : {"fi", "en"}
+        Language of titles, axis labels and legends.
+    test : str
+        Name of the CI method shown in the legend (``"z"`` or ``"knha"``).
+    title : str, optional
+        Figure title (default: a bilingual standard title).
+    ax : matplotlib Axes, optional
+        Draw into these axes (default: a new figure).
+
+    Returns
+    -------
+    Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> ax = truth_chart(evaluation.truth_table(pooled, truth), test="knha")  # doctest: +SKIP
     """
     _require(data, ["name", "estimate", "ci_low", "ci_high", "mu_true"], "truth_chart")
     d = data.reset_index(drop=True)
