@@ -582,9 +582,18 @@ def _style_table(df: pd.DataFrame, lang: str, digits: int, index: bool, uid: str
     [False, True, True]
     >>> "#T_counts .col1" in _style_table(table, "en", 0, False, uid="counts")
     True
+    >>> "kyllä" in _style_table(pd.DataFrame({"covers": [True]}), "fi", 0, False, uid="b")
+    True
     """
     if not index:
         df = df.reset_index(drop=True)
+    # Booleans read as words in the page's language (the CSV keeps True/False).
+    yes, no = ("kyllä", "ei") if lang == "fi" else ("yes", "no")
+    flags = [c for c in df.columns if pd.api.types.is_bool_dtype(df[c])]
+    if flags:
+        df = df.copy()
+        for c in flags:
+            df[c] = df[c].map({True: yes, False: no})
     decimal = "," if lang == "fi" else "."
     thousands = "\u202f" if lang == "fi" else ","
     styler = df.style.format(precision=digits, decimal=decimal, thousands=thousands, na_rep="–")
