@@ -52,6 +52,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
+from numpy.typing import ArrayLike
 
 from soskulib import schema
 
@@ -127,7 +128,8 @@ class RawTable:
         return len(self.data)
 
 
-def failures(pos, row, column, rule, message) -> pd.DataFrame:
+def failures(pos: ArrayLike, row: ArrayLike, column: ArrayLike, rule: ArrayLike,
+             message: ArrayLike) -> pd.DataFrame:
     """Build a failure frame; scalars broadcast against the array arguments.
 
     Parameters
@@ -995,7 +997,7 @@ _PARTITIONING = ds.partitioning(pa.schema([("municipality", pa.string())]), flav
 
 def load_processed(processed_dir: Path | str, table: str, columns: Sequence[str] | None = None,
                    municipality: str | Sequence[str] | None = None,
-                   filters=None) -> pd.DataFrame:
+                   filters: list[tuple[str, str, object]] | None = None) -> pd.DataFrame:
     """Load a processed table as a DataFrame with the project's dtype conventions.
 
     Parameters

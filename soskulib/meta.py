@@ -683,7 +683,7 @@ class MetaResult:
     def __str__(self) -> str:
         return self.summary()
 
-    def plot(self, **kwargs: Any):
+    def plot(self, **kwargs: Any) -> Any:
         """Forest plot of this result; keyword arguments go to :func:`forest_plot`.
 
         Parameters
@@ -1409,7 +1409,7 @@ def forest_plot(result: MetaResult | pd.DataFrame, labels: Any = None, n: Any = 
                 method: str = "REML", test: str = "z", lang: str = "en",
                 xlabel: str | None = None, refline: float | None = 0.0,
                 text: Mapping[str, str] | None = None, ax: Any = None,
-                digits: int = 2, show_pi: bool = True):
+                digits: int = 2, show_pi: bool = True) -> Any:
     """Publication-grade forest plot (cf. metafor ``forest(res)``).
 
     Parameters

@@ -46,6 +46,7 @@ from math import comb
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import stats
 
 __all__ = [
@@ -247,7 +248,7 @@ def _reasons(flags: pd.DataFrame) -> pd.Series:
 
 
 def run_chart(
-    values,
+    values: ArrayLike,
     *,
     centre: float | None = None,
     baseline: int | None = None,
@@ -358,10 +359,10 @@ def run_chart(
 
 
 def p_chart(
-    events,
-    n,
+    events: ArrayLike,
+    n: ArrayLike,
     *,
-    phase=None,
+    phase: ArrayLike | None = None,
     baseline: int | None = None,
     sigma: float = 3.0,
 ) -> pd.DataFrame:
