@@ -429,6 +429,11 @@ def wilson_ci(k: Any, n: Any, level: float = 0.95) -> tuple[np.ndarray, np.ndarr
         Lower and upper limits in [0, 1] (exactly 0 when ``k = 0`` and 1 when ``k = n``); NaN
         where ``n <= 0``.
 
+    Raises
+    ------
+    ValueError
+        A count lies outside ``0 … n``.
+
     Examples
     --------
     >>> lo, hi = wilson_ci(3, 10)
@@ -439,6 +444,8 @@ def wilson_ci(k: Any, n: Any, level: float = 0.95) -> tuple[np.ndarray, np.ndarr
         raise ValueError(f"level must lie in (0, 1), got {level}")
     k = np.asarray(k, dtype=float)
     n = np.asarray(n, dtype=float)
+    if np.any(k < 0) or np.any(k > n):
+        raise ValueError("successes must lie between 0 and n")
     z = stats.norm.ppf(0.5 + level / 2.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         n_ok = np.where(n > 0, n, np.nan)

@@ -58,6 +58,7 @@ import pandas as pd
 from scipy import stats
 
 from soskulib import disclosure, schema, spc
+from soskulib.change import wilson_ci
 
 __all__ = [
     "FidelityRule",
@@ -109,49 +110,6 @@ def _z(level: float) -> float:
     if not 0 < level < 1:
         raise ValueError(f"level must be in (0, 1), got {level}")
     return float(stats.norm.ppf(0.5 + level / 2))
-
-
-def wilson_ci(successes, n, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson (1927) score interval for a binomial proportion, vectorised.
-
-    With ``p̂ = x / n`` and ``z = Φ⁻¹(1 − α/2)``::
-
-        centre = (p̂ + z² / 2n) / (1 + z² / n)
-        half   = z / (1 + z² / n) · √(p̂ (1 − p̂) / n + z² / 4n²)
-
-    R: ``prop.test(x, n, correct = FALSE)$conf.int``; Python:
-    ``statsmodels.stats.proportion.proportion_confint(x, n, method="wilson")``.
-
-    Parameters
-    ----------
-    successes, n : array-like
-        Counts; ``n = 0`` gives ``NaN``.
-    level : float, default 0.95
-
-    Returns
-    -------
-    (ndarray, ndarray)
-        Lower and upper limits.
-
-    Examples
-    --------
-    >>> low, high = wilson_ci(3, 10)
-    >>> round(float(low), 4), round(float(high), 4)
-    (0.1078, 0.6032)
-    """
-    x = np.asarray(successes, dtype=float)
-    n = np.asarray(n, dtype=float)
-    if np.any(x < 0) or np.any(x > n):
-        raise ValueError("successes must lie between 0 and n")
-    z = _z(level)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = x / n
-        denom = 1 + z**2 / n
-        centre = (p + z**2 / (2 * n)) / denom
-        half = z / denom * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
-    low = np.where(n > 0, np.clip(centre - half, 0, 1), np.nan)
-    high = np.where(n > 0, np.clip(centre + half, 0, 1), np.nan)
-    return low, high
 
 
 def mean_ci(values: pd.Series, level: float = 0.95) -> tuple[float, float, float, int]:
@@ -1591,9 +1549,9 @@ def scored_responses(
 def _orientation(inst_id: str) -> bool:
     from soskulib import instruments
 
+    # The headline is always one of the instrument's scales (checked when the spec loads).
     inst = instruments.get(inst_id)
-    return inst.scales[inst.headline].higher_is_better if inst.headline in inst.scales \
-        else inst.higher_is_better
+    return inst.scales[inst.headline].higher_is_better
 
 
 def outcome_summary(

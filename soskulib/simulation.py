@@ -142,13 +142,11 @@ class CoverageResult:
         """
         from soskulib.change import wilson_ci
 
-        grouped = self.replicates.groupby(["instrument", "test"], sort=True)
-        out = grouped.agg(replicates=("seed", "size"), k=("k", "median"),
-                          covered_mu=("covers_mu", "sum"),
-                          covered_theta_mean=("covers_theta_mean", "sum"),
-                          mean_estimate=("estimate", "mean"), mu=("mu", "first"),
-                          mean_ci_width=("ci_high", "mean")).reset_index()
-        out["mean_ci_width"] -= grouped["ci_low"].mean().to_numpy()
+        reps = self.replicates.assign(ci_width=self.replicates["ci_high"] - self.replicates["ci_low"])
+        out = reps.groupby(["instrument", "test"], sort=True).agg(
+            replicates=("seed", "size"), k=("k", "median"), covered_mu=("covers_mu", "sum"),
+            covered_theta_mean=("covers_theta_mean", "sum"), mean_estimate=("estimate", "mean"),
+            mu=("mu", "first"), mean_ci_width=("ci_width", "mean")).reset_index()
         out["bias"] = out["mean_estimate"] - out["mu"]
         for col in ("covered_mu", "covered_theta_mean"):
             share = col.replace("covered", "coverage")
