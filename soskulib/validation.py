@@ -335,44 +335,112 @@ def _key_columns(table: schema.Table) -> list[str]:
     return ["_hetu" if k == "client_id" else k for k in table.key]
 
 
+def _column_codes(values: pd.Series) -> tuple[np.ndarray, int]:
+    """Codes of a column's distinct values (a missing value is a value of its own) and their count."""
+    if values.dtype == "str":  # Arrow's hash kernel is several times faster on strings
+        encoded = pc.dictionary_encode(sio.arrow_strings(values), null_encoding="encode")
+        return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64), len(
+            encoded.dictionary)
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return codes.astype(np.int64, copy=False), len(uniques)
+
+
+def row_groups(columns: Sequence[pd.Series]) -> np.ndarray:
+    """Group id per row: rows with equal values in every column share one id.
+
+    Missing values compare equal to each other (as ``groupby(dropna=False)``). Ids are
+    numbered in order of first appearance, so a row starts a new group exactly when its id
+    exceeds every earlier id. Vectorised: each column is factorised once and the codes are
+    combined as mixed-radix numbers (re-factorised only when the product could overflow).
+
+    Parameters
+    ----------
+    columns : sequence of Series
+        Equal-length columns.
+
+    Returns
+    -------
+    ndarray of int64
+
+    Examples
+    --------
+    >>> row_groups([pd.Series(["a", "b", "a", None, None]), pd.Series([1, 2, 1, 3, 3])]).tolist()
+    [0, 1, 0, 2, 2]
+    """
+    combined, size = np.zeros(len(columns[0]) if columns else 0, dtype=np.int64), 1
+    for values in columns:
+        codes, n = _column_codes(values)
+        if size * max(n, 1) >= 2**62:
+            combined, uniques = pd.factorize(combined)
+            size = len(uniques)
+        combined, size = combined * max(n, 1) + codes, size * max(n, 1)
+    return pd.factorize(combined)[0].astype(np.int64, copy=False)
+
+
+def first_of_group(groups: np.ndarray) -> np.ndarray:
+    """Position of the first row of each row's group (ids numbered as :func:`row_groups`).
+
+    Parameters
+    ----------
+    groups : ndarray of int
+        Group ids numbered in order of first appearance.
+
+    Returns
+    -------
+    ndarray of int64
+        ``first[i]`` = smallest ``j`` with ``groups[j] == groups[i]``; a row is a repeat
+        exactly when ``first[i] != i``.
+
+    Examples
+    --------
+    >>> first_of_group(np.array([0, 1, 0, 2, 1])).tolist()
+    [0, 1, 0, 3, 1]
+    """
+    earlier_max = np.maximum.accumulate(np.concatenate([[-1], groups]))[:-1]
+    return np.flatnonzero(groups > earlier_max)[groups]
+
+
 def _duplicates(frame: pd.DataFrame, raw: pd.DataFrame, table: schema.Table, rows: np.ndarray,
                 failed: np.ndarray) -> list[pd.DataFrame]:
     """Exact duplicate rows (all rows) and duplicate keys (among otherwise valid rows)."""
     parts = []
-    declared = [c.raw for c in table.columns if c.raw in raw.columns]
-    candidates = ~raw["_header_broken"].to_numpy() & bool(declared)
-    view = raw.loc[candidates, declared]
-    exact = np.zeros(len(frame), dtype=bool)
-    exact[candidates] = view.duplicated(keep="first").to_numpy()
-    if exact.any():
-        first = view.groupby(declared, dropna=False, sort=False).ngroup()
-        parts.append(_first_occurrence(frame, candidates, first, exact, rows, "duplicate_row",
-                                       "exact copy of"))
     keycols = _key_columns(table)
+    key_groups = row_groups([frame[c] for c in keycols])
+    # Equal raw cells parse to equal keys, so only rows whose key repeats can be exact copies:
+    # the comparison of every raw cell runs on those few rows, not on the whole table.
+    shared_key = np.bincount(key_groups)[key_groups] > 1
+    declared = [c.raw for c in table.columns if c.raw in raw.columns]
+    candidates = ~raw["_header_broken"].to_numpy() & bool(declared) & shared_key
+    exact = np.zeros(len(frame), dtype=bool)
+    if candidates.any():
+        view = raw.loc[candidates, declared]
+        exact, found = _repeats(frame, candidates, row_groups([view[c] for c in declared]),
+                                rows, "duplicate_row", "exact copy of")
+        parts.extend(found)
     eligible = ~failed & ~exact
-    keys = frame.loc[eligible, keycols]
-    dup_key = np.zeros(len(frame), dtype=bool)
-    dup_key[eligible] = keys.duplicated(keep="first").to_numpy()
-    if dup_key.any():
-        group = keys.groupby(keycols, dropna=False, sort=False).ngroup()
+    if eligible.any():
         raw_key = "+".join(table.column(k).raw for k in table.key)
-        parts.append(_first_occurrence(frame, eligible, group, dup_key, rows, "duplicate_key",
-                                       f"same {raw_key} as",
-                                       column=table.column(table.key[0]).raw))
+        groups = pd.factorize(key_groups[eligible])[0].astype(np.int64, copy=False)
+        parts.extend(_repeats(frame, eligible, groups, rows, "duplicate_key",
+                              f"same {raw_key} as", column=table.column(table.key[0]).raw)[1])
     return parts
 
 
-def _first_occurrence(frame, subset, group, flagged, rows, rule, text,
-                      column: str = "-") -> pd.DataFrame:
-    """Failures for ``flagged`` rows naming the first row of their group."""
-    group_all = np.full(len(frame), -1, dtype=np.int64)
-    group_all[subset] = group.to_numpy()
-    first_pos = pd.Series(np.arange(len(frame))[subset]).groupby(group.to_numpy()).min()
-    pos = np.flatnonzero(flagged)
-    first = first_pos.reindex(group_all[pos]).to_numpy()
+def _repeats(frame, subset, groups, rows, rule, text,
+             column: str = "-") -> tuple[np.ndarray, list[pd.DataFrame]]:
+    """Rows of ``subset`` repeating an earlier one (mask over ``frame``) and their failures,
+    each naming the first row of its group."""
+    positions = np.flatnonzero(subset)
+    first = positions[first_of_group(groups)]
+    repeat = first != positions
+    flagged = np.zeros(len(frame), dtype=bool)
+    if not repeat.any():
+        return flagged, []
+    flagged[positions[repeat]] = True
+    pos, first = positions[repeat], first[repeat]
     src = frame["_source"].iloc[first].to_numpy()
     message = [f"{rule}: {text} {s} row {r}" for s, r in zip(src, rows[first], strict=True)]
-    return sio.failures(pos, rows[pos], column, rule, message)
+    return flagged, [sio.failures(pos, rows[pos], column, rule, message)]
 
 
 def _combine(results: list[tuple[sio.RawTable, pd.DataFrame, pd.DataFrame]]):

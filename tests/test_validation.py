@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from fixtures.rawexport import demo_export, make_hetu, write_csv, write_export
+from hypothesis import given
+from hypothesis import strategies as st
 
 from soskulib import cli, schema, validation
 
@@ -370,3 +372,35 @@ def test_demo_planted_problems_are_all_reported():
     assert len(truth["planted_problems"]) >= 10
     assert not missing, missing
     assert {p["rule"] for p in truth["planted_problems"]} <= set(demo.PROBLEM_RULES)
+
+
+# --- duplicate detection (row_groups / first_of_group) -----------------------------------------
+_cells = st.lists(st.tuples(st.sampled_from(["a", "b", "ä", None]),
+                            st.sampled_from([1.0, 2.0, np.nan]),
+                            st.sampled_from([pd.Timestamp("2017-01-02"), pd.NaT])),
+                  max_size=40)
+
+
+@given(_cells)
+def test_row_groups_match_pandas_groupby_and_duplicated(cells):
+    frame = pd.DataFrame(cells, columns=["s", "x", "d"]).astype(
+        {"s": "str", "x": "float64", "d": "datetime64[ns]"})
+    groups = validation.row_groups([frame[c] for c in frame.columns])
+    expected = frame.groupby(list(frame.columns), dropna=False, sort=False).ngroup()
+    assert groups.tolist() == expected.tolist()
+    first = validation.first_of_group(groups)
+    assert (first != np.arange(len(frame))).tolist() == frame.duplicated().tolist()
+    assert all(groups[first[i]] == groups[i] and first[i] <= i for i in range(len(frame)))
+
+
+def test_exact_copy_of_an_invalid_row_is_still_a_duplicate(export):
+    root, written = export
+    rel = f"{V}/tavoitteet.csv"
+    broken = list(written[rel][0])
+    broken[schema.GOALS.raw_columns.index("asetettu_pvm")] = "31.02.2017"
+    write_csv(root / rel, schema.GOALS.raw_columns, written[rel] + [broken, broken])
+    result = validation.validate(validation.read_paths([root])[0])
+    reason = result.tables["goals"].reason
+    n_vantaa = len(written[rel])  # Vantaa's file comes first; the two copies end it
+    assert reason.iloc[n_vantaa] == "impossible_date"
+    assert reason.iloc[n_vantaa + 1] == "duplicate_row;impossible_date"
