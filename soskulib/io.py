@@ -70,6 +70,8 @@ FLOAT_INT_COLUMNS = frozenset({"baseline_level"})
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _UTF8_MULTIBYTE_RE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
+#: The bytes _CONTROL_RE matches (for :func:`_count_controls`).
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 _DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S")
 #: RE2 class equal to Python's ``[\s\u00a0]`` (RE2's own ``\s`` is ASCII-only and lacks \v).
 _RE2_WHITESPACE = r"[\t\n\x0b\f\r\x1c-\x1f\x{85}\p{Z}]"
@@ -584,10 +586,23 @@ def decode_bytes(data: bytes) -> tuple[str | None, str]:
                     text, encoding = data.decode("cp1252"), "cp1252"
                 except UnicodeDecodeError:
                     return None, "bytes are neither UTF-8 nor cp1252 text"
-    n_control = len(_CONTROL_RE.findall(text))
+    n_control = _count_controls(data, text, encoding)
     if n_control > max(2, len(text) // 1000):
         return None, f"contains {n_control} control characters (binary data, not a text table)"
     return text, encoding
+
+
+def _count_controls(data: bytes, text: str, encoding: str) -> int:
+    """Control characters (not tab or line breaks) in the decoded text.
+
+    In UTF-8 and cp1252 every character below U+0080 is the byte of the same value, and no
+    other character produces such a byte, so the count is taken on the bytes (deleting them
+    with :meth:`bytes.translate` runs at memory speed; a regular-expression scan of a 100 MB
+    text takes seconds). UTF-16 is counted on the text.
+    """
+    if encoding.startswith("utf-16"):
+        return len(_CONTROL_RE.findall(text))
+    return len(data) - len(data.translate(None, _CONTROL_BYTES))
 
 
 def sniff_delimiter(header_line: str) -> str:
@@ -625,22 +640,29 @@ def _encoding_failures(cells: pd.DataFrame, rows: np.ndarray, encoding: str) -> 
     return pd.concat(fails, ignore_index=True)
 
 
-def _read_plain_text(text: str, delimiter: str) -> tuple[list[str], pd.DataFrame] | None:
-    """Header and cells of a well-formed table without quotes, read by pyarrow's CSV parser.
+def _read_plain_text(text: str, data: bytes, encoding: str,
+                     delimiter: str) -> tuple[list[str], pd.DataFrame] | None:
+    """Header and cleaned cells of a well-formed table without quotes, read by pyarrow.
 
     A file without any ``"`` has one record per line, so :mod:`csv` and pyarrow split it the
     same way; when it also has no blank line and every line has the header's field count, the
-    row of record ``i`` is simply ``i + 2``. Anything else (quotes, blank lines, ragged or
-    truncated rows: what needs the careful reader) returns ``None``.
+    row of record ``i`` is simply ``i + 2``. Anything else (quotes, blank lines or rows of
+    empty fields, ragged or truncated rows: what needs the careful reader) returns ``None``. UTF-8 bytes go to pyarrow
+    as they are (no re-encoding), and the cells are cleaned as :func:`clean_cells` does, but
+    on the Arrow columns before they become pandas ones.
     """
-    if ('"' in text or text[:1] in ("\r", "\n")
-            or any(blank in text for blank in ("\n\n", "\n\r", "\r\r"))):
+    if encoding in ("utf-8", "utf-8-sig"):
+        buffer = data[len(codecs.BOM_UTF8):] if encoding == "utf-8-sig" else data
+    else:
+        buffer = text.encode("utf-8")
+    if b'"' in buffer or buffer[:1] in (b"\r", b"\n"):
         return None
-    header = normalise_header(next(csv.reader(io.StringIO(text), delimiter=delimiter)))
+    header = normalise_header(next(csv.reader(io.StringIO(text[:text.find("\n") + 1 or None]),
+                                              delimiter=delimiter)))
     names = [f"c{i}" for i in range(len(header))]
     try:
         table = pacsv.read_csv(
-            pa.py_buffer(text.encode("utf-8")),
+            pa.py_buffer(buffer),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char=False,
                                               ignore_empty_lines=False),
@@ -649,8 +671,20 @@ def _read_plain_text(text: str, delimiter: str) -> tuple[list[str], pd.DataFrame
                 strings_can_be_null=False, quoted_strings_can_be_null=False))
     except (pa.ArrowInvalid, ValueError):
         return None
-    cells = table.to_pandas()
-    cells.columns = header
+    cleaned = {}
+    all_empty = np.ones(table.num_rows, dtype=bool)
+    for i, original in enumerate(table.columns):
+        all_empty &= arrow_mask(pc.equal(pc.binary_length(original), 0))
+        trimmed = pc.utf8_trim_whitespace(original)
+        empty = pc.equal(trimmed, "")
+        cleaned[i] = pd.Series(pc.if_else(empty, pa.scalar(None, trimmed.type), trimmed),
+                               dtype="str")
+    # pyarrow reads a blank line as a record of empty fields, which is not a data row: a row
+    # of nothing but empty fields (blank line or not) goes to the careful reader.
+    if all_empty.any():
+        return None
+    cells = pd.DataFrame(cleaned, index=pd.RangeIndex(table.num_rows))
+    cells.columns = header  # names may repeat; the caller reports that
     return header, cells
 
 
@@ -667,11 +701,11 @@ def _read_text_table(data: bytes, source: str) -> tuple[list[str], pd.DataFrame,
         return [], *empty, _file_failure("empty_file", "the file has no header or data"), True
     header_line = text.lstrip("\ufeff").split("\n", 1)[0]
     delimiter = sniff_delimiter(header_line)
-    plain = _read_plain_text(text, delimiter)
+    plain = _read_plain_text(text, data, encoding, delimiter)
     if plain is not None:
         header, cells = plain
         rows = 2 + np.arange(len(cells), dtype=np.int64)
-        return header, clean_cells(cells), rows, _encoding_failures(cells, rows, encoding), True
+        return header, cells, rows, _encoding_failures(cells, rows, encoding), True
     records = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     header = normalise_header(records[0])
     width = len(header)
@@ -946,17 +980,19 @@ def empty_processed(table: schema.Table) -> pd.DataFrame:
     return pd.DataFrame({n: pd.Series(dtype=d) for n, d in processed_dtypes(table).items()})
 
 
-def write_processed(frame: pd.DataFrame, out_dir: Path | str, table: schema.Table) -> list[Path]:
+def write_processed(frame: pd.DataFrame | pa.Table, out_dir: Path | str,
+                    table: schema.Table) -> list[Path]:
     """Write a processed table as parquet partitioned by municipality; return the files.
 
-    Rows are written in the order given (sort them first for deterministic output); the
-    ``<out>/<table>/`` folder is created even when there are no rows so that
-    :func:`load_processed` can tell an empty table from a missing one.
+    Rows are written in the order given within each municipality (sort them first for
+    deterministic output); the ``<out>/<table>/`` folder is created even when there are no
+    rows so that :func:`load_processed` can tell an empty table from a missing one.
 
     Parameters
     ----------
-    frame : DataFrame
-        Processed rows (dtypes of :func:`processed_dtypes`).
+    frame : DataFrame or pyarrow.Table
+        Processed rows (dtypes of :func:`processed_dtypes`, or the schema of
+        :func:`arrow_schema`).
     out_dir : path
         Processed folder; the table goes to ``out_dir/<table.name>/municipality=<code>/``.
     table : schema.Table
@@ -966,6 +1002,11 @@ def write_processed(frame: pd.DataFrame, out_dir: Path | str, table: schema.Tabl
     -------
     list of Path
         The parquet files written, one per municipality.
+
+    Raises
+    ------
+    ValueError
+        A row has no municipality (it would belong to no partition).
 
     Examples
     --------
@@ -981,13 +1022,29 @@ def write_processed(frame: pd.DataFrame, out_dir: Path | str, table: schema.Tabl
     """
     folder = Path(out_dir) / table.name
     folder.mkdir(parents=True, exist_ok=True)
-    arrow = arrow_schema(table, partition=True)
+    full = arrow_schema(table)
+    if isinstance(frame, pd.DataFrame):
+        frame = pa.Table.from_pandas(frame[full.names], schema=full, preserve_index=False)
+    else:
+        frame = frame.select(full.names).cast(full)
+    municipality = frame["municipality"]
+    if municipality.null_count:
+        raise ValueError(f"{table.name}: {municipality.null_count} row(s) have no municipality")
+    # A stable sort on the municipality alone keeps the given order within each one; the
+    # partitions are then contiguous, zero-copy slices.
+    order = pc.sort_indices(municipality)
+    if not pc.all(pc.equal(order, pa.array(np.arange(len(order))))).as_py() and len(order):
+        frame = frame.take(order)
+        municipality = frame["municipality"]
+    codes = municipality.to_numpy()
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else []
+    stops = [*starts[1:], len(codes)]
+    data = frame.drop_columns(["municipality"]).replace_schema_metadata(None)
     written = []
-    for code, part in frame.groupby("municipality", sort=True, observed=True):
-        target = folder / f"municipality={code}" / "part-0.parquet"
+    for start, stop in zip(starts, stops, strict=True):
+        target = folder / f"municipality={codes[start]}" / "part-0.parquet"
         target.parent.mkdir(parents=True, exist_ok=True)
-        data = pa.Table.from_pandas(part[arrow.names], schema=arrow, preserve_index=False)
-        pq.write_table(data.replace_schema_metadata(None), target, compression="zstd")
+        pq.write_table(data.slice(start, stop - start), target, compression="zstd")
         written.append(target)
     return written
 

@@ -37,6 +37,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 import soskulib
 from soskulib import codebook, pseudonym, schema, validation
@@ -71,9 +73,13 @@ def _scrub(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def processed_frame(result: validation.TableResult, key: bytes | None,
-                    cache: dict[str, str] | None = None) -> pd.DataFrame:
-    """Accepted rows of a table with processed columns, dtypes and a stable order.
+def processed_table(result: validation.TableResult, key: bytes | None,
+                    cache: dict[str, str] | None = None) -> pa.Table:
+    """Accepted rows of a table with processed columns and types, in a stable order.
+
+    The rows go to Arrow once and are sorted and gathered there (a stable multi-column
+    sort and one ``take`` of every column), which is what :func:`soskulib.io.write_processed`
+    writes without a further conversion.
 
     ``cache`` is passed to :func:`soskulib.pseudonym.pseudonymise` (one per key and run).
 
@@ -89,41 +95,33 @@ def processed_frame(result: validation.TableResult, key: bytes | None,
 
     Returns
     -------
-    DataFrame
-        Processed columns with the dtypes of :func:`soskulib.io.processed_dtypes` (personal tables:
-        ``client_id`` instead of the identity code; ``clients`` also ``age`` and ``age_group``),
-        sorted by municipality and the table key.
+    pyarrow.Table
+        Processed columns with the schema of :func:`soskulib.io.arrow_schema` (personal
+        tables: ``client_id`` instead of the identity code; ``clients`` also ``age`` and
+        ``age_group``), sorted by municipality and the table key.
 
     Examples
     --------
     >>> result = validation.validate(validation.read_paths([raw_dir])[0])  # doctest: +SKIP
     >>> key, _ = pseudonym.resolve_key(raw_dir)                           # doctest: +SKIP
-    >>> clients = processed_frame(result.tables["clients"], key)          # doctest: +SKIP
+    >>> clients = processed_table(result.tables["clients"], key)          # doctest: +SKIP
     """
     table = result.table
-    dtypes = sio.processed_dtypes(table)
-    accepted = np.flatnonzero(result.accepted)
-
-    def column(name: str) -> pd.Series:
-        return result.frame[name].iloc[accepted].reset_index(drop=True).astype(dtypes[name])
-
-    columns: dict[str, pd.Series] = {}
-    if "client_id" in dtypes:
-        hetu = result.frame["_hetu"].iloc[accepted].reset_index(drop=True)
-        columns["client_id"] = pseudonym.pseudonymise(hetu, key, cache).astype("str")
+    target = sio.arrow_schema(table)
+    accepted = pa.array(np.flatnonzero(result.accepted))
+    columns = {}
+    for field in target:
+        if field.name == "client_id":
+            hetu = result.frame["_hetu"].take(accepted.to_numpy())
+            values = pseudonym.pseudonymise(hetu, key, cache)
+            columns["client_id"] = pa.array(values, type=field.type, from_pandas=True)
+            continue
+        values = pa.array(result.frame[field.name], from_pandas=True).take(accepted)
+        # Whole-number columns are parsed as float until their rows are accepted.
+        columns[field.name] = values.cast(field.type)
+    out = pa.table(columns, schema=target)
     order = ["municipality", *[k for k in table.key if k != "municipality"]]
-    keys = pd.DataFrame({k: columns[k] if k in columns else column(k) for k in order})
-    # Sort the key columns only, then take every column once (not a copy of the whole
-    # frame for the accepted rows and another for the sorted order).
-    perm = keys.sort_values(order, kind="stable").index.to_numpy()
-    rows = accepted[perm]
-    out = {}
-    for name, dtype in dtypes.items():
-        if name in columns:
-            out[name] = columns[name].iloc[perm].reset_index(drop=True)
-        else:
-            out[name] = result.frame[name].iloc[rows].reset_index(drop=True).astype(dtype)
-    return pd.DataFrame(out)
+    return out.take(pc.sort_indices(out, sort_keys=[(k, "ascending") for k in order]))
 
 
 def rejects_frame(result: validation.TableResult, key: bytes | None,
@@ -249,7 +247,7 @@ def prepare(raw_dir: Path | str, out_dir: Path | str,
             sio.write_processed(sio.empty_processed(table), out_dir, table)
             tables_manifest[table.name] = {"rows_in": 0, "rows_out": 0, "rows_rejected": 0}
             continue
-        accepted = processed_frame(res, key, pseudonyms)
+        accepted = processed_table(res, key, pseudonyms)
         sio.write_processed(accepted, out_dir, table)
         n_rejected = int((~res.accepted).sum())
         if n_rejected:
@@ -257,7 +255,7 @@ def prepare(raw_dir: Path | str, out_dir: Path | str,
             target.parent.mkdir(parents=True, exist_ok=True)
             rejects_frame(res, key, pseudonyms).to_csv(target, index=False, encoding="utf-8",
                                                        lineterminator="\n")
-        tables_manifest[table.name] = {"rows_in": len(res.frame), "rows_out": len(accepted),
+        tables_manifest[table.name] = {"rows_in": len(res.frame), "rows_out": accepted.num_rows,
                                        "rows_rejected": n_rejected}
         del res, accepted
     tables_manifest = {t.name: tables_manifest[t.name] for t in schema.tables()}

@@ -242,8 +242,10 @@ def pseudonymise(values: pd.Series, key: bytes,
     """
     if not isinstance(key, bytes | bytearray) or not key:
         raise TypeError("the pseudonymisation key must be non-empty bytes")
-    norm = normalise(values)
-    codes, uniques = pd.factorize(norm, use_na_sentinel=True)
+    codes = pa.array(normalise(values), type=pa.large_string(), from_pandas=True)
+    if isinstance(codes, pa.ChunkedArray):
+        codes = codes.combine_chunks()
+    encoded = pc.dictionary_encode(codes)
     known = {} if cache is None else cache
     keyed = hmac.new(key, digestmod=hashlib.sha256)  # key schedule once; copied per message
 
@@ -252,8 +254,11 @@ def pseudonymise(values: pd.Series, key: bytes,
         mac.update(code.encode("utf-8"))
         return known.setdefault(code, mac.hexdigest()[:PSEUDONYM_LENGTH])
 
-    digests = np.asarray([known.get(u) or digest(u) for u in uniques] + [None], dtype=object)
-    return pd.Series(digests[codes], index=values.index, dtype="str")
+    # One HMAC (or dictionary lookup) per person, on plain Python strings; Arrow broadcasts
+    # the results to the rows (a missing code has a null index and stays missing).
+    digests = pa.array([known.get(u) or digest(u) for u in encoded.dictionary.to_pylist()],
+                       type=pa.large_string())
+    return pd.Series(digests.take(encoded.indices), index=values.index, dtype="str")
 
 
 def is_synthetic_export(raw_dir: Path | str) -> bool:
