@@ -216,12 +216,18 @@ def _labels(labels: Any, k: int) -> list[str]:
 class _WeightedLS:
     """The pieces of :math:`P = W - WX(X'WX)^{-1}X'W` that rma.uni uses, without forming P."""
 
-    beta: np.ndarray  # (X'WX)^-1 X'Wy
-    vb: np.ndarray  # (X'WX)^-1
+    r: np.ndarray  # R of the thin QR W^(1/2) X = QR
+    qty: np.ndarray  # Q'W^(1/2) y
     py: np.ndarray  # P y = w * (y - X beta)
     ypy: float  # y'Py = sum w (y - X beta)^2
     trace: float  # tr P
     frobenius2: float  # ||P||_F^2 = tr(PP); NaN unless asked for
+
+    def coefficients(self) -> tuple[np.ndarray, np.ndarray]:
+        """WLS coefficients (X'WX)^-1 X'Wy = R^-1 Q'W^(1/2)y and their covariance
+        (X'WX)^-1 = R^-1 R^-T, without inverting the normal equations."""
+        r_inv = solve_triangular(self.r, np.eye(self.r.shape[0]), check_finite=False)
+        return r_inv @ self.qty, r_inv @ r_inv.T
 
 
 def _weighted_ls(X: np.ndarray, w: np.ndarray, y: np.ndarray, *,
@@ -236,17 +242,22 @@ def _weighted_ls(X: np.ndarray, w: np.ndarray, y: np.ndarray, *,
     (= :math:`\sum w - \mathrm{tr}(A^{-1}X'W^2X)`, :math:`A = X'WX`) and
     :math:`\|P\|_F^2 = \sum_i w_i^2(1-h_i)^2 + 2\sum_{i<j} w_i w_j (q_i'q_j)^2`
     (= :math:`\sum w^2 - 2\mathrm{tr}(A^{-1}X'W^3X) + \mathrm{tr}((A^{-1}X'W^2X)^2)`).
-    The off-diagonal sum runs over prefix sums :math:`C_i = \sum_{j<i} w_j q_j q_j'`; the
-    textbook trace form would subtract numbers of size :math:`(\max w)^2` from each other,
-    which loses every digit when one study's weight dominates.
+    The off-diagonal sum runs over prefix sums :math:`C_i = \sum_{j<i} w_j q_j q_j'`: the
+    textbook trace form subtracts numbers of size :math:`(\max w)^2` and loses every digit
+    when one study's weight dominates (tests/test_meta.py shows it).
     """
     sw = np.sqrt(w)
-    q, r = np.linalg.qr(sw[:, None] * X)
-    qty = q.T @ (sw * y)
-    e = sw * y - q @ qty
-    r_inv = solve_triangular(r, np.eye(r.shape[0]))
-    one_minus_h = 1.0 - np.einsum("ij,ij->i", q, q)
-    p_diag = w * one_minus_h
+    z = sw[:, None] * X
+    if X.shape[1] == 1:  # the thin QR of one column is its normalisation (no LAPACK call)
+        norm = math.sqrt(float(np.sum(z * z)))
+        q, r = z / norm, np.array([[norm]])
+    else:
+        q, r = np.linalg.qr(z)
+    # einsum, not BLAS, for the k-long products: no thread start-up on two-core machines and
+    # the same bits whatever the BLAS thread count
+    qty = np.einsum("ij,i->j", q, sw * y)
+    e = sw * y - np.einsum("ij,j->i", q, qty)
+    p_diag = w * (1.0 - np.einsum("ij,ij->i", q, q))
     frobenius2 = math.nan
     if frobenius:
         wq = w[:, None] * q
@@ -255,8 +266,8 @@ def _weighted_ls(X: np.ndarray, w: np.ndarray, y: np.ndarray, *,
         np.cumsum(wqq[:-1], axis=0, out=before[1:])
         off = np.einsum("ij,ijl,il->", wq, before, q)
         frobenius2 = float(np.sum(p_diag**2) + 2 * off)
-    return _WeightedLS(beta=r_inv @ qty, vb=r_inv @ r_inv.T, py=sw * e, ypy=float(e @ e),
-                       trace=float(np.sum(p_diag)), frobenius2=frobenius2)
+    return _WeightedLS(r=r, qty=qty, py=sw * e, ypy=float(e @ e), trace=float(np.sum(p_diag)),
+                       frobenius2=frobenius2)
 
 
 def _r_mad(y: np.ndarray) -> float:
@@ -330,7 +341,7 @@ def _tau2_reml(y: np.ndarray, v: np.ndarray, X: np.ndarray,
     # Hedges (HE) starting value from the OLS residual projector I - H, H = QQ' (thin QR of X):
     # y'(I - H)y is the OLS residual sum of squares and diag(I - H) = 1 - leverage.
     q = np.linalg.qr(X)[0]
-    ols_resid = y - q @ (q.T @ y)
+    ols_resid = y - np.einsum("ij,j->i", q, np.einsum("ij,i->j", q, y))
     one_minus_h = 1.0 - np.einsum("ij,ij->i", q, q)
     tau2 = max(0.0, (float(ols_resid @ ols_resid) - float(np.sum(one_minus_h * v))) / (k - p))
     change, iterations = con["threshold"] + 1, 0
@@ -434,6 +445,7 @@ def _fit_model(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str, test: s
     yc = y - y.mean()  # metafor estimates tau2 from centred yi (no effect with an intercept)
     iterations = 0
     se_tau2 = math.nan
+    fe: _WeightedLS | None = None  # the tau2 = 0 fit on yc, for DL and for Q_E
     if method == "FE" or k == 1:
         tau2 = 0.0
     elif method == "DL":
@@ -449,7 +461,7 @@ def _fit_model(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str, test: s
         se_tau2 = math.sqrt(2 * k**2 / (k - p) / float(np.sum(1.0 / (v + tau2))) ** 2)
 
     wls = _weighted_ls(X, 1.0 / (v + tau2), y)
-    beta, vb = wls.beta, wls.vb
+    beta, vb = wls.coefficients()
     if test == "knha":
         rss = wls.ypy
         vb = vb * (0.0 if rss <= _EPS else rss / (k - p))
@@ -479,7 +491,7 @@ def _fit_model(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str, test: s
     ci_low, ci_high = beta - crit * se, beta + crit * se
 
     if k > p:
-        fe = _weighted_ls(X, 1.0 / v, yc)
+        fe = _weighted_ls(X, 1.0 / v, yc) if fe is None else fe
         qe = max(0.0, fe.ypy)
         qe_pval = float(stats.chi2.sf(qe, k - p))
         vt = (k - p) / fe.trace

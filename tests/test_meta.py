@@ -4,6 +4,8 @@ made by tests/reference/metafor.R) plus invariants and input validation."""
 from __future__ import annotations
 
 import json
+import tracemalloc
+from fractions import Fraction
 from pathlib import Path
 
 import matplotlib
@@ -43,6 +45,12 @@ def vec(x):
 def close(actual, expected):
     np.testing.assert_allclose(np.asarray(actual, dtype=float), expected, rtol=RTOL, atol=ATOL,
                                equal_nan=True)
+
+
+def explicit_p(X, w):
+    """Reference only: metafor's k x k matrix P = W - WX(X'WX)^-1 X'W, formed explicitly."""
+    wx = w[:, None] * X
+    return np.diag(w) - wx @ np.linalg.solve(X.T @ wx, wx.T)
 
 
 CASES = [(name, m, t) for name in REF["cases"] for (m, t) in COMBOS]
@@ -201,7 +209,7 @@ def test_oscillating_reml_raises_like_metafor_and_stepadj_fixes_it():
         meta.meta_analysis(yi, vi)
     res = meta.meta_analysis(yi, vi, control={"stepadj": 0.5})
     # the REML estimate solves the REML estimating equation y'PPy = tr(P)
-    P = meta._p_matrix(np.ones((10, 1)), 1 / (vi + res.tau2))
+    P = explicit_p(np.ones((10, 1)), 1 / (vi + res.tau2))
     yc = yi - yi.mean()
     assert abs((yc @ P @ P @ yc - np.trace(P)) / np.trace(P @ P)) < 1e-4
 
@@ -274,3 +282,105 @@ def test_regression_with_categorical_moderator_equals_subgroup_mixed_test():
     close(pred["pred"], res.coef["estimate"].iloc[0] + res.coef["estimate"].iloc[1])
     with pytest.raises(ValueError, match="unknown level"):
         res.predict(["cluster"])
+
+
+# --------------------------------------------------------------------------------------------
+# the O(k p^2) algebra that replaced the k x k matrix P
+@pytest.mark.parametrize("p", [1, 2, 3, 4])
+def test_weighted_ls_algebra_equals_explicit_p_matrix(p):
+    rng = np.random.default_rng(20260 + p)
+    for k in range(max(2, p + 1), 61):
+        X = rng.normal(size=(k, p))
+        if k % 2:  # half the designs with an intercept, as every meta-regression has
+            X[:, 0] = 1.0
+        w = 10.0 ** rng.uniform(-2, 2, k)
+        y = rng.normal(size=k)
+        P = explicit_p(X, w)
+        xwx = X.T @ (w[:, None] * X)
+        wls = meta._weighted_ls(X, w, y, frobenius=True)
+        where = f"p={p} k={k}"
+        np.testing.assert_allclose(wls.py, P @ y, rtol=1e-10, atol=1e-10 * np.abs(P @ y).max(),
+                                   err_msg=where)
+        np.testing.assert_allclose(wls.ypy, y @ P @ y, rtol=1e-10, err_msg=where)
+        np.testing.assert_allclose(wls.trace, np.trace(P), rtol=1e-10, err_msg=where)
+        np.testing.assert_allclose(wls.frobenius2, np.sum(P * P), rtol=1e-10, err_msg=where)
+        beta, vb = wls.coefficients()
+        np.testing.assert_allclose(vb, np.linalg.inv(xwx), rtol=1e-10, err_msg=where)
+        np.testing.assert_allclose(beta, np.linalg.solve(xwx, X.T @ (w * y)), rtol=1e-10,
+                                   atol=1e-12, err_msg=where)
+        # the Hedges start uses the same identities with W = I (H the OLS hat matrix)
+        ols = meta._weighted_ls(X, np.ones(k), y)
+        hat = X @ np.linalg.solve(X.T @ X, X.T)
+        np.testing.assert_allclose(ols.ypy, y @ (np.eye(k) - hat) @ y, rtol=1e-10, err_msg=where)
+        np.testing.assert_allclose(ols.trace, k - p, rtol=1e-10, err_msg=where)
+
+
+def exact_p_traces(X, w):
+    """Reference only: tr P and tr(PP) in exact rational arithmetic (float inputs are exact)."""
+    k, p = X.shape
+    x = [[Fraction(float(v)) for v in row] for row in X]
+    wf = [Fraction(float(v)) for v in w]
+    # Gauss-Jordan inverse of A = X'WX
+    aug = [[sum(wf[i] * x[i][a] * x[i][b] for i in range(k)) for b in range(p)]
+           + [Fraction(int(a == b)) for b in range(p)] for a in range(p)]
+    for c in range(p):
+        pivot = next(r for r in range(c, p) if aug[r][c] != 0)
+        aug[c], aug[pivot] = aug[pivot], aug[c]
+        aug[c] = [v / aug[c][c] for v in aug[c]]
+        for r in range(p):
+            if r != c:
+                aug[r] = [v - aug[r][c] * u for v, u in zip(aug[r], aug[c], strict=True)]
+    a_inv = [row[p:] for row in aug]
+    P = [[(wf[i] if i == j else 0) - wf[i] * wf[j] * sum(
+        x[i][a] * a_inv[a][b] * x[j][b] for a in range(p) for b in range(p))
+        for j in range(k)] for i in range(k)]
+    return (float(sum(P[i][i] for i in range(k))),
+            float(sum(v * v for row in P for v in row)))
+
+
+@pytest.mark.parametrize("dominant", [1e6, 1e8])
+def test_trace_of_pp_survives_one_dominant_weight(dominant):
+    # One study with a weight 1e6 or 1e8 times the others (a register study among small
+    # trials): the textbook form sum w^2 - 2 tr(A^-1 X'W^3 X) + tr((A^-1 X'W^2 X)^2) subtracts
+    # numbers near dominant^2 and is off by a factor 2.4 (1e6) or 6e5 (1e8) here; the
+    # prefix-sum form is as accurate as the explicit k x k P (error ~ eps * dominant).
+    rng = np.random.default_rng(11)
+    k = 6
+    X = np.column_stack([np.ones(k), rng.normal(size=k)])
+    w = rng.uniform(1, 2, k)
+    w[2] = dominant
+    trace, frobenius2 = exact_p_traces(X, w)
+    wls = meta._weighted_ls(X, w, np.zeros(k), frobenius=True)
+    np.testing.assert_allclose(wls.trace, trace, rtol=1e-7)
+    np.testing.assert_allclose(wls.frobenius2, frobenius2, rtol=1e-7)
+
+
+def test_dl_and_reml_fit_twenty_thousand_studies_without_a_k_by_k_matrix():
+    rng = np.random.default_rng(7)
+    k = 20_000  # an explicit P would need k^2 * 8 bytes = 3.2 GB
+    vi = rng.uniform(0.005, 0.08, k)
+    yi = 0.3 + rng.normal(0.0, 0.12, k) + rng.normal(0.0, np.sqrt(vi))
+    tracemalloc.start()
+    try:
+        dl = meta.meta_analysis(yi, vi, method="DL")
+        reml = meta.meta_analysis(yi, vi, method="REML", test="knha")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 50e6  # O(k) working memory
+    # DL against its p = 1 closed form (DerSimonian & Laird 1986)
+    w = 1 / vi
+    fixed = np.sum(w * yi) / np.sum(w)
+    q = np.sum(w * (yi - fixed) ** 2)
+    tau2_dl = max(0.0, (q - (k - 1)) / (np.sum(w) - np.sum(w**2) / np.sum(w)))
+    np.testing.assert_allclose(dl.tau2, tau2_dl, rtol=1e-9)
+    np.testing.assert_allclose(dl.q, q, rtol=1e-9)
+    w_re = 1 / (vi + tau2_dl)
+    np.testing.assert_allclose(dl.estimate, np.sum(w_re * yi) / np.sum(w_re), rtol=1e-9)
+    # REML solves y'PPy = tr P (p = 1 closed forms) to within metafor's stopping rule
+    w = 1 / (vi + reml.tau2)
+    resid = yi - np.sum(w * yi) / np.sum(w)
+    trace = np.sum(w) - np.sum(w**2) / np.sum(w)
+    info = np.sum(w**2) - 2 * np.sum(w**3) / np.sum(w) + (np.sum(w**2) / np.sum(w)) ** 2
+    assert abs(np.sum(w**2 * resid**2) - trace) / info < 1e-5
+    assert 0.5 * 0.12**2 < reml.tau2 < 2 * 0.12**2
