@@ -48,6 +48,8 @@ from soskulib.errors import ConfigurationError
 OUTPUT_FILES = ("manifest.json", "problems.csv", "codebook.md", "truth.json")
 PROBLEM_COLUMNS = ["file", "row", "column", "rule", "message", "level"]
 _HETU_RAW = next(c.raw for c in schema.CLIENTS.columns if c.kind == "hetu")
+#: Raw files whose stem names their table (read lazily, table by table).
+_DEFERRED_SUFFIXES = tuple(s for s in sio.RAW_SUFFIXES if s != ".xlsx")
 
 
 def _stderr(message: str) -> None:
@@ -149,7 +151,7 @@ def rejects_frame(result: validation.TableResult, key: bytes | None,
     >>> rejects["reason"].value_counts()                        # doctest: +SKIP
     """
     rejected = ~result.accepted
-    raw = result.raw.loc[rejected]
+    raw = result.raw  # the raw cells of the rejected rows only
     raw = raw.loc[:, raw.notna().any() | raw.columns.isin(result.table.raw_columns)]
     declared = [c for c in result.table.raw_columns if c in raw.columns]
     extra = sorted(c for c in raw.columns if c not in declared)
@@ -212,11 +214,24 @@ def prepare(raw_dir: Path | str, out_dir: Path | str,
     if not raw_dir.is_dir():
         raise ConfigurationError(f"raw export folder {raw_dir} does not exist "
                                  "(run `sosku demo` for the synthetic one)")
-    raw_tables, files = validation.read_paths([raw_dir])
-    result = validation.validate(raw_tables)
+    files = validation.find_files([raw_dir])
+    # Text and SPSS files name their table by their stem and are read only when their table
+    # is processed, so one table's files are in memory at a time. Workbooks (one sheet per
+    # table), unknown names and formats are read now.
+    deferred: dict[str, list[tuple[int, Path, str]]] = {}
+    read_now: dict[str | None, list[tuple[int, sio.RawTable]]] = {}
+    for number, (path, name) in enumerate(files):
+        stem_table = schema.table_by_raw_name(path.stem)
+        if path.suffix.lower() in _DEFERRED_SUFFIXES and stem_table is not None:
+            deferred.setdefault(stem_table.name, []).append((number, path, name))
+            continue
+        for raw in sio.read_raw(path, name):
+            read_now.setdefault(raw.table.name if raw.table else None, []).append((number, raw))
+    planned = set(deferred) | {t for t in read_now if t is not None}
+
     synthetic = pseudonym.is_synthetic_export(raw_dir)
     key, key_source = None, None
-    if any(r.table.personal and len(r.frame) for r in result.tables.values()):
+    if any(t.personal for t in schema.tables() if t.name in planned):
         key, key_source = pseudonym.resolve_key(raw_dir)
         if key_source == "DEMO_KEY":
             log("sosku prepare: synthetic demo export, pseudonyms use the public DEMO_KEY "
@@ -224,29 +239,41 @@ def prepare(raw_dir: Path | str, out_dir: Path | str,
 
     out_dir.mkdir(parents=True, exist_ok=True)
     _clear(out_dir)
+    display = dict(files)
     rows_by_file: dict[str, int | None] = {}
     tables_by_file: dict[str, list[str]] = {}
-    display = dict(files)
-    for raw in raw_tables:
+
+    def count_rows(raw: sio.RawTable) -> None:
         name = display.get(raw.path, raw.source)
         count = raw.n_rows if raw.countable else None
         prev = rows_by_file.get(name, 0)
         rows_by_file[name] = None if count is None and not prev else (prev or 0) + (count or 0)
         if raw.table is not None:
             tables_by_file.setdefault(name, []).append(raw.table.name)
-    del raw_tables  # the validation result holds what is still needed
+
+    failures = []
+    for _, raw in read_now.pop(None, []):
+        count_rows(raw)
+        failures.append(raw.failures.assign(source=raw.source))
 
     tables_manifest = {}
     pseudonyms: dict[str, str] = {}  # every person is hashed once, whatever tables they are in
-    # Smallest table first, and each one released once written: the peak memory is then the
-    # largest table (contacts) alone, not all tables together.
-    for table in sorted(schema.tables(), key=lambda t: len(result.tables[t.name].frame)
-                        if t.name in result.tables else 0):
-        res = result.tables.pop(table.name, None)
-        if res is None:
+    validator = validation.TableValidator(check_references=schema.CLIENTS.name in planned)
+    for table in schema.tables():  # clients first: the other tables refer to them
+        numbered = read_now.pop(table.name, []) + [
+            (number, raw) for number, path, name in deferred.pop(table.name, [])
+            for raw in sio.read_raw(path, name)]
+        raws = [raw for _, raw in sorted(numbered, key=lambda item: item[0])]  # file order
+        del numbered
+        for raw in raws:
+            count_rows(raw)
+        if not raws:
             sio.write_processed(sio.empty_processed(table), out_dir, table)
             tables_manifest[table.name] = {"rows_in": 0, "rows_out": 0, "rows_rejected": 0}
             continue
+        res = validator.validate(table, raws)
+        del raws  # the validation result holds what is still needed
+        failures.append(res.failures)
         accepted = processed_table(res, key, pseudonyms)
         sio.write_processed(accepted, out_dir, table)
         n_rejected = int((~res.accepted).sum())
@@ -258,10 +285,11 @@ def prepare(raw_dir: Path | str, out_dir: Path | str,
         tables_manifest[table.name] = {"rows_in": len(res.frame), "rows_out": accepted.num_rows,
                                        "rows_rejected": n_rejected}
         del res, accepted
-    tables_manifest = {t.name: tables_manifest[t.name] for t in schema.tables()}
+    findings = validation.collect_findings(failures)
+    errors = [f for f in findings if f.level == "error"]
 
     problems = pd.DataFrame(
-        [(f.file, f.row, f.column, f.rule, f.message, f.level) for f in result.findings],
+        [(f.file, f.row, f.column, f.rule, f.message, f.level) for f in findings],
         columns=PROBLEM_COLUMNS)
     _scrub(problems).to_csv(out_dir / "problems.csv", index=False, encoding="utf-8",
                             lineterminator="\n")
@@ -272,15 +300,14 @@ def prepare(raw_dir: Path | str, out_dir: Path | str,
     if truth.is_file():
         shutil.copyfile(truth, out_dir / "truth.json")
     codebook.write(out_dir / "codebook.md")
-    rules = Counter(f.rule for f in result.findings)
+    rules = Counter(f.rule for f in findings)
     manifest = {
         "created_by": f"soskulib {soskulib.__version__}",
         "synthetic": synthetic,
         "pseudonym_key": key_source,
         "tables": tables_manifest,
         "inputs": inputs,
-        "problems": {"errors": len(result.errors),
-                     "warnings": len(result.findings) - len(result.errors),
+        "problems": {"errors": len(errors), "warnings": len(findings) - len(errors),
                      "by_rule": dict(sorted(rules.items()))},
         "layout": "<table>/municipality=<code>/part-0.parquet; rejects/<table>.csv",
     }

@@ -95,7 +95,8 @@ class TableResult:
 
     ``frame`` holds the parsed processed columns plus bookkeeping columns ``_source``,
     ``_row``, ``_hetu`` (normalised identity code, personal tables) and ``_birth``;
-    ``raw`` the raw cells for rejects; ``reason`` is ``""`` for accepted rows.
+    ``raw`` the raw cells of the rejected rows (index = row position in ``frame``);
+    ``reason`` is ``""`` for accepted rows.
 
     Examples
     --------
@@ -256,7 +257,9 @@ def check_raw_table(raw: sio.RawTable) -> tuple[pd.DataFrame, pd.DataFrame]:
                                        f"unknown_municipality: folder code "
                                        f"{raw.folder_municipality!r} is not a SOSKU organisation"))
 
-    frame = pd.DataFrame(index=data.index)
+    # Columns are collected in a dict and framed once (inserting into a DataFrame column by
+    # column costs more than the checks on a small file).
+    frame: dict[str, object] = {}
     # One category, not a string per row: a file's name repeated 15M times costs ~1 GB.
     frame["_source"] = pd.Categorical.from_codes(np.zeros(n, dtype=np.int8),
                                                  categories=[raw.source])
@@ -264,6 +267,7 @@ def check_raw_table(raw: sio.RawTable) -> tuple[pd.DataFrame, pd.DataFrame]:
     empty = pd.Series(pd.NA, index=data.index, dtype="str")
     if header_broken:  # columns are unreliable: reject every row once, report at file level
         out.add(np.ones(n, dtype=bool), "-", "wrong_header", None)
+    numeric: list[tuple[schema.Column, pd.Series]] = []
     for c in table.columns:
         values = data[c.raw] if (c.raw in present and not header_broken) else empty
         given = values.notna()
@@ -300,18 +304,12 @@ def check_raw_table(raw: sio.RawTable) -> tuple[pd.DataFrame, pd.DataFrame]:
                     f"{schema.LAST_DATE:%d.%m.%Y}", values=values)
             frame[c.name] = dates
         elif c.kind in ("int", "float", "item"):
-            numbers = sio.parse_numbers(values)
-            out.add(given & numbers.isna(), c.raw, "not_a_number", " is not a number", values=values)
-            if c.kind in ("int", "item"):
-                out.add(numbers.notna() & (numbers % 1 != 0), c.raw, "not_an_integer",
-                        " is not a whole number", values=values)
-            lo = -np.inf if c.min is None else c.min
-            hi = np.inf if c.max is None else c.max
-            out.add((numbers < lo) | (numbers > hi), c.raw, "out_of_range",
-                    f" is outside {_fmt(lo)}–{_fmt(hi)}", values=values)
-            frame[c.name] = numbers
+            numeric.append((c, values))
+            frame[c.name] = None  # parsed below, all numeric columns at once
         else:
             frame[c.name] = values
+    _check_numbers(numeric, n, out, frame)
+    frame = pd.DataFrame(frame, index=data.index)
     for earlier, later in DATE_ORDER.get(table.name, []):
         col = table.column(later)
         out.add(frame[later] < frame[earlier], col.raw, "end_before_start",
@@ -326,6 +324,29 @@ def check_raw_table(raw: sio.RawTable) -> tuple[pd.DataFrame, pd.DataFrame]:
         frame["age_group"] = pseudonym.age_group(age)
     fails = pd.concat(file_fails + out.parts, ignore_index=True)
     return frame, fails
+
+
+def _check_numbers(numeric: list[tuple[schema.Column, pd.Series]], n: int, out: _Collector,
+                   frame: dict[str, object]) -> None:
+    """Parse and check every numeric column of a file in one pass (items come in dozens)."""
+    if not numeric:
+        return
+    stacked = pd.concat([values for _, values in numeric], ignore_index=True)
+    given_all = stacked.notna().to_numpy().reshape(len(numeric), n)
+    numbers_all = sio.parse_numbers(stacked).to_numpy().reshape(len(numeric), n)
+    for (c, values), given, numbers in zip(numeric, given_all, numbers_all, strict=True):
+        parsed = ~np.isnan(numbers)
+        out.add(given & ~parsed, c.raw, "not_a_number", " is not a number", values=values)
+        if c.kind in ("int", "item"):
+            with np.errstate(invalid="ignore"):  # inf % 1 is NaN: not whole either
+                fractional = numbers % 1 != 0
+            out.add(parsed & fractional, c.raw, "not_an_integer", " is not a whole number",
+                    values=values)
+        lo = -np.inf if c.min is None else c.min
+        hi = np.inf if c.max is None else c.max
+        out.add((numbers < lo) | (numbers > hi), c.raw, "out_of_range",
+                f" is outside {_fmt(lo)}–{_fmt(hi)}", values=values)
+        frame[c.name] = pd.Series(numbers, index=values.index)
 
 
 _HETU_RAW = next(c.raw for c in schema.CLIENTS.columns if c.kind == "hetu")
@@ -476,6 +497,73 @@ def _reasons(n: int, fails: pd.DataFrame) -> pd.Series:
     return reason
 
 
+class TableValidator:
+    """Validates one table at a time, clients first, carrying the accepted clients along.
+
+    This is what :func:`validate` runs over every table; :func:`soskulib.prepare.prepare`
+    uses it directly so that only one table's files are in memory at a time.
+
+    Parameters
+    ----------
+    check_references : bool
+        Run ``unknown_client`` on the tables of :data:`REFERENCES` (only meaningful when the
+        export has a clients table, validated before them).
+
+    Examples
+    --------
+    >>> validator = TableValidator(check_references=True)           # doctest: +SKIP
+    >>> clients = validator.validate(schema.CLIENTS, clients_raws)   # doctest: +SKIP
+    >>> contacts = validator.validate(schema.CONTACTS, contact_raws) # doctest: +SKIP
+    """
+
+    def __init__(self, check_references: bool):
+        self.check_references = check_references
+        self.accepted_clients = pa.array([], type=pa.large_string())
+
+    def validate(self, table: schema.Table, raws: Sequence[sio.RawTable]) -> TableResult:
+        """Check every file of ``table`` (in the order given) as one table.
+
+        Parameters
+        ----------
+        table : schema.Table
+            The declared table.
+        raws : sequence of io.RawTable
+            Its files (or sheets) as read by :func:`soskulib.io.read_raw`.
+
+        Returns
+        -------
+        TableResult
+            ``raw`` keeps the raw cells of the rejected rows only (what the rejects need).
+        """
+        frame, raw_all, fails = _combine([(raw, *check_raw_table(raw)) for raw in raws])
+        rows = frame["_row"].to_numpy(dtype=np.int64)
+        failed = np.zeros(len(frame), dtype=bool)
+        failed[fails.loc[fails["pos"] >= 0, "pos"].to_numpy(dtype=np.int64)] = True
+        extra = _duplicates(frame, raw_all, table, rows, failed)
+        if self.check_references and table.name in REFERENCES:
+            client_key = frame["municipality"] + "|" + frame["_hetu"]
+            checkable = frame["_birth"].notna() & frame["municipality"].notna()  # valid hetu
+            known_client = sio.arrow_mask(pc.is_in(sio.arrow_strings(client_key),
+                                                   value_set=self.accepted_clients))
+            unknown = checkable.to_numpy() & ~known_client
+            if unknown.any():
+                pos = np.flatnonzero(unknown)
+                extra.append(sio.failures(pos, rows[pos], _HETU_RAW, "unknown_client",
+                                          "unknown_client: no accepted client with this identity "
+                                          "code in this municipality"))
+        if extra:
+            for part in extra:
+                part["source"] = frame["_source"].iloc[part["pos"].to_numpy()].to_numpy()
+            fails = pd.concat([fails, *extra], ignore_index=True)
+        reason = _reasons(len(frame), fails)
+        ok = (reason == "").to_numpy()
+        if table.name == schema.CLIENTS.name:
+            self.accepted_clients = pc.unique(sio.arrow_strings(
+                (frame["municipality"] + "|" + frame["_hetu"])[ok].dropna()))
+        rejected_cells = raw_all.loc[~ok].drop(columns="_header_broken")
+        return TableResult(table, frame, rejected_cells, reason, fails)
+
+
 def validate(raw_tables: Sequence[sio.RawTable]) -> ValidationResult:
     """Check raw tables against the schema; cross-file rules run on whole tables.
 
@@ -503,57 +591,43 @@ def validate(raw_tables: Sequence[sio.RawTable]) -> ValidationResult:
     >>> int(result.tables["contacts"].accepted.sum()), len(result.errors)
     (1, 0)
     """
-    by_table: dict[str, list] = {}
+    by_table: dict[str, list[sio.RawTable]] = {}
     loose = []
     for raw in raw_tables:
         if raw.table is None:
-            fail = raw.failures.copy()
-            fail["source"] = raw.source
-            loose.append(fail)
-            continue
-        frame, fail = check_raw_table(raw)
-        by_table.setdefault(raw.table.name, []).append((raw, frame, fail))
-
-    results: dict[str, TableResult] = {}
-    order = [t for t in schema.tables() if t.name in by_table]
-    have_clients = schema.CLIENTS.name in by_table
-    accepted_clients = pa.array([], type=pa.large_string())
-    for table in order:  # clients come before every table that refers to them
-        frame, raw_all, fails = _combine(by_table[table.name])
-        rows = frame["_row"].to_numpy(dtype=np.int64)
-        failed = np.zeros(len(frame), dtype=bool)
-        failed[fails.loc[fails["pos"] >= 0, "pos"].to_numpy(dtype=np.int64)] = True
-        extra = _duplicates(frame, raw_all, table, rows, failed)
-        if have_clients and table.name in REFERENCES:
-            client_key = frame["municipality"] + "|" + frame["_hetu"]
-            checkable = frame["_birth"].notna() & frame["municipality"].notna()  # valid hetu
-            known_client = sio.arrow_mask(pc.is_in(sio.arrow_strings(client_key),
-                                                   value_set=accepted_clients))
-            unknown = checkable.to_numpy() & ~known_client
-            if unknown.any():
-                pos = np.flatnonzero(unknown)
-                extra.append(sio.failures(pos, rows[pos], _HETU_RAW, "unknown_client",
-                                          "unknown_client: no accepted client with this identity "
-                                          "code in this municipality"))
-        if extra:
-            for part in extra:
-                part["source"] = frame["_source"].iloc[part["pos"].to_numpy()].to_numpy()
-            fails = pd.concat([fails, *extra], ignore_index=True)
-        reason = _reasons(len(frame), fails)
-        results[table.name] = TableResult(table, frame, raw_all.drop(columns="_header_broken"),
-                                          reason, fails)
-        if table.name == schema.CLIENTS.name:
-            ok = (reason == "").to_numpy()
-            accepted_clients = pc.unique(sio.arrow_strings(
-                (frame["municipality"] + "|" + frame["_hetu"])[ok].dropna()))
-
-    all_fails = [r.failures for r in results.values()] + loose
-    findings = _findings(pd.concat(all_fails, ignore_index=True)) if all_fails else []
+            loose.append(raw.failures.assign(source=raw.source))
+        else:
+            by_table.setdefault(raw.table.name, []).append(raw)
+    validator = TableValidator(check_references=schema.CLIENTS.name in by_table)
+    # clients come before every table that refers to them
+    results = {t.name: validator.validate(t, by_table[t.name])
+               for t in schema.tables() if t.name in by_table}
+    findings = collect_findings([r.failures for r in results.values()] + loose)
     return ValidationResult(results, findings)
 
 
-def _findings(fails: pd.DataFrame) -> list[Finding]:
-    """Located findings from failure frames (rows without a message are silent rejections)."""
+def collect_findings(failures: Sequence[pd.DataFrame]) -> list[Finding]:
+    """Located findings from failure frames (rows without a message are silent rejections).
+
+    Parameters
+    ----------
+    failures : sequence of DataFrame
+        Failure frames with a ``source`` column (:attr:`TableResult.failures`).
+
+    Returns
+    -------
+    list of Finding
+        Sorted (:func:`sort_findings`).
+
+    Examples
+    --------
+    >>> fails = sio.failures([0], [2], "pvm", "impossible_date", "impossible_date: not a date")
+    >>> [str(f) for f in collect_findings([fails.assign(source="kaynnit.csv")])]
+    ['kaynnit.csv:2:pvm: impossible_date: not a date']
+    """
+    if not failures:
+        return []
+    fails = pd.concat(failures, ignore_index=True)
     shown = fails[fails["message"].notna()]
     found = [
         Finding(file=src, row=row, column=col, message=msg, rule=rule,
@@ -618,6 +692,36 @@ def read_paths(paths: Sequence[Path | str]) -> tuple[list[sio.RawTable], list[tu
     ...
     soskulib.errors.ConfigurationError: no such file or folder: /nonexistent
     """
+    files = find_files(paths)
+    tables = [t for path, name in files for t in sio.read_raw(path, name)]
+    return tables, files
+
+
+def find_files(paths: Sequence[Path | str]) -> list[tuple[Path, str]]:
+    """Raw files under ``paths`` with their display names (:func:`soskulib.io.discover`).
+
+    Parameters
+    ----------
+    paths : sequence of path
+        Raw files and/or export folders.
+
+    Returns
+    -------
+    list of (Path, str)
+        Sorted by display name.
+
+    Raises
+    ------
+    ConfigurationError
+        A path does not exist or holds no raw files (a usage error, exit code 2).
+
+    Examples
+    --------
+    >>> find_files(["/nonexistent"])
+    Traceback (most recent call last):
+    ...
+    soskulib.errors.ConfigurationError: no such file or folder: /nonexistent
+    """
     try:
         files = sio.discover(paths)
     except FileNotFoundError as exc:
@@ -625,8 +729,7 @@ def read_paths(paths: Sequence[Path | str]) -> tuple[list[sio.RawTable], list[tu
     if not files:
         raise ConfigurationError(f"no raw files ({', '.join(sio.RAW_SUFFIXES)}) under "
                                  f"{', '.join(map(str, paths))}")
-    tables = [t for path, name in files for t in sio.read_raw(path, name)]
-    return tables, files
+    return files
 
 
 def validate_paths(paths: Sequence[Path | str]) -> list[Finding]:
