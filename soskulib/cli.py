@@ -69,8 +69,12 @@ def _cmd_build(args: argparse.Namespace) -> int:
     if raw == DEFAULT_RAW and not any(raw.glob("*")):
         demo.write_demo(raw)
         print(f"sosku build: synthetic demo export written to {raw}")
-    prepare.prepare(raw, args.processed)
-    print(f"sosku build: processed data in {args.processed}")
+    if not args.fresh and prepare.is_current(raw, args.processed):
+        print(f"sosku build: processed data in {args.processed} are up to date (same export, "
+              "code and key; --fresh prepares them again)")
+    else:
+        prepare.prepare(raw, args.processed)
+        print(f"sosku build: processed data in {args.processed}")
     index = report.build_reports(args.processed, args.out, lang=args.lang, jobs=args.jobs)
     print(f"sosku build: reports ready, open {Path(index).resolve()}")
     return 0
@@ -145,6 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=helptext)
         if name == "build":
             p.add_argument("--raw", type=Path, default=DEFAULT_RAW, help="raw export folder (default: %(default)s)")
+            p.add_argument("--fresh", action="store_true",
+                           help="prepare the processed data even when they are up to date")
         p.add_argument("--processed", type=Path, default=DEFAULT_PROCESSED,
                        help="processed folder (default: %(default)s)")
         p.add_argument("--out", type=Path, default=DEFAULT_REPORTS, help="reports folder (default: %(default)s)")

@@ -28,6 +28,7 @@ and no pandas or time metadata, so the same raw bytes give the same output bytes
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import shutil
 import sys
@@ -50,6 +51,8 @@ PROBLEM_COLUMNS = ["file", "row", "column", "rule", "message", "level"]
 _HETU_RAW = next(c.raw for c in schema.CLIENTS.columns if c.kind == "hetu")
 #: Raw files whose stem names their table (read lazily, table by table).
 _DEFERRED_SUFFIXES = tuple(s for s in sio.RAW_SUFFIXES if s != ".xlsx")
+#: Package files that shape the processed data (code, instrument specs, code lists).
+_CODE_SUFFIXES = (".py", ".toml", ".csv", ".json")
 
 
 def _stderr(message: str) -> None:
@@ -173,6 +176,90 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def fingerprint(raw_dir: Path | str) -> str:
+    """What the processed data of ``raw_dir`` depend on, as one SHA-256 hex digest.
+
+    It covers the raw files (names and contents, ``truth.json`` included), the soskulib code
+    and data files that turn them into processed tables, and the pseudonymisation key (through
+    a keyed hash, so the fingerprint reveals nothing about the key). :func:`prepare` writes it
+    to the manifest; :func:`is_current` compares it to decide whether a build may reuse them.
+
+    Parameters
+    ----------
+    raw_dir : path
+        Raw export folder.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from soskulib import demo
+    >>> raw = demo.write_demo(pathlib.Path(tempfile.mkdtemp()) / "raw", seed=1, n_clients=90)
+    >>> fingerprint(raw) == fingerprint(raw)
+    True
+    """
+    raw_dir = Path(raw_dir)
+    digest = hashlib.sha256()
+    inputs = validation.find_files([raw_dir])
+    truth = raw_dir / "truth.json"
+    if truth.is_file():
+        inputs.append((truth, "truth.json"))
+    for path, name in inputs:
+        digest.update(f"input {name} {_sha256(path)}\n".encode())
+    package = Path(soskulib.__file__).parent
+    for path in sorted(p for p in package.rglob("*") if p.is_file() and p.suffix in _CODE_SUFFIXES):
+        digest.update(f"code {path.relative_to(package).as_posix()} {_sha256(path)}\n".encode())
+    try:
+        key, _ = pseudonym.resolve_key(raw_dir)
+    except ConfigurationError:
+        key = None
+    mark = hmac.new(key, b"soskulib processed-data fingerprint", "sha256").hexdigest() if key else "-"
+    digest.update(f"key {mark}\n".encode())
+    return digest.hexdigest()
+
+
+def is_current(raw_dir: Path | str, out_dir: Path | str) -> bool:
+    """Whether ``out_dir`` holds what :func:`prepare` would write for ``raw_dir`` now.
+
+    True when the manifest's fingerprint (:func:`fingerprint`) matches and every table folder
+    is there; a build then skips preparing again.
+
+    Parameters
+    ----------
+    raw_dir : path
+        Raw export folder.
+    out_dir : path
+        Processed folder.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from soskulib import demo
+    >>> tmp = pathlib.Path(tempfile.mkdtemp())
+    >>> raw = demo.write_demo(tmp / "raw", seed=1, n_clients=90)
+    >>> is_current(raw, tmp / "processed")
+    False
+    >>> _ = prepare(raw, tmp / "processed", log=lambda msg: None)
+    >>> is_current(raw, tmp / "processed")
+    True
+    """
+    out_dir = Path(out_dir)
+    try:
+        manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not all((out_dir / t.name).is_dir() for t in schema.tables()):
+        return False
+    return isinstance(manifest, dict) and manifest.get("fingerprint") == fingerprint(raw_dir)
 
 
 def prepare(raw_dir: Path | str, out_dir: Path | str,
@@ -310,6 +397,7 @@ def prepare(raw_dir: Path | str, out_dir: Path | str,
         "problems": {"errors": len(errors), "warnings": len(findings) - len(errors),
                      "by_rule": dict(sorted(rules.items()))},
         "layout": "<table>/municipality=<code>/part-0.parquet; rejects/<table>.csv",
+        "fingerprint": fingerprint(raw_dir),
     }
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False)
                                            + "\n", encoding="utf-8")

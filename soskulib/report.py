@@ -460,9 +460,14 @@ class Report:
         bytes, and is embedded (base64) so the report works offline.
         """
         import matplotlib.pyplot as plt
+        from matplotlib.layout_engine import ConstrainedLayoutEngine
 
         buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+        # A figure with constrained layout already fits its labels and legends; cropping it
+        # to the tight bounding box would draw it twice (the build's largest single cost).
+        constrained = isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
+        fig.savefig(buf, format="png", dpi=dpi, bbox_inches=None if constrained else "tight",
+                    metadata={"Software": None})
         plt.close(fig)
         data = base64.b64encode(buf.getvalue()).decode("ascii")
         caption_text = self.caption("figure", caption)

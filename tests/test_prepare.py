@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -223,3 +224,26 @@ def test_demo_end_to_end(tmp_path, monkeypatch):
     for path in out.rglob("*"):
         if path.is_file():
             assert not HETU_RE.search(path.read_bytes()), path
+
+
+def test_is_current_tracks_inputs_and_key(messy_export, tmp_path, monkeypatch):
+    raw, _ = messy_export
+    out = tmp_path / "out"
+    key = "a long random secret for this test only"
+    monkeypatch.setenv("SOSKU_PSEUDO_KEY", key)
+    assert not prepare.is_current(raw, out)
+    _prepare(raw, out, monkeypatch, key=key)
+    assert prepare.is_current(raw, out)
+    monkeypatch.setenv("SOSKU_PSEUDO_KEY", key + " but another one")
+    assert not prepare.is_current(raw, out)  # other key, other pseudonyms
+    monkeypatch.setenv("SOSKU_PSEUDO_KEY", key)
+    assert prepare.is_current(raw, out)
+    with (raw / V / "kaynnit.csv").open("ab") as fh:  # one more byte in one input
+        fh.write(b"\n")
+    assert not prepare.is_current(raw, out)
+    _prepare(raw, out, monkeypatch, key=key)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["fingerprint"] == prepare.fingerprint(raw)
+    assert key not in json.dumps(manifest)
+    shutil.rmtree(out / "contacts")
+    assert not prepare.is_current(raw, out)  # a table folder went missing
