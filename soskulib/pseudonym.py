@@ -72,6 +72,21 @@ def normalise(values: pd.Series) -> pd.Series:
     return values.astype("str").str.strip().str.upper().where(values.notna())
 
 
+def _distinct_normalised(values: pd.Series) -> tuple[pa.Array, pa.Array]:
+    """Distinct raw values, normalised as :func:`normalise` does, and each row's index into them.
+
+    A person's code repeats on every contact and response, so the string work (trimming,
+    upper case, checking, hashing) is done once per distinct value; a missing value has a
+    null index. Two raw spellings of one code (``"x"``, ``" x"``) are two entries with the
+    same normalised text.
+    """
+    raw = pa.array(values, type=pa.large_string(), from_pandas=True)
+    if isinstance(raw, pa.ChunkedArray):
+        raw = raw.combine_chunks()
+    encoded = pc.dictionary_encode(raw)
+    return pc.utf8_upper(pc.utf8_trim_whitespace(encoded.dictionary)), encoded.indices
+
+
 #: Problem texts of :func:`check` by number; 0 = no problem.
 _PROBLEMS = pa.array([None, "not in the form DDMMYYCZZZQ", "birth date part is not a date",
                       "individual number 000/001 is not in use", "wrong check character"],
@@ -112,7 +127,8 @@ def check(values: pd.Series) -> pd.DataFrame:
     -------
     DataFrame
         Same index: ``valid`` (bool; False for missing), ``birth_date`` (datetime64[ns], NaT
-        unless valid) and ``problem`` (str or NA).
+        unless valid), ``problem`` (str or NA) and ``normalised`` (the code as
+        :func:`normalise` gives it, which is what :func:`pseudonymise` hashes).
 
     Examples
     --------
@@ -124,10 +140,8 @@ def check(values: pd.Series) -> pd.DataFrame:
     >>> str(out["birth_date"][0].date())
     '1952-10-13'
     """
-    norm = normalise(values)
-    # A person's code repeats on every contact and response: check each distinct code once.
-    codes, uniques = pd.factorize(norm, use_na_sentinel=True)
-    text = pa.array(uniques.array, type=pa.large_string(), from_pandas=True)
+    text, indices = _distinct_normalised(values)  # each distinct code is checked once
+    codes = pc.fill_null(indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
     shaped = pc.match_substring_regex(text, f"^{HETU_PATTERN}$").to_numpy(zero_copy_only=False)
     chars = _byte_matrix(pc.filter(text, pa.array(shaped)), width=11)
     digits = chars.astype(np.int64) - ord("0")
@@ -147,8 +161,8 @@ def check(values: pd.Series) -> pd.DataFrame:
     number_mod = (day * 10**7 + month * 10**5 + yy * 10**3 + individual) % 31
 
     # Per distinct code: problem number (0 = none; order of precedence as in _PROBLEMS).
-    problem = np.ones(len(uniques), dtype=np.int8)
-    birth = np.full(len(uniques), np.datetime64("NaT"), dtype="datetime64[ns]")
+    problem = np.ones(len(text), dtype=np.int8)
+    birth = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[ns]")
     shaped_problem = np.select(
         [~in_calendar, individual < 2, _CHECK_INDEX_OF_BYTE[chars[:, 10]] != number_mod],
         [2, 3, 4], default=0).astype(np.int8)
@@ -161,7 +175,9 @@ def check(values: pd.Series) -> pd.DataFrame:
     return pd.DataFrame({"valid": (problem == 0) & (codes >= 0),
                          "birth_date": pd.Series(birth, index=values.index),
                          "problem": pd.Series(labels.to_pandas(), dtype="str").set_axis(
-                             values.index)},
+                             values.index),
+                         "normalised": pd.Series(text.take(indices), dtype="str",
+                                                 index=values.index)},
                         index=values.index)
 
 
@@ -242,10 +258,7 @@ def pseudonymise(values: pd.Series, key: bytes,
     """
     if not isinstance(key, bytes | bytearray) or not key:
         raise TypeError("the pseudonymisation key must be non-empty bytes")
-    codes = pa.array(normalise(values), type=pa.large_string(), from_pandas=True)
-    if isinstance(codes, pa.ChunkedArray):
-        codes = codes.combine_chunks()
-    encoded = pc.dictionary_encode(codes)
+    distinct, indices = _distinct_normalised(values)
     known = {} if cache is None else cache
     keyed = hmac.new(key, digestmod=hashlib.sha256)  # key schedule once; copied per message
 
@@ -256,9 +269,9 @@ def pseudonymise(values: pd.Series, key: bytes,
 
     # One HMAC (or dictionary lookup) per person, on plain Python strings; Arrow broadcasts
     # the results to the rows (a missing code has a null index and stays missing).
-    digests = pa.array([known.get(u) or digest(u) for u in encoded.dictionary.to_pylist()],
+    digests = pa.array([known.get(u) or digest(u) for u in distinct.to_pylist()],
                        type=pa.large_string())
-    return pd.Series(digests.take(encoded.indices), index=values.index, dtype="str")
+    return pd.Series(digests.take(indices), index=values.index, dtype="str")
 
 
 def is_synthetic_export(raw_dir: Path | str) -> bool:

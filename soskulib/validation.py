@@ -287,7 +287,7 @@ def check_raw_table(raw: sio.RawTable) -> tuple[pd.DataFrame, pd.DataFrame]:
             result = pseudonym.check(values)
             out.add(given & ~result["valid"], c.raw, "invalid_hetu", "",
                     values="identity code " + result["problem"], quoted=False)
-            frame["_hetu"] = pseudonym.normalise(values)
+            frame["_hetu"] = result["normalised"]
             frame["_birth"] = result["birth_date"]
         elif c.kind == "code":
             mapped = sio.map_codes(values, c.codes)
