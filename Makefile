@@ -2,6 +2,7 @@
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
+BUILD_FLAGS ?=
 SOSKU := $(VENV)/bin/sosku
 export PYTHONHASHSEED := 0
 
@@ -25,7 +26,7 @@ venv: $(VENV)/.installed
 
 reports: $(VENV)/.installed
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
-	$(SOSKU) build
+	$(SOSKU) build $(BUILD_FLAGS)
 
 test: $(VENV)/.installed-test
 	$(PY) -m ruff check soskulib tests benchmarks
