@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import datetime as _dt
+import functools
 import hashlib
 import html
 import io
@@ -650,6 +651,8 @@ _KERNEL_WARMUP = """\
 import matplotlib, matplotlib.pyplot
 matplotlib._sosku_rc_snapshot = matplotlib.rcParams.copy()
 """
+#: Tag of the cell that runs _KERNEL_WARMUP or _KERNEL_RESET before a notebook's own cells.
+_PREAMBLE_TAG = "sosku-kernel-preamble"
 # Run before each further notebook in the same kernel: the namespace, open figures and
 # rcParams are as in a new kernel, so which notebooks share a kernel cannot change a report.
 _KERNEL_RESET = """\
@@ -663,25 +666,6 @@ del _w, _m, _p
 """
 
 
-def _run_in_kernel(km: Any, code: str) -> None:
-    """Execute ``code`` silently in the kernel of ``km``; raise if it fails."""
-    from jupyter_core.utils import run_sync
-
-    async def run() -> dict[str, Any]:
-        kc = km.client()
-        kc.start_channels()
-        try:
-            await kc.wait_for_ready(timeout=120)
-            return await kc.execute_interactive(code, store_history=False, timeout=120,
-                                                output_hook=lambda _msg: None)
-        finally:
-            kc.stop_channels()
-
-    reply = run_sync(run)()
-    if reply["content"].get("status") != "ok":
-        raise SoskuError(f"preparing the notebook kernel failed: {reply['content'].get('evalue')}")
-
-
 def _shutdown_kernel(km: Any) -> None:
     from jupyter_core.utils import run_sync
 
@@ -692,8 +676,13 @@ def _shutdown_kernel(km: Any) -> None:
     shutil.rmtree(Path(km.ip).parent, ignore_errors=True)
 
 
-def _worker_kernel(cwd: str) -> Any:
-    """This process's kernel for notebooks in ``cwd``: started on first use, reset on reuse.
+def _worker_kernel(cwd: str) -> tuple[Any, str]:
+    """This process's kernel for notebooks in ``cwd`` and the code to run before a notebook.
+
+    The kernel is started on first use (the code is then :data:`_KERNEL_WARMUP`) and reused
+    afterwards (:data:`_KERNEL_RESET`). That code runs as a first cell of the executed notebook
+    rather than through a client of its own, because every new kernel client waits 0.2 s for
+    the kernel's output channel to fall quiet.
 
     The kernel talks over IPC (Unix sockets) rather than unencrypted TCP on localhost, which
     is also what keeps ipykernel's "running over TCP without encryption" warning out of the
@@ -707,8 +696,7 @@ def _worker_kernel(cwd: str) -> Any:
 
     km = _KERNELS.get(cwd)
     if km is not None and run_sync(km.is_alive)():
-        _run_in_kernel(km, _KERNEL_RESET)
-        return km
+        return km, _KERNEL_RESET
     # An absolute socket path: the default ("kernel-ipc") is relative, and the kernel runs in
     # ``cwd`` while this process does not.
     sockets = tempfile.mkdtemp(prefix="sosku-kernel-")
@@ -717,19 +705,22 @@ def _worker_kernel(cwd: str) -> Any:
     run_sync(km.start_kernel)(cwd=cwd)
     util.Finalize(None, _shutdown_kernel, args=(km,), exitpriority=10)
     _KERNELS[cwd] = km
-    _run_in_kernel(km, _KERNEL_WARMUP)
-    return km
+    return km, _KERNEL_WARMUP
 
 
 def _execute_and_render(job: _Job) -> _Result:
     """Execute one notebook with papermill and write its HTML (runs in a worker process)."""
     import time
 
+    import nbformat
     import papermill
 
     t0 = time.perf_counter()
     cwd = str(Path(job.notebook).parent)
-    km = _worker_kernel(cwd)
+    km, preamble = _worker_kernel(cwd)
+    source = nbformat.read(job.notebook, as_version=4)
+    source.cells.insert(0, nbformat.v4.new_code_cell(
+        preamble, metadata={"tags": [_PREAMBLE_TAG]}))
     html_path = Path(job.html_path)
     tables = Path(job.tables_dir)
     if tables.exists():
@@ -738,7 +729,7 @@ def _execute_and_render(job: _Job) -> _Result:
         executed = Path(tmp) / Path(job.notebook).name
         try:
             nb = papermill.execute_notebook(
-                job.notebook, str(executed), parameters=job.parameters, kernel_name=KERNEL_NAME,
+                source, str(executed), parameters=job.parameters, kernel_name=KERNEL_NAME,
                 km=km, cwd=cwd, progress_bar=False, log_output=False,
                 request_save_on_cell_execute=False, execution_timeout=CELL_TIMEOUT,
             )
@@ -751,6 +742,7 @@ def _execute_and_render(job: _Job) -> _Result:
             detail = getattr(exc, "evalue", None) or str(exc).strip().splitlines()[-1:]
             raise SoskuError(f"notebook {Path(job.notebook).name} failed ({kind}: {detail}); "
                              f"the executed notebook is in {failed}") from None
+    nb.cells = [c for c in nb.cells if _PREAMBLE_TAG not in c.get("metadata", {}).get("tags", [])]
     headline = _find_headline(nb)
     page = render_html(nb, title=job.title, lang=job.lang, index_href=job.index_href)
     fetched = [m for m in _NETWORK_MARKERS if m in _DATA_URI.sub("", page).lower()]
@@ -786,6 +778,19 @@ def report_css() -> str:
     return (_template_dir() / TEMPLATE_NAME / "report.css").read_text(encoding="utf-8")
 
 
+@functools.lru_cache(maxsize=1)
+def _html_exporter() -> Any:
+    """One exporter per process: its Jinja templates are compiled once, not per report."""
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(
+        template_name=TEMPLATE_NAME,
+        extra_template_basedirs=[str(_template_dir())],
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+        exclude_markdown=True, exclude_raw=True,
+    )
+
+
 def render_html(nb: Any, *, title: str, lang: str = "fi", index_href: str | None = None) -> str:
     """Render an executed notebook as one self-contained HTML page.
 
@@ -795,7 +800,6 @@ def render_html(nb: Any, *, title: str, lang: str = "fi", index_href: str | None
     of :meth:`Report.section`.
     """
     import nbformat
-    from nbconvert import HTMLExporter
 
     nb = nbformat.from_dict(json.loads(json.dumps(nb)))  # private copy
     for number, cell in enumerate(nb.cells):
@@ -804,12 +808,7 @@ def render_html(nb: Any, *, title: str, lang: str = "fi", index_href: str | None
             cell["outputs"] = [o for o in cell.get("outputs", [])
                                if not (o.get("output_type") == "stream"
                                        and o.get("name") == "stderr")]
-    exporter = HTMLExporter(
-        template_name=TEMPLATE_NAME,
-        extra_template_basedirs=[str(_template_dir())],
-        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
-        exclude_markdown=True, exclude_raw=True,
-    )
+    exporter = _html_exporter()
     from soskulib import __version__
 
     resources_in = {
