@@ -256,6 +256,38 @@ def pseudonymise(values: pd.Series, key: bytes,
     >>> pseudonymise(pd.Series(["131052-913A", " 131052-913a", None]), b"k" * 16).tolist()
     ['2745c820b2d4c70b', '2745c820b2d4c70b', nan]
     """
+    encoded = pseudonym_codes(values, key, cache)
+    return pd.Series(encoded.dictionary.take(encoded.indices), index=values.index, dtype="str")
+
+
+def pseudonym_codes(values: pd.Series, key: bytes,
+                    cache: dict[str, str] | None = None) -> pa.DictionaryArray:
+    """The pseudonyms of :func:`pseudonymise` in dictionary form: one entry per distinct value.
+
+    For callers that go on working per person (sorting, grouping) before the pseudonyms are
+    spelled out row by row.
+
+    Parameters
+    ----------
+    values : Series of str
+        Identity codes (normalised here: stripped, upper case).
+    key : bytes
+        The pseudonymisation key (:func:`resolve_key`).
+    cache : dict, optional
+        As in :func:`pseudonymise`.
+
+    Returns
+    -------
+    pyarrow.DictionaryArray
+        ``indices`` (null where ``values`` is missing) into ``dictionary`` (the pseudonyms; two
+        raw spellings of one code are two entries with the same pseudonym).
+
+    Examples
+    --------
+    >>> codes = pseudonym_codes(pd.Series(["131052-913A", None, "131052-913A"]), b"k" * 16)
+    >>> codes.dictionary.to_pylist(), codes.indices.to_pylist()
+    (['2745c820b2d4c70b'], [0, None, 0])
+    """
     if not isinstance(key, bytes | bytearray) or not key:
         raise TypeError("the pseudonymisation key must be non-empty bytes")
     distinct, indices = _distinct_normalised(values)
@@ -271,7 +303,7 @@ def pseudonymise(values: pd.Series, key: bytes,
     # the results to the rows (a missing code has a null index and stays missing).
     digests = pa.array([known.get(u) or digest(u) for u in distinct.to_pylist()],
                        type=pa.large_string())
-    return pd.Series(digests.take(indices), index=values.index, dtype="str")
+    return pa.DictionaryArray.from_arrays(indices, digests)
 
 
 def is_synthetic_export(raw_dir: Path | str) -> bool:
