@@ -399,12 +399,12 @@ def row_groups(columns: Sequence[pd.Series]) -> np.ndarray:
 
 
 def first_of_group(groups: np.ndarray) -> np.ndarray:
-    """Position of the first row of each row's group (ids numbered as :func:`row_groups`).
+    """Position of the first row of each row's group.
 
     Parameters
     ----------
     groups : ndarray of int
-        Group ids numbered in order of first appearance.
+        Non-negative group ids (any numbering, e.g. :func:`row_groups` or a subset of it).
 
     Returns
     -------
@@ -416,9 +416,15 @@ def first_of_group(groups: np.ndarray) -> np.ndarray:
     --------
     >>> first_of_group(np.array([0, 1, 0, 2, 1])).tolist()
     [0, 1, 0, 3, 1]
+    >>> first_of_group(np.array([7, 3, 7])).tolist()
+    [0, 1, 0]
     """
-    earlier_max = np.maximum.accumulate(np.concatenate([[-1], groups]))[:-1]
-    return np.flatnonzero(groups > earlier_max)[groups]
+    groups = np.asarray(groups, dtype=np.int64)
+    if not len(groups):
+        return np.zeros(0, dtype=np.int64)
+    first = np.full(int(groups.max()) + 1, len(groups), dtype=np.int64)
+    np.minimum.at(first, groups, np.arange(len(groups)))
+    return first[groups]
 
 
 def _duplicates(frame: pd.DataFrame, raw: pd.DataFrame, table: schema.Table, rows: np.ndarray,
@@ -441,8 +447,7 @@ def _duplicates(frame: pd.DataFrame, raw: pd.DataFrame, table: schema.Table, row
     eligible = ~failed & ~exact
     if eligible.any():
         raw_key = "+".join(table.column(k).raw for k in table.key)
-        groups = pd.factorize(key_groups[eligible])[0].astype(np.int64, copy=False)
-        parts.extend(_repeats(frame, eligible, groups, rows, "duplicate_key",
+        parts.extend(_repeats(frame, eligible, key_groups[eligible], rows, "duplicate_key",
                               f"same {raw_key} as", column=table.column(table.key[0]).raw)[1])
     return parts
 
