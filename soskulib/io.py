@@ -647,9 +647,9 @@ def _read_plain_text(text: str, data: bytes, encoding: str,
     A file without any ``"`` has one record per line, so :mod:`csv` and pyarrow split it the
     same way; when it also has no blank line and every line has the header's field count, the
     row of record ``i`` is simply ``i + 2``. Anything else (quotes, blank lines or rows of
-    empty fields, ragged or truncated rows: what needs the careful reader) returns ``None``. UTF-8 bytes go to pyarrow
-    as they are (no re-encoding), and the cells are cleaned as :func:`clean_cells` does, but
-    on the Arrow columns before they become pandas ones.
+    empty fields, ragged or truncated rows: what needs the careful reader) returns ``None``.
+    UTF-8 bytes go to pyarrow as they are (no re-encoding), and the cells are cleaned as
+    :func:`clean_cells` does, but on the Arrow columns before they become pandas ones.
     """
     if encoding in ("utf-8", "utf-8-sig"):
         buffer = data[len(codecs.BOM_UTF8):] if encoding == "utf-8-sig" else data

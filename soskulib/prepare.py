@@ -86,7 +86,7 @@ def processed_table(result: validation.TableResult, key: bytes | None,
     once, gathered in that order, which is what :func:`soskulib.io.write_processed` writes
     without a further conversion.
 
-    ``cache`` is passed to :func:`soskulib.pseudonym.pseudonymise` (one per key and run).
+    ``cache`` is passed to :func:`soskulib.pseudonym.pseudonym_codes` (one per key and run).
 
     Parameters
     ----------
@@ -148,23 +148,19 @@ def _sort_order(keys: list[pa.Array]) -> np.ndarray:
     once with a stable sort: several times faster than a multi-column sort on strings, with
     the same order (strings compare by code point, as UTF-8 bytes do).
     """
-    n = len(keys[0]) if keys else 0
-    combined, span = np.zeros(n, dtype=np.int64), 1
+    ranked = []
     for values in keys:
         if pa.types.is_dictionary(values.type):
             ranks = pc.rank(values.dictionary, sort_keys="ascending",
                             tiebreaker="dense").to_numpy().astype(np.int64) - 1
             size = int(ranks.max()) + 2 if len(ranks) else 1
             indices = pc.fill_null(values.indices, len(ranks)).to_numpy(zero_copy_only=False)
-            codes = np.append(ranks, size - 1)[indices]
+            ranked.append((np.append(ranks, size - 1)[indices], size))
         else:
             codes, uniques = pd.factorize(values.to_pandas(), sort=True)
-            size = len(uniques) + 1
-            codes = np.where(codes < 0, len(uniques), codes).astype(np.int64)
-        if span * size >= 2**62:  # re-rank what is combined so far (same order, fewer values)
-            combined, uniques = pd.factorize(combined, sort=True)
-            combined, span = combined.astype(np.int64), len(uniques)
-        combined, span = combined * size + codes, span * size
+            ranked.append((np.where(codes < 0, len(uniques), codes).astype(np.int64),
+                           len(uniques) + 1))
+    combined = validation.combine_codes(ranked, len(keys[0]) if keys else 0)
     return np.argsort(combined, kind="stable")
 
 

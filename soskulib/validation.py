@@ -388,14 +388,43 @@ def row_groups(columns: Sequence[pd.Series]) -> np.ndarray:
     >>> row_groups([pd.Series(["a", "b", "a", None, None]), pd.Series([1, 2, 1, 3, 3])]).tolist()
     [0, 1, 0, 2, 2]
     """
-    combined, size = np.zeros(len(columns[0]) if columns else 0, dtype=np.int64), 1
-    for values in columns:
-        codes, n = _column_codes(values)
-        if size * max(n, 1) >= 2**62:
-            combined, uniques = pd.factorize(combined)
-            size = len(uniques)
-        combined, size = combined * max(n, 1) + codes, size * max(n, 1)
+    combined = combine_codes([_column_codes(values) for values in columns],
+                             len(columns[0]) if columns else 0)
     return pd.factorize(combined)[0].astype(np.int64, copy=False)
+
+
+def combine_codes(codes: Sequence[tuple[np.ndarray, int]], n: int) -> np.ndarray:
+    """One integer per row from several integer codes, as mixed-radix numbers.
+
+    Rows get equal results exactly when all their codes are equal, and the results order the
+    rows as the codes do lexicographically (first code first). When the product of the
+    code ranges would overflow int64, what is combined so far is re-ranked densely first
+    (same order, fewer values).
+
+    Parameters
+    ----------
+    codes : sequence of (ndarray of int, int)
+        Per key: codes ``0 <= code < size`` and ``size``.
+    n : int
+        Number of rows (used when ``codes`` is empty).
+
+    Returns
+    -------
+    ndarray of int64
+
+    Examples
+    --------
+    >>> combine_codes([(np.array([1, 0, 1]), 2), (np.array([0, 2, 1]), 3)], 3).tolist()
+    [3, 2, 4]
+    """
+    combined, span = np.zeros(n, dtype=np.int64), 1
+    for values, size in codes:
+        size = max(int(size), 1)
+        if span * size >= 2**62:
+            combined, uniques = pd.factorize(combined, sort=True)
+            combined, span = combined.astype(np.int64), len(uniques)
+        combined, span = combined * size + values, span * size
+    return combined
 
 
 def first_of_group(groups: np.ndarray) -> np.ndarray:

@@ -9,9 +9,13 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from fixtures.rawexport import demo_export, write_csv, write_export
+from hypothesis import given
+from hypothesis import strategies as st
 
 from soskulib import io as sio
 from soskulib import prepare, pseudonym, schema
@@ -247,3 +251,14 @@ def test_is_current_tracks_inputs_and_key(messy_export, tmp_path, monkeypatch):
     assert key not in json.dumps(manifest)
     shutil.rmtree(out / "contacts")
     assert not prepare.is_current(raw, out)  # a table folder went missing
+
+
+@given(st.lists(st.tuples(st.sampled_from(["b", "a", "ä", "B", None]),
+                          st.sampled_from([3, 1, 2]),
+                          st.sampled_from(["x2", "x1", "x10"])), max_size=40))
+def test_sort_order_matches_a_stable_pandas_sort(rows):
+    frame = pd.DataFrame(rows, columns=["s", "i", "d"]).astype({"s": "str", "i": "int64"})
+    keys = [pa.array(frame["s"], from_pandas=True), pa.array(frame["i"]),
+            pc.dictionary_encode(pa.array(frame["d"], type=pa.string()))]  # as client_id
+    expected = frame.sort_values(["s", "i", "d"], kind="stable", na_position="last").index
+    assert prepare._sort_order(keys).tolist() == expected.tolist()
