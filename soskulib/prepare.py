@@ -34,6 +34,7 @@ import shutil
 import sys
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -51,6 +52,8 @@ PROBLEM_COLUMNS = ["file", "row", "column", "rule", "message", "level"]
 _HETU_RAW = next(c.raw for c in schema.CLIENTS.columns if c.kind == "hetu")
 #: Raw files whose stem names their table (read lazily, table by table).
 _DEFERRED_SUFFIXES = tuple(s for s in sio.RAW_SUFFIXES if s != ".xlsx")
+#: Tables prepared at the same time (after the clients table).
+_PREPARE_THREADS = 2
 #: Package files that shape the processed data (code, instrument specs, code lists).
 _CODE_SUFFIXES = (".py", ".toml", ".csv", ".json")
 
@@ -369,37 +372,37 @@ def prepare(raw_dir: Path | str, out_dir: Path | str,
     rows_by_file: dict[str, int | None] = {}
     tables_by_file: dict[str, list[str]] = {}
 
-    def count_rows(raw: sio.RawTable) -> None:
-        name = display.get(raw.path, raw.source)
-        count = raw.n_rows if raw.countable else None
+    def count_rows(name: str, count: int | None, table_name: str | None) -> None:
         prev = rows_by_file.get(name, 0)
         rows_by_file[name] = None if count is None and not prev else (prev or 0) + (count or 0)
-        if raw.table is not None:
-            tables_by_file.setdefault(name, []).append(raw.table.name)
+        if table_name is not None:
+            tables_by_file.setdefault(name, []).append(table_name)
+
+    def counted(raw: sio.RawTable) -> tuple[str, int | None, str | None]:
+        return (display.get(raw.path, raw.source), raw.n_rows if raw.countable else None,
+                raw.table.name if raw.table is not None else None)
 
     failures = []
     for _, raw in read_now.pop(None, []):
-        count_rows(raw)
+        count_rows(*counted(raw))
         failures.append(raw.failures.assign(source=raw.source))
 
-    tables_manifest = {}
     pseudonyms: dict[str, str] = {}  # every person is hashed once, whatever tables they are in
     validator = validation.TableValidator(check_references=schema.CLIENTS.name in planned)
-    for table in schema.tables():  # clients first: the other tables refer to them
+
+    def process(table: schema.Table) -> tuple[dict, list, pd.DataFrame | None]:
+        """Read, validate and write one table; return its manifest entry, counts, failures."""
         numbered = read_now.pop(table.name, []) + [
             (number, raw) for number, path, name in deferred.pop(table.name, [])
             for raw in sio.read_raw(path, name)]
         raws = [raw for _, raw in sorted(numbered, key=lambda item: item[0])]  # file order
         del numbered
-        for raw in raws:
-            count_rows(raw)
+        counts = [counted(raw) for raw in raws]
         if not raws:
             sio.write_processed(sio.empty_processed(table), out_dir, table)
-            tables_manifest[table.name] = {"rows_in": 0, "rows_out": 0, "rows_rejected": 0}
-            continue
+            return {"rows_in": 0, "rows_out": 0, "rows_rejected": 0}, counts, None
         res = validator.validate(table, raws)
         del raws  # the validation result holds what is still needed
-        failures.append(res.failures)
         accepted = processed_table(res, key, pseudonyms)
         sio.write_processed(accepted, out_dir, table)
         n_rejected = int((~res.accepted).sum())
@@ -408,9 +411,24 @@ def prepare(raw_dir: Path | str, out_dir: Path | str,
             target.parent.mkdir(parents=True, exist_ok=True)
             rejects_frame(res, key, pseudonyms).to_csv(target, index=False, encoding="utf-8",
                                                        lineterminator="\n")
-        tables_manifest[table.name] = {"rows_in": len(res.frame), "rows_out": accepted.num_rows,
-                                       "rows_rejected": n_rejected}
-        del res, accepted
+        entry = {"rows_in": len(res.frame), "rows_out": accepted.num_rows,
+                 "rows_rejected": n_rejected}
+        return entry, counts, res.failures
+
+    # Clients first (the other tables refer to them); the others are independent of each
+    # other and go two at a time: Arrow, NumPy and most pandas kernels release the GIL.
+    others = [t for t in schema.tables() if t.name != schema.CLIENTS.name]
+    outcomes = {schema.CLIENTS.name: process(schema.CLIENTS)}
+    with ThreadPoolExecutor(max_workers=_PREPARE_THREADS) as pool:
+        outcomes.update(zip([t.name for t in others], pool.map(process, others), strict=True))
+    tables_manifest = {}
+    for table in schema.tables():  # schema order, whichever table finished first
+        entry, counts, table_failures = outcomes[table.name]
+        tables_manifest[table.name] = entry
+        for count in counts:
+            count_rows(*count)
+        if table_failures is not None:
+            failures.append(table_failures)
     findings = validation.collect_findings(failures)
     errors = [f for f in findings if f.level == "error"]
 
