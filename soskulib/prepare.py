@@ -6,7 +6,8 @@ Output layout (``out_dir``, default ``data/processed/``)::
     rejects/<table>.csv                          rejected rows: source_file, source_row,
                                                  reason (rule ids joined by ';') + raw cells
     problems.csv                                 file,row,column,rule,message,level
-    manifest.json                                row balance per table, input checksums
+    manifest.json                                row balance per table, input checksums,
+                                                 fingerprint (:func:`fingerprint`)
     codebook.md                                  soskulib.codebook
     truth.json                                   copied from the raw export (demo only)
 
@@ -23,6 +24,10 @@ column, and every other written cell or message has identity-code-like strings m
 
 Determinism: rows are sorted by municipality and key, parquet files carry an explicit schema
 and no pandas or time metadata, so the same raw bytes give the same output bytes.
+
+Memory and time: one table's files are read and validated at a time (the clients table first,
+then the others two at a time in threads), so the peak is about the largest table, not the
+whole export. ``benchmarks/RESULTS.md`` has the measured seconds and peak memory.
 """
 
 from __future__ import annotations
