@@ -602,7 +602,14 @@ def _count_controls(data: bytes, text: str, encoding: str) -> int:
     """
     if encoding.startswith("utf-16"):
         return len(_CONTROL_RE.findall(text))
-    return len(data) - len(data.translate(None, _CONTROL_BYTES))
+    return _count_control_bytes(data)
+
+
+def _count_control_bytes(data: bytes, chunk: int = 1 << 26) -> int:
+    """Bytes that :data:`_CONTROL_RE` matches, counted 64 MiB at a time (no copy of it all)."""
+    view = memoryview(data)
+    return sum(len(part) - len(part.translate(None, _CONTROL_BYTES))
+               for part in (bytes(view[i:i + chunk]) for i in range(0, len(data), chunk)))
 
 
 def sniff_delimiter(header_line: str) -> str:
@@ -640,29 +647,25 @@ def _encoding_failures(cells: pd.DataFrame, rows: np.ndarray, encoding: str) -> 
     return pd.concat(fails, ignore_index=True)
 
 
-def _read_plain_text(text: str, data: bytes, encoding: str,
+def _read_plain_text(header_text: str, data: bytes, offset: int,
                      delimiter: str) -> tuple[list[str], pd.DataFrame] | None:
     """Header and cleaned cells of a well-formed table without quotes, read by pyarrow.
 
     A file without any ``"`` has one record per line, so :mod:`csv` and pyarrow split it the
     same way; when it also has no blank line and every line has the header's field count, the
     row of record ``i`` is simply ``i + 2``. Anything else (quotes, blank lines or rows of
-    empty fields, ragged or truncated rows: what needs the careful reader) returns ``None``.
-    UTF-8 bytes go to pyarrow as they are (no re-encoding), and the cells are cleaned as
-    :func:`clean_cells` does, but on the Arrow columns before they become pandas ones.
+    empty fields, ragged or truncated rows, bytes that are not UTF-8: what needs the careful
+    reader) returns ``None``. ``data[offset:]`` (UTF-8, after any byte-order mark) goes to
+    pyarrow without a copy, and the cells are cleaned as :func:`clean_cells` does, but on the
+    Arrow columns before they become pandas ones.
     """
-    if encoding in ("utf-8", "utf-8-sig"):
-        buffer = data[len(codecs.BOM_UTF8):] if encoding == "utf-8-sig" else data
-    else:
-        buffer = text.encode("utf-8")
-    if b'"' in buffer or buffer[:1] in (b"\r", b"\n"):
+    if b'"' in data or data[offset:offset + 1] in (b"\r", b"\n"):
         return None
-    header = normalise_header(next(csv.reader(io.StringIO(text[:text.find("\n") + 1 or None]),
-                                              delimiter=delimiter)))
+    header = normalise_header(next(csv.reader(io.StringIO(header_text), delimiter=delimiter)))
     names = [f"c{i}" for i in range(len(header))]
-    try:
+    try:  # pyarrow checks that every value is valid UTF-8
         table = pacsv.read_csv(
-            pa.py_buffer(buffer),
+            pa.py_buffer(data).slice(offset),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char=False,
                                               ignore_empty_lines=False),
@@ -688,12 +691,39 @@ def _read_plain_text(text: str, data: bytes, encoding: str,
     return header, cells
 
 
+def _read_utf8_plain(data: bytes) -> tuple[list[str], pd.DataFrame] | None:
+    """:func:`_read_plain_text` straight from the bytes, when they look like UTF-8 text.
+
+    This is the common case (a clean UTF-8 export) and never decodes the whole file into a
+    Python string: NUL and control bytes are counted on the bytes, the header line alone is
+    decoded, and pyarrow validates the UTF-8 of every value. Anything unusual (UTF-16, a
+    control byte, invalid UTF-8, quotes, blank lines) returns ``None`` for the careful path.
+    """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data:
+        return None
+    if _count_control_bytes(data) > 0:
+        return None
+    offset = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    end = data.find(b"\n", offset)
+    try:
+        header_text = data[offset:end if end >= 0 else len(data)].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if not header_text.strip():
+        return None
+    return _read_plain_text(header_text, data, offset, sniff_delimiter(header_text))
+
+
 def _read_text_table(data: bytes, source: str) -> tuple[list[str], pd.DataFrame, np.ndarray,
                                                           pd.DataFrame, bool]:
     """Parse CSV bytes: header, cells, file rows, failures, countable."""
     empty = (pd.DataFrame(), np.empty(0, dtype=np.int64))
-    if not data.strip():
+    if not data or data.isspace():
         return [], *empty, _file_failure("empty_file", "the file is empty"), True
+    plain = _read_utf8_plain(data)
+    if plain is not None:
+        header, cells = plain
+        return header, cells, 2 + np.arange(len(cells), dtype=np.int64), no_failures(), True
     text, encoding = decode_bytes(data)
     if text is None:
         return [], *empty, _file_failure("not_text", f"cannot read the file: {encoding}"), False
@@ -701,7 +731,11 @@ def _read_text_table(data: bytes, source: str) -> tuple[list[str], pd.DataFrame,
         return [], *empty, _file_failure("empty_file", "the file has no header or data"), True
     header_line = text.lstrip("\ufeff").split("\n", 1)[0]
     delimiter = sniff_delimiter(header_line)
-    plain = _read_plain_text(text, data, encoding, delimiter)
+    if encoding in ("utf-8", "utf-8-sig"):  # the bytes as they are, after any BOM
+        offset = len(codecs.BOM_UTF8) if encoding == "utf-8-sig" else 0
+        plain = _read_plain_text(header_line, data, offset, delimiter)
+    else:
+        plain = _read_plain_text(header_line, text.encode("utf-8"), 0, delimiter)
     if plain is not None:
         header, cells = plain
         rows = 2 + np.arange(len(cells), dtype=np.int64)
