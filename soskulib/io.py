@@ -670,22 +670,28 @@ def _read_plain_text(header_text: str, data: bytes, offset: int,
             parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char=False,
                                               ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()), null_values=[],
+                column_types=dict.fromkeys(names, pa.large_string()), null_values=[],
                 strings_can_be_null=False, quoted_strings_can_be_null=False))
     except (pa.ArrowInvalid, ValueError):
         return None
     cleaned = {}
-    all_empty = np.ones(table.num_rows, dtype=bool)
+    all_blank = np.ones(table.num_rows, dtype=bool)
     for i, original in enumerate(table.columns):
-        all_empty &= arrow_mask(pc.equal(pc.binary_length(original), 0))
         trimmed = pc.utf8_trim_whitespace(original)
         empty = pc.equal(trimmed, "")
+        all_blank &= arrow_mask(empty)
         cleaned[i] = pd.Series(pc.if_else(empty, pa.scalar(None, trimmed.type), trimmed),
                                dtype="str")
     # pyarrow reads a blank line as a record of empty fields, which is not a data row: a row
-    # of nothing but empty fields (blank line or not) goes to the careful reader.
-    if all_empty.any():
-        return None
+    # of nothing but empty fields (blank line or not) goes to the careful reader. Such a row
+    # is blank after trimming too, so only those few rows are looked at untrimmed.
+    if all_blank.any():
+        rows = pa.array(np.flatnonzero(all_blank))
+        all_empty = np.ones(len(rows), dtype=bool)
+        for original in table.columns:
+            all_empty &= arrow_mask(pc.equal(pc.binary_length(original.take(rows)), 0))
+        if all_empty.any():
+            return None
     cells = pd.DataFrame(cleaned, index=pd.RangeIndex(table.num_rows))
     cells.columns = header  # names may repeat; the caller reports that
     return header, cells
