@@ -131,7 +131,8 @@ def _wide_matrix(responses: pd.DataFrame, inst: Instrument, items: Sequence[str]
         raise KeyError(f"responses lack {inst.name} item columns {absent}; add them, or pass "
                        "missing_columns='nan' to treat them as unanswered")
     present = [i for i in items if i not in absent]
-    frame = responses[present]
+    # Selecting columns costs a column-index lookup; skip it when they are all there in order.
+    frame = responses if list(responses.columns) == present else responses[present]
     for item, dtype in frame.dtypes.items():  # dtypes at once: no Series built per column
         if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
             frame = frame.assign(**{item: _numeric_column(frame[item], item, inst)})
@@ -432,7 +433,7 @@ def score(
         absent = [c for c in carry if c not in responses.columns]
         if absent:
             raise KeyError(f"keep names columns that responses lack: {absent}")
-        front = responses[carry]
+        front = responses[carry] if carry else None
     x = _reverse(x, inst.items, inst)
 
     position = {item: j for j, item in enumerate(inst.items)}
@@ -441,7 +442,9 @@ def score(
         columns = [position[i] for i in inst.scales[name].items]
         part = x if columns == list(range(x.shape[1])) else x[:, columns]
         scored[name] = _score_scale(part, inst.scales[name], inst)
-    out = pd.concat([front, pd.DataFrame(scored, index=index)], axis=1)
+    out = pd.DataFrame(scored, index=index)
+    if front is not None:
+        out = pd.concat([front, out], axis=1)
     out.attrs["instrument"] = inst.id
     return out
 
