@@ -277,11 +277,16 @@ def clean_cells(frame: pd.DataFrame) -> pd.DataFrame:
     >>> clean_cells(pd.DataFrame({"a": [" x ", "", None]}))["a"].tolist()
     ['x', nan, nan]
     """
-    out = {}
-    for col in frame.columns:
-        s = frame[col].astype("str").str.strip()
-        out[col] = s.where(s != "")
+    out = {col: pd.Series(_clean_strings(arrow_strings(frame[col].astype("str")))[0],
+                          index=frame.index, dtype="str") for col in frame.columns}
     return pd.DataFrame(out, index=frame.index)
+
+
+def _clean_strings(values: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
+    """Cells trimmed, empty ones as null (what :func:`clean_cells` does), and the empty mask."""
+    trimmed = pc.utf8_trim_whitespace(values)
+    empty = pc.equal(trimmed, "")
+    return pc.if_else(empty, pa.scalar(None, trimmed.type), trimmed), empty
 
 
 def normalise_header(names: Sequence[object]) -> list[str]:
@@ -677,11 +682,9 @@ def _read_plain_text(header_text: str, data: bytes, offset: int,
     cleaned = {}
     all_blank = np.ones(table.num_rows, dtype=bool)
     for i, original in enumerate(table.columns):
-        trimmed = pc.utf8_trim_whitespace(original)
-        empty = pc.equal(trimmed, "")
+        values, empty = _clean_strings(original)
         all_blank &= arrow_mask(empty)
-        cleaned[i] = pd.Series(pc.if_else(empty, pa.scalar(None, trimmed.type), trimmed),
-                               dtype="str")
+        cleaned[i] = pd.Series(values, dtype="str")
     # pyarrow reads a blank line as a record of empty fields, which is not a data row: a row
     # of nothing but empty fields (blank line or not) goes to the careful reader. Such a row
     # is blank after trimming too, so only those few rows are looked at untrimmed.

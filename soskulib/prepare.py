@@ -135,14 +135,16 @@ def processed_table(result: validation.TableResult, key: bytes | None,
         return values.cast(target.field(name).type)
 
     order_by = ["municipality", *[k for k in table.key if k != "municipality"]]
-    order = _sort_order([client_id if k == "client_id" else column(k, accepted)
-                         for k in order_by])
-    rows = accepted[order]
+    keys = {k: column(k, accepted) for k in order_by if k != "client_id"}
+    order = _sort_order([client_id if k == "client_id" else keys[k] for k in order_by])
+    rows, positions = accepted[order], pa.array(order)
     columns = {}
     for field in target:
         if field.name == "client_id":
             columns["client_id"] = client_id.dictionary.take(
-                client_id.indices.take(pa.array(order))).cast(field.type)
+                client_id.indices.take(positions)).cast(field.type)
+        elif field.name in keys:  # already gathered for the sort: reorder, not convert again
+            columns[field.name] = keys[field.name].take(positions)
         else:
             columns[field.name] = column(field.name, rows)
     return pa.table(columns, schema=target)

@@ -69,7 +69,13 @@ def normalise(values: pd.Series) -> pd.Series:
     >>> normalise(pd.Series([" 010190-923e "])).tolist()
     ['010190-923E']
     """
-    return values.astype("str").str.strip().str.upper().where(values.notna())
+    codes = pa.array(values.astype("str"), type=pa.large_string(), from_pandas=True)
+    return pd.Series(_normalise_strings(codes), index=values.index, dtype="str")
+
+
+def _normalise_strings(codes: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """:func:`normalise` on Arrow strings (null stays null)."""
+    return pc.utf8_upper(pc.utf8_trim_whitespace(codes))
 
 
 def _distinct_normalised(values: pd.Series) -> tuple[pa.Array, pa.Array]:
@@ -84,7 +90,7 @@ def _distinct_normalised(values: pd.Series) -> tuple[pa.Array, pa.Array]:
     if isinstance(raw, pa.ChunkedArray):
         raw = raw.combine_chunks()
     encoded = pc.dictionary_encode(raw)
-    return pc.utf8_upper(pc.utf8_trim_whitespace(encoded.dictionary)), encoded.indices
+    return _normalise_strings(encoded.dictionary), encoded.indices
 
 
 #: Problem texts of :func:`check` by number; 0 = no problem.
