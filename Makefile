@@ -6,13 +6,34 @@ BUILD_FLAGS ?=
 SOSKU := $(VENV)/bin/sosku
 export PYTHONHASHSEED := 0
 
-.PHONY: reports test lint bench clean venv
+# Exact versions with hashes (see CONTRIBUTING.md, "Dependencies and the lock files").
+# LOCKED=0 installs from pyproject.toml's lower bounds instead (newest releases, unlocked).
+LOCKED ?= 1
+LOCK := requirements.lock
+TEST_LOCK := requirements-test.lock
+# The lock is resolved for this interpreter and platform; `make lock` needs only PyPI.
+UV_VERSION := 0.13.8
+LOCK_FLAGS := --generate-hashes --python-version 3.11 --python-platform linux \
+	--annotation-style line --custom-compile-command "make lock"
+
+.PHONY: reports test lint bench clean venv lock lock-upgrade
 
 $(VENV)/bin/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: $(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
+ifeq ($(LOCKED),1)
+$(VENV)/.installed: $(VENV)/bin/python pyproject.toml $(LOCK)
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps -e .
+	@touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed $(TEST_LOCK)
+	$(PY) -m pip install --quiet --require-hashes -r $(TEST_LOCK)
+	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	@touch $@
+else
 $(VENV)/.installed: $(VENV)/bin/python pyproject.toml
 	$(PY) -m pip install --quiet -e .
 	@touch $@
@@ -21,6 +42,7 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e ".[test]"
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	@touch $@
+endif
 
 venv: $(VENV)/.installed
 
@@ -34,6 +56,20 @@ test: $(VENV)/.installed-test
 	$(SOSKU) prepare --raw data/raw/demo --out data/processed
 	$(PY) -m pytest -n 2 --dist loadscope --nbval-lax notebooks
 	$(PY) tests/golden/run_golden.py
+
+# Re-resolve both lock files from pyproject.toml. Pins already in the lock are kept while
+# pyproject.toml still allows them, so adding a dependency changes only what it needs;
+# `make lock-upgrade` moves every package to its newest allowed release.
+$(VENV)/bin/uv: $(VENV)/bin/python
+	$(PY) -m pip install --quiet "uv==$(UV_VERSION)"
+
+lock: $(VENV)/bin/uv
+	$(VENV)/bin/uv pip compile --quiet pyproject.toml --extra test $(LOCK_FLAGS) $(UV_ARGS) -o $(TEST_LOCK)
+	$(VENV)/bin/uv pip compile --quiet pyproject.toml --constraint $(TEST_LOCK) $(LOCK_FLAGS) $(UV_ARGS) -o $(LOCK)
+	@echo "make lock: wrote $(TEST_LOCK) and $(LOCK); run the tests, commit pyproject.toml, environment.yml and both lock files together"
+
+lock-upgrade:
+	$(MAKE) lock UV_ARGS=--upgrade
 
 bench: $(VENV)/.installed
 	$(PY) -m benchmarks
