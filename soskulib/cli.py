@@ -1,4 +1,4 @@
-"""The ``sosku`` command line: demo, validate, prepare, simulate, report, build.
+"""The ``sosku`` command line: demo, validate, prepare, simulate, report, build, audit.
 
 Exit codes: 0 success, 1 a data rule is broken (problems printed one per line as
 ``FILE:ROW:COLUMN: message``), 2 usage or configuration errors. A data problem never shows a
@@ -80,6 +80,29 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_audit(args: argparse.Namespace) -> int:
+    from soskulib import audit
+
+    reports = Path(args.reports)
+    if args.min_cell < 2:
+        raise ConfigurationError(f"--min-cell must be at least 2, got {args.min_cell}")
+    if not (reports / "index.html").is_file():
+        raise ConfigurationError(f"{reports}: not a built site (no index.html); run sosku build first")
+    return _print_audit(audit.audit_site(reports, min_cell=args.min_cell), reports)
+
+
+def _print_audit(findings: list, reports: Path) -> int:
+    for finding in findings:
+        print(finding)
+    if findings:
+        print(f"sosku audit: {len(findings)} cell(s) or statistic(s) of fewer than 5 people can be "
+              f"recovered from what {reports} publishes; do not publish it", file=sys.stderr)
+        return 1
+    print(f"sosku audit: nothing in {reports} can be recovered (every CSV download and "
+          "headline attacked)", file=sys.stderr)
+    return 0
+
+
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from soskulib import simulation
 
@@ -105,8 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     Returns
     -------
     argparse.ArgumentParser
-        With subcommands ``demo``, ``validate``, ``prepare``, ``simulate``, ``report`` and
-        ``build``.
+        With subcommands ``demo``, ``validate``, ``prepare``, ``simulate``, ``report``,
+        ``build`` and ``audit``.
 
     Examples
     --------
@@ -143,6 +166,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=None, help="parallel processes (default: CPU count)")
     p.add_argument("--out", type=Path, default=None, help="write a Markdown summary (and .csv rows) here")
     p.set_defaults(func=_cmd_simulate)
+
+    p = sub.add_parser("audit", help="attack a built site: can a small group be recovered?")
+    p.add_argument("reports", nargs="?", type=Path, default=DEFAULT_REPORTS,
+                   help="reports folder (default: %(default)s)")
+    p.add_argument("--min-cell", type=int, default=5, help="reporting minimum (default: %(default)s)")
+    p.set_defaults(func=_cmd_audit)
 
     for name, helptext in (("report", "execute notebooks and render HTML reports"),
                            ("build", "demo (if needed) + prepare + report")):

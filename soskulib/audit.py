@@ -1,0 +1,834 @@
+"""The disclosure attack: what a reader can recover from everything a built site publishes.
+
+``sosku audit REPORTS_DIR`` (and the last step of ``sosku build``) reads back what the site
+publishes, exactly as a reader gets it, and attacks it. It never looks at the processed data
+or at the suppression code's masks:
+
+* every CSV download under ``REPORTS_DIR`` (``*_tables/*.csv``; comma- or semicolon-separated,
+  decimal point or decimal comma, with or without a UTF-8 BOM, so both a machine-readable file
+  and a Finnish-Excel variant are read), with hidden cells shown as ``..`` (or ``<5``, ``x``);
+* the headline sentences of the index and of each page (``N asiakasta`` / ``N clients``).
+
+From these it builds one system of linear relations per site (:class:`Attack`): a published
+count fixes a variable; the same count published in two places (the municipality's clients in
+its two cross-tabulations, its reach table, its headline, the index, the national coverage
+table and the data-quality page) is one variable; the rows and columns of a cross-tabulation
+add up to its margins; the groups of a by-gender table add up to the overall table; a mean
+published with its ``n`` gives the group's sum ``mean × n``, and sums add up like counts.
+Every count is a non-negative integer.
+
+For each hidden count it then computes the feasible interval ``[lo, hi]`` by linear
+programming (HiGHS through :func:`scipy.optimize.linprog`; bounds rounded inwards, since
+counts are integers). A hidden count is **disclosed** when ``lo < min_cell`` (it may be a
+small group) and ``hi - lo < protection``: with the default ``protection = min_cell - 2 = 3``
+a reader must be left with at least four possible values, as many as primary suppression
+itself leaves for a cell of 1–4 people. An exactly recovered zero is not a finding (zeros
+are published). A **statistic** of a group of fewer than ``min_cell`` people is disclosed
+when its ``n`` is recovered exactly and its sum ``mean × n`` follows from the published sums.
+A visible count of 1 … ``min_cell - 1`` in a column of people is a finding too.
+
+What each published table means is described once, in :data:`TABLE_MODELS` (by the CSV's
+file stem); tables without a model are still read generically: a cross-tabulation (a
+``total``/``yhteensä`` margin row and column) adds up along its rows and columns, and any
+column headed ``n`` is checked for visible small counts. A new table of counts of people
+should get a model here, so the attack sees its links to the rest of the site.
+
+Examples
+--------
+A cross-tabulation whose hidden cells are fixed by the margins and non-negativity
+(the Laukaa age table of the issue: women 18–29 = 7, column total 15):
+
+>>> import pandas as pd
+>>> t = pd.DataFrame({"age": ["18–29", "30–49", "50–64", "total"],
+...                   "male": ["10", "9", "5", "24"], "female": ["7", "..", "..", "15"],
+...                   "other": ["..", "..", "..", ".."], "total": ["..", "14", "8", ".."]})
+>>> attack = Attack()
+>>> attack.add_crosstab("p.html", "ages", "410", "clients", t)
+>>> for finding in attack.findings():
+...     print(finding)
+p.html:ages:50–64 / female: a hidden count is recoverable: it lies in [3, 3]
+
+(Women 30–49 are recovered too, as 5: not a small group; the "other" cells of those rows
+are recovered as 0, which zeros being published is no finding either.)
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.optimize import linprog
+from scipy.sparse.csgraph import connected_components
+
+from soskulib import disclosure, labels, schema
+
+__all__ = ["Finding", "Attack", "audit_site", "read_csv_text", "TABLE_MODELS", "HIDDEN_MARKERS"]
+
+#: Texts a published table uses for a hidden cell.
+HIDDEN_MARKERS = frozenset({"..", "<5", "x", "X", "…", "*"})
+_TOTAL_LABELS = frozenset({labels.text("total", lang) for lang in labels.LANGUAGES})
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One recovered cell or statistic, printed as ``PAGE:TABLE:CELL: message``."""
+
+    page: str
+    table: str
+    cell: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.page}:{self.table}:{self.cell}: {self.message}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading what was published
+# ---------------------------------------------------------------------------------------------
+
+
+def read_csv_text(text: str) -> pd.DataFrame:
+    """A published CSV as a table of strings, whatever its dialect.
+
+    Comma- or semicolon-separated (the Finnish-Excel variant), with or without a BOM; cells
+    stay text (numbers are read by :func:`number`).
+
+    Examples
+    --------
+    >>> read_csv_text("\\ufeffa;b\\n1,5;..\\n")
+         a   b
+    0  1,5  ..
+    """
+    text = text.lstrip("\ufeff")
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    if not rows:
+        return pd.DataFrame()
+    header, body = rows[0], [r for r in rows[1:] if r]
+    width = len(header)
+    body = [(r + [""] * width)[:width] for r in body]
+    frame = pd.DataFrame(body, columns=range(width), dtype=object)
+    frame.columns = header
+    frame.attrs["decimal_comma"] = delimiter == ";"
+    return frame
+
+
+def number(text: object, decimal_comma: bool = False) -> float | None:
+    """A published cell as a number; ``None`` when hidden or not a number.
+
+    Examples
+    --------
+    >>> number("1 234,5", decimal_comma=True), number(".."), number("12")
+    (1234.5, None, 12.0)
+    """
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return None
+    s = str(text).strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    s = s.replace("\u2212", "-")
+    if s in HIDDEN_MARKERS or not s:
+        return None
+    if s.endswith("%"):
+        s = s[:-1]
+    if decimal_comma:
+        s = s.replace(".", "").replace(",", ".") if "," in s else s
+    try:
+        return float(s)
+    except ValueError:
+        return None
+
+
+def is_hidden(text: object) -> bool:
+    """Whether a published cell is a disclosure marker."""
+    return isinstance(text, str) and text.strip() in HIDDEN_MARKERS
+
+
+# ---------------------------------------------------------------------------------------------
+# The linear system
+# ---------------------------------------------------------------------------------------------
+
+Key = tuple  # (scope, population, frozenset of (dimension, value)) or a sum key
+
+
+@dataclass
+class _Appearance:
+    page: str
+    table: str
+    cell: str
+    value: float | None  # None when hidden
+
+
+@dataclass
+class Attack:
+    """The reader's linear system over everything published, and its attack.
+
+    Counts are variables keyed by ``(scope, population, conditions)``: ``scope`` is the
+    municipality (or ``"national"``), ``population`` what is counted (``"clients"``,
+    ``"pairs:ESIS"``, ...) and ``conditions`` a set of ``(dimension, value)`` pairs (e.g.
+    ``{("gender", "nainen")}``). Sums ``mean × n`` are variables of their own.
+
+    Parameters
+    ----------
+    min_cell : int
+        Groups of fewer people are protected.
+    protection : int, optional
+        Width a protected count's feasible interval must reach; default ``min_cell - 2``.
+    """
+
+    min_cell: int = disclosure.MIN_CELL
+    protection: int | None = None
+    _index: dict[Key, int] = field(default_factory=dict)
+    _seen: list[list[_Appearance]] = field(default_factory=list)
+    _is_sum: list[bool] = field(default_factory=list)
+    _equations: list[tuple[dict[int, float], float]] = field(default_factory=list)
+    _upper: list[tuple[int, int]] = field(default_factory=list)  # (small, big): small <= big
+    _stats: list[tuple[int, int, _Appearance]] = field(default_factory=list)  # (n var, sum var)
+    _small_shown: list[Finding] = field(default_factory=list)
+
+    # -- building ----------------------------------------------------------------------------
+    def var(self, key: Key, *, is_sum: bool = False) -> int:
+        """Index of the variable of ``key`` (created on first use)."""
+        if key not in self._index:
+            self._index[key] = len(self._seen)
+            self._seen.append([])
+            self._is_sum.append(is_sum)
+        return self._index[key]
+
+    def count(self, page: str, table: str, cell: str, key: Key, text: object,
+              decimal_comma: bool = False, protected: bool = True) -> int | None:
+        """Record a published count cell; returns its variable (``None`` if blank)."""
+        value = number(text, decimal_comma)
+        if value is None and not is_hidden(text):
+            return None
+        v = self.var(key)
+        self._seen[v].append(_Appearance(page, table, cell, value))
+        if protected and value is not None and 1 <= value < self.min_cell:
+            self._small_shown.append(Finding(page, table, cell,
+                                             f"a count of {value:g} people is shown"))
+        return v
+
+    def equation(self, terms: Mapping[int, float], rhs: float = 0.0) -> None:
+        """``Σ coef · x = rhs`` over variables."""
+        terms = {k: v for k, v in terms.items() if v}
+        if terms:
+            self._equations.append((dict(terms), float(rhs)))
+
+    def additive(self, total: int | None, parts: Sequence[int | None]) -> None:
+        """``total = Σ parts`` (skipped when any is unknown to the model)."""
+        if total is None or any(p is None for p in parts) or not parts:
+            return
+        terms: dict[int, float] = {total: -1.0}
+        for p in parts:
+            terms[p] = terms.get(p, 0.0) + 1.0
+        self.equation(terms)
+
+    def at_most(self, small: int | None, big: int | None) -> None:
+        """``small <= big`` (a subset of people)."""
+        if small is not None and big is not None and small != big:
+            self._upper.append((small, big))
+
+    def mean(self, n_var: int | None, sum_key: Key, text: object, where: _Appearance,
+             decimal_comma: bool = False) -> int | None:
+        """Record a published mean of the group counted by ``n_var``; returns its sum variable."""
+        if n_var is None:
+            return None
+        s = self.var(sum_key, is_sum=True)
+        value = number(text, decimal_comma)
+        n_values = [a.value for a in self._seen[n_var] if a.value is not None]
+        if value is not None and n_values:
+            self.equation({s: 1.0}, value * n_values[0])
+        self._stats.append((n_var, s, where))
+        return s
+
+    def add_crosstab(self, page: str, table: str, scope: str, population: str,
+                     frame: pd.DataFrame, *, row_dim: str | None = None,
+                     col_dim: str = "col", decimal_comma: bool = False,
+                     total_labels: Iterable[str] = _TOTAL_LABELS) -> None:
+        """A two-way table with a margin row and/or column (first column = row labels)."""
+        totals = set(total_labels)
+        row_dim = row_dim or str(frame.columns[0])
+        labels_ = [str(v) for v in frame.iloc[:, 0]]
+        cols = [str(c) for c in frame.columns[1:]]
+        grid: dict[tuple[str, str], int | None] = {}
+        for i, r in enumerate(labels_):
+            for j, c in enumerate(cols):
+                conds = set()
+                if r not in totals:
+                    conds.add((row_dim, r))
+                if c not in totals:
+                    conds.add((col_dim, c))
+                grid[r, c] = self.count(page, table, f"{r} / {c}",
+                                        (scope, population, frozenset(conds)),
+                                        frame.iat[i, j + 1], decimal_comma)
+        inner_rows = [r for r in labels_ if r not in totals]
+        inner_cols = [c for c in cols if c not in totals]
+        for r in labels_:
+            for c in cols:
+                if c in totals:
+                    self.additive(grid[r, c], [grid[r, k] for k in inner_cols])
+                if r in totals:
+                    self.additive(grid[r, c], [grid[k, c] for k in inner_rows])
+
+    # -- attacking ---------------------------------------------------------------------------
+    def _system(self) -> tuple[sparse.csr_matrix, np.ndarray, sparse.csr_matrix]:
+        n = len(self._seen)
+        rows, cols, vals, rhs = [], [], [], []
+        for k, (terms, b) in enumerate(self._equations):
+            for v, c in terms.items():
+                rows.append(k)
+                cols.append(v)
+                vals.append(c)
+            rhs.append(b)
+        for v, seen in enumerate(self._seen):  # published values
+            for a in seen:
+                if a.value is not None and not self._is_sum[v]:
+                    rows.append(len(rhs))
+                    cols.append(v)
+                    vals.append(1.0)
+                    rhs.append(a.value)
+                    break
+        eq = sparse.csr_matrix((vals, (rows, cols)), shape=(len(rhs), n))
+        urows, ucols, uvals = [], [], []
+        for k, (small, big) in enumerate(self._upper):
+            urows += [k, k]
+            ucols += [small, big]
+            uvals += [1.0, -1.0]
+        ub = sparse.csr_matrix((uvals, (urows, ucols)), shape=(len(self._upper), n))
+        return eq, np.asarray(rhs, dtype=float), ub
+
+    def intervals(self) -> dict[int, tuple[float, float]]:
+        """Feasible interval of every hidden count (by LP; ``inf`` when unbounded)."""
+        eq, rhs, ub = self._system()
+        n = len(self._seen)
+        hidden = [v for v in range(n) if not self._is_sum[v]
+                  and self._seen[v] and all(a.value is None for a in self._seen[v])]
+        out: dict[int, tuple[float, float]] = {}
+        if not hidden:
+            return out
+        links = (abs(eq).T @ abs(eq)) + (abs(ub).T @ abs(ub)) + sparse.identity(n)
+        _, comp = connected_components(links, directed=False)
+        bounds_all = [(None, None) if self._is_sum[v] else (0, None) for v in range(n)]
+        by_comp: dict[int, list[int]] = {}
+        for v in hidden:
+            by_comp.setdefault(int(comp[v]), []).append(v)
+        for c, targets in by_comp.items():
+            members = np.flatnonzero(comp == c)
+            pos = {v: i for i, v in enumerate(members)}
+            a_eq = eq[:, members]
+            keep = np.flatnonzero(a_eq.getnnz(axis=1))
+            a_eq, b_eq = a_eq[keep], rhs[keep]
+            a_ub = ub[:, members]
+            keep_ub = np.flatnonzero(a_ub.getnnz(axis=1))
+            a_ub = a_ub[keep_ub] if keep_ub.size else None
+            b_ub = np.zeros(keep_ub.size) if keep_ub.size else None
+            bounds = [bounds_all[v] for v in members]
+            for v in targets:
+                ends = []
+                for sign in (1.0, -1.0):
+                    cost = np.zeros(members.size)
+                    cost[pos[v]] = sign
+                    res = linprog(cost, A_eq=a_eq if a_eq.shape[0] else None,
+                                  b_eq=b_eq if a_eq.shape[0] else None, A_ub=a_ub, b_ub=b_ub,
+                                  bounds=bounds, method="highs")
+                    if res.status == 3:  # unbounded
+                        ends.append(-sign * math.inf)
+                    elif res.status == 2:  # infeasible: published numbers contradict a link
+                        ends.append(math.nan)
+                    else:
+                        ends.append(sign * res.fun)
+                lo, hi = ends[0], ends[1]
+                if not (math.isnan(lo) or math.isnan(hi)):
+                    lo = math.ceil(lo - 1e-6)
+                    hi = math.floor(hi + 1e-6) if math.isfinite(hi) else hi
+                out[v] = (lo, hi)
+        return out
+
+    def _sum_determined(self) -> set[int]:
+        """Sum variables fixed by the published sums (a linear-algebra closure)."""
+        eq, rhs, _ = self._system()
+        known = {v for v in range(len(self._seen)) if self._is_sum[v]
+                 and any(len(t) == 1 and v in t for t, _ in self._equations)}
+        sums = [(t, b) for t, b in self._equations if all(self._is_sum[v] for v in t)]
+        changed = True
+        while changed:
+            changed = False
+            for terms, _ in sums:
+                unknown = [v for v in terms if v not in known]
+                if len(unknown) == 1:
+                    known.add(unknown[0])
+                    changed = True
+        return known
+
+    def findings(self) -> list[Finding]:
+        """Every disclosure the published numbers allow, sorted by page, table and cell."""
+        protection = self.min_cell - 2 if self.protection is None else self.protection
+        found = list(self._small_shown)
+        for seen in self._seen:
+            shown = [a for a in seen if a.value is not None]
+            for a in shown[1:]:
+                if not math.isclose(a.value, shown[0].value, rel_tol=1e-9, abs_tol=1e-9):
+                    found.append(Finding(a.page, a.table, a.cell,
+                                         f"published numbers contradict each other: {a.value:g} "
+                                         f"here, {shown[0].value:g} at {shown[0].page}:"
+                                         f"{shown[0].table}:{shown[0].cell} (the audit's model "
+                                         "links them; check the table model)"))
+        exact_small: dict[int, float] = {}
+        for v, (lo, hi) in self.intervals().items():
+            where = next(a for a in self._seen[v] if a.value is None)
+            if math.isnan(lo) or math.isnan(hi):
+                found.append(Finding(where.page, where.table, where.cell,
+                                     "published numbers contradict each other (a link of the "
+                                     "audit's model does not hold); check the table model"))
+                continue
+            if lo == hi and 0 < lo < self.min_cell:
+                exact_small[v] = lo
+            if lo < self.min_cell and hi - lo < protection and not (lo == hi == 0):
+                found.append(Finding(where.page, where.table, where.cell,
+                                     f"a hidden count is recoverable: it lies in [{lo:g}, {hi:g}]"))
+        if self._stats:
+            known_sums = self._sum_determined()
+            for n_var, s, where in self._stats:
+                if n_var in exact_small and s in known_sums:
+                    found.append(Finding(where.page, where.table, where.cell,
+                                         f"the mean of a group of {exact_small[n_var]:g} people "
+                                         "can be recomputed from the published means and n's"))
+        return sorted(set(found))
+
+
+# ---------------------------------------------------------------------------------------------
+# What the tables of a site mean
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Page:
+    path: str  # relative to the reports folder
+    scope: str  # municipality code, or "national"
+    lang: str
+    tables: dict[str, pd.DataFrame]
+
+
+def _col(frame: pd.DataFrame, code: str, lang: str) -> str | None:
+    """Header of the column labelled ``col.<code>`` (or ``code``) in ``frame``, if any."""
+    key = f"col.{code}"
+    name = labels.text(key, lang) if key in labels.STRINGS else code
+    matches = [c for c in frame.columns if str(c) == name]
+    return matches[0] if matches else None
+
+
+def _dc(frame: pd.DataFrame) -> bool:
+    return bool(frame.attrs.get("decimal_comma", False))
+
+
+def _by_group(attack: Attack, page: _Page, name: str, frame: pd.DataFrame, *,
+              population: Callable[[pd.Series], str], group: str | None,
+              n_code: str = "n", sums: Sequence[str] = (), link_total: bool = False,
+              extra_counts: Sequence[tuple[str, str]] = ()) -> dict[str, dict[str, int | None]]:
+    """Rows of ``(population, group)`` with a count ``n`` (and means); groups add up."""
+    lang, dc = page.lang, _dc(frame)
+    n_col = _col(frame, n_code, lang)
+    g_col = _col(frame, group, lang) if group else None
+    if n_col is None:
+        return {}
+    out: dict[str, dict[str, int | None]] = {}
+    for i in range(len(frame)):
+        row = frame.iloc[i]
+        pop = population(row)
+        conds = frozenset({(group, str(row[g_col]))}) if g_col is not None else frozenset()
+        label = " / ".join(str(row[c]) for c in frame.columns[:2] if c != n_col)
+        v = attack.count(page.path, name, f"{label} / {n_col}", (page.scope, pop, conds),
+                         row[n_col], dc)
+        out.setdefault(pop, {})[str(row[g_col]) if g_col is not None else ""] = v
+        for code, subpop in extra_counts:
+            c = _col(frame, code, lang)
+            if c is not None:
+                attack.count(page.path, name, f"{label} / {c}",
+                             (page.scope, f"{pop}|{subpop}", conds), row[c], dc)
+        for s in sums:
+            c = _col(frame, s, lang)
+            if c is not None:
+                attack.mean(v, (page.scope, pop, conds, s), row[c],
+                            _Appearance(page.path, name, f"{label} / {c}", None), dc)
+    if g_col is not None:
+        for pop, groups in out.items():
+            total = attack.var((page.scope, pop, frozenset()))
+            attack.additive(total, list(groups.values()))
+            for s in sums:
+                total_s = attack.var((page.scope, pop, frozenset(), s), is_sum=True)
+                parts = [attack.var((page.scope, pop, frozenset({(group, g)}), s), is_sum=True)
+                         for g in groups]
+                attack.additive(total_s, parts)
+    return out
+
+
+def _instrument(frame: pd.DataFrame, lang: str) -> Callable[[pd.Series], str]:
+    col = _col(frame, "instrument", lang) or frame.columns[0]
+    return lambda row: str(row[col])
+
+
+def _model_clients_by(attack: Attack, page: _Page, name: str, frame: pd.DataFrame) -> None:
+    attack.add_crosstab(page.path, name, page.scope, "clients", frame,
+                        col_dim=_dimension_of([str(c) for c in frame.columns[1:]], page.lang),
+                        decimal_comma=_dc(frame))
+
+
+def _model_reach(attack: Attack, page: _Page, name: str, frame: pd.DataFrame) -> None:
+    col = _col(frame, "n_enrolled", page.lang)
+    if col is not None:
+        for i in range(len(frame)):
+            attack.count(page.path, name, f"{i + 1} / {col}", (page.scope, "clients", frozenset()),
+                         frame[col].iat[i], _dc(frame))
+
+
+def _model_gender_n(population: str, *, ended: bool = False):
+    """Tables by gender whose ``n`` counts all of the municipality's clients of that gender."""
+
+    def model(attack: Attack, page: _Page, name: str, frame: pd.DataFrame) -> None:
+        measure = _col(frame, "measure", page.lang)
+        pops = (lambda row: population) if measure is None else (lambda row: f"{population}")
+        groups = _by_group(attack, page, name, frame, population=pops, group="gender")
+        if ended:
+            dc = _dc(frame)
+            g_col = _col(frame, "gender", page.lang)
+            e_col, c_col = _col(frame, "n_ended", page.lang), _col(frame, "n_censored", page.lang)
+            ended_parts = []
+            for i in range(len(frame)):
+                row = frame.iloc[i]
+                conds = frozenset({("gender", str(row[g_col]))})
+                e = attack.count(page.path, name, f"{row[g_col]} / {e_col}",
+                                 (page.scope, "ended", conds), row[e_col], dc) if e_col else None
+                c = attack.count(page.path, name, f"{row[g_col]} / {c_col}",
+                                 (page.scope, "ongoing", conds), row[c_col], dc) if c_col else None
+                n = attack.var((page.scope, population, conds))
+                attack.additive(n, [e, c])
+                ended_parts.append(e)
+            attack.additive(attack.var((page.scope, "ended", frozenset())), ended_parts)
+        del groups
+
+    return model
+
+
+def _model_end_reasons(attack: Attack, page: _Page, name: str, frame: pd.DataFrame) -> None:
+    lang, dc = page.lang, _dc(frame)
+    r_col, n_col, t_col = (_col(frame, c, lang) for c in ("end_reason", "n", "n_ended"))
+    if None in (r_col, n_col, t_col):
+        return
+    parts = []
+    for i in range(len(frame)):
+        row = frame.iloc[i]
+        parts.append(attack.count(page.path, name, f"{row[r_col]} / {n_col}",
+                                  (page.scope, "ended", frozenset({("end_reason", str(row[r_col]))})),
+                                  row[n_col], dc))
+        attack.count(page.path, name, f"{row[r_col]} / {t_col}", (page.scope, "ended", frozenset()),
+                     row[t_col], dc)
+    attack.additive(attack.var((page.scope, "ended", frozenset())), parts)
+
+
+def _model_received(attack: Attack, page: _Page, name: str, frame: pd.DataFrame) -> None:
+    """Fidelity elements and §17 contents: ``received`` out of all ``n`` clients."""
+    lang, dc = page.lang, _dc(frame)
+    n_col, k_col = _col(frame, "n", lang), _col(frame, "n_with", lang)
+    key_col = frame.columns[0]
+    if n_col is None or k_col is None:
+        return
+    for i in range(len(frame)):
+        row = frame.iloc[i]
+        n = attack.count(page.path, name, f"{row[key_col]} / {n_col}",
+                         (page.scope, "clients", frozenset()), row[n_col], dc)
+        k = attack.count(page.path, name, f"{row[key_col]} / {k_col}",
+                         (page.scope, f"received:{name}", frozenset({("item", str(row[key_col]))})),
+                         row[k_col], dc)
+        attack.at_most(k, n)
+
+
+def _model_outcomes(attack: Attack, page: _Page, name: str, frame: pd.DataFrame) -> None:
+    lang = page.lang
+    group = "gender" if _col(frame, "gender", lang) is not None else None
+    inst = _instrument(frame, lang)
+    sums = ("mean_pre", "mean_post", "mean_change")
+    pairs = _by_group(attack, page, name, frame, population=lambda r: f"pairs:{inst(r)}",
+                      group=group, sums=sums)
+    pre = _by_group(attack, page, name, frame, population=lambda r: f"baseline:{inst(r)}",
+                    group=group, n_code="n_pre")
+    for pop, groups in pairs.items():
+        base = pre.get(pop.replace("pairs:", "baseline:"), {})
+        for g, v in groups.items():
+            attack.at_most(v, base.get(g))
+
+
+def _model_categories(attack: Attack, page: _Page, name: str, frame: pd.DataFrame) -> None:
+    lang, dc = page.lang, _dc(frame)
+    n_col, t_col, cat_col = (_col(frame, c, lang) for c in ("n", "n_total", "category"))
+    if None in (n_col, t_col, cat_col):
+        return
+    keys = [c for c in frame.columns if c not in (n_col, t_col, cat_col)][:2]
+    lines: dict[tuple, list[int | None]] = {}
+    for i in range(len(frame)):
+        row = frame.iloc[i]
+        line = tuple(str(row[c]) for c in keys)
+        pop = "categories:" + "/".join(line)
+        label = " / ".join((*line, str(row[cat_col])))
+        v = attack.count(page.path, name, f"{label} / {n_col}",
+                         (page.scope, pop, frozenset({("category", str(row[cat_col]))})),
+                         row[n_col], dc)
+        attack.count(page.path, name, f"{label} / {t_col}", (page.scope, pop, frozenset()),
+                     row[t_col], dc)
+        lines.setdefault(line, []).append(v)
+    for line, parts in lines.items():
+        attack.additive(attack.var((page.scope, "categories:" + "/".join(line), frozenset())), parts)
+
+
+#: Roles of co-development participants who are not staff (counts of them are protected).
+_PROTECTED_ROLES = ("clients", "experts")
+
+
+def _model_codevelopment(attack: Attack, page: _Page, name: str, frame: pd.DataFrame) -> None:
+    dc = _dc(frame)
+    key_col = frame.columns[0]
+    role_cols = [c for c in frame.columns[2:-1]]
+    total_col = frame.columns[-1]
+    protected = {labels.text(f"col.{r}", page.lang) for r in _PROTECTED_ROLES
+                 if f"col.{r}" in labels.STRINGS}
+    protected |= {labels.text(k, page.lang) for k in labels.STRINGS
+                  if k.startswith("col.") and k.split(".", 1)[1].startswith(("expert", "client"))}
+    for i in range(len(frame)):
+        row = frame.iloc[i]
+        parts = []
+        for c in role_cols:
+            parts.append(attack.count(page.path, name, f"{row[key_col]} / {c}",
+                                      (page.scope, "participants", frozenset({
+                                          ("activity", str(row[key_col])), ("role", str(c))})),
+                                      row[c], dc, protected=str(c) in protected))
+        total = attack.count(page.path, name, f"{row[key_col]} / {total_col}",
+                             (page.scope, "participants", frozenset({("activity", str(row[key_col]))})),
+                             row[total_col], dc, protected=False)
+        attack.additive(total, parts)
+
+
+def _model_by_municipality(count_cols: Mapping[str, str]):
+    """National tables with one row per municipality (``{column code: population}``)."""
+
+    def model(attack: Attack, page: _Page, name: str, frame: pd.DataFrame) -> None:
+        lang, dc = page.lang, _dc(frame)
+        m_col = _col(frame, "municipality", lang) or frame.columns[0]
+        codes = _municipality_codes(lang)
+        pairs_suffix = {"fi": "-pareja", "en": " pairs"}[lang]
+        for i in range(len(frame)):
+            row = frame.iloc[i]
+            scope = codes.get(str(row[m_col]))
+            if scope is None:
+                continue
+            for code, pop in count_cols.items():
+                c = _col(frame, code, lang)
+                if c is not None:
+                    attack.count(page.path, name, f"{row[m_col]} / {c}",
+                                 (scope, pop, frozenset()), row[c], dc)
+            for c in frame.columns:
+                if str(c).endswith(pairs_suffix):
+                    inst = str(c)[: -len(pairs_suffix)]
+                    attack.count(page.path, name, f"{row[m_col]} / {c}",
+                                 (scope, f"pairs-prefix:{inst}", frozenset()), row[c], dc)
+
+    return model
+
+
+def _model_rows_by_municipality(attack: Attack, page: _Page, name: str, frame: pd.DataFrame) -> None:
+    """Data-quality rows per table and municipality: the clients table's rows are people."""
+    lang, dc = page.lang, _dc(frame)
+    clients_label = schema.CLIENTS.label_fi if lang == "fi" else schema.CLIENTS.label_en
+    codes = _municipality_codes(lang)
+    key_col = frame.columns[0]
+    for i in range(len(frame)):
+        row = frame.iloc[i]
+        if str(row[key_col]) != clients_label:
+            continue
+        for c in frame.columns[1:]:
+            scope = codes.get(str(c))
+            if scope is not None:
+                attack.count(page.path, name, f"{row[key_col]} / {c}", (scope, "clients", frozenset()),
+                             row[c], dc)
+
+
+def _model_responses(attack: Attack, page: _Page, name: str, frame: pd.DataFrame) -> None:
+    """Data-quality completeness: assessments per instrument, municipality and occasion."""
+    lang, dc = page.lang, _dc(frame)
+    r_col = _col(frame, "responses", lang)
+    if r_col is None:
+        return
+    keys = [c for c in frame.columns[:3]]
+    for i in range(len(frame)):
+        row = frame.iloc[i]
+        label = " / ".join(str(row[c]) for c in keys)
+        attack.count(page.path, name, f"{label} / {r_col}",
+                     ("national", "responses", frozenset((str(c), str(row[c])) for c in keys)),
+                     row[r_col], dc)
+
+
+def _generic(attack: Attack, page: _Page, name: str, frame: pd.DataFrame) -> None:
+    """Tables without a model: cross-tabulation margins, and visible small ``n``."""
+    if frame.empty or frame.shape[1] < 2:
+        return
+    first = [str(v) for v in frame.iloc[:, 0]]
+    has_total_row = bool(first) and first[-1] in _TOTAL_LABELS
+    has_total_col = str(frame.columns[-1]) in _TOTAL_LABELS
+    if has_total_row or has_total_col:
+        numeric = all(number(v, _dc(frame)) is not None or is_hidden(v)
+                      for v in frame.iloc[:, 1:].to_numpy().ravel())
+        if numeric:
+            attack.add_crosstab(page.path, name, page.scope, f"table:{name}", frame,
+                                col_dim=_dimension_of([str(c) for c in frame.columns[1:]], page.lang),
+                                decimal_comma=_dc(frame))
+            return
+    n_col = _col(frame, "n", page.lang)
+    if n_col is not None:
+        for i in range(len(frame)):
+            attack.count(page.path, name, f"{i + 2} / {n_col}",
+                         (page.scope, f"table:{name}", frozenset({("row", i)})),
+                         frame[n_col].iat[i], _dc(frame))
+
+
+def _ignore(attack: Attack, page: _Page, name: str, frame: pd.DataFrame) -> None:
+    """Tables that count records, goals or events, or publish no count of people."""
+
+
+#: What each published table (by CSV stem) means for the attack; ``None`` = generic rules.
+#: Tables of data records (rows read, rejected rows, validation findings) count records of
+#: the export, not people, and are not protected; neither are staff counts of co-development.
+TABLE_MODELS: dict[str, Callable[[Attack, _Page, str, pd.DataFrame], None]] = {
+    "clients_by_target_group": _model_clients_by,
+    "clients_by_age_group": _model_clients_by,
+    "reach": _model_reach,
+    "dose": _model_gender_n("clients"),
+    "fidelity_index": _model_gender_n("clients"),
+    "time_in_service": _model_gender_n("clients", ended=True),
+    "gas_tscores": _model_gender_n("gas"),
+    "end_reasons": _model_end_reasons,
+    "fidelity": _model_received,
+    "contents_received": _model_received,
+    "outcomes": _model_outcomes,
+    "outcomes_by_gender": _model_outcomes,
+    "change_categories": _model_categories,
+    "codevelopment": _model_codevelopment,
+    "coverage": _model_by_municipality({"n_enrolled": "clients"}),
+    "moderators": _model_by_municipality({"n": "clients"}),
+    "rows_by_municipality": _model_rows_by_municipality,
+    "completeness": _model_responses,
+    "reconciliation": _ignore,
+    "rejects": _ignore,
+    "validation_findings": _ignore,
+    "mode_mix": _ignore,
+    "quality_change": _ignore,
+    "traffic_lights_3x10d": _ignore,
+}
+
+
+def _dimension_of(values: Sequence[str], lang: str) -> str:
+    """The code list whose labels the values are (e.g. ``gender``), else ``"col"``."""
+    present = {v for v in values if v not in _TOTAL_LABELS}
+    for code_list in schema.CODE_LABELS:
+        known = {schema.label(code_list, c, lang) for c in schema.CODE_LABELS[code_list]}
+        if present and present <= known:
+            return code_list
+    return "col"
+
+
+def _municipality_codes(lang: str) -> dict[str, str]:
+    orgs = schema.organisations()
+    names = orgs["name_fi" if lang == "fi" else "name_en"]
+    return dict(zip(names.astype(str), orgs["code"].astype(str), strict=True))
+
+
+_HEADLINE_CLIENTS = re.compile(r"(\d[\d\u00a0\u202f ]*)\s+(?:asiakasta|asiakkuutta|clients|episodes)\b")
+_LANG = re.compile(r'<html[^>]*\blang="([a-z]{2})"')
+_HEADLINE_P = re.compile(r'<p class="sosku-headline"[^>]*>(.*?)</p>', re.S)
+_INDEX_ROW = re.compile(r'<tr><td><a href="municipalities/(\d+)_[^"]*\.html">.*?</td><td>(.*?)</td></tr>', re.S)
+
+
+def _headline_count(attack: Attack, page: str, scope: str, text: str) -> None:
+    m = _HEADLINE_CLIENTS.search(text)
+    if m:
+        attack.count(page, "headline", "clients", (scope, "clients", frozenset()),
+                     m.group(1).replace(" ", ""))
+
+
+def _pages(reports: Path) -> list[tuple[Path, str]]:
+    pages = []
+    for html_path in sorted(reports.rglob("*.html")):
+        if html_path.name == "index.html":
+            continue
+        stem = html_path.stem
+        m = re.match(r"(\d{3})_", stem)
+        pages.append((html_path, m.group(1) if m else "national"))
+    return pages
+
+
+def audit_site(reports_dir: str | Path, *, min_cell: int = disclosure.MIN_CELL,
+               protection: int | None = None) -> list[Finding]:
+    """Attack a built site: every disclosure a reader can compute from what it publishes.
+
+    Parameters
+    ----------
+    reports_dir : path
+        The folder ``sosku report`` wrote (``index.html``, pages, ``*_tables/*.csv``).
+    min_cell : int
+        Reporting minimum (groups of fewer people are protected).
+    protection : int, optional
+        Required width of a protected count's feasible interval (default ``min_cell - 2``).
+
+    Returns
+    -------
+    list of Finding
+        Empty when nothing can be recovered.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``reports_dir`` is not a built site (no ``index.html``).
+    """
+    reports = Path(reports_dir)
+    index = reports / "index.html"
+    if not index.is_file():
+        raise FileNotFoundError(f"{reports}: not a built site (no index.html); run sosku build first")
+    index_html = index.read_text(encoding="utf-8")
+    m = _LANG.search(index_html)
+    lang = m.group(1) if m and m.group(1) in labels.LANGUAGES else "fi"
+    attack = Attack(min_cell=min_cell, protection=protection)
+    for code, cell in _INDEX_ROW.findall(index_html):
+        _headline_count(attack, "index.html", code, re.sub(r"<[^>]+>", "", cell))
+    for html_path, scope in _pages(reports):
+        rel = html_path.relative_to(reports).as_posix()
+        page_html = html_path.read_text(encoding="utf-8")
+        for text in _HEADLINE_P.findall(page_html):
+            _headline_count(attack, rel, scope, re.sub(r"<[^>]+>", "", text))
+        folder = html_path.with_name(f"{html_path.stem}_tables")
+        tables = {}
+        for csv_path in sorted(folder.glob("*.csv")) if folder.is_dir() else []:
+            tables[csv_path.stem] = read_csv_text(csv_path.read_text(encoding="utf-8-sig"))
+        page = _Page(rel, scope, lang, tables)
+        for name, frame in tables.items():
+            base = re.sub(r"[._-](excel|fi|xl|machine)$", "", name)
+            TABLE_MODELS.get(base, _generic)(attack, page, name, frame)
+    _link_pairs_prefix(attack)
+    return attack.findings()
+
+
+def _link_pairs_prefix(attack: Attack) -> None:
+    """National coverage heads pairs by a short instrument name: link it to the page's."""
+    keys = list(attack._index)
+    for key in keys:
+        scope, pop = key[0], key[1]
+        if not isinstance(pop, str) or not pop.startswith("pairs-prefix:") or len(key) != 3:
+            continue
+        prefix = pop.split(":", 1)[1]
+        full = [k for k in keys if len(k) == 3 and k[0] == scope and isinstance(k[1], str)
+                and k[1].startswith("pairs:") and k[1][6:].startswith(prefix) and not k[2]]
+        if len(full) == 1:
+            attack.equation({attack.var(key): 1.0, attack.var(full[0]): -1.0})

@@ -1,0 +1,183 @@
+"""The disclosure attack (`soskulib.audit`, `sosku audit`) on hand-made published sites.
+
+Each site is written as a reader gets it (index, pages, CSV downloads) with a known
+recoverable cell: within one table, across two tables, through the index headline, and
+through a mean × n; and the same tables made safe give no finding.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from soskulib import audit, cli
+
+PAGE = "municipalities/410_laukaa.html"
+
+
+def write_site(root: Path, tables: dict[str, str], headline: str | None = None,
+               index_headline: str | None = None) -> Path:
+    """A minimal built site: index + Laukaa's page with the given CSV downloads."""
+    (root / "municipalities" / "410_laukaa_tables").mkdir(parents=True)
+    row = (f'<tr><td><a href="municipalities/410_laukaa.html">Laukaa</a> '
+           f'<span class="sosku-code">(410)</span></td><td>{index_headline or "–"}</td></tr>')
+    (root / "index.html").write_text(f'<html lang="fi"><body><table>{row}</table></body></html>',
+                                     encoding="utf-8")
+    body = f'<p class="sosku-headline">{headline}</p>' if headline else ""
+    (root / PAGE).write_text(f'<html lang="fi"><body>{body}</body></html>', encoding="utf-8")
+    for name, text in tables.items():
+        (root / "municipalities" / "410_laukaa_tables" / f"{name}.csv").write_text(
+            text, encoding="utf-8")
+    return root
+
+
+AGE_LEAKY = """ikäryhmä,mies,nainen,muu / ei tiedossa,yhteensä
+18–29,10,7,..,..
+30–49,9,..,..,14
+50–64,5,..,..,8
+yhteensä,24,15,..,..
+"""
+
+TARGET = """kohderyhmä,mies,nainen,muu / ei tiedossa,yhteensä
+aikuissosiaalityön asiakas,12,11,..,..
+pitkäaikaistyötön,12,12,..,..
+yhteensä,24,23,..,..
+"""
+
+
+def cells(findings):
+    return {(f.table, f.cell) for f in findings}
+
+
+def test_within_one_table(tmp_path):
+    findings = audit.audit_site(write_site(tmp_path, {"clients_by_age_group": AGE_LEAKY}))
+    assert ("clients_by_age_group", "50–64 / nainen") in cells(findings)
+    message = next(f for f in findings if f.cell == "50–64 / nainen").message
+    assert "[3, 3]" in message
+    assert all(f.page == PAGE for f in findings)
+
+
+def test_across_two_tables(tmp_path):
+    # The target-group table alone hides other/unknown and the grand total ...
+    alone = audit.audit_site(write_site(tmp_path / "a", {"clients_by_target_group": TARGET}))
+    assert not [f for f in alone if "muu" in f.cell]
+    # ... but the reach table publishes the total: 48 − 24 − 23 = 1 of other/unknown.
+    reach = "asiakkuuksia,suunniteltu,suunnitelmasta (%)\n48,50,96\n"
+    both = audit.audit_site(write_site(tmp_path / "b", {"clients_by_target_group": TARGET,
+                                                        "reach": reach}))
+    assert ("clients_by_target_group", "yhteensä / muu / ei tiedossa") in cells(both)
+
+
+def test_through_the_index_headline(tmp_path):
+    alone = audit.audit_site(write_site(tmp_path / "a", {"clients_by_target_group": TARGET}))
+    site = write_site(tmp_path / "b", {"clients_by_target_group": TARGET},
+                      index_headline="Laukaa: 48 asiakasta (96 % suunnitellusta)")
+    found = audit.audit_site(site)
+    assert len(found) > len(alone)
+    assert ("clients_by_target_group", "yhteensä / muu / ei tiedossa") in cells(found)
+    # The page's own headline is read the same way.
+    site = write_site(tmp_path / "c", {"clients_by_target_group": TARGET},
+                      headline="Laukaa: 48 asiakasta (96 % suunnitellusta)")
+    assert ("clients_by_target_group", "yhteensä / muu / ei tiedossa") in cells(audit.audit_site(site))
+
+
+OUTCOMES = """mittari,alkuarvioituja,n,ka alussa,ka lopussa,"muutos, ka"
+ESIS,40,30,60.0,64.0,4.0
+"""
+BY_GENDER = """mittari,sukupuoli,alkuarvioituja,n,ka alussa,ka lopussa,"muutos, ka"
+ESIS,nainen,20,15,58.0,63.0,5.0
+ESIS,mies,..,..,..,..,..
+ESIS,muu / ei tiedossa,..,..,..,..,..
+"""
+
+
+def test_through_mean_times_n(tmp_path):
+    # Men's statistics are hidden as a complement of the small other/unknown group, but the
+    # men's n is shown: n of other/unknown = 30 − 15 − 12 = 3.
+    men_n = BY_GENDER.replace("ESIS,mies,..,..,..,..,..", "ESIS,mies,..,12,..,..,..")
+    site = write_site(tmp_path, {"outcomes": OUTCOMES, "outcomes_by_gender": men_n})
+    found = audit.audit_site(site)
+    # With men's means hidden, two sums are unknown: the small group's mean is safe ...
+    assert not [f for f in found if "mean" in f.message]
+    # ... but with men's mean published, the 3 people's mean is 30·64 − 15·63 − 12·m.
+    shown = men_n.replace("ESIS,mies,..,12,..,..,..", "ESIS,mies,..,12,61.0,65.0,4.0")
+    found = audit.audit_site(write_site(tmp_path / "b", {"outcomes": OUTCOMES,
+                                                         "outcomes_by_gender": shown}))
+    means = [f for f in found if "mean of a group of 3 people" in f.message]
+    assert all(f.cell.startswith("ESIS / muu / ei tiedossa / ") for f in means)
+    assert {f.cell.rsplit(" / ", 1)[1] for f in means} == {"ka alussa", "ka lopussa", "muutos, ka"}
+
+
+def test_small_visible_count_is_a_finding(tmp_path):
+    table = "mittari,kunta,mittauskerta,vastauksia\nESIS,Laukaa,seuranta,4\n"
+    (tmp_path / "data_quality_tables").mkdir()
+    site = write_site(tmp_path, {})
+    (site / "data_quality.html").write_text('<html lang="fi"></html>', encoding="utf-8")
+    (site / "data_quality_tables" / "completeness.csv").write_text(table, encoding="utf-8")
+    found = audit.audit_site(site)
+    assert [str(f) for f in found] == [
+        "data_quality.html:completeness:ESIS / Laukaa / seuranta / vastauksia: "
+        "a count of 4 people is shown"]
+
+
+SAFE = """ikäryhmä,mies,nainen,yhteensä
+18–29,10,7,17
+30–49,9,..,..
+50–64,..,6,..
+65+,..,..,12
+yhteensä,30,20,50
+"""
+
+
+def test_safe_tables_give_no_finding(tmp_path):
+    reach = "asiakkuuksia,suunniteltu,suunnitelmasta (%)\n50,50,100\n"
+    site = write_site(tmp_path, {"clients_by_age_group": SAFE, "reach": reach},
+                      index_headline="Laukaa: 50 asiakasta (100 % suunnitellusta)")
+    assert audit.audit_site(site) == []
+
+
+def test_excel_variant_is_read_like_the_machine_readable_one(tmp_path):
+    excel = "\ufeff" + AGE_LEAKY.replace(",", ";")
+    found = audit.audit_site(write_site(tmp_path, {"clients_by_age_group": excel}))
+    assert ("clients_by_age_group", "50–64 / nainen") in cells(found)
+    assert audit.read_csv_text("a;b\n1 234,5;..\n").attrs["decimal_comma"]
+    assert audit.number("1 234,5", decimal_comma=True) == 1234.5
+
+
+def test_command_exit_codes(tmp_path, capsys):
+    leaky = write_site(tmp_path / "leaky", {"clients_by_age_group": AGE_LEAKY})
+    assert cli.main(["audit", str(leaky)]) == 1
+    out = capsys.readouterr()
+    lines = out.out.strip().splitlines()
+    assert lines and all(line.startswith(f"{PAGE}:clients_by_age_group:") for line in lines)
+    assert "do not publish" in out.err
+    safe = write_site(tmp_path / "safe", {"clients_by_age_group": SAFE})
+    assert cli.main(["audit", str(safe)]) == 0
+    assert cli.main(["audit", str(tmp_path / "nothing")]) == 2
+    assert cli.main(["audit", str(safe), "--min-cell", "1"]) == 2
+
+
+def test_contradicting_links_are_reported_not_hidden(tmp_path):
+    reach = "asiakkuuksia,suunniteltu,suunnitelmasta (%)\n99,50,100\n"
+    found = audit.audit_site(write_site(tmp_path, {"clients_by_age_group": AGE_LEAKY.replace(
+        "yhteensä,24,15,..,..", "yhteensä,24,15,..,40"), "reach": reach}))
+    assert any("contradict" in f.message for f in found)
+
+
+def test_attack_on_a_frame():
+    frame = pd.DataFrame({"g": ["a", "b", "yhteensä"], "x": ["..", "..", "9"],
+                          "y": ["..", "..", "9"], "yhteensä": ["8", "10", "18"]})
+    attack = audit.Attack()
+    attack.add_crosstab("p", "t", "s", "clients", frame)
+    assert attack.findings() == []
+    with pytest.raises(FileNotFoundError):
+        audit.audit_site("/nonexistent")
+
+
+def test_docstring_examples():
+    import doctest
+
+    result = doctest.testmod(audit, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
