@@ -14,7 +14,7 @@ _SUBMODULES = {
     "schema", "errors", "io", "validation", "pseudonym", "prepare", "codebook", "demo",
     "instruments", "scoring", "reliability", "change", "effectsize", "gas",
     "evaluation", "disclosure", "models", "meta", "plots", "report", "labels", "outofcore",
-    "narrative", "spc", "simulation",
+    "narrative", "spc", "simulation", "provenance",
 }
 
 

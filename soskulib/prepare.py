@@ -48,7 +48,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 import soskulib
-from soskulib import codebook, pseudonym, schema, validation
+from soskulib import codebook, provenance, pseudonym, schema, validation
 from soskulib import io as sio
 from soskulib.errors import ConfigurationError
 
@@ -221,6 +221,14 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _provenance() -> dict:
+    """The code and environment that prepared the data (:mod:`soskulib.provenance`)."""
+    commit, modified = provenance.code_state()
+    return {"code": {"commit": commit, "tree_modified": modified,
+                     "soskulib": soskulib.__version__},
+            "environment": provenance.environment()}
 
 
 def fingerprint(raw_dir: Path | str, checksums: dict[str, str] | None = None) -> str:
@@ -456,12 +464,14 @@ def prepare(raw_dir: Path | str, out_dir: Path | str,
         "created_by": f"soskulib {soskulib.__version__}",
         "synthetic": synthetic,
         "pseudonym_key": key_source,
+        "pseudonym_key_fingerprint": pseudonym.key_fingerprint(key) if key else None,
         "tables": tables_manifest,
         "inputs": inputs,
         "problems": {"errors": len(errors), "warnings": len(findings) - len(errors),
                      "by_rule": dict(sorted(rules.items()))},
         "layout": "<table>/municipality=<code>/part-0.parquet; rejects/<table>.csv",
         "fingerprint": fingerprint(raw_dir, {i["file"]: i["sha256"] for i in inputs}),
+        "provenance": _provenance(),
     }
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False)
                                            + "\n", encoding="utf-8")

@@ -395,3 +395,38 @@ def resolve_key(raw_dir: Path | str | None = None) -> tuple[bytes, str]:
         "`export SOSKU_PSEUDO_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')`) "
         "or SOSKU_PSEUDO_KEY_FILE to a file outside the repository that holds it; keep the "
         "same key for every export that must link to earlier ones")
+
+
+#: The constant text whose keyed hash identifies a key (:func:`key_fingerprint`).
+KEY_FINGERPRINT_TEXT = b"soskulib pseudonymisation key fingerprint"
+
+
+def key_fingerprint(key: bytes) -> str:
+    """A short public identifier of a pseudonymisation key; never the key itself.
+
+    ``HMAC-SHA256(key, KEY_FINGERPRINT_TEXT)``, first 16 hex digits: the same key always gives
+    the same fingerprint, so a report can say which key made its pseudonyms (and a later
+    delivery can be checked to use the same one), while the key cannot be computed back from
+    it. It is written to ``manifest.json`` by :func:`soskulib.prepare.prepare` and shown on
+    every page.
+
+    Parameters
+    ----------
+    key : bytes
+        The key from :func:`resolve_key`.
+
+    Returns
+    -------
+    str
+        16 lower-case hex digits.
+
+    Examples
+    --------
+    >>> key_fingerprint(DEMO_KEY) == key_fingerprint(DEMO_KEY)
+    True
+    >>> len(key_fingerprint(b"another long secret key")), key_fingerprint(DEMO_KEY) != key_fingerprint(b"x" * 16)
+    (16, True)
+    """
+    if not key:
+        raise ValueError("an empty pseudonymisation key has no fingerprint")
+    return hmac.new(key, KEY_FINGERPRINT_TEXT, hashlib.sha256).hexdigest()[:16]

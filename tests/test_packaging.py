@@ -149,3 +149,22 @@ def test_lock_parser_rejects_what_it_cannot_read(tmp_path, monkeypatch):
     monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
     with pytest.raises(ValueError, match="2 pins but 1 parsed"):
         _lock("broken.lock")
+
+
+def test_citation_metadata_matches_the_package():
+    """CITATION.cff (checked once with `cffconvert --validate`) names this version."""
+    yaml = pytest.importorskip("yaml")
+    citation = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert citation["cff-version"] == "1.2.0"
+    assert {"message", "title", "authors", "type", "license"} <= set(citation)
+    assert citation["version"] == project["version"]
+    assert citation["license"] == project["license"]
+    assert [a["name"] for a in citation["authors"]] == [a["name"] for a in project["authors"]]
+
+
+def test_changelog_has_an_entry_for_this_version():
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "version"]
+    text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert "## [Unreleased]" in text and f"## [{version}]" in text
