@@ -262,7 +262,7 @@ class Provenance:
              + f"<br>{_escape(t('prov.reproduce_note'))}"),
         ]
         items = "".join(f"<dt>{_escape(label)}</dt><dd>{value}</dd>" for label, value in rows)
-        return (f'<section class="sosku-provenance" lang="{lang}">'
+        return ('<section class="sosku-provenance">'
                 f"<h2>{_escape(t('prov.heading'))}</h2><dl>{items}</dl></section>")
 
 
