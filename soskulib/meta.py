@@ -80,6 +80,7 @@ The BCG vaccine data of metafor (``dat.bcg``, log risk ratios from ``escalc("RR"
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -107,8 +108,8 @@ __all__ = [
     "subgroup_analysis",
 ]
 
-METHODS = ("FE", "DL", "REML", "PM")
-TESTS = ("z", "knha")
+METHODS = ("FE", "DL", "REML", "PM", "ML", "HE", "SJ", "EB", "HS")
+TESTS = ("z", "t", "knha", "adhoc")
 
 _EPS = float(np.finfo(float).eps)
 _UNIROOT_TOL = _EPS**0.25
@@ -177,7 +178,7 @@ def _validate(yi: Any, vi: Any) -> tuple[np.ndarray, np.ndarray]:
     if y.size != v.size:
         raise ValueError(f"yi and vi differ in length ({y.size} vs {v.size})")
     if y.size == 0:
-        raise ValueError("no studies: yi and vi are empty")
+        raise ValueError("no studies: yi and vi are empty or all missing")
     bad = np.flatnonzero(~np.isfinite(y) | ~np.isfinite(v))
     if bad.size:
         rows = ", ".join(str(i + 1) for i in bad[:10])
@@ -191,13 +192,24 @@ def _validate(yi: Any, vi: Any) -> tuple[np.ndarray, np.ndarray]:
     return y, v
 
 
-def _check_options(method: str, test: str, level: float) -> None:
+def _check_options(method: str, test: str, level: float) -> float:
+    """Validate method and test; return the confidence level as a probability.
+
+    ``level`` is accepted as metafor accepts it: a probability (0.95) or a percentage (95).
+    """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; use one of {', '.join(METHODS)}")
     if test not in TESTS:
-        raise ValueError(f"unknown test {test!r}; use 'z' or 'knha'")
-    if not (isinstance(level, int | float) and 0 < level < 1):
-        raise ValueError(f"level must be a probability in (0, 1), e.g. 0.95; got {level!r}")
+        raise ValueError(f"unknown test {test!r}; use one of {', '.join(TESTS)}")
+    if isinstance(level, bool) or not isinstance(level, int | float | np.integer | np.floating):
+        raise ValueError(f"level must be a number such as 0.95 or 95; got {level!r}")
+    level = float(level)
+    if 1 < level < 100:
+        level /= 100  # metafor's .level(): 95 means 95 %
+    if not 0 < level < 1:
+        raise ValueError(f"level must be a probability in (0, 1) or a percentage in (1, 100), "
+                         f"e.g. 0.95 or 95; got {level!r}")
+    return level
 
 
 def _labels(labels: Any, k: int) -> list[str]:
@@ -325,33 +337,61 @@ def _zeroin(f: Callable[[float], float], ax: float, bx: float, fa: float, fb: fl
     raise ConvergenceError("Paule-Mandel root search did not converge (uniroot maxiter reached)")
 
 
-def _reml_loglik(y: np.ndarray, v: np.ndarray, X: np.ndarray, tau2: float) -> float:
+def _loglik(y: np.ndarray, v: np.ndarray, X: np.ndarray, tau2: float, *,
+            reml: bool = True, full: bool = False) -> float:
+    """metafor's ML or REML log-likelihood at ``tau2``.
+
+    ML: :math:`-\\tfrac12[k\\log 2\\pi + \\sum\\log(v_i+\\tau^2) + \\sum w_i(y_i - x_i'\\hat\\beta)^2]`;
+    REML subtracts :math:`\\tfrac12\\log|X'WX|` and uses k - p in the constant, and with
+    ``full=True`` (metafor's ``REMLf``, used in ``logLik()``) adds :math:`\\tfrac12\\log|X'X|`.
+    """
     w = 1.0 / (v + tau2)
     xwx = X.T @ (w[:, None] * X)
     beta = np.linalg.solve(xwx, X.T @ (w * y))
     rss = float(np.sum(w * (y - X @ beta) ** 2))
     k, p = X.shape
-    return (-0.5 * (k - p) * math.log(2 * math.pi) - 0.5 * float(np.sum(np.log(v + tau2)))
+    if not reml:
+        return -0.5 * k * math.log(2 * math.pi) - 0.5 * float(np.sum(np.log(v + tau2))) - 0.5 * rss
+    const = 0.5 * float(np.linalg.slogdet(X.T @ X)[1]) if full else 0.0
+    return (-0.5 * (k - p) * math.log(2 * math.pi) + const - 0.5 * float(np.sum(np.log(v + tau2)))
             - 0.5 * float(np.linalg.slogdet(xwx)[1]) - 0.5 * rss)
 
 
-def _tau2_reml(y: np.ndarray, v: np.ndarray, X: np.ndarray,
-               con: Mapping[str, float]) -> tuple[float, int]:
+def _reml_loglik(y: np.ndarray, v: np.ndarray, X: np.ndarray, tau2: float) -> float:
+    return _loglik(y, v, X, tau2, reml=True)
+
+
+def _tau2_he_raw(y: np.ndarray, v: np.ndarray, X: np.ndarray) -> float:
+    """Hedges (1983) / Cochran's ANOVA estimator before truncation:
+    :math:`(y'(I-H)y - \\mathrm{tr}((I-H)V))/(k-p)`, H the OLS hat matrix (thin QR of X)."""
     k, p = X.shape
-    # Hedges (HE) starting value from the OLS residual projector I - H, H = QQ' (thin QR of X):
-    # y'(I - H)y is the OLS residual sum of squares and diag(I - H) = 1 - leverage.
     q = np.linalg.qr(X)[0]
     ols_resid = y - np.einsum("ij,j->i", q, np.einsum("ij,i->j", q, y))
     one_minus_h = 1.0 - np.einsum("ij,ij->i", q, q)
-    tau2 = max(0.0, (float(ols_resid @ ols_resid) - float(np.sum(one_minus_h * v))) / (k - p))
+    return (float(ols_resid @ ols_resid) - float(np.sum(one_minus_h * v))) / (k - p)
+
+
+def _tau2_scoring(y: np.ndarray, v: np.ndarray, X: np.ndarray, con: Mapping[str, float],
+                  kind: str) -> tuple[float, int]:
+    """Fisher scoring for REML, ML or EB exactly as metafor's rma.uni (HE start, step halving,
+    ``|change| < threshold``), then metafor's ll0check for ML and REML."""
+    k, p = X.shape
+    tau2 = max(0.0, _tau2_he_raw(y, v, X))
     change, iterations = con["threshold"] + 1, 0
     while change > con["threshold"]:
         iterations += 1
         old = tau2
-        wls = _weighted_ls(X, 1.0 / (v + tau2), y, frobenius=True)
-        # Fisher scoring (Viechtbauer 2005): score y'PPy - tr P over information tr PP; as a
-        # NumPy division so that a zero information gives inf (-> no step), as in metafor
-        adj = con["stepadj"] * np.float64(float(wls.py @ wls.py) - wls.trace) / wls.frobenius2
+        w = 1.0 / (v + tau2)
+        wls = _weighted_ls(X, w, y, frobenius=kind == "REML")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if kind == "REML":
+                # Viechtbauer (2005): score y'PPy - tr P over information tr PP
+                adj = np.float64(float(wls.py @ wls.py) - wls.trace) / wls.frobenius2
+            elif kind == "ML":
+                adj = np.float64(float(wls.py @ wls.py) - float(np.sum(w))) / float(np.sum(w**2))
+            else:  # EB (Morris 1983; Berkey et al. 1995)
+                adj = np.float64(wls.ypy * k / (k - p) - k) / float(np.sum(w))
+        adj = con["stepadj"] * adj
         if not np.isfinite(adj):
             adj = 0.0
         while tau2 + adj < 0:  # metafor halves the step instead of truncating
@@ -360,13 +400,60 @@ def _tau2_reml(y: np.ndarray, v: np.ndarray, X: np.ndarray,
         change = abs(old - tau2)
         if iterations > con["maxiter"]:
             raise ConvergenceError(
-                f"REML Fisher scoring did not converge in {con['maxiter']:g} iterations (metafor "
-                "stops here too); pass control={'stepadj': 0.5} or use method='PM'")
+                f"{kind} Fisher scoring did not converge in {con['maxiter']:g} iterations "
+                "(metafor stops here too); pass control={'stepadj': 0.5} or use method='PM'")
     # metafor's ll0check: Fisher scoring may stop at a local maximum above tau2 = 0.
-    if (_reml_loglik(y, v, X, 0.0) - _reml_loglik(y, v, X, tau2) > _UNIROOT_TOL
-            and tau2 > con["threshold"]):
-        tau2 = 0.0
+    if kind in ("REML", "ML"):
+        reml = kind == "REML"
+        if (_loglik(y, v, X, 0.0, reml=reml) - _loglik(y, v, X, tau2, reml=reml) > _UNIROOT_TOL
+                and tau2 > con["threshold"]):
+            tau2 = 0.0
     return max(0.0, tau2), iterations
+
+
+def _tau2_reml(y: np.ndarray, v: np.ndarray, X: np.ndarray,
+               con: Mapping[str, float]) -> tuple[float, int]:
+    return _tau2_scoring(y, v, X, con, "REML")
+
+
+def _dense_p(X: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """:math:`P = W - WX(X'WX)^{-1}X'W` as a matrix (for the SEs of HE, SJ, HS; k is small)."""
+    wx = w[:, None] * X
+    return np.diag(w) - wx @ np.linalg.solve(X.T @ wx, wx.T)
+
+
+def _tau2_closed_form(y: np.ndarray, v: np.ndarray, X: np.ndarray,
+                      method: str) -> tuple[float, float]:
+    """HE, SJ and HS estimators and their standard errors, as metafor's rma.uni.
+
+    * HE (Hedges 1983): :math:`\\max\\{0, (y'Py - \\mathrm{tr}(PV))/(k-p)\\}`, P = I - H (OLS).
+    * SJ (Sidik & Jonkman 2005): :math:`\\tau_0^2 = \\frac{1}{k}\\sum(y_i-\\bar y)^2`,
+      :math:`\\hat\\tau^2 = \\tau_0^2\\, y'P_0y/(k-p)` with weights :math:`1/(v_i+\\tau_0^2)`.
+    * HS (Hunter & Schmidt 2004): :math:`\\max\\{0, (Q - k)/\\sum w_i\\}`, :math:`w_i = 1/v_i`.
+    """
+    k, p = X.shape
+    V = np.diag(v)
+    if method == "HE":
+        P = np.eye(k) - X @ np.linalg.solve(X.T @ X, X.T)
+        tau2 = max(0.0, _tau2_he_raw(y, v, X))
+        PV = P @ V
+        se2 = (2 * float(np.sum(PV * PV.T)) + 4 * tau2 * float(np.trace(PV))
+               + 2 * tau2**2 * (k - p)) / (k - p) ** 2
+    elif method == "SJ":
+        tau2_0 = float(np.mean((y - y.mean()) ** 2))
+        P = _dense_p(X, 1.0 / (v + tau2_0))
+        tau2 = max(0.0, tau2_0 * float(y @ P @ y) / (k - p))
+        PV = P @ V
+        se2 = tau2_0**2 / (k - p) ** 2 * (2 * float(np.sum(PV * PV.T))
+                                          + 4 * tau2 * float(np.sum(PV * P))
+                                          + 2 * tau2**2 * float(np.sum(P * P)))
+    else:  # HS
+        w = 1.0 / v
+        P = _dense_p(X, w)
+        tau2 = max(0.0, (float(y @ P @ y) - k) / float(np.sum(w)))
+        se2 = (2 * (k - p) + 4 * tau2 * float(np.trace(P)) + 2 * tau2**2 * float(np.sum(P * P))) \
+            / float(np.sum(w)) ** 2
+    return tau2, math.sqrt(se2)
 
 
 def _tau2_pm(y: np.ndarray, v: np.ndarray, X: np.ndarray, con: Mapping[str, float]) -> float:
@@ -418,6 +505,8 @@ class _Fit:
     qm_pval: float
     iterations: int = 0
     con: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_CONTROL))
+    s2w: float = 1.0  # knha/adhoc variance factor (1 for z and t)
+    fit_stats: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def k(self) -> int:
@@ -456,15 +545,27 @@ def _fit_model(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str, test: s
     elif method == "REML":
         tau2, iterations = _tau2_reml(yc, v, X, con)
         se_tau2 = math.sqrt(2 / _weighted_ls(X, 1.0 / (v + tau2), yc, frobenius=True).frobenius2)
-    else:  # PM
-        tau2 = _tau2_pm(yc, v, X, con)
+    elif method == "ML":
+        tau2, iterations = _tau2_scoring(yc, v, X, con, "ML")
+        se_tau2 = math.sqrt(2 / float(np.sum((1.0 / (v + tau2)) ** 2)))
+    elif method in ("PM", "EB"):
+        if method == "PM":
+            tau2 = _tau2_pm(yc, v, X, con)
+        else:
+            tau2, iterations = _tau2_scoring(yc, v, X, con, "EB")
         se_tau2 = math.sqrt(2 * k**2 / (k - p) / float(np.sum(1.0 / (v + tau2))) ** 2)
+    else:  # HE, SJ, HS
+        tau2, se_tau2 = _tau2_closed_form(yc, v, X, method)
 
     wls = _weighted_ls(X, 1.0 / (v + tau2), y)
     beta, vb = wls.coefficients()
-    if test == "knha":
+    s2w = 1.0
+    if test in ("knha", "adhoc"):
         rss = wls.ypy
-        vb = vb * (0.0 if rss <= _EPS else rss / (k - p))
+        s2w = 0.0 if rss <= _EPS else rss / (k - p)
+        if test == "adhoc":
+            s2w = max(1.0, s2w)  # Knapp & Hartung's (2003) ad hoc truncation
+        vb = vb * s2w
     se = np.sqrt(np.diag(vb))
     with np.errstate(divide="ignore", invalid="ignore"):
         stat = beta / se
@@ -475,7 +576,7 @@ def _fit_model(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str, test: s
     except np.linalg.LinAlgError:
         qm = math.nan
     m = btt.size
-    if test == "knha":
+    if test != "z":  # t, knha, adhoc: t(k - p) and F(m, k - p)
         ddf = float(k - p)
         qm /= m
         qm_df: tuple[int, float] = (m, ddf)
@@ -506,7 +607,39 @@ def _fit_model(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str, test: s
         qe, qe_pval, i2, h2, vt = 0.0, 1.0, 0.0, 1.0, 0.0
     return _Fit(y, v, X, method, test, level, float(tau2), se_tau2, beta, vb, se, stat,
                 np.asarray(pval, dtype=float), ci_low, ci_high, crit, ddf, qe, qe_pval,
-                float(i2), float(h2), vt, qm, qm_df, qm_pval, iterations, dict(con))
+                float(i2), float(h2), vt, qm, qm_df, qm_pval, iterations, dict(con), s2w,
+                _fit_statistics(y, v, X, float(tau2), wls.ypy, method))
+
+
+def _fit_statistics(y: np.ndarray, v: np.ndarray, X: np.ndarray, tau2: float, rss: float,
+                    method: str) -> dict[str, float]:
+    r"""metafor's ``fitstats()``: log-likelihood, deviance, AIC, BIC, AICc, ML and REML.
+
+    :math:`\ell_{ML} = -	frac12[k\log 2\pi + \sum\log(v_i+\hat	au^2) + RSS]`,
+    :math:`\ell_{REML} = -	frac12[(k-p)\log 2\pi - \log|X'X| + \sum\log(v_i+\hat	au^2)
+    + \log|X'WX| + RSS]` (metafor's full REML likelihood, ``REMLf = TRUE``), RSS =
+    :math:`\sum w_i(y_i - x_i'\hateta)^2`; ML deviance
+    :math:`-2(\ell_{ML} - \sum\log\phi(0; v_i))` (against the saturated model), REML deviance
+    :math:`-2\ell_{REML}`; with q = p + 1 parameters (p for FE):
+    AIC = :math:`-2\ell + 2q`, BIC = :math:`-2\ell + q\log n` (n = k for ML, k - p for REML),
+    AICc = :math:`-2\ell + 2q\,\max(n, q+2)/(\max(n, q+2) - q - 1)`.
+    """
+    k, p = X.shape
+    parms = p + (0 if method == "FE" else 1)
+    w = 1.0 / (v + tau2)
+    ll_ml = -0.5 * k * math.log(2 * math.pi) - 0.5 * float(np.sum(np.log(v + tau2))) - 0.5 * rss
+    ll_reml = (-0.5 * (k - p) * math.log(2 * math.pi) + 0.5 * float(np.linalg.slogdet(X.T @ X)[1])
+               - 0.5 * float(np.sum(np.log(v + tau2)))
+               - 0.5 * float(np.linalg.slogdet(X.T @ (w[:, None] * X))[1]) - 0.5 * rss)
+    saturated = float(np.sum(stats.norm.logpdf(0.0, scale=np.sqrt(v))))
+    dev_ml = -2 * (ll_ml - saturated) if k > p else 0.0
+    out = {"ll_ML": ll_ml, "dev_ML": dev_ml, "ll_REML": ll_reml, "dev_REML": -2 * ll_reml}
+    for tag, ll, n in (("ML", ll_ml, k), ("REML", ll_reml, k - p)):
+        out[f"AIC_{tag}"] = -2 * ll + 2 * parms
+        out[f"BIC_{tag}"] = -2 * ll + parms * math.log(n) if n > 0 else math.nan
+        m = max(n, parms + 2)
+        out[f"AICc_{tag}"] = -2 * ll + 2 * parms * m / (m - parms - 1)
+    return out
 
 
 def _predict(fit: _Fit, X_new: np.ndarray) -> pd.DataFrame:
@@ -519,6 +652,57 @@ def _predict(fit: _Fit, X_new: np.ndarray) -> pd.DataFrame:
         "ci_low": pred - fit.crit * se, "ci_high": pred + fit.crit * se,
         "pi_low": pred - half_pi, "pi_high": pred + half_pi,
     })
+
+
+def _qprofile(fit: _Fit, level: float) -> pd.DataFrame:
+    r"""Q-profile CI of tau² (Viechtbauer 2007) and the implied CIs of tau, I² and H².
+
+    The generalised Q statistic :math:`Q(	au^2) = \sum w_i(	au^2)(y_i - x_i'\hateta(	au^2))^2`
+    with :math:`w_i = 1/(v_i + 	au^2)` is :math:`\chi^2_{k-p}` at the true tau² and decreases
+    in tau². The limits solve :math:`Q(	au^2_{lb}) = \chi^2_{k-p;\,1-lpha/2}` and
+    :math:`Q(	au^2_{ub}) = \chi^2_{k-p;\,lpha/2}` on :math:`[0, \max(100, 10\hat	au^2)]`
+    with R's ``uniroot`` (tol = eps^0.25, the port in :func:`_zeroin`); a limit is 0 when
+    :math:`Q(0)` is already below its critical value (both are 0 when
+    :math:`Q(0) < \chi^2_{k-p;\,lpha/2}`), and the search limit when Q at the limit is still
+    above it. I² and H² follow from tau² with the "typical" within-study variance
+    :math:`	ilde v` as in the model: :math:`I^2 = 100	au^2/(	ilde v + 	au^2)`,
+    :math:`H^2 = 	au^2/	ilde v + 1`. Matches metafor ``confint(res)`` (type ``"QP"``).
+    """
+    k, p = fit.k, fit.p
+    index = pd.Index(["tau2", "tau", "i2", "h2"], name="parameter")
+    if k - p < 1 or fit.method == "FE":
+        return pd.DataFrame({"estimate": [fit.tau2, math.sqrt(fit.tau2), fit.i2, fit.h2],
+                             "ci_low": math.nan, "ci_high": math.nan}, index=index)
+    alpha = 1 - level
+    crit_u = float(stats.chi2.isf(alpha / 2, k - p))
+    crit_l = float(stats.chi2.ppf(alpha / 2, k - p))
+    lo_lim, hi_lim = min(0.0, fit.tau2), max(100.0, 10 * fit.tau2)
+    y, v, X = fit.yi, fit.vi, fit.X
+
+    def q_of(tau2: float) -> float:
+        return _weighted_ls(X, 1.0 / (v + tau2), y).ypy
+
+    q_min, q_max = q_of(lo_lim), q_of(hi_lim)
+    tol, maxit = _UNIROOT_TOL, 1000
+
+    def root(target: float) -> float:
+        return _zeroin(lambda t: q_of(t) - target, lo_lim, hi_lim, q_min - target,
+                       q_max - target, tol, maxit)
+
+    if q_min < crit_l:
+        lb = ub = lo_lim
+    else:
+        ub = hi_lim if q_max > crit_l else root(crit_l)
+    if q_max > crit_u:
+        lb = ub = hi_lim
+    else:
+        lb = lo_lim if q_min < crit_u else root(crit_u)
+    vt = fit.vt
+    tau2 = np.array([fit.tau2, lb, ub])
+    return pd.DataFrame(
+        np.column_stack([tau2, np.sqrt(np.maximum(tau2, 0)), 100 * tau2 / (vt + tau2),
+                         tau2 / vt + 1]).T,
+        index=index, columns=["estimate", "ci_low", "ci_high"])
 
 
 # --------------------------------------------------------------------------------------------
@@ -636,6 +820,89 @@ class MetaResult:
         w = 1.0 / (self.vi + self.tau2)
         return 100 * w / w.sum()
 
+    @property
+    def qm(self) -> float:
+        """Omnibus test of the intercept (metafor ``res$QM``): z² under ``test="z"``, the F
+        statistic t² on (1, k - 1) df otherwise."""
+        return math.nan if self._fit is None else float(self._fit.qm)
+
+    @property
+    def qm_pval(self) -> float:
+        """p value of :attr:`qm` (metafor ``res$QMp``)."""
+        return math.nan if self._fit is None else float(self._fit.qm_pval)
+
+    def fit_stats(self) -> pd.DataFrame:
+        """Log-likelihood, deviance, AIC, BIC and AICc under ML and REML (metafor ``fitstats``).
+
+        Returns
+        -------
+        DataFrame
+            Index ``ll, dev, AIC, BIC, AICc``; columns ``ML`` and ``REML``. Formulas in
+            :func:`_fit_statistics`; R: ``fitstats(res, REML = FALSE)``, ``fitstats(res)``.
+
+        Examples
+        --------
+        >>> res = meta_analysis([0.2, 0.5, 0.4, 0.1], [0.04, 0.02, 0.03, 0.05], method="ML")
+        >>> round(float(res.fit_stats().loc["ll", "ML"]), 4)  # logLik(rma(yi, vi, method="ML"))
+        1.6311
+        """
+        fs = self._fit.fit_stats if self._fit is not None else {}
+        rows = ["ll", "dev", "AIC", "BIC", "AICc"]
+        return pd.DataFrame({tag: [fs.get(f"{r}_{tag}", math.nan) for r in rows]
+                             for tag in ("ML", "REML")}, index=rows)
+
+    def _stat(self, name: str) -> float:
+        tag = "REML" if self.method == "REML" else "ML"
+        return float(self.fit_stats().loc[name, tag])
+
+    @property
+    def loglik(self) -> float:
+        """Log-likelihood (REML for ``method="REML"``, ML otherwise; metafor ``logLik``)."""
+        return self._stat("ll")
+
+    @property
+    def deviance(self) -> float:
+        """Deviance as metafor ``deviance(res)`` (REML: -2 ll; ML: against the saturated model)."""
+        return self._stat("dev")
+
+    @property
+    def aic(self) -> float:
+        """Akaike information criterion (metafor ``AIC(res)``)."""
+        return self._stat("AIC")
+
+    @property
+    def bic(self) -> float:
+        """Bayesian information criterion (metafor ``BIC(res)``)."""
+        return self._stat("BIC")
+
+    def confint(self, level: float | None = None) -> pd.DataFrame:
+        """Q-profile confidence intervals of tau², tau, I² and H² (metafor ``confint(res)``).
+
+        With six to nine municipalities the point estimate of tau² says little; this interval
+        is the honest statement of heterogeneity (Viechtbauer 2007, Stat Med 26:37-52).
+
+        Parameters
+        ----------
+        level : float, optional
+            Confidence level (probability or percent); default the model's level.
+
+        Returns
+        -------
+        DataFrame
+            Index ``tau2, tau, i2, h2`` (I² in percent); columns ``estimate, ci_low, ci_high``.
+            NaN limits for FE models and k = 1. Formula: see :func:`_qprofile`.
+
+        Examples
+        --------
+        >>> res = meta_analysis([0.2, 0.5, 0.4, 0.1, 0.9], [0.04, 0.02, 0.03, 0.05, 0.03])
+        >>> res.confint().round(4).loc["tau2"].tolist()        # confint(rma(yi, vi))
+        [0.0584, 0.0, 0.7646]
+        """
+        if self._fit is None:
+            raise ValueError("this result carries no fit to profile")
+        lev = self.level if level is None else _check_options(self.method, self.test, level)
+        return _qprofile(self._fit, lev)
+
     def predict(self, newmods: Any = None) -> Prediction:
         """Average effect with CI and prediction interval, as metafor ``predict(res)``.
 
@@ -734,7 +1001,7 @@ class MetaResult:
         """
         t = _text(lang)
         pct = round(100 * self.level)
-        stat_name = "t" if self.test == "knha" else "z"
+        stat_name = "z" if self.test == "z" else "t"
         lines = [
             f"{'Random' if self.method != 'FE' else 'Fixed'}-effects model "
             f"(k = {self.k}; tau² estimator: {self.method}; test: {self.test})",
@@ -787,22 +1054,55 @@ def _result_from_fit(fit: _Fit, labels: Sequence[str], n: np.ndarray | None) -> 
         level=fit.level, yi=fit.yi, vi=fit.vi, labels=tuple(labels), n=n, _fit=fit)
 
 
-def meta_analysis(yi: Any, vi: Any, method: str = "REML", test: str = "z", level: float = 0.95,
-                  *, data: pd.DataFrame | None = None, labels: Any = None,
-                  n: Any = None, control: Mapping[str, float] | None = None) -> MetaResult:
+def _variances(vi: Any, sei: Any) -> Any:
+    """``vi``, or ``sei**2`` when standard errors are given instead (metafor's ``sei=``)."""
+    if sei is None:
+        if vi is None:
+            raise TypeError("give the sampling variances vi (or their standard errors sei=)")
+        return vi
+    if vi is not None:
+        raise TypeError("give either vi or sei, not both")
+    return _as_float_vector(sei, "sei") ** 2
+
+
+def _drop_missing(y: np.ndarray, v: np.ndarray, labels: list[str],
+                  extra: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+    """Drop studies whose yi or vi (or extra) is missing, with a warning (metafor ``na.omit``)."""
+    missing = np.isnan(y) | np.isnan(v)
+    if extra is not None:
+        missing |= np.isnan(extra) if extra.ndim == 1 else np.isnan(extra).any(axis=1)
+    if not missing.any():
+        return y, v, missing
+    dropped = [labels[i] for i in np.flatnonzero(missing)]
+    warnings.warn(f"{len(dropped)} stud{'y' if len(dropped) == 1 else 'ies'} with a missing "
+                  f"yi or vi omitted from the model ({', '.join(dropped[:10])}"
+                  f"{', ...' if len(dropped) > 10 else ''}), as metafor's na.action = "
+                  "'na.omit'", UserWarning, stacklevel=3)
+    return y[~missing], v[~missing], missing
+
+
+def meta_analysis(yi: Any, vi: Any = None, method: str = "REML", test: str = "z",
+                  level: float = 0.95, *, sei: Any = None, data: pd.DataFrame | None = None,
+                  labels: Any = None, n: Any = None,
+                  control: Mapping[str, float] | None = None) -> MetaResult:
     """Pool study estimates with a fixed- or random-effects model (metafor ``rma.uni``).
 
     Parameters
     ----------
     yi, vi : array-like or str
         Estimates and their sampling variances (not standard errors); column names when
-        ``data`` is given. ``vi`` must be positive; missing values raise (drop them first).
-    method : {"REML", "DL", "PM", "FE"}
+        ``data`` is given. ``vi`` must be positive. Studies with a missing ``yi`` or ``vi``
+        are left out with a ``UserWarning`` naming them (metafor's ``na.action = "na.omit"``).
+    method : {"REML", "DL", "PM", "ML", "HE", "SJ", "EB", "HS", "FE"}
         tau² estimator (see the module docstring for formulas and sources).
-    test : {"z", "knha"}
-        Normal-based inference, or Hartung-Knapp-Sidik-Jonkman with t(k - 1).
+    test : {"z", "t", "knha", "adhoc"}
+        Normal-based inference; t(k - 1) without adjustment; Hartung-Knapp-Sidik-Jonkman with
+        t(k - 1); or the same with the variance factor truncated at 1 (Knapp & Hartung 2003).
     level : float
-        Confidence level of CI and prediction interval.
+        Confidence level of CI and prediction interval, as a probability (0.95) or, as
+        metafor accepts it, a percentage (95).
+    sei : array-like or str, optional
+        Standard errors instead of ``vi`` (``vi = sei**2``), as metafor's ``sei=``.
     data : DataFrame, optional
         Source of the columns named by ``yi``, ``vi``, ``labels`` and ``n``.
     labels, n : array-like or str, optional
@@ -833,20 +1133,26 @@ def meta_analysis(yi: Any, vi: Any, method: str = "REML", test: str = "z", level
     >>> meta_analysis(data=df, yi="g", vi="v", method="FE").k
     3
     """
-    _check_options(method, test, level)
+    level = _check_options(method, test, level)
     con = _control(control)
     yi = _column_or_values(data, yi, "yi")
-    vi = _column_or_values(data, vi, "vi")
+    vi = _variances(_column_or_values(data, vi, "vi"), _column_or_values(data, sei, "sei"))
     labels = _column_or_values(data, labels, "labels")
     n = _column_or_values(data, n, "n")
-    y, v = _validate(yi, vi)
+    y, v = _as_float_vector(yi, "yi"), _as_float_vector(vi, "vi")
     if labels is None and isinstance(yi, pd.Series) and not isinstance(yi.index, pd.RangeIndex):
         labels = yi.index
     n_arr = None if n is None else _as_float_vector(n, "n")
     if n_arr is not None and n_arr.size != y.size:
         raise ValueError(f"n has {n_arr.size} entries but there are {y.size} studies")
+    lab = _labels(labels, y.size) if y.size == v.size else []
+    if y.size == v.size:
+        y, v, missing = _drop_missing(y, v, lab)
+        lab = [x for x, m in zip(lab, missing, strict=True) if not m]
+        n_arr = None if n_arr is None else n_arr[~missing]
+    y, v = _validate(y, v)
     fit = _fit_model(y, v, np.ones((y.size, 1)), method, test, level, con)
-    return _result_from_fit(fit, _labels(labels, y.size), n_arr)
+    return _result_from_fit(fit, lab, n_arr)
 
 
 def leave_one_out(result_or_yi: MetaResult | Any, vi: Any = None, method: str = "REML",
@@ -873,7 +1179,9 @@ def leave_one_out(result_or_yi: MetaResult | Any, vi: Any = None, method: str = 
     Notes
     -----
     R: ``leave1out(rma(yi, vi, method=method, test=test))``. A fit on one remaining study
-    switches to the z test, as metafor does.
+    switches to the z test, as metafor does. A refit whose iteration does not converge
+    (:class:`ConvergenceError`) gives NaN in its row and a ``RuntimeWarning`` naming the
+    study, while the other rows are returned, as metafor's ``leave1out`` puts NA there.
 
     Examples
     --------
@@ -887,7 +1195,7 @@ def leave_one_out(result_or_yi: MetaResult | Any, vi: Any = None, method: str = 
         method, test, level = res.method, res.test, res.level
         con = res._fit.con if res._fit is not None else _control(control)
     else:
-        _check_options(method, test, level)
+        level = _check_options(method, test, level)
         con = _control(control)
         y, v = _validate(result_or_yi, vi)
         labels = _labels(None, y.size)
@@ -895,15 +1203,28 @@ def leave_one_out(result_or_yi: MetaResult | Any, vi: Any = None, method: str = 
     if k < 2:
         raise ValueError("leave-one-out needs at least 2 studies")
     rows = []
+    failed = []
     for i in range(k):  # k small model refits, not a loop over client data
-        fit = _fit_model(np.delete(y, i), np.delete(v, i), np.ones((k - 1, 1)), method, test,
-                         level, con)
+        try:
+            fit = _fit_model(np.delete(y, i), np.delete(v, i), np.ones((k - 1, 1)), method,
+                             test, level, con)
+        except ConvergenceError:
+            # metafor's leave1out(): a refit that fails gives NA in its row, the rest stays
+            failed.append(labels[i])
+            rows.append({"label": labels[i]})
+            continue
         rows.append({
             "label": labels[i], "estimate": fit.beta[0], "se": fit.se[0], "zval": fit.stat[0],
             "pval": fit.pval[0], "ci_low": fit.ci_low[0], "ci_high": fit.ci_high[0],
             "q": fit.qe, "q_pval": fit.qe_pval, "tau2": fit.tau2, "i2": fit.i2, "h2": fit.h2,
         })
-    return pd.DataFrame(rows)
+    if failed:
+        warnings.warn(f"leave-one-out: the {method} refit without study/studies "
+                      f"{', '.join(failed)} did not converge; those rows are NaN (as metafor's "
+                      "leave1out)", RuntimeWarning, stacklevel=2)
+    columns = ["label", "estimate", "se", "zval", "pval", "ci_low", "ci_high", "q", "q_pval",
+               "tau2", "i2", "h2"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 # --------------------------------------------------------------------------------------------
@@ -915,6 +1236,9 @@ def _design(mods: Any, k: int) -> tuple[np.ndarray, list[str], list[tuple[str, A
     Returns the matrix, its column names and a recipe to code new moderator values.
     """
     frame = mods.copy() if isinstance(mods, pd.DataFrame) else None
+    if isinstance(mods, pd.Series):  # a named variable keeps its name (R: mods = ~ year)
+        frame = pd.DataFrame({str(mods.name) if mods.name is not None else "mods":
+                              mods.reset_index(drop=True)})
     if frame is None:
         arr = np.asarray(mods, dtype=object)
         if arr.ndim == 1:
@@ -1051,11 +1375,55 @@ class MetaRegressionResult:
         >>> print(res.summary().splitlines()[0])
         Mixed-effects meta-regression (k = 5; FE; test z)
         """
-        name = "F" if self.test == "knha" else "QM"
+        name = "QM" if self.test == "z" else "F"
         return (f"Mixed-effects meta-regression (k = {self.k}; {self.method}; test {self.test})\n"
                 f"tau² (residual) = {self.tau2:.4f}, I² = {self.i2:.1f}%, R² = {self.r2:.1f}%\n"
                 f"QE = {self.qe:.3f} ({_fmt_p(self.qe_pval)}); {name} = {self.qm:.3f} "
                 f"({_fmt_p(self.qm_pval)})\n" + self.coef.to_string(float_format="%.4f"))
+
+    def confint(self, level: float | None = None) -> pd.DataFrame:
+        """Q-profile CI of the residual tau², tau, I² and H² (metafor ``confint(res)``).
+
+        Parameters
+        ----------
+        level : float, optional
+            Confidence level (probability or percent); default the model's level.
+
+        Returns
+        -------
+        DataFrame
+            Index ``tau2, tau, i2, h2``; columns ``estimate, ci_low, ci_high`` (see
+            :meth:`MetaResult.confint`).
+
+        Examples
+        --------
+        >>> res = meta_regression([0.1, 0.3, 0.35, 0.6, 0.7, 0.2], [0.01, 0.02, 0.015, 0.02,
+        ...                       0.03, 0.02], mods=[1, 2, 3, 4, 5, 6])
+        >>> list(res.confint().columns)
+        ['estimate', 'ci_low', 'ci_high']
+        """
+        lev = self.level if level is None else _check_options(self.method, self.test, level)
+        return _qprofile(self._fit, lev)
+
+    def fit_stats(self) -> pd.DataFrame:
+        """Log-likelihood, deviance, AIC, BIC, AICc under ML and REML (metafor ``fitstats``).
+
+        Returns
+        -------
+        DataFrame
+            Index ``ll, dev, AIC, BIC, AICc``; columns ``ML`` and ``REML``.
+
+        Examples
+        --------
+        >>> res = meta_regression([0.1, 0.3, 0.35, 0.6, 0.7], [0.01, 0.02, 0.015, 0.02, 0.03],
+        ...                       mods=[1, 2, 3, 4, 5], method="ML")
+        >>> res.fit_stats().index.tolist()
+        ['ll', 'dev', 'AIC', 'BIC', 'AICc']
+        """
+        fs = self._fit.fit_stats
+        rows = ["ll", "dev", "AIC", "BIC", "AICc"]
+        return pd.DataFrame({tag: [fs.get(f"{r}_{tag}", math.nan) for r in rows]
+                             for tag in ("ML", "REML")}, index=rows)
 
     def to_frame(self) -> pd.DataFrame:
         """Coefficient table (same as ``coef``).
@@ -1093,7 +1461,7 @@ def _r2(y: np.ndarray, v: np.ndarray, fit: _Fit) -> float:
 
 
 def meta_regression(yi: Any, vi: Any, mods: Any, method: str = "REML", test: str = "z",
-                    level: float = 0.95, *, data: pd.DataFrame | None = None,
+                    level: float = 0.95, *, sei: Any = None, data: pd.DataFrame | None = None,
                     control: Mapping[str, float] | None = None) -> MetaRegressionResult:
     """Meta-regression on moderator(s) (metafor ``rma(yi, vi, mods=~x)``).
 
@@ -1101,10 +1469,13 @@ def meta_regression(yi: Any, vi: Any, mods: Any, method: str = "REML", test: str
     ----------
     yi, vi : array-like or str
         Estimates and sampling variances (column names with ``data``).
-    mods : array-like, DataFrame or str or list of str
+    mods : array-like, Series, DataFrame or str or list of str
         One moderator (1-D) or several (2-D / DataFrame). Numeric columns enter linearly;
         text or categorical columns are dummy coded against their first (sorted) level,
-        as R's ``factor``.
+        as R's ``factor``. Coefficients are named after the variable (column name, Series
+        name, as R's ``mods = ~ year``); an unnamed 1-D array is called ``mods``.
+    sei : array-like or str, optional
+        Standard errors instead of ``vi``.
     method, test, level
         As in :func:`meta_analysis`.
     data : DataFrame, optional
@@ -1132,7 +1503,7 @@ def meta_regression(yi: Any, vi: Any, mods: Any, method: str = "REML", test: str
     >>> res.predict([6.0])["pred"].round(4).tolist()
     [0.86]
     """
-    _check_options(method, test, level)
+    level = _check_options(method, test, level)
     if data is not None and isinstance(mods, str):
         mods = data[[mods]]
     elif data is not None and isinstance(mods, list) and all(isinstance(m, str) for m in mods):
@@ -1140,8 +1511,15 @@ def meta_regression(yi: Any, vi: Any, mods: Any, method: str = "REML", test: str
         if missing:
             raise KeyError(f"moderator column(s) {missing} not in the data frame")
         mods = data[mods]
-    y, v = _validate(_column_or_values(data, yi, "yi"), _column_or_values(data, vi, "vi"))
+    y = _as_float_vector(_column_or_values(data, yi, "yi"), "yi")
+    v = _as_float_vector(_variances(_column_or_values(data, vi, "vi"),
+                                    _column_or_values(data, sei, "sei")), "vi")
+    if y.size != v.size:
+        raise ValueError(f"yi and vi differ in length ({y.size} vs {v.size})")
     X, names, recipe = _design(mods, y.size)
+    y, v, missing = _drop_missing(y, v, _labels(None, y.size))
+    X = X[~missing]
+    y, v = _validate(y, v)
     fit = _fit_model(y, v, X, method, test, level, _control(control))
     coef = pd.DataFrame({
         "estimate": fit.beta, "se": fit.se, "zval": fit.stat, "pval": fit.pval,
@@ -1216,7 +1594,7 @@ class SubgroupResult:
         >>> print(sg.summary().splitlines()[-1])
         Q_between (separate tau², FE over subgroup estimates) = 18.750, p < 0.001
         """
-        stat = "F" if self.test == "knha" else "Q_between"
+        stat = "Q_between" if self.test == "z" else "F"
         return (self.table.to_string(index=False, float_format="%.4f") + "\n"
                 f"{stat} (mods = subgroup, common tau²) = {self.q_between:.3f}, "
                 f"{_fmt_p(self.q_between_pval)}\n"
@@ -1263,7 +1641,7 @@ def subgroup_analysis(yi: Any, vi: Any, groups: Any, method: str = "REML", test:
     >>> print(f"{sg.q_between:.3f} {sg.q_between_separate:.3f}")
     18.750 18.750
     """
-    _check_options(method, test, level)
+    level = _check_options(method, test, level)
     y, v = _validate(_column_or_values(data, yi, "yi"), _column_or_values(data, vi, "vi"))
     g = _column_or_values(data, groups, "groups")
     g_arr = pd.Series(np.ravel(np.asarray(g, dtype=object)))
@@ -1452,7 +1830,7 @@ def coverage_simulation(mu: float = 0.3, tau2: float = 0.05, k: int = 10, reps: 
     halved = _control({"stepadj": 0.5})
     rows = []
     for method, test in combos:
-        _check_options(method, test, level)
+        level = _check_options(method, test, level)
         fits, refits = [], 0
         for r in range(reps):
             try:
