@@ -20,15 +20,33 @@ coefficients:
   :math:`\Delta = (y'PPy - \mathrm{tr}P)/\mathrm{tr}(PP)`, halve the step while it would go
   below 0, stop when :math:`|\Delta\tau^2| < 10^{-5}` (at most 100 iterations); then metafor's
   check that :math:`\tau^2 = 0` does not have a higher restricted likelihood.
+* ``"ML"`` -- maximum likelihood, Fisher scoring as REML with step
+  :math:`(y'PPy - \sum w_i)/\sum w_i^2` and the same ll0check.
+* ``"EB"`` -- empirical Bayes (Morris 1983; Berkey et al. 1995), scoring step
+  :math:`(y'Py\,k/(k-p) - k)/\sum w_i` (metafor's), no ll0check.
+* ``"HE"`` -- Hedges (1983): :math:`\max\{0, (y'(I-H)y - \mathrm{tr}((I-H)V))/(k-p)\}` with the
+  OLS hat matrix H.
+* ``"SJ"`` -- Sidik & Jonkman (2005): :math:`\tau_0^2 = \frac1k\sum(y_i-\bar y)^2`,
+  :math:`\hat\tau^2 = \tau_0^2\,y'P_0y/(k-p)` with :math:`P_0` at weights
+  :math:`1/(v_i + \tau_0^2)`.
+* ``"HS"`` -- Hunter & Schmidt (2004): :math:`\max\{0, (Q - k)/\sum(1/v_i)\}`.
 * ``"PM"`` -- Paule & Mandel (1982): the root of the generalised Q statistic
   :math:`Q(\tau^2) = y'P(\tau^2)y = k - p`, 0 when :math:`Q(0) < k - p`; solved with a port of
   R's ``uniroot`` (Brent's zeroin, tol = eps^0.25) on :math:`[0, \max(100, 10\,\mathrm{mad}(y)^2)]`.
 
-Inference (``test``): ``"z"`` uses the normal distribution; ``"knha"`` is Hartung & Knapp (2001)
+Inference (``test``): ``"z"`` uses the normal distribution; ``"t"`` the t(k - p) distribution
+with the model-based variance; ``"knha"`` is Hartung & Knapp (2001)
 / Sidik & Jonkman (2002): :math:`\mathrm{Var}(\hat\beta)` multiplied by
 :math:`s^2 = \sum w_i (y_i - x_i'\hat\beta)^2 / (k - p)` (no truncation at 1: metafor's
-default, ``test="adhoc"`` would truncate), and t(k - p) quantiles for CIs, p values and the
-prediction interval.
+default), and t(k - p) quantiles for CIs, p values and the prediction interval; ``"adhoc"``
+is knha with :math:`\max(1, s^2)` (Knapp & Hartung 2003). All four as metafor's ``test=``.
+The confidence level may be given as 0.95 or, as metafor accepts it, as 95.
+
+Further output as metafor: ``MetaResult.confint()`` (Q-profile CI of tau², tau, I², H²;
+Viechtbauer 2007), ``fit_stats()``/``loglik``/``deviance``/``aic``/``bic`` (``fitstats``),
+``qm``/``qm_pval`` (omnibus test, for the intercept-only model z² or F = t²). Studies with a
+missing yi or vi are dropped with a warning (``na.action = "na.omit"``); ``sei=`` takes
+standard errors instead of variances.
 
 Heterogeneity statistics: Cochran's :math:`Q = \sum (1/v_i)(y_i - \hat\beta_{FE})^2` on k - p df;
 Higgins & Thompson (2002) :math:`I^2 = 100\,\hat\tau^2/(\hat\tau^2 + \tilde v)` and
