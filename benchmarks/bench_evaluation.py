@@ -1,8 +1,8 @@
 """The full set of developmental-evaluation figures on the prepared demo data.
 
 Input: the processed tables of ``sosku demo --clients N`` after ``sosku prepare``, loaded
-before timing. Timed: :func:`soskulib.evaluation.client_episodes` (the per-episode table) and
-every figure of :mod:`soskulib.evaluation` computed from it, nationally and per municipality:
+before timing. Timed: :func:`soskulib.process.client_episodes` (the per-episode table) and
+every figure of :mod:`soskulib.process` computed from it, nationally and per municipality:
 reach, entries, composition, exits, time in service (Kaplan–Meier), dose, fidelity, fidelity
 index, §17 contents received, pathways, the dropout run/SPC chart, the quarterly frame,
 quality profile and change, co-development activity, change scores and the mechanisms
@@ -45,30 +45,30 @@ def setup(size: int, options: dict) -> dict:
 
 
 def run(t: dict) -> dict:
-    from soskulib import evaluation as ev
+    from soskulib import outcomes, process, synthesis
 
-    ep = ev.client_episodes(t["clients"], t["contacts"], t["goals"])
-    changes = ev.change_scores(t["responses"])
+    ep = process.client_episodes(t["clients"], t["contacts"], t["goals"])
+    changes = outcomes.change_scores(t["responses"])
     figures = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for by in (None, "municipality"):
-            figures[f"reach_{by}"] = ev.reach(ep, t["subprojects"], by=by)
-            figures[f"entries_{by}"] = ev.entries(ep, by=by)
-            figures[f"composition_{by}"] = ev.composition(ep, by=by)
-            figures[f"exits_{by}"] = ev.exits(ep, by=by)
-            figures[f"time_{by}"] = ev.time_in_service(ep, by=by)
-            figures[f"dose_{by}"] = ev.dose(ep, by=by)
-            figures[f"fidelity_{by}"] = ev.fidelity(ep, by=by)
-            figures[f"fidelity_index_{by}"] = ev.fidelity_index(ep, by=by)
-            figures[f"contents_{by}"] = ev.contents_received(ep, by=by)
-            figures[f"pathways_{by}"] = ev.pathways(ep, by=by)
-            figures[f"dropout_{by}"] = ev.dropout_chart(ep, by=by)
-            figures[f"codevelopment_{by}"] = ev.codevelopment(t["activities"], by=by)
-        figures["quarterly"] = ev.quarterly_frame(ep, t["activities"], changes)
-        figures["quality_profile"] = ev.quality_profile(t["quality"])
-        figures["quality_change"] = ev.quality_change(t["quality"])
-        figures["mechanisms"] = ev.mechanisms(ep, changes)
+            figures[f"reach_{by}"] = process.reach(ep, t["subprojects"], by=by)
+            figures[f"entries_{by}"] = process.entries(ep, by=by)
+            figures[f"composition_{by}"] = process.composition(ep, by=by)
+            figures[f"exits_{by}"] = process.exits(ep, by=by)
+            figures[f"time_{by}"] = process.time_in_service(ep, by=by)
+            figures[f"dose_{by}"] = process.dose(ep, by=by)
+            figures[f"fidelity_{by}"] = process.fidelity(ep, by=by)
+            figures[f"fidelity_index_{by}"] = process.fidelity_index(ep, by=by)
+            figures[f"contents_{by}"] = process.contents_received(ep, by=by)
+            figures[f"pathways_{by}"] = process.pathways(ep, by=by)
+            figures[f"dropout_{by}"] = process.dropout_chart(ep, by=by)
+            figures[f"codevelopment_{by}"] = process.codevelopment(t["activities"], by=by)
+        figures["quarterly"] = process.quarterly_frame(ep, t["activities"], changes)
+        figures["quality_profile"] = process.quality_profile(t["quality"])
+        figures["quality_change"] = process.quality_change(t["quality"])
+        figures["mechanisms"] = synthesis.mechanisms(ep, changes)
     return {"figures": len(figures), "episodes": len(ep)}
 
 

@@ -55,15 +55,15 @@ def _cmd_prepare(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from soskulib import report
+    from soskulib import site
 
-    index = report.build_reports(args.processed, args.out, lang=args.lang, jobs=args.jobs)
+    index = site.build_reports(args.processed, args.out, lang=args.lang, jobs=args.jobs)
     print(f"sosku report: open {index}")
     return 0
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from soskulib import demo, prepare, report
+    from soskulib import demo, prepare, site
 
     raw = Path(args.raw)
     if raw == DEFAULT_RAW and not any(raw.glob("*")):
@@ -75,7 +75,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     else:
         prepare.prepare(raw, args.processed)
         print(f"sosku build: processed data in {args.processed}")
-    index = report.build_reports(args.processed, args.out, lang=args.lang, jobs=args.jobs)
+    index = site.build_reports(args.processed, args.out, lang=args.lang, jobs=args.jobs)
     print(f"sosku build: reports ready, open {Path(index).resolve()}")
     return 0
 

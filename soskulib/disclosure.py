@@ -618,7 +618,7 @@ def suppress_table(
       statistics of continuous measurements, or values rounded to a step larger than the
       data's granularity divided by ``n``. Even then a published overall mean bounds the
       small group through ``n_o (mean_o - mean_f) = K``. The caller must justify the choice;
-      :mod:`soskulib.evaluation` does not use it.
+      :mod:`soskulib.process` and :mod:`soskulib.outcomes` do not use it.
 
     Rows of ``keep_visible`` groups (default :data:`KEEP_VISIBLE`: women and men) are chosen
     as complements only when no other group of the line is left. A margin cannot be the

@@ -211,12 +211,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "el.group_activity": ("ryhmätoiminta", "group activity"),
     "el.all_four": ("kaikki neljä", "all four"),
     "mu.fidelity.rule": (
-        "Määritelmät (soskulib.evaluation.FidelityRule): arviointi = vähintään yksi käynti, jonka "
+        "Määritelmät (soskulib.process.FidelityRule): arviointi = vähintään yksi käynti, jonka "
         "sisältö on kuntoutustarpeen arviointi; suunnitelma = vähintään {goals} kirjattu "
         "tavoite; tehostettu yksilötyö = vähintään {contacts} yksilökäyntiä ja keskimäärin "
         "vähintään {per_month} yksilökäyntiä kuukaudessa; ryhmätoiminta = vähintään yksi "
         "ryhmäkäynti. Kynnykset ovat työkalun oletuksia, eivät THL:n mallin määritelmiä.",
-        "Definitions (soskulib.evaluation.FidelityRule): assessment = at least one contact with "
+        "Definitions (soskulib.process.FidelityRule): assessment = at least one contact with "
         "needs-assessment content; plan = at least {goals} recorded goal(s); intensive "
         "individual work = at least {contacts} individual contacts and on average at least "
         "{per_month} individual contact(s) per month; group activity = at least one group "

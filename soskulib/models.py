@@ -778,7 +778,7 @@ def change_by_group_table(scored: Mapping[str, pd.DataFrame], *, score: str = "s
                           level: float = 0.95, **kwargs: Any) -> pd.DataFrame:
     """The nested change model per instrument, as one tidy table ready for a report.
 
-    For every instrument in ``scored`` (e.g. :func:`soskulib.evaluation.scored_responses`
+    For every instrument in ``scored`` (e.g. :func:`soskulib.outcomes.scored_responses`
     with ``attributes=[group]``) fits :func:`change_model` (``score ~ occasion × group`` with
     random intercepts for client within municipality, REML) and stacks
     :meth:`ModelResult.change_by_group` with the number of clients per group and the variance

@@ -257,7 +257,7 @@ def _first_value(table: pd.DataFrame, column: str, where: dict | None = None) ->
 def outcomes_from_summary(summary: pd.DataFrame) -> pd.DataFrame:
     """The ``outcomes`` frame of :func:`development_points` from an outcome summary.
 
-    ``summary`` is :func:`soskulib.evaluation.outcome_summary` without ``by`` (one row per
+    ``summary`` is :func:`soskulib.outcomes.outcome_summary` without ``by`` (one row per
     instrument); its direction-oriented ``effect`` (positive = improvement) is used.
 
     Parameters
@@ -281,7 +281,7 @@ def outcomes_from_summary(summary: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in needed if c not in summary.columns]
     if missing:
         raise KeyError(f"summary lacks column(s) {', '.join(missing)}; pass "
-                       "evaluation.outcome_summary output")
+                       "outcomes.outcome_summary output")
     out = summary[needed].rename(columns={"effect": "estimate", "effect_ci_low": "ci_low",
                                           "effect_ci_high": "ci_high"})
     # A suppressed count (NaN) means fewer than five pairs: "too few to judge".
@@ -291,7 +291,7 @@ def outcomes_from_summary(summary: pd.DataFrame) -> pd.DataFrame:
 
 
 def spc_sentence(chart: pd.DataFrame, lang: str = "fi") -> str:
-    """One sentence on the signals of a :func:`soskulib.evaluation.dropout_chart`.
+    """One sentence on the signals of a :func:`soskulib.process.dropout_chart`.
 
     Parameters
     ----------
@@ -341,8 +341,8 @@ def municipality_points(
 ) -> list[str]:
     """Development points of a municipality report from the library's tables.
 
-    Reach (:func:`soskulib.evaluation.reach` ``share_of_plan``), the dropout share of ended
-    episodes (:func:`soskulib.evaluation.exits`), the outcomes
+    Reach (:func:`soskulib.process.reach` ``share_of_plan``), the dropout share of ended
+    episodes (:func:`soskulib.process.exits`), the outcomes
     (:func:`outcomes_from_summary`) by the rules of :func:`development_points`, then the
     fidelity index with its CI (< 0.5 flagged: fewer than half of the core elements reach the
     average client) and the dropout chart's signals (:func:`spc_sentence`).
@@ -350,11 +350,11 @@ def municipality_points(
     Parameters
     ----------
     summary : DataFrame
-        :func:`soskulib.evaluation.outcome_summary` of the municipality (no ``by``).
+        :func:`soskulib.outcomes.outcome_summary` of the municipality (no ``by``).
     reach : DataFrame
-        :func:`soskulib.evaluation.reach` of the municipality (``share_of_plan``).
+        :func:`soskulib.process.reach` of the municipality (``share_of_plan``).
     exits : DataFrame
-        :func:`soskulib.evaluation.exits` of the municipality (``end_reason``, ``share``).
+        :func:`soskulib.process.exits` of the municipality (``end_reason``, ``share``).
     fidelity_index : DataFrame, optional
         One row with ``index``, ``ci_low``, ``ci_high``.
     chart : DataFrame, optional
@@ -408,10 +408,10 @@ def municipality_headline(name: str, reach: pd.DataFrame, summary: pd.DataFrame,
     name : str
         Municipality name.
     reach : DataFrame
-        :func:`soskulib.evaluation.reach` of the municipality (``n_enrolled``,
+        :func:`soskulib.process.reach` of the municipality (``n_enrolled``,
         ``share_of_plan``).
     summary : DataFrame
-        :func:`soskulib.evaluation.outcome_summary` of the municipality.
+        :func:`soskulib.outcomes.outcome_summary` of the municipality.
     lang : {"fi", "en"}
         Language.
     min_n : int
@@ -490,3 +490,23 @@ def alpha_headline(summary: pd.DataFrame, lang: str = "fi") -> str:
     span = (f"{fmt_number(alphas.min(), lang)}–{fmt_number(alphas.max(), lang)}"
             if len(alphas) else "–")
     return labels.text("in.headline", lang, k=len(summary), range=span)
+
+
+def subproject_facts(subprojects: pd.DataFrame, lang: str = "fi") -> str:
+    """One sentence on a municipality's sub-project: name, planned clients, instruments.
+
+    Examples
+    --------
+    >>> sub = pd.DataFrame({"name": ["Polku"], "planned_clients": [40.0],
+    ...                     "instruments": ["3x10d, esis"]})
+    >>> subproject_facts(sub, "en")
+    'Sub-project: Polku. Planned clients 40. Instruments: 3x10d, esis.'
+    """
+    if subprojects.empty:
+        return labels.text("not_enough_data", lang, what=labels.text("mu.context", lang))
+    row = subprojects.iloc[0]
+    planned = row.get("planned_clients")
+    return labels.text("mu.context.facts", lang, name=row.get("name", "–"),
+                       planned="–" if pd.isna(planned) else int(planned),
+                       instruments=row.get("instruments") if pd.notna(row.get("instruments"))
+                       else "–")

@@ -3,7 +3,7 @@
 The processed tables are partitioned parquet (``<processed>/<table>/municipality=<code>/*.parquet``,
 written by :func:`soskulib.prepare.prepare`). The functions here compute the same numbers as
 :func:`soskulib.scoring.score`, :func:`soskulib.change.reliable_change` and the core figures of
-:mod:`soskulib.evaluation`, but as SQL that DuckDB streams over the parquet files, so the data
+:mod:`soskulib.process`, but as SQL that DuckDB streams over the parquet files, so the data
 never have to fit in memory: a national register extract (the Kanta social-care register holds
 about 250,000 working-age clients) runs within a fixed memory limit, spilling to a temporary
 directory when a join or aggregate needs more.
@@ -649,7 +649,7 @@ def _sources(processed_dir: str | Path, *tables: str) -> dict[str, str]:
 
 def _export_date_sql(src: dict[str, str], export_date: Any) -> str:
     """The censoring date: given, or the latest date in clients, contacts and goals (as
-    :func:`soskulib.evaluation.client_episodes`)."""
+    :func:`soskulib.process.client_episodes`)."""
     if export_date is not None:
         return f"TIMESTAMP {_literal(pd.Timestamp(export_date).strftime('%Y-%m-%d %H:%M:%S'))}"
     return (f"(SELECT greatest((SELECT max(start_date) FROM {src['clients']}), "
@@ -666,7 +666,7 @@ def _episodes_sql(src: dict[str, str], export_date: Any) -> str:
     (municipality, client_id, start_date). A contact or goal belongs to the client's only
     episode in its municipality, or else to the episode whose start … end (or export date)
     contains its date, the earliest when episodes overlap: the rule of
-    :func:`soskulib.evaluation.client_episodes`.
+    :func:`soskulib.process.client_episodes`.
     """
     return f"""
 episodes AS (
@@ -721,7 +721,7 @@ def reach(processed_dir: str | Path, *, con: duckdb.DuckDBPyConnection | None = 
           memory_limit: str | None = DEFAULT_MEMORY_LIMIT) -> pd.DataFrame:
     """Client episodes enrolled against the plan, per municipality.
 
-    ``n_enrolled`` = rows of ``clients`` (episodes, as :func:`soskulib.evaluation.reach`);
+    ``n_enrolled`` = rows of ``clients`` (episodes, as :func:`soskulib.process.reach`);
     ``share_of_plan = n_enrolled / planned_clients`` (``subprojects``); NaN for a municipality
     without a sub-project row. Counts are not suppressed here: pass the result through
     :func:`soskulib.disclosure.suppress_table` before publishing.
@@ -810,7 +810,7 @@ def dose(processed_dir: str | Path, *, export_date: Any = None,
     """Service dose per municipality, from per-episode figures.
 
     Per client episode (episodes without contacts count with zero; contacts assigned to
-    episodes as in :func:`soskulib.evaluation.client_episodes`): contacts, hours (minutes / 60),
+    episodes as in :func:`soskulib.process.client_episodes`): contacts, hours (minutes / 60),
     weeks in service (days from start to end, or to the export date while ongoing, / 7) and
     contacts per month (contacts / (max(days, 1) / 30.4375)). Per municipality: means and
     medians over episodes, and the shares of all contacts that were individual, group and
@@ -870,7 +870,7 @@ def fidelity(processed_dir: str | Path, *, export_date: Any = None,
              temp_directory: str | Path | None = None) -> pd.DataFrame:
     """The four core elements of THL's model per client episode, summarised per municipality.
 
-    Elements per episode (:class:`soskulib.evaluation.FidelityRule` with its defaults):
+    Elements per episode (:class:`soskulib.process.FidelityRule` with its defaults):
     *needs assessment* (a contact with content ``needs_assessment``), *plan with goals* (at
     least one goal), *intensive individual work* (at least ``min_individual`` individual
     contacts and on average at least ``min_individual_per_month`` per month in service,

@@ -1,10 +1,11 @@
 """Figures for the developmental-evaluation reports (seaborn/matplotlib).
 
 Every function takes tidy data (``data=`` plus column names, usually the output of a
-:mod:`soskulib.evaluation` function), draws on ``ax`` (a new figure when not given), labels
-axes and title in Finnish or English (``lang=``) and returns the Axes (or the Figure for
-multi-panel plots). Colours come from seaborn's ``"colorblind"`` palette (traffic lights use
-a colour-blind-safe red/yellow/green triple and are also told apart by position and legend).
+function of :mod:`soskulib.process`, :mod:`soskulib.outcomes` or :mod:`soskulib.synthesis`),
+draws on ``ax`` (a new figure when not given), labels axes and title in Finnish or English
+(``lang=``) and returns the Axes (or the Figure for multi-panel plots). Colours come from
+seaborn's ``"colorblind"`` palette (traffic lights use a colour-blind-safe red/yellow/green
+triple and are also told apart by position and legend).
 
 Disclosure: no figure is drawn from counts of fewer than ``min_cell`` people. Functions that
 receive suppressed tables draw hidden cells as hatched grey ("suppressed") segments or gaps;
@@ -36,7 +37,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from soskulib import disclosure, evaluation, instruments, labels, schema
+from soskulib import disclosure, instruments, labels, process, schema
 
 __all__ = [
     "NothingToPlot",
@@ -58,7 +59,7 @@ __all__ = [
 class NothingToPlot(ValueError):
     """Raised when every value a figure would show is suppressed or missing (small data).
 
-    A subclass of ``ValueError``; :meth:`soskulib.report.Report.plot` turns it into a short
+    A subclass of ``ValueError``; :meth:`soskulib.page.Report.plot` turns it into a short
     "not enough data" note instead of a failed report.
 
     Examples
@@ -193,14 +194,14 @@ def spc_chart(
 ) -> Axes:
     """Run/SPC chart: the series, centre line, 3σ limits, median and signals.
 
-    ``data`` is one group of :func:`soskulib.evaluation.dropout_chart` (columns ``p``,
+    ``data`` is one group of :func:`soskulib.process.dropout_chart` (columns ``p``,
     ``centre``, ``lcl``, ``ucl``, ``median``, ``signal``, ``reasons``). Signalling points are
     drawn as large diamonds; hidden (suppressed) points as × marks on the axis.
 
     Parameters
     ----------
     data : DataFrame
-        One group's rows of :func:`soskulib.evaluation.dropout_chart`.
+        One group's rows of :func:`soskulib.process.dropout_chart`.
     x, y : str
         Time and proportion columns.
     lang : {"fi", "en"}
@@ -228,7 +229,7 @@ def spc_chart(
 
     Examples
     --------
-    >>> chart = evaluation.dropout_chart(clients, by="municipality")          # doctest: +SKIP
+    >>> chart = process.dropout_chart(clients, by="municipality")          # doctest: +SKIP
     >>> ax = spc_chart(chart[chart["municipality"] == "092"], lang="en")      # doctest: +SKIP
     """
     _require(data, [x, y, "centre", "signal"], "spc_chart")
@@ -282,7 +283,7 @@ def funnel_plot(
     Parameters
     ----------
     data : DataFrame
-        One row per group, e.g. :func:`soskulib.evaluation.exits` rows of one end reason.
+        One row per group, e.g. :func:`soskulib.process.exits` rows of one end reason.
     rate, n, label : str
         Rate (0-1), denominator and group-label columns.
     centre : float, optional
@@ -419,7 +420,7 @@ def quality_heatmap(
 ) -> Axes:
     """Heatmap of quality-criteria ratings: municipalities (or years) × criteria.
 
-    ``data`` is :func:`soskulib.evaluation.quality_profile` output (or the raw ``quality``
+    ``data`` is :func:`soskulib.process.quality_profile` output (or the raw ``quality``
     table). With ``rows="municipality"`` one year is shown (``year``, default the latest);
     with ``rows="year"`` (one municipality's report) every assessment year is a row, so the
     change between years reads down each column.
@@ -453,7 +454,7 @@ def quality_heatmap(
 
     Examples
     --------
-    >>> profile = evaluation.quality_profile(quality, lang="fi")      # doctest: +SKIP
+    >>> profile = process.quality_profile(quality, lang="fi")      # doctest: +SKIP
     >>> ax = quality_heatmap(profile, lang="fi")                      # doctest: +SKIP
     """
     _require(data, ["municipality", "year", "criterion", "rating"], "quality_heatmap")
@@ -526,8 +527,8 @@ def fidelity_bars(
 ) -> Axes:
     """Stacked bars of the number of core elements (0–4) each client received, per group.
 
-    ``data`` is :func:`soskulib.evaluation.client_episodes` output with contacts and goals;
-    shares come from :func:`soskulib.evaluation.composition` (suppressed), so hidden
+    ``data`` is :func:`soskulib.process.client_episodes` output with contacts and goals;
+    shares come from :func:`soskulib.process.composition` (suppressed), so hidden
     categories appear as one hatched "suppressed" segment.
 
     Parameters
@@ -552,15 +553,15 @@ def fidelity_bars(
 
     Examples
     --------
-    >>> episodes = evaluation.client_episodes(clients, contacts, goals)  # doctest: +SKIP
+    >>> episodes = process.client_episodes(clients, contacts, goals)  # doctest: +SKIP
     >>> ax = fidelity_bars(episodes, by="municipality", lang="en")       # doctest: +SKIP
     """
     _require(data, ["n_elements", by], "fidelity_bars")
-    table = evaluation.composition(data.assign(n_elements=data["n_elements"].astype(int)),
-                                   "n_elements", by=by, min_cell=min_cell)
+    table = process.composition(data.assign(n_elements=data["n_elements"].astype(int)),
+                                "n_elements", by=by, min_cell=min_cell)
     table = table.loc[table["n_group"].notna() | table["n_group_suppressed"]]
     ax = _axes(ax, figsize=(8, 0.5 * table[by].nunique() + 2))
-    cats = list(range(len(evaluation.FIDELITY_ELEMENTS) + 1))
+    cats = list(range(len(process.FIDELITY_ELEMENTS) + 1))
     colours = sns.color_palette("viridis", len(cats))
     _stacked_shares(ax, table, by, "n_elements", cats, colours, [str(c) for c in cats], lang, min_cell)
     ax.set_xlabel(_t("plot.share_clients", lang))
@@ -596,7 +597,7 @@ def dose_distribution(
     Parameters
     ----------
     data : DataFrame
-        Per-client rows (e.g. :func:`soskulib.evaluation.client_episodes`).
+        Per-client rows (e.g. :func:`soskulib.process.client_episodes`).
     measure : str
         Dose column (``"hours"``, ``"contacts"``, ...).
     by : str
@@ -659,13 +660,13 @@ def pre_post(
 ) -> Figure:
     """Baseline and end distributions per instrument (one panel each), paired clients only.
 
-    ``data`` is :func:`soskulib.evaluation.change_scores` output (``baseline``,
+    ``data`` is :func:`soskulib.outcomes.change_scores` output (``baseline``,
     ``followup``). Instruments with fewer than ``min_cell`` paired clients are left out.
 
     Parameters
     ----------
     data : DataFrame
-        :func:`soskulib.evaluation.change_scores` output (``followup`` holds the ``post``
+        :func:`soskulib.outcomes.change_scores` output (``followup`` holds the ``post``
         occasion's score, ``end`` by default).
     instrument : str
         Instrument column (one panel per instrument).
@@ -689,7 +690,7 @@ def pre_post(
 
     Examples
     --------
-    >>> fig = pre_post(evaluation.change_scores(responses), lang="en")  # doctest: +SKIP
+    >>> fig = pre_post(outcomes.change_scores(responses), lang="en")  # doctest: +SKIP
     """
     _require(data, [instrument, "baseline", "followup"], "pre_post")
     counts = data.groupby(instrument).size()
@@ -798,14 +799,14 @@ def pathway_heatmap(
     min_cell: int = disclosure.MIN_CELL,
     ax: Axes | None = None,
 ) -> Axes:
-    """Heatmap of onward-pathway row shares (:func:`soskulib.evaluation.pathways` output).
+    """Heatmap of onward-pathway row shares (:func:`soskulib.process.pathways` output).
 
     Hidden cells are grey and marked with the suppression marker.
 
     Parameters
     ----------
     data : DataFrame
-        :func:`soskulib.evaluation.pathways` output (``from_col``, ``pathway``, ``share``).
+        :func:`soskulib.process.pathways` output (``from_col``, ``pathway``, ``share``).
     from_col : str
         Row variable.
     lang : {"fi", "en"}
@@ -831,7 +832,7 @@ def pathway_heatmap(
 
     Examples
     --------
-    >>> ax = pathway_heatmap(evaluation.pathways(episodes), lang="en")  # doctest: +SKIP
+    >>> ax = pathway_heatmap(process.pathways(episodes), lang="en")  # doctest: +SKIP
     """
     _require(data, [from_col, "pathway", "share"], "pathway_heatmap")
     if data.empty:
@@ -871,7 +872,7 @@ def codevelopment_timeline(
 ) -> Axes:
     """Stacked bars of development events per quarter by type, with the lived-experience share.
 
-    ``data`` is :func:`soskulib.evaluation.codevelopment` output (summed over any ``by``
+    ``data`` is :func:`soskulib.process.codevelopment` output (summed over any ``by``
     groups); the line (right axis) is the share of clients and experts by experience among
     all participants. Attendance of clients and experts by experience counts people outside
     the staff: a quarter where they number 1 to ``min_cell`` − 1 has no point (the share
@@ -880,7 +881,7 @@ def codevelopment_timeline(
     Parameters
     ----------
     data : DataFrame
-        :func:`soskulib.evaluation.codevelopment` output.
+        :func:`soskulib.process.codevelopment` output.
     lang : {"fi", "en"}
         Language of titles, axis labels and legends.
     title : str, optional
@@ -897,7 +898,7 @@ def codevelopment_timeline(
 
     Examples
     --------
-    >>> events = evaluation.codevelopment(activities)     # doctest: +SKIP
+    >>> events = process.codevelopment(activities)     # doctest: +SKIP
     >>> ax = codevelopment_timeline(events, lang="fi")    # doctest: +SKIP
     """
     _require(data, ["quarter", "activity_type", "n_events", "n_participants", "n_clients",
@@ -964,7 +965,7 @@ def entries_chart(
     min_cell: int = disclosure.MIN_CELL,
     ax: Axes | None = None,
 ) -> Axes:
-    """Bars of new client episodes per quarter (:func:`soskulib.evaluation.entries` output).
+    """Bars of new client episodes per quarter (:func:`soskulib.process.entries` output).
 
     Suppressed quarters are drawn as hatched grey bars of height ``min_cell`` (the count is
     somewhere between 1 and ``min_cell − 1``; the bar only shows that there were some).
@@ -972,7 +973,7 @@ def entries_chart(
     Parameters
     ----------
     data : DataFrame
-        :func:`soskulib.evaluation.entries` output (``quarter``, ``n_entries``).
+        :func:`soskulib.process.entries` output (``quarter``, ``n_entries``).
     lang : {"fi", "en"}
         Language of titles, axis labels and legends.
     title : str, optional
@@ -996,7 +997,7 @@ def entries_chart(
 
     Examples
     --------
-    >>> ax = entries_chart(evaluation.entries(clients), lang="en")  # doctest: +SKIP
+    >>> ax = entries_chart(process.entries(clients), lang="en")  # doctest: +SKIP
     """
     _require(data, ["quarter", "n_entries"], "entries_chart")
     d = data.reset_index(drop=True)
@@ -1033,7 +1034,7 @@ def effect_chart(
 ) -> Axes:
     """Dot-and-whisker chart of effect sizes per instrument (and group), zero line dashed.
 
-    ``data`` is e.g. :func:`soskulib.evaluation.outcome_summary` output; hidden (suppressed)
+    ``data`` is e.g. :func:`soskulib.outcomes.outcome_summary` output; hidden (suppressed)
     rows are left out. Groups are told apart by colour *and* marker shape.
 
     Parameters
@@ -1115,12 +1116,12 @@ def truth_chart(
 ) -> Axes:
     """Pooled estimates with CIs against the demo generator's true μ (one row per instrument).
 
-    ``data`` is :func:`soskulib.evaluation.truth_table` output.
+    ``data`` is :func:`soskulib.synthesis.truth_table` output.
 
     Parameters
     ----------
     data : DataFrame
-        :func:`soskulib.evaluation.truth_table` output (``name, estimate, ci_low, ci_high,
+        :func:`soskulib.synthesis.truth_table` output (``name, estimate, ci_low, ci_high,
         mu_true``).
     lang : {"fi", "en"}
         Language of titles, axis labels and legends.
@@ -1138,7 +1139,7 @@ def truth_chart(
 
     Examples
     --------
-    >>> ax = truth_chart(evaluation.truth_table(pooled, truth), test="knha")  # doctest: +SKIP
+    >>> ax = truth_chart(synthesis.truth_table(pooled, truth), test="knha")  # doctest: +SKIP
     """
     _require(data, ["name", "estimate", "ci_low", "ci_high", "mu_true"], "truth_chart")
     d = data.reset_index(drop=True)

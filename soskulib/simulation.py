@@ -3,7 +3,7 @@
 Each replicate is one synthetic SOSKU programme: :func:`soskulib.demo.write_demo` with its own
 seed (new municipality effects theta_m ~ N(mu, tau²), new clients), then the same path a real
 export takes — :func:`soskulib.prepare.prepare` (reading, validation, pseudonymisation),
-scoring, per-municipality standardised mean change (:func:`soskulib.evaluation.municipality_effects`,
+scoring, per-municipality standardised mean change (:func:`soskulib.synthesis.municipality_effects`,
 metafor's SMCR) and the random-effects meta-analysis (:func:`soskulib.meta.meta_analysis`).
 Over many replicates the share of 95 % confidence intervals that contain the true mu is the
 empirical coverage, reported with a Wilson interval (Wilson 1927).
@@ -56,7 +56,7 @@ def replicate(seed: int, n_clients: int | None = None, method: str = "REML",
     >>> sorted(rows["instrument"].unique())  # doctest: +SKIP
     ['3x10d', 'eq5d3l', 'esis', 'whodas12']
     """
-    from soskulib import demo, evaluation, io, meta, prepare, schema
+    from soskulib import demo, io, meta, prepare, schema, synthesis
 
     with tempfile.TemporaryDirectory(prefix=f"sosku-sim-{seed}-") as tmp:
         raw, processed = Path(tmp) / "raw", Path(tmp) / "processed"
@@ -65,7 +65,7 @@ def replicate(seed: int, n_clients: int | None = None, method: str = "REML",
         truth = json.loads((processed / "truth.json").read_text(encoding="utf-8"))
         responses = {i: io.load_processed(processed, f"responses_{i}")
                      for i in schema.ASSESSMENT_INSTRUMENTS}
-        effects = evaluation.municipality_effects(responses)
+        effects = synthesis.municipality_effects(responses)
     rows = []
     for inst_id, part in effects.groupby("instrument", sort=True):
         spec = truth["instruments"][inst_id]

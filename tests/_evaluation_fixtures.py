@@ -105,3 +105,33 @@ def processed_tables(seed: int = 7, sizes: tuple[int, ...] = (120, 80, 14)) -> d
     responses = pd.concat(rows, ignore_index=True)
     return {"clients": clients, "contacts": contacts, "goals": goals, "activities": activities,
             "quality": quality, "subprojects": subprojects, "responses_3x10d": responses}
+
+
+def instrument_responses(clients: pd.DataFrame, inst_id: str, shift: float, seed: int = 3) -> pd.DataFrame:
+    """Baseline/end responses of one instrument for 60 % of the clients (seeded)."""
+    from soskulib import instruments
+
+    rng = np.random.default_rng(seed)
+    inst = instruments.get(inst_id)
+    who = clients.sample(frac=0.6, random_state=seed)
+    parts = []
+    for occasion, delta in (("baseline", 0.0), ("end", shift)):
+        frame = who[["client_id", "municipality"]].reset_index(drop=True)
+        frame["date"] = (who["start_date"] + pd.to_timedelta(3 if occasion == "baseline" else 150,
+                                                             "D")).to_numpy()
+        frame["occasion"] = occasion
+        latent = rng.normal(0.5 + delta, 0.8, len(who))
+        for item in inst.items:
+            lo, hi = inst.item_range(item)
+            frame[item] = np.clip(np.round(lo + (hi - lo) * (latent + rng.normal(0, 0.6, len(who)))
+                                           / 2), lo, hi)
+        parts.append(frame)
+    return pd.concat(parts, ignore_index=True)
+
+
+
+def synthetic_responses(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """ESIS improving (higher is better), WHODAS-12 improving by going down, and 3X10D."""
+    return {"esis": instrument_responses(tables["clients"], "esis", 0.3),
+            "whodas12": instrument_responses(tables["clients"], "whodas12", -0.3, seed=4),
+            "3x10d": tables["responses_3x10d"]}

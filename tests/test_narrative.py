@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import doctest
+
 import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from soskulib import narrative
+
+
+def test_docstring_examples_run():
+    result = doctest.testmod(narrative, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
 
 
 def test_improvement_only_when_whole_ci_above_zero():

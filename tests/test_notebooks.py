@@ -44,7 +44,7 @@ def test_parameters_cell_with_repo_defaults(nb):
     # the cell right after the parameters validates them (papermill only warns on unknown ones)
     following = nb.cells[nb.cells.index(cell) + 1:]
     first_code = next(c for c in following if c.cell_type == "code")
-    assert "report.start(" in first_code.source
+    assert "page.start(" in first_code.source
 
 
 def test_municipality_notebook_has_default_municipality():

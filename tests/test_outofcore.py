@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from soskulib import change, instruments, io, outofcore, schema, scoring
+from soskulib import change, instruments, io, outofcore, process, schema, scoring
 
 MUNICIPALITIES = ("092", "179", "698")
 KEEP = ["client_id", "municipality", "occasion"]
@@ -264,22 +264,18 @@ def _assert_frames_close(got: pd.DataFrame, expected: pd.DataFrame) -> None:
 
 
 def _episodes(root, export_date=None, **rule):
-    """The pandas path: soskulib.evaluation.client_episodes on the loaded tables."""
-    from soskulib import evaluation
-
+    """The pandas path: soskulib.process.client_episodes on the loaded tables."""
     tables = {t: io.load_processed(root, t) for t in ("clients", "contacts", "goals")}
-    return evaluation.client_episodes(tables["clients"], tables["contacts"], tables["goals"],
-                                      export_date=export_date,
-                                      rule=evaluation.FidelityRule(**rule))
+    return process.client_episodes(tables["clients"], tables["contacts"], tables["goals"],
+                                   export_date=export_date,
+                                   rule=process.FidelityRule(**rule))
 
 
 @pytest.mark.filterwarnings("ignore:disclosure control is off")
 def test_reach_matches_pandas(service):
-    from soskulib import evaluation
-
     root, *_ = service
     clients, subprojects = io.load_processed(root, "clients"), io.load_processed(root, "subprojects")
-    expected = evaluation.reach(clients, subprojects, by="municipality", suppress=False, min_cell=1)
+    expected = process.reach(clients, subprojects, by="municipality", suppress=False, min_cell=1)
     got = outofcore.reach(root)
     _assert_frames_close(got, expected[list(got.columns)])
     assert got["share_of_plan"].isna().sum() == 1  # the municipality without a sub-project row
@@ -318,13 +314,11 @@ def test_dose_matches_client_episodes(service, export_date):
 
 @pytest.mark.parametrize("min_individual", [0, 4, 9])
 def test_fidelity_matches_client_episodes(service, min_individual):
-    from soskulib import evaluation
-
     root, *_ = service
     ep = _episodes(root, min_individual_contacts=min_individual)
     g = ep.groupby("municipality")
     expected = pd.DataFrame({"episodes": g.size()})
-    for element in evaluation.FIDELITY_ELEMENTS:
+    for element in process.FIDELITY_ELEMENTS:
         expected[f"share_{element}"] = g[element].mean()
     expected["share_all_four"] = g["all_four"].mean()
     expected["fidelity_index"] = g["n_elements"].mean() / 4

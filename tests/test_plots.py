@@ -12,22 +12,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
-from _evaluation_fixtures import EXPORT_DATE, processed_tables  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from soskulib import evaluation, plots  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def tables():
-    return processed_tables()
-
-
-@pytest.fixture(scope="module")
-def episodes(tables):
-    return evaluation.client_episodes(tables["clients"], tables["contacts"], tables["goals"],
-                                      export_date=EXPORT_DATE)
+from soskulib import outcomes, plots, process  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -57,7 +45,7 @@ def test_docstring_examples_run():
 
 @pytest.mark.parametrize("lang", ["fi", "en"])
 def test_spc_chart(episodes, lang):
-    chart = evaluation.dropout_chart(episodes, by="municipality")
+    chart = process.dropout_chart(episodes, by="municipality")
     ax = plots.spc_chart(chart.loc[chart["municipality"] == "092"], lang=lang)
     _labelled(ax)
     assert ("Keskeyttäminen" in ax.get_title()) == (lang == "fi")
@@ -76,11 +64,11 @@ def test_spc_chart_marks_signals():
 
 
 def test_funnel_and_caterpillar(episodes):
-    ex = evaluation.exits(episodes, by="municipality", min_cell=1)
+    ex = process.exits(episodes, by="municipality", min_cell=1)
     drop = ex.loc[ex["end_reason"] == "dropped_out"]
     ax = plots.funnel_plot(drop, "share", "n_ended", lang="en", ylabel="dropout share")
     _labelled(ax)
-    fid = evaluation.fidelity_index(episodes, by="municipality")
+    fid = process.fidelity_index(episodes, by="municipality")
     ax = plots.caterpillar(fid, "index", "ci_low", "ci_high", lang="fi", xlabel="indeksi")
     _labelled(ax)
     assert "Vantaa" in _texts(ax)
@@ -89,7 +77,7 @@ def test_funnel_and_caterpillar(episodes):
 
 
 def test_quality_heatmap(tables):
-    prof = evaluation.quality_profile(tables["quality"], lang="en")
+    prof = process.quality_profile(tables["quality"], lang="en")
     ax = plots.quality_heatmap(prof, lang="en")
     _labelled(ax)
     assert "2018" in ax.get_title()
@@ -124,7 +112,7 @@ def test_dose_distribution_drops_small_groups(episodes):
 
 def test_pre_post(tables):
     pytest.importorskip("soskulib.scoring")
-    changes = evaluation.change_scores({"3x10d": tables["responses_3x10d"]})
+    changes = outcomes.change_scores({"3x10d": tables["responses_3x10d"]})
     fig = plots.pre_post(changes, lang="fi")
     assert isinstance(fig, Figure) and fig.get_suptitle()
     _labelled(fig.axes[0])
@@ -140,10 +128,10 @@ def test_traffic_light_profile(tables):
 
 
 def test_pathway_heatmap(episodes):
-    ax = plots.pathway_heatmap(evaluation.pathways(episodes), lang="en")
+    ax = plots.pathway_heatmap(process.pathways(episodes), lang="en")
     _labelled(ax)
     assert "work trial" in _texts(ax)
-    small = evaluation.pathways(episodes.loc[episodes["municipality"] == "410"])
+    small = process.pathways(episodes.loc[episodes["municipality"] == "410"])
     ax = plots.pathway_heatmap(small, lang="fi")
     annotations = [t.get_text() for t in ax.texts]
     assert ".." in annotations  # suppressed cells are marked, not shown
@@ -153,7 +141,7 @@ def test_pathway_heatmap(episodes):
 
 
 def test_codevelopment_timeline(tables):
-    cod = evaluation.codevelopment(tables["activities"])
+    cod = process.codevelopment(tables["activities"])
     ax = plots.codevelopment_timeline(cod, lang="en")
     _labelled(ax)
     assert "workshop" in _texts(ax)
@@ -165,17 +153,17 @@ def test_unknown_language_is_rejected(tables):
 
 
 def test_quality_heatmap_by_year_for_one_municipality(tables):
-    prof = evaluation.quality_profile(tables["quality"].query("municipality == '092'"), "en")
+    prof = process.quality_profile(tables["quality"].query("municipality == '092'"), "en")
     ax = plots.quality_heatmap(prof, rows="year", lang="en")
     assert [t.get_text() for t in ax.get_yticklabels()] == ["2016", "2017", "2018"]
     assert "2016–2018" in ax.get_title()
     with pytest.raises(ValueError, match="one municipality"):
-        plots.quality_heatmap(evaluation.quality_profile(tables["quality"]), rows="year")
+        plots.quality_heatmap(process.quality_profile(tables["quality"]), rows="year")
     plt.close("all")
 
 
 def test_entries_chart_draws_suppressed_quarters_hatched(episodes):
-    entries = evaluation.entries(episodes.query("municipality == '410'"))
+    entries = process.entries(episodes.query("municipality == '410'"))
     ax = plots.entries_chart(entries, lang="en")
     hidden = int(entries["n_entries_suppressed"].sum())
     hatched = [p for p in ax.patches if p.get_hatch()]
@@ -200,7 +188,7 @@ def test_effect_chart_and_truth_chart():
 def test_codevelopment_timeline_hides_small_lived_experience_share(tables):
     acts = tables["activities"].assign(n_clients=0, n_experts_by_experience=0)
     acts.loc[acts.index[0], "n_clients"] = 2  # one quarter with 2 lived-experience attendees
-    ax = plots.codevelopment_timeline(evaluation.codevelopment(acts), lang="en")
+    ax = plots.codevelopment_timeline(process.codevelopment(acts), lang="en")
     twin = [a for a in ax.figure.axes if a is not ax][0]
     share = twin.lines[0].get_ydata()
     assert np.isnan(share).sum() == 1  # that quarter's share is not drawn

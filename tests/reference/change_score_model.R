@@ -1,4 +1,4 @@
-# Reference values for soskulib.evaluation.change_score_model (_random_intercept_reml).
+# Reference values for soskulib.synthesis.change_score_model (_random_intercept_reml).
 # Input: sign-oriented change scores of complete pairs of the synthetic demo (no identifiers):
 # instrument, change, g (gender), m (municipality code).
 # Run: Rscript tests/reference/change_score_model.R  (lme4 1.1, jsonlite)

@@ -1,4 +1,5 @@
-# Reference values for tests/test_evaluation.py (soskulib.evaluation).
+# Reference values for tests/test_intervals.py, test_survival.py, test_process.py and
+# test_synthesis.py (soskulib.intervals, survival, process, synthesis; the evaluation figures).
 # Run once from this folder: Rscript evaluation.R  (needs survival, jsonlite).
 # Writes evaluation_km_data.csv, evaluation_lm_data.csv and evaluation_reference.json.
 suppressMessages({library(survival); library(jsonlite)})

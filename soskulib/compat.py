@@ -1,0 +1,98 @@
+"""Backwards compatibility: the names of the former ``evaluation`` and ``report`` modules.
+
+``soskulib.evaluation`` and ``soskulib.report`` each held several concepts and were split
+(see the module map in the README). Code written against them keeps running: ``from soskulib
+import evaluation`` still works and ``evaluation.reach`` returns :func:`soskulib.process.reach`,
+with a :class:`DeprecationWarning` that names the new home. New code imports the new modules.
+Two names changed beyond their module: ``report.psychometrics`` is
+:func:`soskulib.psychometrics.summary`, and :func:`soskulib.narrative.subproject_facts` takes
+the page's language instead of the ``Report``.
+
+Examples
+--------
+>>> import warnings
+>>> from soskulib import evaluation, process
+>>> with warnings.catch_warnings(record=True) as caught:
+...     warnings.simplefilter("always")
+...     moved = evaluation.reach
+>>> moved is process.reach, str(caught[0].message)
+(True, 'soskulib.evaluation.reach is now soskulib.process.reach')
+"""
+
+from __future__ import annotations
+
+import importlib
+import warnings
+from collections.abc import Callable
+
+__all__ = ["MOVED", "forwarder"]
+
+_PROCESS = ("FIDELITY_ELEMENTS", "FidelityRule", "client_episodes", "DOSE_MEASURES", "reach",
+            "entries", "composition", "exits", "time_in_service", "dose", "fidelity",
+            "contents_received", "fidelity_index", "quality_profile", "quality_change",
+            "codevelopment", "codevelopment_summary", "pathways", "dropout_chart",
+            "quarterly_frame")
+_OUTCOMES = ("CLINICAL_NORMS", "change_scores", "scored_responses", "outcome_summary",
+             "change_categories", "gas_summary", "traffic_light_shares")
+_SYNTHESIS = ("municipality_effects", "meta_by_instrument", "pooled_table", "subgroup_table",
+              "moderators", "meta_regressions", "leave_one_out_table", "truth_table", "coverage",
+              "change_score_model", "mechanisms")
+_PAGE = ("MIN_CELL", "Report", "start", "validate_parameters", "read_manifest", "data_checksum",
+         "setup_plotting", "load_tables")
+_SITE = ("NOTEBOOKS_DIR", "KERNEL_NAME", "CELL_TIMEOUT", "HETU_PATTERN", "build_reports",
+         "check_published", "municipalities_in", "render_index")
+_DATA_QUALITY = ("rows_by_municipality", "reconciliation", "problem_summary", "reject_summary",
+                 "completeness", "completeness_figure")
+
+#: ``{former module: {former name: (new module, new name)}}``.
+MOVED: dict[str, dict[str, tuple[str, str]]] = {
+    "evaluation": {
+        **{n: ("process", n) for n in _PROCESS},
+        **{n: ("outcomes", n) for n in _OUTCOMES},
+        **{n: ("synthesis", n) for n in _SYNTHESIS},
+        "mean_ci": ("intervals", "mean_ci"),
+        "wilson_ci": ("change", "wilson_ci"),
+        "kaplan_meier": ("survival", "kaplan_meier"),
+        "km_quantile": ("survival", "km_quantile"),
+    },
+    "report": {
+        **{n: ("page", n) for n in _PAGE},
+        **{n: ("site", n) for n in _SITE},
+        **{n: ("data_quality", n) for n in _DATA_QUALITY},
+        "TEMPLATE_NAME": ("rendering", "TEMPLATE_NAME"),
+        "render_html": ("rendering", "render_html"),
+        "report_css": ("rendering", "report_css"),
+        "spread": ("frames", "spread"),
+        "traffic_light_table": ("outcomes", "traffic_light_table"),
+        "quality_change_table": ("process", "quality_change_table"),
+        "subproject_facts": ("narrative", "subproject_facts"),
+        "psychometrics": ("psychometrics", "summary"),
+        "item_table": ("psychometrics", "item_table"),
+    },
+}
+
+
+def forwarder(former: str) -> tuple[Callable[[str], object], Callable[[], list[str]]]:
+    """Module ``__getattr__`` and ``__dir__`` of the former module ``soskulib.<former>``.
+
+    Raises
+    ------
+    KeyError
+        If ``former`` is not a former module listed in :data:`MOVED`.
+    """
+    table = MOVED[former]
+
+    def getattr_(name: str) -> object:
+        try:
+            module, new = table[name]
+        except KeyError:
+            raise AttributeError(f"module 'soskulib.{former}' has no attribute {name!r}; it was "
+                                 "split, see the module map in the README") from None
+        warnings.warn(f"soskulib.{former}.{name} is now soskulib.{module}.{new}",
+                      DeprecationWarning, stacklevel=2)
+        return getattr(importlib.import_module(f"soskulib.{module}"), new)
+
+    def dir_() -> list[str]:
+        return sorted(table)
+
+    return getattr_, dir_

@@ -1,0 +1,536 @@
+"""The report page a notebook writes: parameters, tables read, numbered sections, tables, figures.
+
+Each report notebook starts with :func:`start`, which checks the papermill parameters, sets
+deterministic plotting defaults and returns a :class:`Report`. The :class:`Report` numbers
+sections, tables and figures, writes every table as CSV beside the page, suppresses small
+counts of people through :mod:`soskulib.disclosure` and embeds figures as PNG (no date
+metadata, so two builds give identical bytes). :func:`load_tables` reads the processed tables
+a page needs. Building the whole site from the notebooks is :mod:`soskulib.site`; the HTML of
+tables and pages is :mod:`soskulib.rendering`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import io
+import json
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from soskulib import labels
+from soskulib.errors import ConfigurationError
+from soskulib.rendering import style_table
+
+__all__ = ["MIN_CELL", "Report", "start", "validate_parameters", "read_manifest",
+           "data_checksum", "setup_plotting", "load_tables"]
+
+#: Smallest count of people shown in a published table (THL/Statistics Finland practice).
+MIN_CELL = 5
+
+
+def validate_parameters(
+    processed_dir: str | os.PathLike[str],
+    lang: str,
+    municipality: str | None = None,
+    tables_dir: str | os.PathLike[str] | None = None,
+) -> Path:
+    """Check a notebook's papermill parameters; return ``processed_dir`` as a resolved Path.
+
+    papermill only warns about unknown parameters and injects values of any type, so the first
+    cell after ``parameters`` calls this to stop with a message that says what to fix.
+
+    Raises
+    ------
+    ConfigurationError
+        If the processed folder or its manifest is missing, the language is not fi/en, or the
+        municipality code is not a SOSKU organisation code.
+
+    Examples
+    --------
+    >>> validate_parameters("/nonexistent", "fi")
+    Traceback (most recent call last):
+    ...
+    soskulib.errors.ConfigurationError: processed_dir '/nonexistent' has no manifest.json; run `sosku prepare` first (or point processed_dir at its output)
+    """
+    from soskulib import schema
+
+    path = Path(processed_dir).expanduser().resolve()
+    if not (path / "manifest.json").is_file():
+        raise ConfigurationError(
+            f"processed_dir {str(processed_dir)!r} has no manifest.json; run `sosku prepare` "
+            "first (or point processed_dir at its output)")
+    if lang not in labels.LANGUAGES:
+        raise ConfigurationError(f"lang must be one of {', '.join(labels.LANGUAGES)}, got {lang!r}")
+    if municipality is not None:
+        codes = set(schema.organisations()["code"])
+        if not isinstance(municipality, str) or municipality not in codes:
+            raise ConfigurationError(
+                f"municipality must be a 3-digit organisation code as a string, one of "
+                f"{', '.join(sorted(codes))}; got {municipality!r}")
+    if tables_dir is not None and not isinstance(tables_dir, str | os.PathLike):
+        raise ConfigurationError(f"tables_dir must be a path or None, got {tables_dir!r}")
+    return path
+
+
+def read_manifest(processed_dir: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read ``manifest.json`` of a processed folder."""
+    path = Path(processed_dir) / "manifest.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigurationError(f"{path} not found; run `sosku prepare` first") from None
+
+
+def data_checksum(manifest: dict[str, Any]) -> str:
+    """One SHA-256 identifying the data a report was built from.
+
+    Uses the manifest's own overall checksum when it has one (``checksum`` or
+    ``source_checksum``), otherwise hashes the per-table checksums it lists, otherwise the
+    manifest's row counts; the same data therefore always give the same string.
+    """
+    for key in ("checksum", "source_checksum", "sha256"):
+        value = manifest.get(key)
+        if isinstance(value, str) and value:
+            return value
+    inputs = manifest.get("inputs")
+    if isinstance(inputs, list) and inputs:
+        basis: Any = sorted(f"{i.get('file')}:{i.get('sha256')}" for i in inputs)
+    else:
+        basis = manifest.get("checksums") or manifest.get("tables") or {}
+    return hashlib.sha256(json.dumps(basis, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def _display(obj_html: str, text: str, metadata: dict[str, Any] | None = None) -> None:
+    from IPython.display import display
+
+    display({"text/html": obj_html, "text/plain": text}, raw=True, metadata=metadata or {})
+
+
+def _slug(text: str) -> str:
+    s = re.sub(r"[^0-9a-z]+", "-", text.lower().translate(str.maketrans("äöåé", "aoae")))
+    return s.strip("-") or "x"
+
+
+@dataclass
+class Report:
+    """Numbering, captions, tables and figures of one report, in one language.
+
+    Parameters
+    ----------
+    lang : {"fi", "en"}
+        Language of headings, captions and generated text.
+    tables_dir : path or None
+        Where :meth:`table` writes its CSV files (created on first use). ``None`` (interactive
+        use, nbval) writes nothing.
+    min_cell : int
+        Counts of people below this are suppressed in tables passed with ``counts=``.
+
+    Examples
+    --------
+    >>> rep = Report("en", display=False)
+    >>> rep.section("Reach")
+    >>> rep.section("Who the clients are", level=3)
+    >>> rep.last_heading
+    '1.1 Who the clients are'
+    >>> rep.caption("figure", "Reach against plan")
+    'Figure 1. Reach against plan'
+    """
+
+    lang: str = "fi"
+    tables_dir: str | os.PathLike[str] | None = None
+    min_cell: int = MIN_CELL
+    display: bool = True
+    _sections: list[int] = field(default_factory=lambda: [0, 0])
+    _counts: dict[str, int] = field(default_factory=lambda: {"table": 0, "figure": 0})
+    _names: set[str] = field(default_factory=set)
+    last_heading: str = ""
+
+    def __post_init__(self) -> None:
+        labels.check_lang(self.lang)
+
+    # -- text ----------------------------------------------------------------------------------
+    def t(self, key: str, **fields: object) -> str:
+        """The report string ``key`` in this report's language (see :mod:`soskulib.labels`)."""
+        return labels.text(key, self.lang, **fields)
+
+    def title(self, title: str, subtitle: str | None = None) -> None:
+        """Show the report title (``h1``) and subtitle."""
+        sub = f'<p class="sosku-subtitle">{html.escape(subtitle)}</p>' if subtitle else ""
+        self._show(f'<h1 class="sosku-title">{html.escape(title)}</h1>{sub}', title)
+
+    def section(self, heading: str, level: int = 2, intro: str | None = None) -> None:
+        """Show a numbered heading (level 2 = section, 3 = subsection).
+
+        ``intro`` is an optional paragraph shown under it (what the section shows and why it
+        matters). Headings carry stable ids, which the table of contents links to.
+        """
+        if level not in (2, 3):
+            raise ValueError(f"level must be 2 or 3, got {level}")
+        if level == 2:
+            self._sections[0] += 1
+            self._sections[1] = 0
+            number = f"{self._sections[0]}."
+        else:
+            if self._sections[0] == 0:
+                raise ValueError("a subsection (level 3) needs a section (level 2) before it")
+            self._sections[1] += 1
+            number = f"{self._sections[0]}.{self._sections[1]}"
+        label = f"{number} {heading}"
+        anchor = "s" + number.rstrip(".").replace(".", "-")
+        body = f'<h{level} class="sosku-h" id="{anchor}">{html.escape(label)}</h{level}>'
+        if intro:
+            body += f'<p class="sosku-intro">{html.escape(intro)}</p>'
+        self.last_heading = label
+        self._show(body, label)
+
+    def paragraph(self, text: str, kind: str = "text") -> None:
+        """Show a paragraph; ``kind`` ``"note"``, ``"warning"`` or ``"finding"`` styles it."""
+        if kind not in ("text", "note", "warning", "finding"):
+            raise ValueError(f"kind must be text, note, warning or finding, got {kind!r}")
+        self._show(f'<p class="sosku-{kind}">{html.escape(text)}</p>', text)
+
+    def bullets(self, items: Iterable[str], kind: str = "text") -> None:
+        """Show a bulleted list (e.g. the generated development points)."""
+        items = list(items)
+        li = "".join(f"<li>{html.escape(i)}</li>" for i in items)
+        self._show(f'<ul class="sosku-{kind}">{li}</ul>', "\n".join(f"- {i}" for i in items))
+
+    def banner(self, manifest: dict[str, Any]) -> bool:
+        """Show the synthetic-data banner when the manifest says the data are the demo.
+
+        Returns whether the data are synthetic.
+        """
+        synthetic = bool(manifest.get("synthetic", False))
+        if synthetic:
+            msg = self.t("synthetic_banner")
+            self._show(f'<div class="sosku-banner" role="alert">{html.escape(msg)}</div>', msg)
+        return synthetic
+
+    def headline(self, text: str) -> None:
+        """Show the report's one-line headline; the build copies it to ``index.html``."""
+        self._show(f'<p class="sosku-headline">{html.escape(text)}</p>', text,
+                   metadata={"sosku": {"headline": text}})
+
+    def caption(self, kind: str, text: str) -> str:
+        """Next numbered caption of ``kind`` (``"table"`` or ``"figure"``)."""
+        if kind not in self._counts:
+            raise ValueError(f"kind must be 'table' or 'figure', got {kind!r}")
+        self._counts[kind] += 1
+        return f"{self.t(kind)} {self._counts[kind]}. {text}"
+
+    def relabel(self, df: pd.DataFrame, codes: dict[str, str] | None = None,
+                columns: dict[str, str] | None = None, rename: bool = True) -> pd.DataFrame:
+        """Translate code values and column names for display.
+
+        ``codes`` maps a column to a code list of :data:`soskulib.schema.CODE_LABELS` (or
+        ``"municipality"`` for organisation names, ``"table"`` for processed table labels);
+        every column with a ``col.<name>`` string in
+        :mod:`soskulib.labels` is renamed (unless ``rename=False``, e.g. before
+        :func:`soskulib.disclosure.crosstab`), ``columns`` maps further columns to label keys.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> Report("en", display=False).relabel(
+        ...     pd.DataFrame({"gender": ["female"], "n": [7]}), codes={"gender": "gender"})
+           gender  n
+        0  female  7
+        """
+        from soskulib import schema
+
+        out = df.copy()
+        for col, code_list in (codes or {}).items():
+            if code_list == "municipality":
+                orgs = schema.organisations()
+                mapping = dict(zip(orgs["code"], orgs["name_fi" if self.lang == "fi"
+                                                      else "name_en"], strict=True))
+            elif code_list == "table":
+                mapping = {t.name: (t.label_fi if self.lang == "fi" else t.label_en)
+                           for t in schema.tables()}
+            elif code_list in schema.CODE_LABELS:
+                mapping = {code: schema.label(code_list, code, self.lang)
+                           for code in schema.CODE_LABELS[code_list]}
+            else:  # a prefix of report strings, e.g. "el" for "el.needs_assessment"
+                mapping = {key.split(".", 1)[1]: self.t(key) for key in labels.STRINGS
+                           if key.startswith(f"{code_list}.")}
+                if not mapping:
+                    raise KeyError(f"no code list or report strings {code_list!r}.*")
+            out[col] = out[col].map(lambda c, m=mapping: m.get(c, c) if isinstance(c, str) else c)
+            if code_list in schema.CODE_LABELS:
+                # Keep the code list's declared order (men, women, other) rather than the
+                # alphabetical order of the translated labels; only categories present.
+                present = set(out[col].dropna())
+                order = [lab for lab in dict.fromkeys(mapping.values()) if lab in present]
+                order += sorted(present - set(order), key=str)
+                out[col] = pd.Categorical(out[col], categories=order, ordered=True)
+        if not rename:
+            return out
+        rename = {c: self.t(f"col.{c}") for c in out.columns
+                  if isinstance(c, str) and f"col.{c}" in labels.STRINGS}
+        rename.update({c: self.t(key) for c, key in (columns or {}).items()})
+        return out.rename(columns=rename)
+
+    def label(self, code_list: str, code: str) -> str:
+        """Label of one code of a :data:`soskulib.schema.CODE_LABELS` list in this language."""
+        from soskulib import schema
+
+        return schema.label(code_list, code, self.lang)
+
+    def municipality_name(self, code: str) -> str:
+        """Name of an organisation code in this report's language (the code when unknown)."""
+        from soskulib import schema
+
+        orgs = schema.organisations().set_index("code")
+        if code not in orgs.index:
+            return code
+        return str(orgs.at[code, "name_fi" if self.lang == "fi" else "name_en"])
+
+    # -- tables --------------------------------------------------------------------------------
+    def table(
+        self,
+        df: pd.DataFrame | Any,
+        name: str,
+        caption: str,
+        *,
+        counts: Sequence[str] | None = None,
+        along: str | Sequence[str] | None = None,
+        derived: dict[str, str | Sequence[str]] | None = None,
+        codes: dict[str, str] | None = None,
+        index: bool = False,
+        digits: int = 2,
+        note: str | None = None,
+        columns: Sequence[str] | None = None,
+        percent: Sequence[str] = (),
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """Show ``df`` as a numbered, styled table and write it as ``<tables_dir>/<name>.csv``.
+
+        Parameters
+        ----------
+        df : DataFrame or disclosure.CrossTab
+            Table to publish (aggregates only; never rows of people). A table that already
+            went through :func:`soskulib.disclosure.suppress_table` (it has ``*_suppressed``
+            mask columns) or a :class:`~soskulib.disclosure.CrossTab` is shown with hidden
+            cells as the disclosure marker.
+        name : str
+            File stem of the CSV, unique within the report (``[a-z0-9_-]``).
+        caption : str
+            Caption text; the number is added.
+        counts : list of str, optional
+            Columns holding counts of people not yet protected: passed through
+            :func:`soskulib.disclosure.suppress_table` with ``along`` and ``derived`` before
+            anything is shown or written.
+        along, derived
+            Passed to :func:`soskulib.disclosure.suppress_table` (lines that sum to published
+            totals; shares that follow their counts).
+        codes : dict, optional
+            Code lists for :meth:`relabel`, applied after suppression together with the
+            column labels (``col.<name>`` strings), so ``counts`` use the data's own names.
+        index : bool
+            Whether the index is part of the table.
+        digits : int
+            Decimals shown for floats (the CSV keeps full precision).
+        note : str, optional
+            A note printed under the table.
+        columns : list of str, optional
+            Columns to publish, in this order; their disclosure masks (``<col>_suppressed``)
+            are kept, so hidden cells still show the marker.
+        percent : list of str
+            Share columns (0–1) published as percentages (× 100, in the CSV too).
+        headers : dict, optional
+            ``{column: label key}`` for columns whose heading differs from ``col.<column>``
+            (e.g. ``{"name": "col.instrument"}``).
+
+        Raises
+        ------
+        ValueError
+            If a ``counts`` column still shows a count of 1-4 people after suppression.
+        """
+        from soskulib import disclosure
+
+        if not re.fullmatch(r"[a-z0-9_-]+", name):
+            raise ValueError(f"table name {name!r} must use only a-z, 0-9, '_' and '-'")
+        if name in self._names:
+            raise ValueError(f"table name {name!r} is already used in this report")
+        if isinstance(df, disclosure.CrossTab):
+            suppressed = bool(df.suppressed.to_numpy().any())
+            published = df.display()
+            published = published.rename(index={"total": self.t("total")},
+                                         columns={"total": self.t("total")})
+            for axis in (published.index, published.columns):
+                if isinstance(axis.name, str) and f"col.{axis.name}" in labels.STRINGS:
+                    axis.name = self.t(f"col.{axis.name}")
+            index = True
+        elif isinstance(df, pd.DataFrame):
+            published = df.copy()
+            if columns is not None:
+                missing = [c for c in columns if c not in published.columns]
+                if missing:
+                    raise KeyError(f"columns not in the table: {', '.join(map(str, missing))}")
+                masks = [disclosure.mask_column(c) for c in columns
+                         if disclosure.mask_column(c) in published.columns]
+                published = published[[*columns, *masks]]
+            for col in percent:
+                published[col] = 100 * pd.to_numeric(published[col])
+            for col in published.columns:  # years and quarters are labels, not quantities
+                if str(col).endswith("year") or str(col) == "quarter":
+                    published[col] = published[col].astype(str)
+            if counts:
+                missing = [c for c in counts if c not in published.columns]
+                if missing:
+                    raise KeyError(f"counts columns not in the table: {', '.join(missing)}")
+                published = disclosure.suppress_table(published, list(counts), along=along,
+                                                      derived=derived, min_cell=self.min_cell)
+                if not disclosure.is_protected(published, counts, self.min_cell):
+                    raise ValueError(f"table {name!r} still shows counts under {self.min_cell}")
+            masks = [c for c in published.columns if str(c).endswith(disclosure.MASK_SUFFIX)]
+            suppressed = bool(masks) and bool(published[masks].to_numpy().any())
+            if masks:
+                published = disclosure.display(published)
+            published = self.relabel(published, codes=codes, columns=headers)
+        else:
+            raise TypeError(f"table() needs a DataFrame or CrossTab, got {type(df).__name__}")
+        self._names.add(name)
+        caption_text = self.caption("table", caption)
+        link = ""
+        if self.tables_dir is not None:
+            folder = Path(self.tables_dir)
+            folder.mkdir(parents=True, exist_ok=True)
+            published.to_csv(folder / f"{name}.csv", index=index, lineterminator="\n",
+                             encoding="utf-8")
+            href = f"{folder.name}/{name}.csv"
+            link = (f' <a class="sosku-csv" href="{html.escape(href)}" download>'
+                    f"[{self.t('download_csv')}]</a>")
+        notes = []
+        if suppressed:
+            notes.append(self.t("suppressed_note", k=self.min_cell, marker=disclosure.MARKER))
+        if note:
+            notes.append(note)
+        foot = "".join(f'<p class="sosku-tablenote">{html.escape(n)}</p>' for n in notes)
+        body = (f'<figure class="sosku-table" id="{_slug("t-" + name)}">'
+                f"<figcaption>{html.escape(caption_text)}{link}</figcaption>"
+                f"{style_table(published, self.lang, digits, index, uid=name)}{foot}</figure>")
+        self._show(body, f"{caption_text}\n{published.to_string(index=index)}")
+
+    # -- figures -------------------------------------------------------------------------------
+    def figure(self, fig: Any, caption: str, *, alt: str | None = None, dpi: int = 110) -> None:
+        """Show a matplotlib figure as an embedded PNG with a numbered caption; close it.
+
+        The PNG is written without ``Software``/date metadata so that two builds give identical
+        bytes, and is embedded (base64) so the report works offline.
+        """
+        import matplotlib.pyplot as plt
+        from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+        buf = io.BytesIO()
+        # A figure with constrained layout already fits its labels and legends; cropping it
+        # to the tight bounding box would draw it twice (the build's largest single cost).
+        constrained = isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
+        fig.savefig(buf, format="png", dpi=dpi, bbox_inches=None if constrained else "tight",
+                    metadata={"Software": None})
+        plt.close(fig)
+        data = base64.b64encode(buf.getvalue()).decode("ascii")
+        caption_text = self.caption("figure", caption)
+        body = (f'<figure class="sosku-figure"><img src="data:image/png;base64,{data}" '
+                f'alt="{html.escape(alt or caption)}"><figcaption>{html.escape(caption_text)}'
+                "</figcaption></figure>")
+        self._show(body, caption_text)
+
+    def plot(self, func: Any, *args: Any, caption: str, **kwargs: Any) -> None:
+        """Draw ``func(*args, **kwargs)`` (a :mod:`soskulib.plots` function) as a figure.
+
+        When the data are too small for the figure (every value suppressed or missing:
+        :class:`soskulib.plots.NothingToPlot`) a short note replaces it, so a small
+        municipality's report still builds. Other errors propagate.
+        """
+        from soskulib import plots
+
+        try:
+            drawn = func(*args, **kwargs)
+        except plots.NothingToPlot:
+            self.paragraph(self.t("not_enough_data", what=caption), kind="note")
+            return
+        self.figure(getattr(drawn, "figure", drawn), caption)
+
+    def _show(self, body: str, text: str, metadata: dict[str, Any] | None = None) -> None:
+        if self.display:
+            _display(body, text, metadata)
+
+
+def start(
+    processed_dir: str | os.PathLike[str],
+    lang: str,
+    municipality: str | None = None,
+    tables_dir: str | os.PathLike[str] | None = None,
+) -> tuple[Report, Path, dict[str, Any]]:
+    """Validate a notebook's parameters, set up plotting, return ``(report, processed, manifest)``.
+
+    Call it in the cell after ``parameters``. It also sets deterministic matplotlib defaults
+    (see :func:`setup_plotting`) and shows the synthetic-data banner when applicable.
+    """
+    processed = validate_parameters(processed_dir, lang, municipality, tables_dir)
+    setup_plotting()
+    rep = Report(lang=lang, tables_dir=tables_dir)
+    manifest = read_manifest(processed)
+    rep.banner(manifest)
+    return rep, processed, manifest
+
+
+def setup_plotting() -> None:
+    """Deterministic, readable, colour-blind-safe matplotlib defaults for reports."""
+    import matplotlib as mpl
+
+    mpl.rcParams.update({
+        "svg.hashsalt": "soskulib",
+        "figure.dpi": 110,
+        "figure.figsize": (7.5, 4.2),
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.grid": True,
+        "grid.alpha": 0.3,
+        "font.size": 10,
+        # Okabe–Ito: distinguishable under the common colour-vision deficiencies.
+        "axes.prop_cycle": mpl.cycler(color=[
+            "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
+            "#000000"]),
+    })
+
+
+def load_tables(
+    processed_dir: str | os.PathLike[str],
+    municipality: str | None = None,
+) -> dict[str, Any]:
+    """Every processed table a report needs, for one municipality or nationally.
+
+    Returns
+    -------
+    dict
+        ``clients, contacts, goals, activities, quality, subprojects`` (DataFrames),
+        ``responses`` (``{instrument id: responses table}``, empty tables left out) and
+        ``export_date``: the latest date in the *national* clients and contacts, so a
+        municipality's ongoing episodes are censored at the same date as in the national
+        report.
+    """
+    from soskulib import io as sio
+    from soskulib import schema
+
+    def load(name: str, **kw: Any) -> pd.DataFrame:
+        return sio.load_processed(processed_dir, name, municipality=municipality, **kw)
+
+    out: dict[str, Any] = {name: load(name) for name in
+                           ("clients", "contacts", "goals", "activities", "quality", "subprojects")}
+    responses = {i: load(f"responses_{i}") for i in schema.ASSESSMENT_INSTRUMENTS}
+    out["responses"] = {i: r for i, r in responses.items() if not r.empty}
+    dates = [sio.load_processed(processed_dir, "clients", columns=[c])[c].max()
+             for c in ("start_date", "end_date")]
+    dates.append(sio.load_processed(processed_dir, "contacts", columns=["date"])["date"].max())
+    out["export_date"] = max(d for d in dates if pd.notna(d))
+    return out

@@ -1,0 +1,186 @@
+"""HTML of the published reports: table styling, the page template, the table of contents.
+
+:func:`style_table` writes a published table with numbers in the page's language and one
+alignment per column; :func:`render_html` turns an executed notebook into one self-contained
+page through the ``soskureport`` template, which loads nothing from the network (no
+require.js, MathJax or CDN CSS), and adds a table of contents from the numbered headings.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import numbers
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from soskulib import labels
+
+__all__ = ["TEMPLATE_NAME", "style_table", "render_html", "report_css", "template_dir"]
+
+TEMPLATE_NAME = "soskureport"
+
+
+
+# A cell that reads as a quantity: a number written as text (CrossTab.display(), years), with
+# an optional sign, group separators, decimals or a percent sign.
+_QUANTITY_TEXT = re.compile(r"[+\-\u2212]?\d[\d\s\u202f,.]*%?")
+# Markers of hidden or missing cells, shown in numeric columns.
+_NUMERIC_MARKERS = frozenset({"..", "<5", "–", "-", ""})
+
+
+def _is_quantity(value: Any) -> bool:
+    """Whether ``value`` belongs in a right-aligned (numeric) column; missing values do."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, numbers.Number) or value is None or value is pd.NA:
+        return True
+    if isinstance(value, str):
+        text = value.strip()
+        return text in _NUMERIC_MARKERS or _QUANTITY_TEXT.fullmatch(text) is not None
+    return False
+
+
+def _numeric_columns(df: pd.DataFrame) -> list[bool]:
+    """Per column: numbers, numeric text and disclosure markers only (and not all missing)."""
+    flags = []
+    for j in range(df.shape[1]):
+        col = df.iloc[:, j]
+        if pd.api.types.is_bool_dtype(col):
+            flags.append(False)
+        elif pd.api.types.is_numeric_dtype(col):
+            flags.append(True)
+        else:
+            present = col[col.notna()]
+            flags.append(bool(len(present)) and bool(present.map(_is_quantity).all()))
+    return flags
+
+
+def style_table(df: pd.DataFrame, lang: str, digits: int, index: bool, uid: str = "t") -> str:
+    """HTML of a published table: numbers formatted for ``lang``, one alignment per column.
+
+    A column is right-aligned (heading included) when every cell is a number, a number
+    written as text or a disclosure marker (``..``), so counts with hidden cells line up with
+    the plain counts above and below them; any other column is left-aligned. The alignment
+    is set per column, not per cell, so mixed ``int``/``str`` cells cannot differ. ``uid``
+    (the table's name) makes the element ids unique on the page: with one fixed id for every
+    table, the style rules of one table also hit the cells of the next.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"group": ["a", "b"], "n": [12, ".."], "shown": ["1 204", "7"]})
+    >>> _numeric_columns(table)
+    [False, True, True]
+    >>> "#T_counts .col1" in style_table(table, "en", 0, False, uid="counts")
+    True
+    >>> "kyllä" in style_table(pd.DataFrame({"covers": [True]}), "fi", 0, False, uid="b")
+    True
+    """
+    if not index:
+        df = df.reset_index(drop=True)
+    # Booleans read as words in the page's language (the CSV keeps True/False).
+    yes, no = ("kyllä", "ei") if lang == "fi" else ("yes", "no")
+    flags = [c for c in df.columns if pd.api.types.is_bool_dtype(df[c])]
+    if flags:
+        df = df.copy()
+        for c in flags:
+            df[c] = df[c].map({True: yes, False: no})
+    decimal = "," if lang == "fi" else "."
+    thousands = "\u202f" if lang == "fi" else ","
+    styler = df.style.format(precision=digits, decimal=decimal, thousands=thousands, na_rep="–")
+    styler = styler.set_table_attributes('class="sosku-df"')
+    # `.col<j>` marks both the heading and the data cells of column j (not the row headings).
+    styler = styler.set_table_styles([
+        {"selector": f".col{j}", "props": f"text-align: {'right' if numeric else 'left'};"}
+        for j, numeric in enumerate(_numeric_columns(df))])
+    if not index:
+        styler = styler.hide(axis="index")
+    # A uuid from the table name keeps the HTML identical between builds and unique on the page.
+    styler = styler.set_uuid(re.sub(r"[^A-Za-z0-9_-]", "_", uid))
+    return styler.to_html()
+
+
+def template_dir() -> Path:
+    return Path(str(resources.files("soskulib").joinpath("templates")))
+
+
+def report_css() -> str:
+    """The stylesheet inlined into every report and the index page."""
+    return (template_dir() / TEMPLATE_NAME / "report.css").read_text(encoding="utf-8")
+
+
+@functools.lru_cache(maxsize=1)
+def _html_exporter() -> Any:
+    """One exporter per process: its Jinja templates are compiled once, not per report."""
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(
+        template_name=TEMPLATE_NAME,
+        extra_template_basedirs=[str(template_dir())],
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+        exclude_markdown=True, exclude_raw=True,
+    )
+
+
+def render_html(nb: Any, *, title: str, lang: str = "fi", index_href: str | None = None) -> str:
+    """Render an executed notebook as one self-contained HTML page.
+
+    Code, prompts and markdown cells (notes for the analyst, in English) are left out; the
+    reader sees the outputs, which carry the language-specific headings and prose. Output on
+    stderr (warnings, logs) is dropped. A table of contents is built from the numbered headings
+    of :meth:`Report.section`.
+    """
+    import nbformat
+
+    nb = nbformat.from_dict(json.loads(json.dumps(nb)))  # private copy
+    for number, cell in enumerate(nb.cells):
+        cell["id"] = f"c{number}"  # papermill's injected cell has a random id
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = [o for o in cell.get("outputs", [])
+                               if not (o.get("output_type") == "stream"
+                                       and o.get("name") == "stderr")]
+    exporter = _html_exporter()
+    from soskulib import __version__
+
+    resources_in = {
+        "sosku": {
+            "title": title,
+            "lang": lang,
+            "css": report_css(),
+            "index_href": index_href,
+            "back": labels.text("back_to_index", lang),
+            "contents": labels.text("contents", lang),
+            "generated_by": labels.text("generated_by", lang, version=__version__),
+        }
+    }
+    body, _ = exporter.from_notebook_node(nb, resources=resources_in)
+    return _insert_toc(body)
+
+
+_HEADING = re.compile(r'<h([23]) class="sosku-h" id="([^"]+)">(.*?)</h\1>', re.S)
+
+
+def _insert_toc(page: str) -> str:
+    items: list[str] = []
+    open_sub = False
+    for level, anchor, label in _HEADING.findall(page):
+        if level == "2":
+            if open_sub:
+                items.append("</ul></li>")
+                open_sub = False
+            elif items:
+                items.append("</li>")
+            items.append(f'<li><a href="#{anchor}">{label}</a>')
+        else:
+            if not open_sub:
+                items.append("<ul>")
+                open_sub = True
+            items.append(f'<li><a href="#{anchor}">{label}</a></li>')
+    if items:
+        items.append("</ul></li>" if open_sub else "</li>")
+    return page.replace("<!--SOSKU_TOC-->", f"<ul>{''.join(items)}</ul>" if items else "", 1)
+

@@ -1,0 +1,423 @@
+"""The report site build: execute every notebook, render its page, guard it, write the index.
+
+:func:`build_reports` executes the notebooks with papermill (municipality reports in parallel
+processes, each worker reusing one kernel), renders their HTML (:mod:`soskulib.rendering`),
+refuses to publish a page that contains a personal identity code or a client pseudonym
+(:func:`check_published`) and writes ``index.html``.
+
+Layout written by :func:`build_reports`::
+
+    reports/
+        index.html
+        data_quality.html          data_quality_tables/*.csv
+        national_synthesis.html    national_synthesis_tables/*.csv
+        instruments.html           instruments_tables/*.csv
+        municipalities/<code>_<slug>.html   municipalities/<code>_<slug>_tables/*.csv
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from soskulib import labels
+from soskulib.errors import ConfigurationError, DataError, Problem, SoskuError
+from soskulib.page import data_checksum, read_manifest
+from soskulib.rendering import render_html, report_css, template_dir
+
+__all__ = ["NOTEBOOKS_DIR", "KERNEL_NAME", "CELL_TIMEOUT", "HETU_PATTERN", "build_reports",
+           "check_published", "municipalities_in", "render_index"]
+
+NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+KERNEL_NAME = "python3"
+#: Seconds a single notebook cell may run before the build gives up.
+CELL_TIMEOUT = 900
+
+#: Finnish personal identity code: ddmmyy, century sign, 3-digit individual number, check char.
+HETU_PATTERN = re.compile(r"(?<![0-9A-Za-z])\d{6}[-+A-FU-Y]\d{3}[0-9A-FHJ-NPR-Y](?![0-9A-Za-z])")
+_PSEUDONYM_PATTERN = re.compile(r"(?<![0-9a-f])[0-9a-f]{16}(?![0-9a-f])")
+_DATA_URI = re.compile(r"data:[a-z/+.-]+;base64,[A-Za-z0-9+/=]+")
+_NETWORK_MARKERS = ("//cdn", "unpkg.com", "jsdelivr", "require.js", "googleapis", "<script src=",
+                    '<link rel="stylesheet" href="http')
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One notebook to execute and render (picklable for the process pool)."""
+
+    notebook: str
+    html_path: str
+    tables_dir: str
+    parameters: dict[str, Any]
+    title: str
+    lang: str
+    index_href: str
+
+
+@dataclass(frozen=True)
+class _Result:
+    html_path: str
+    headline: str | None
+    seconds: float
+
+
+#: Kernels of this process, by working directory: a worker executes its notebooks one after
+#: another in one kernel, so the libraries are imported and the kernel started once per worker
+#: instead of once per notebook (that was about 3 s of every municipality report).
+_KERNELS: dict[str, Any] = {}
+
+# Run once in a new kernel: bring up pyplot (the inline backend adjusts rcParams when it is
+# first imported) and keep the resulting rcParams as the state every notebook starts from.
+_KERNEL_WARMUP = """\
+import matplotlib, matplotlib.pyplot
+matplotlib._sosku_rc_snapshot = matplotlib.rcParams.copy()
+"""
+#: Tag of the cell that runs _KERNEL_WARMUP or _KERNEL_RESET before a notebook's own cells.
+_PREAMBLE_TAG = "sosku-kernel-preamble"
+# Run before each further notebook in the same kernel: the namespace, open figures and
+# rcParams are as in a new kernel, so which notebooks share a kernel cannot change a report.
+_KERNEL_RESET = """\
+get_ipython().run_line_magic("reset", "-f")
+import warnings as _w, matplotlib as _m, matplotlib.pyplot as _p
+_p.close("all")
+with _w.catch_warnings():
+    _w.simplefilter("ignore")
+    _m.rcParams.update(_m._sosku_rc_snapshot)
+del _w, _m, _p
+"""
+
+
+def _shutdown_kernel(km: Any) -> None:
+    from jupyter_core.utils import run_sync
+
+    try:
+        run_sync(km.shutdown_kernel)(now=True)
+    except Exception:  # noqa: BLE001 - at exit; the kernel also exits when its parent does
+        pass
+    shutil.rmtree(Path(km.ip).parent, ignore_errors=True)
+
+
+def _worker_kernel(cwd: str) -> tuple[Any, str]:
+    """This process's kernel for notebooks in ``cwd`` and the code to run before a notebook.
+
+    The kernel is started on first use (the code is then :data:`_KERNEL_WARMUP`) and reused
+    afterwards (:data:`_KERNEL_RESET`). That code runs as a first cell of the executed notebook
+    rather than through a client of its own, because every new kernel client waits 0.2 s for
+    the kernel's output channel to fall quiet.
+
+    The kernel talks over IPC (Unix sockets) rather than unencrypted TCP on localhost, which
+    is also what keeps ipykernel's "running over TCP without encryption" warning out of the
+    build's output. It is shut down when the process exits (``multiprocessing`` finalizer:
+    pool workers leave through ``os._exit``, which skips ``atexit``).
+    """
+    from multiprocessing import util
+
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    km = _KERNELS.get(cwd)
+    if km is not None and run_sync(km.is_alive)():
+        return km, _KERNEL_RESET
+    # An absolute socket path: the default ("kernel-ipc") is relative, and the kernel runs in
+    # ``cwd`` while this process does not.
+    sockets = tempfile.mkdtemp(prefix="sosku-kernel-")
+    km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc",
+                            ip=os.path.join(sockets, "ipc"))
+    run_sync(km.start_kernel)(cwd=cwd)
+    util.Finalize(None, _shutdown_kernel, args=(km,), exitpriority=10)
+    _KERNELS[cwd] = km
+    return km, _KERNEL_WARMUP
+
+
+def _execute_and_render(job: _Job) -> _Result:
+    """Execute one notebook with papermill and write its HTML (runs in a worker process)."""
+    import time
+
+    import nbformat
+    import papermill
+
+    t0 = time.perf_counter()
+    cwd = str(Path(job.notebook).parent)
+    km, preamble = _worker_kernel(cwd)
+    source = nbformat.read(job.notebook, as_version=4)
+    source.cells.insert(0, nbformat.v4.new_code_cell(
+        preamble, metadata={"tags": [_PREAMBLE_TAG]}))
+    html_path = Path(job.html_path)
+    tables = Path(job.tables_dir)
+    if tables.exists():
+        shutil.rmtree(tables)  # stale CSVs from an earlier build must not survive
+    with tempfile.TemporaryDirectory(prefix="sosku-nb-") as tmp:
+        executed = Path(tmp) / Path(job.notebook).name
+        try:
+            nb = papermill.execute_notebook(
+                source, str(executed), parameters=job.parameters, kernel_name=KERNEL_NAME,
+                km=km, cwd=cwd, progress_bar=False, log_output=False,
+                request_save_on_cell_execute=False, execution_timeout=CELL_TIMEOUT,
+            )
+        except Exception as exc:  # papermill raises its own error type with the traceback
+            failed = html_path.parent / "_failed"
+            failed.mkdir(parents=True, exist_ok=True)
+            if executed.exists():
+                shutil.copy(executed, failed / executed.name)
+            kind = type(exc).__name__
+            detail = getattr(exc, "evalue", None) or str(exc).strip().splitlines()[-1:]
+            raise SoskuError(f"notebook {Path(job.notebook).name} failed ({kind}: {detail}); "
+                             f"the executed notebook is in {failed}") from None
+    nb.cells = [c for c in nb.cells if _PREAMBLE_TAG not in c.get("metadata", {}).get("tags", [])]
+    headline = _find_headline(nb)
+    page = render_html(nb, title=job.title, lang=job.lang, index_href=job.index_href)
+    fetched = [m for m in _NETWORK_MARKERS if m in _DATA_URI.sub("", page).lower()]
+    if fetched:  # a report must work offline
+        raise SoskuError(f"{html_path.name} would load {', '.join(fetched)} from the network; "
+                         "a notebook output brought in a remote script or stylesheet")
+    html_path.parent.mkdir(parents=True, exist_ok=True)
+    html_path.write_text(page, encoding="utf-8")
+    return _Result(str(html_path), headline, time.perf_counter() - t0)
+
+
+def _expected_cost(job: _Job) -> int:
+    """Relative run time of a notebook (measured on the demo) for longest-first scheduling."""
+    name = Path(job.notebook).name
+    return 4 if "national" in name else 2 if "municipality" in name else 1
+
+
+def _find_headline(nb: Any) -> str | None:
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            meta = out.get("metadata", {}).get("sosku", {})
+            if "headline" in meta:
+                return str(meta["headline"])
+    return None
+
+
+
+def check_published(page: str, client_ids: Iterable[str] = (), where: str = "page") -> None:
+    """Refuse to publish text that contains a henkilötunnus or a client pseudonym.
+
+    Embedded images (base64 data URIs) are skipped; neither the identity code nor the
+    pseudonym is ever quoted in the error.
+
+    Raises
+    ------
+    DataError
+        Naming ``where`` and what kind of identifier was found.
+
+    Examples
+    --------
+    >>> check_published("<p>n = 12</p>")
+    >>> check_published("<td>010203A923T</td>", where="x.html")
+    Traceback (most recent call last):
+    ...
+    soskulib.errors.DataError: x.html:-:-: a personal identity code appears in the rendered output; the report was not published
+    """
+    text = _DATA_URI.sub("", page)
+    if HETU_PATTERN.search(text):
+        raise DataError(Problem(where, "-", "-", "a personal identity code appears in the "
+                                "rendered output; the report was not published"))
+    ids = set(client_ids)
+    if ids and any(m in ids for m in _PSEUDONYM_PATTERN.findall(text)):
+        raise DataError(Problem(where, "-", "-", "a client pseudonym (client_id) appears in the "
+                                "rendered output; the report was not published"))
+
+
+def _jobs_for(processed: Path, out: Path, lang: str, notebooks_dir: Path,
+              municipalities: Sequence[tuple[str, str, str]]) -> list[_Job]:
+    def job(nb: str, html_path: Path, params: dict[str, Any], title: str) -> _Job:
+        tables = html_path.with_name(html_path.stem + "_tables")
+        rel_index = os.path.relpath(out / "index.html", html_path.parent)
+        return _Job(str(notebooks_dir / nb), str(html_path), str(tables),
+                    {"processed_dir": str(processed), "lang": lang, **params,
+                     "tables_dir": str(tables)},
+                    title, lang, rel_index)
+
+    jobs = [
+        job("00_data_quality.ipynb", out / "data_quality.html", {},
+            labels.text("report.data_quality.title", lang)),
+        job("20_national_synthesis.ipynb", out / "national_synthesis.html", {},
+            labels.text("report.national.title", lang)),
+        job("30_instruments.ipynb", out / "instruments.html", {},
+            labels.text("report.instruments.title", lang)),
+    ]
+    for code, slug, name in municipalities:
+        jobs.append(job("10_municipality.ipynb", out / "municipalities" / f"{code}_{slug}.html",
+                        {"municipality": code},
+                        labels.text("report.municipality.title", lang, name=name)))
+    return jobs
+
+
+def _check_parameters(jobs: Sequence[_Job]) -> None:
+    """papermill only warns on unknown parameters: refuse them before anything runs."""
+    import papermill
+
+    declared: dict[str, set[str]] = {}
+    for j in jobs:
+        if j.notebook not in declared:
+            if not Path(j.notebook).is_file():
+                raise ConfigurationError(f"notebook {j.notebook} not found")
+            declared[j.notebook] = set(papermill.inspect_notebook(j.notebook))
+        unknown = set(j.parameters) - declared[j.notebook]
+        if unknown:
+            raise ConfigurationError(
+                f"{Path(j.notebook).name} has no parameter(s) {', '.join(sorted(unknown))}; "
+                f"its parameters cell declares {', '.join(sorted(declared[j.notebook]))}")
+
+
+def municipalities_in(processed_dir: str | os.PathLike[str]) -> list[tuple[str, str, str]]:
+    """``(code, slug, name)`` of every organisation with clients in the processed data."""
+    from soskulib import io as sio
+    from soskulib import schema
+
+    clients = sio.load_processed(processed_dir, "clients")
+    present = set(clients["municipality"].dropna().astype(str))
+    orgs = schema.organisations()
+    orgs = orgs[orgs["code"].isin(present)].sort_values("code")
+    return list(zip(orgs["code"], orgs["slug"], orgs["name_fi"], strict=True))
+
+
+def build_reports(
+    processed_dir: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    lang: str = "fi",
+    jobs: int | None = None,
+    *,
+    notebooks_dir: str | os.PathLike[str] | None = None,
+    progress: bool = True,
+) -> Path:
+    """Execute every notebook on the processed data, render the HTML reports and the index.
+
+    Parameters
+    ----------
+    processed_dir : path
+        Output of ``sosku prepare`` (must hold ``manifest.json``).
+    out_dir : path
+        Reports folder (created); see the module docstring for its layout.
+    lang : {"fi", "en"}
+        Language of the reports.
+    jobs : int, optional
+        Notebooks executed at once (worker processes, each with its own kernel); default the
+        number of CPUs.
+    notebooks_dir : path, optional
+        Folder of the notebooks (default: ``notebooks/`` of the source tree).
+    progress : bool
+        Show a tqdm progress bar on stderr.
+
+    Returns
+    -------
+    Path
+        The ``index.html`` written.
+    """
+    from tqdm.auto import tqdm
+
+    if lang not in labels.LANGUAGES:
+        raise ConfigurationError(f"--lang must be one of {', '.join(labels.LANGUAGES)}, got {lang!r}")
+    if jobs is not None and jobs < 1:
+        raise ConfigurationError(f"--jobs must be at least 1, got {jobs}")
+    processed = Path(processed_dir).resolve()
+    manifest = read_manifest(processed)
+    out = Path(out_dir).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    nb_dir = Path(notebooks_dir).resolve() if notebooks_dir else NOTEBOOKS_DIR
+    munis = municipalities_in(processed)
+    work = _jobs_for(processed, out, lang, nb_dir, munis)
+    _check_parameters(work)
+
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(work)))
+    results: dict[str, _Result] = {}
+    # Longest first (national synthesis, then municipalities, then the two short reports), so
+    # the pool is not left waiting on one long notebook at the end; stable within a kind.
+    order = sorted(work, key=_expected_cost, reverse=True)
+    env_backup = os.environ.get("PYTHONHASHSEED")
+    os.environ["PYTHONHASHSEED"] = "0"  # kernels inherit it: set iteration order is fixed
+    try:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(_execute_and_render, j): j for j in order}
+            with tqdm(total=len(futures), desc="sosku report", unit="notebook",
+                      disable=not progress) as bar:
+                for fut in as_completed(futures):
+                    res = fut.result()
+                    results[res.html_path] = res
+                    bar.set_postfix_str(Path(res.html_path).name)
+                    bar.update()
+    finally:
+        if env_backup is None:
+            os.environ.pop("PYTHONHASHSEED", None)
+        else:
+            os.environ["PYTHONHASHSEED"] = env_backup
+
+    client_ids = _client_ids(processed)
+    for path in sorted([Path(p) for p in results] + list(out.rglob("*_tables/*.csv"))):
+        check_published(path.read_text(encoding="utf-8"), client_ids,
+                        where=str(path.relative_to(out)))
+
+    index = out / "index.html"
+    index.write_text(render_index(manifest, out, work, results, munis, lang), encoding="utf-8")
+    return index
+
+
+def _client_ids(processed: Path) -> set[str]:
+    from soskulib import io as sio
+
+    ids = sio.load_processed(processed, "clients")["client_id"]
+    return set(ids.dropna().astype(str))
+
+
+def render_index(manifest: dict[str, Any], out: Path, work: Sequence[_Job],
+                 results: dict[str, _Result], munis: Sequence[tuple[str, str, str]],
+                 lang: str) -> str:
+    """The landing page: every report, a headline per municipality, build date, data checksum."""
+    import jinja2
+
+    from soskulib import __version__
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(template_dir() / "site")),
+        autoescape=True, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+    )
+    by_path = {Path(j.html_path): j for j in work}
+
+    def entry(path: Path) -> dict[str, Any]:
+        res = results.get(str(path))
+        return {"href": path.relative_to(out).as_posix(), "title": by_path[path].title,
+                "headline": res.headline if res else None}
+
+    municipal = []
+    for code, slug, name in munis:
+        e = entry(out / "municipalities" / f"{code}_{slug}.html")
+        e["name"] = name
+        e["code"] = code
+        municipal.append(e)
+    # The build date is the one deliberate difference between two builds (tables stay equal);
+    # SOURCE_DATE_EPOCH pins it for reproducible builds.
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    built = (_dt.datetime.fromtimestamp(int(epoch), _dt.UTC) if epoch
+             else _dt.datetime.now(_dt.UTC)).strftime("%Y-%m-%d %H:%M UTC")
+    return env.get_template("index.html.j2").render(
+        t=lambda key, **kw: labels.text(key, lang, **kw),
+        lang=lang, css=report_css(), version=__version__, built=built,
+        source=_source_text(manifest),
+        checksum=data_checksum(manifest), synthetic=bool(manifest.get("synthetic", False)),
+        national=entry(out / "national_synthesis.html"),
+        supporting=[entry(out / "data_quality.html"), entry(out / "instruments.html")],
+        municipalities=municipal,
+    )
+
+
+def _source_text(manifest: dict[str, Any]) -> str:
+    """Where the data came from, as far as the manifest says."""
+    parts = [str(manifest.get("source") or manifest.get("raw_dir") or "")]
+    inputs = manifest.get("inputs")
+    if isinstance(inputs, list):
+        parts.append(f"{len(inputs)} input file(s)")
+    if manifest.get("created_by"):
+        parts.append(f"prepared by {manifest['created_by']}")
+    if manifest.get("synthetic"):
+        parts.append("synthetic demo")
+    return ", ".join(p for p in parts if p) or "-"

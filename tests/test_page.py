@@ -1,0 +1,100 @@
+"""The page a notebook writes: numbering, tables, CSV, disclosure, parameters, labels."""
+
+from __future__ import annotations
+
+import doctest
+import re
+
+import pandas as pd
+import pytest
+
+from soskulib import labels, page
+from soskulib.errors import ConfigurationError
+
+CDN_MARKERS = ("cdn", "unpkg", "jsdelivr", "require.js")
+
+
+def test_docstring_examples_run():
+    result = doctest.testmod(page, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
+
+
+def test_section_and_caption_numbering():
+    rep = page.Report("fi", display=False)
+    rep.section("A")
+    rep.section("a", level=3)
+    rep.section("b", level=3)
+    assert rep.last_heading == "1.2 b"
+    rep.section("B")
+    assert rep.last_heading == "2. B"
+    assert rep.caption("table", "x") == "Taulukko 1. x"
+    assert rep.caption("table", "y") == "Taulukko 2. y"
+    assert rep.caption("figure", "z") == "Kuvio 1. z"
+
+
+def test_table_writes_csv_and_suppresses_small_counts(tmp_path):
+    rep = page.Report("en", tables_dir=tmp_path / "r_tables", display=False)
+    df = pd.DataFrame({"group": ["a", "b", "c"], "n": [12, 3, 40]})
+    rep.table(df, "counts", "Counts", counts=["n"], along="group")
+    csv = (tmp_path / "r_tables" / "counts.csv").read_text(encoding="utf-8")
+    assert "3" not in csv.split("\n", 1)[1].replace("..", "")  # the 3 is hidden ...
+    assert csv.count("..") == 2  # ... with one complementary cell
+
+
+def test_table_rejects_duplicate_names_and_bad_names(tmp_path):
+    rep = page.Report("en", tables_dir=tmp_path, display=False)
+    rep.table(pd.DataFrame({"x": [1.5]}), "t1", "c")
+    with pytest.raises(ValueError, match="already used"):
+        rep.table(pd.DataFrame({"x": [1.5]}), "t1", "c")
+    with pytest.raises(ValueError, match="a-z"):
+        rep.table(pd.DataFrame({"x": [1.5]}), "Bad Name", "c")
+
+
+def test_csv_bytes_are_deterministic(tmp_path):
+    df = pd.DataFrame({"g": ["x", "y"], "v": [1 / 3, 2 / 3]})
+    for run in ("a", "b"):
+        page.Report("fi", tables_dir=tmp_path / run, display=False).table(df, "t", "c")
+    assert (tmp_path / "a" / "t.csv").read_bytes() == (tmp_path / "b" / "t.csv").read_bytes()
+
+
+def test_relabel_translates_codes_and_columns():
+    df = pd.DataFrame({"gender": ["female", "male"], "clients": [10, 12]})
+    fi = page.Report("fi", display=False).relabel(df, codes={"gender": "gender"})
+    assert list(fi.columns) == ["sukupuoli", "asiakkaita"]
+    assert fi.iloc[0, 0] == "nainen"
+
+
+def test_validate_parameters(tmp_path):
+    (tmp_path / "manifest.json").write_text("{}")
+    assert page.validate_parameters(tmp_path, "en") == tmp_path.resolve()
+    with pytest.raises(ConfigurationError, match="lang"):
+        page.validate_parameters(tmp_path, "sv")
+    with pytest.raises(ConfigurationError, match="municipality"):
+        page.validate_parameters(tmp_path, "fi", municipality=92)
+
+
+def test_table_columns_keep_masks_and_percent(tmp_path):
+    from soskulib import disclosure
+
+    df = pd.DataFrame({"g": ["a", "b", "c"], "n": [9, 3, 12], "share": [0.375, 0.125, 0.5],
+                       "year": [2017, 2017, 2017]})
+    table = disclosure.suppress_table(df, ["n"], along="g", derived={"share": "n"})
+    rep = page.Report("en", tables_dir=tmp_path, display=False)
+    rep.table(table, "t", "T", columns=["g", "n", "share", "year"], percent=["share"])
+    written = pd.read_csv(tmp_path / "t.csv", dtype=str)
+    assert list(written.columns) == ["g", "n", "share (%)", "year"]
+    assert (written["n"] == disclosure.MARKER).sum() == 2  # primary + secondary
+    assert set(written["share (%)"]) == {disclosure.MARKER, "50"}  # 0.5 → 50 %
+    assert set(written["year"]) == {"2017"}
+
+
+def test_relabel_with_report_string_prefix():
+    out = page.Report("en", display=False).relabel(
+        pd.DataFrame({"element": ["all_four"]}), codes={"element": "el"}, rename=False)
+    assert out["element"].tolist() == ["all four"]
+
+
+def test_labels_complete_in_both_languages():
+    for key, (fi, en) in labels.STRINGS.items():
+        assert fi and en, key
+        assert set(re.findall(r"{(\w+)}", fi)) == set(re.findall(r"{(\w+)}", en)), key

@@ -1,0 +1,82 @@
+"""HTML of the published pages: column alignment, style ids, table of contents, offline page."""
+
+from __future__ import annotations
+
+import doctest
+import re
+
+import nbformat
+import pandas as pd
+
+from soskulib import page, rendering
+
+CDN_MARKERS = ("cdn", "unpkg", "jsdelivr", "require.js")
+
+
+def test_docstring_examples_run():
+    result = doctest.testmod(rendering, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
+
+
+def _alignment(page: str, uid: str) -> dict[int, str]:
+    """Column index -> text-align from the table's per-column style rules."""
+    rules = re.findall(rf"#T_{uid} \.col(\d+) {{\s*text-align: (\w+);", page)
+    return {int(j): align for j, align in rules}
+
+
+def test_numeric_columns_align_right_whatever_the_cell_types():
+    # Counts with hidden cells (int and ".."), statistics with a missing value, numeric text
+    # (CrossTab.display()), years as text, and a labels column.
+    df = pd.DataFrame({"group": ["female", "male", "other"], "n": [60, 90, ".."],
+                       "mean": [21.5, None, ".."], "shown": ["12", "1\u202f204", ".."],
+                       "year": ["2016", "2017", "2018"], "label": ["1. a", "2. b", "18–29"],
+                       "flag": [True, False, True]})
+    page = rendering.style_table(df, "fi", 1, False, uid="mixed")
+    assert _alignment(page, "mixed") == {0: "left", 1: "right", 2: "right", 3: "right",
+                                         4: "right", 5: "left", 6: "left"}
+    # One rule per column, none per cell: alignment cannot differ within a column.
+    assert not re.search(r"#T_mixed_row\d+_col\d+ \{", page)
+
+
+def test_tables_on_one_page_do_not_share_style_ids():
+    rep = page.Report("en", display=False)
+    shown = []
+    rep._show = lambda body, text, metadata=None: shown.append(body)
+    rep.table(pd.DataFrame({"g": ["a", "b"], "n": [12, 30]}), "first", "c")
+    rep.table(pd.DataFrame({"n": [12, 30], "g": ["a", "b"]}), "second", "c")
+    assert _alignment(shown[0], "first") == {0: "left", 1: "right"}
+    assert _alignment(shown[1], "second") == {0: "right", 1: "left"}
+    assert 'id="T_first"' in shown[0] and 'id="T_second"' in shown[1]
+
+
+def test_crosstab_table_counts_are_right_aligned():
+    from soskulib import disclosure
+
+    people = pd.DataFrame({"tg": ["a"] * 14 + ["b"] * 14,
+                           "gender": ["female"] * 6 + ["male"] * 6 + ["other"] * 2
+                           + ["female"] * 5 + ["male"] * 6 + ["other"] * 3})
+    rep = page.Report("en", display=False)
+    shown = []
+    rep._show = lambda body, text, metadata=None: shown.append(body)
+    rep.table(disclosure.crosstab(people, "tg", "gender"), "split", "c")
+    assert set(_alignment(shown[0], "split").values()) == {"right"}
+
+
+def test_toc_lists_numbered_headings():
+    page = ('<nav><!--SOSKU_TOC--></nav><h2 class="sosku-h" id="s1">1. A</h2>'
+            '<h3 class="sosku-h" id="s1-1">1.1 a</h3><h2 class="sosku-h" id="s2">2. B</h2>')
+    out = rendering._insert_toc(page)
+    assert '<a href="#s1-1">1.1 a</a>' in out and out.index("s1-1") < out.index('"#s2"')
+
+
+def test_render_html_is_offline_and_hides_code():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("analyst note"),
+                                         nbformat.v4.new_code_cell("secret_code = 1")])
+    nb.cells[1].outputs = [nbformat.v4.new_output(
+        "display_data", data={"text/html": '<h2 class="sosku-h" id="s1">1. Otsikko</h2>',
+                              "text/plain": "1. Otsikko"})]
+    page = rendering.render_html(nb, title="T", lang="fi")
+    assert "secret_code" not in page and "analyst note" not in page
+    assert "<script" not in page
+    assert not any(m in page.lower() for m in CDN_MARKERS)
+    assert '<a href="#s1">1. Otsikko</a>' in page

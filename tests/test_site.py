@@ -1,0 +1,108 @@
+"""The site build end to end on a small synthetic export, and its publication guard."""
+
+from __future__ import annotations
+
+import doctest
+import re
+from pathlib import Path
+
+import pytest
+
+from soskulib import labels, site
+from soskulib.errors import DataError
+
+CDN_MARKERS = ("cdn", "unpkg", "jsdelivr", "require.js")
+
+
+def test_docstring_examples_run():
+    result = doctest.testmod(site, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
+
+
+def test_check_published_finds_identifiers_but_not_in_images():
+    with pytest.raises(DataError, match="identity code"):
+        site.check_published("<td>131052-9085</td>")
+    with pytest.raises(DataError, match="pseudonym"):
+        site.check_published("<td>0123456789abcdef</td>", {"0123456789abcdef"})
+    site.check_published('<img src="data:image/png;base64,AAAA131052-9085AAAA">')
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """One build (fi) on a small demo export; about a minute on two cores."""
+    demo = pytest.importorskip("soskulib.demo")
+    prepare = pytest.importorskip("soskulib.prepare")
+    root = tmp_path_factory.mktemp("build")
+    demo.write_demo(root / "raw", n_clients=300)
+    prepare.prepare(root / "raw", root / "processed")
+    index = site.build_reports(root / "processed", root / "reports", lang="fi", jobs=2,
+                               progress=False)
+    return root, index
+
+
+def _pages(out: Path) -> list[Path]:
+    return sorted(out.rglob("*.html"))
+
+
+def test_build_writes_index_and_every_page(built):
+    root, index = built
+    out = root / "reports"
+    assert index == out / "index.html"
+    names = {p.relative_to(out).as_posix() for p in _pages(out)}
+    assert {"index.html", "national_synthesis.html", "data_quality.html",
+            "instruments.html"} <= names
+    municipal = [n for n in names if n.startswith("municipalities/")]
+    assert len(municipal) == len(site.municipalities_in(root / "processed")) > 0
+    page = index.read_text(encoding="utf-8")
+    for name in names - {"index.html"}:
+        assert f'href="{name}"' in page
+
+
+def test_pages_are_offline_and_code_free(built):
+    root, _ = built
+    for page in _pages(root / "reports"):
+        text = page.read_text(encoding="utf-8")
+        # embedded PNGs are base64: "cdn" can occur there by chance
+        lower = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", text).lower()
+        assert not any(m in lower for m in CDN_MARKERS), page.name
+        assert "<script" not in lower, page.name
+        assert "page.start(" not in text and "import " not in text, page.name
+
+
+def test_no_identifiers_in_reports(built):
+    from soskulib import io as sio
+
+    root, _ = built
+    ids = set(sio.load_processed(root / "processed", "clients")["client_id"])
+    for path in [*_pages(root / "reports"), *(root / "reports").rglob("*.csv")]:
+        text = path.read_text(encoding="utf-8")
+        stripped = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", text)
+        assert not site.HETU_PATTERN.search(stripped), path.name
+        assert not ids & set(re.findall(r"[0-9a-f]{16}", stripped)), path.name
+
+
+def test_csvs_beside_each_report(built):
+    root, _ = built
+    out = root / "reports"
+    for page in _pages(out):
+        if page.name == "index.html":
+            continue
+        tables = page.with_name(page.stem + "_tables")
+        csvs = sorted(tables.glob("*.csv"))
+        assert csvs, page.name
+        text = page.read_text(encoding="utf-8")
+        for csv in csvs:
+            assert f'href="{tables.name}/{csv.name}"' in text
+
+
+def test_lang_switch_changes_headings(built):
+    root, _ = built
+    fi_page = (root / "reports" / "instruments.html").read_text(encoding="utf-8")
+    jobs = site._jobs_for((root / "processed").resolve(), root / "reports_en", "en",
+                          site.NOTEBOOKS_DIR, [])
+    job = next(j for j in jobs if j.notebook.endswith("30_instruments.ipynb"))
+    en_page = Path(site._execute_and_render(job).html_path).read_text(encoding="utf-8")
+    for key in ("report.instruments.title", "in.summary", "contents"):
+        assert labels.text(key, "fi") in fi_page and labels.text(key, "en") not in fi_page
+        assert labels.text(key, "en") in en_page
+    assert 'lang="en"' in en_page and 'lang="fi"' in fi_page
