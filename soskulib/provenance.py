@@ -10,10 +10,10 @@ page and both manifests (``data/processed/manifest.json`` of :mod:`soskulib.prep
 * **environment**: the Python version, the versions of the packages that compute or draw the
   numbers (:data:`KEY_PACKAGES`), and whether the installed packages are exactly those pinned in
   ``requirements.lock`` (with the lock file's SHA-256);
-* **data**: the checksum of the processed data's inputs (:func:`soskulib.report.data_checksum`);
+* **data**: the checksum of the processed data's inputs (:func:`soskulib.page.data_checksum`);
 * **reporting settings that change numbers** (:func:`reporting_settings`): the disclosure
   threshold and policy, the minimum number of complete pairs for a municipality's result in the
-  synthesis, the :class:`~soskulib.evaluation.FidelityRule` thresholds and the language;
+  synthesis, the :class:`~soskulib.process.FidelityRule` thresholds and the language;
 * **pseudonymisation key**: a fingerprint (:func:`soskulib.pseudonym.key_fingerprint`, a keyed
   hash of a constant text), never the key;
 * **how to reproduce**: the command that rebuilds the page (:func:`reproduce_command`).
@@ -439,9 +439,9 @@ def reporting_settings(lang: str = "fi") -> dict[str, Any]:
     * ``disclosure``: the primary threshold :data:`soskulib.disclosure.MIN_CELL`, the
       secondary-suppression method and the groups kept visible
       (:data:`soskulib.disclosure.KEEP_VISIBLE`);
-    * ``min_pairs``: the default of :func:`soskulib.evaluation.municipality_effects` (fewest
+    * ``min_pairs``: the default of :func:`soskulib.synthesis.municipality_effects` (fewest
       complete pairs for a municipality's result in the national synthesis);
-    * ``fidelity_rule``: the thresholds of the default :class:`soskulib.evaluation.FidelityRule`;
+    * ``fidelity_rule``: the thresholds of the default :class:`soskulib.process.FidelityRule`;
     * ``language``.
 
     The notebooks use these defaults, so the page states what produced its numbers.
@@ -451,10 +451,10 @@ def reporting_settings(lang: str = "fi") -> dict[str, Any]:
     >>> reporting_settings("en")["fidelity_rule"]["min_goals"]
     1
     """
-    from soskulib import disclosure, evaluation
+    from soskulib import disclosure, process, synthesis
 
     lang = labels.check_lang(lang)
-    min_pairs = inspect.signature(evaluation.municipality_effects).parameters["min_pairs"].default
+    min_pairs = inspect.signature(synthesis.municipality_effects).parameters["min_pairs"].default
     return {
         "language": lang,
         "disclosure": {
@@ -465,7 +465,7 @@ def reporting_settings(lang: str = "fi") -> dict[str, Any]:
             "marker": disclosure.MARKER,
         },
         "min_pairs": min_pairs,
-        "fidelity_rule": dataclasses.asdict(evaluation.FidelityRule()),
+        "fidelity_rule": dataclasses.asdict(process.FidelityRule()),
     }
 
 
@@ -497,7 +497,7 @@ def collect(*, data_checksum: str, key_fingerprint: str | None, lang: str = "fi"
     Parameters
     ----------
     data_checksum : str
-        :func:`soskulib.report.data_checksum` of the processed manifest.
+        :func:`soskulib.page.data_checksum` of the processed manifest.
     key_fingerprint : str or None
         The processed manifest's ``pseudonym_key_fingerprint``.
     lang : {"fi", "en"}

@@ -13,7 +13,7 @@ import subprocess
 import pytest
 from fixtures.rawexport import write_export
 
-from soskulib import disclosure, evaluation, prepare, provenance, pseudonym
+from soskulib import disclosure, prepare, process, provenance, pseudonym
 
 GIT = shutil.which("git")
 needs_git = pytest.mark.skipif(GIT is None, reason="git is not installed")
@@ -120,7 +120,7 @@ def test_settings_are_read_from_their_definitions(monkeypatch):
     assert settings["fidelity_rule"] == {"min_individual_contacts": 4,
                                          "min_individual_per_month": 1.0, "min_goals": 1}
     monkeypatch.setattr(disclosure, "MIN_CELL", 7)
-    monkeypatch.setattr(evaluation.FidelityRule.__init__, "__defaults__", (6, 1.5, 2))
+    monkeypatch.setattr(process.FidelityRule.__init__, "__defaults__", (6, 1.5, 2))
     changed = provenance.reporting_settings("fi")
     assert changed["disclosure"]["min_cell"] == 7 and changed["language"] == "fi"
     assert changed["fidelity_rule"] == {"min_individual_contacts": 6,
@@ -163,7 +163,7 @@ def test_page_block_states_everything_in_both_languages(lang):
 
 
 def test_finnish_block_uses_decimal_comma(monkeypatch):
-    monkeypatch.setattr(evaluation.FidelityRule.__init__, "__defaults__", (4, 1.5, 1))
+    monkeypatch.setattr(process.FidelityRule.__init__, "__defaults__", (4, 1.5, 1))
     assert "1,5 kuukaudessa" in _prov("fi").to_html()
     assert "1.5 per month" in _prov("en").to_html()
 
