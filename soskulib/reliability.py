@@ -1,9 +1,11 @@
 """Internal consistency and item analysis: Cronbach's alpha with Feldt's CI, McDonald's omega
 total (one factor), corrected item-total correlations, alpha if item deleted, floor/ceiling.
 
-Every statistic uses the rows where all items are answered (listwise deletion) and reports that
-``n``. R ``psych`` uses pairwise covariances by default, so compare on complete data (or
-``na.omit()`` the data in R) — the reference tests do exactly that.
+Every statistic uses the rows where all items are answered (listwise deletion) by default and
+reports that ``n``. R ``psych`` uses pairwise covariances by default;
+``cronbach_alpha(items, use="pairwise")`` does the same (and then counts every row as psych
+does). ``omega_total`` reverses negatively loading items as ``psych::omega(flip = TRUE)`` and
+offers a seeded percentile-bootstrap CI.
 
 Items must already be keyed in one direction: use :func:`soskulib.scoring.item_matrix`, which
 reverses an instrument's reverse-keyed items.
@@ -40,8 +42,8 @@ __all__ = ["AlphaResult", "OmegaResult", "ReliabilityResult", "cronbach_alpha", 
 # input
 
 
-def _complete_items(items: pd.DataFrame, min_items: int, what: str) -> pd.DataFrame:
-    """Listwise-complete float64 copy of ``items`` after checking it can be analysed."""
+def _checked_items(items: pd.DataFrame, min_items: int, what: str) -> pd.DataFrame:
+    """float64 copy of ``items`` (missing values kept) after checking it can be analysed."""
     if not isinstance(items, pd.DataFrame):
         raise TypeError(f"items must be a pandas DataFrame (one column per item), "
                         f"got {type(items).__name__}")
@@ -57,7 +59,12 @@ def _complete_items(items: pd.DataFrame, min_items: int, what: str) -> pd.DataFr
     data = items.astype("float64")
     if not np.isfinite(data.to_numpy()[~np.isnan(data.to_numpy())]).all():
         raise ValueError("items contain infinite values")
-    data = data.dropna()
+    return data
+
+
+def _complete_items(items: pd.DataFrame, min_items: int, what: str) -> pd.DataFrame:
+    """Listwise-complete float64 copy of ``items`` after checking it can be analysed."""
+    data = _checked_items(items, min_items, what).dropna()
     if len(data) < 3:
         raise ValueError(f"{what} needs at least 3 rows with every item answered, got {len(data)}")
     constant = data.columns[data.var(ddof=1).to_numpy() == 0].tolist()
@@ -93,6 +100,15 @@ class AlphaResult:
         Alpha of the correlation matrix (psych ``std.alpha``).
     ci : float
         Confidence level.
+    average_r : float
+        Mean inter-item correlation (psych ``average_r``).
+    s_n : float
+        Signal-to-noise ratio :math:`k\bar r/(1 - \bar r)` (psych ``S/N``).
+    ase : float
+        Asymptotic standard error of alpha (Duhachek & Iacobucci 2004; psych ``ase``).
+    use : str
+        ``"complete"`` (listwise rows) or ``"pairwise"`` (pairwise covariances, psych's
+        default).
 
     Examples
     --------
@@ -110,6 +126,10 @@ class AlphaResult:
     k: int
     std_alpha: float
     ci: float = 0.95
+    average_r: float = float("nan")
+    s_n: float = float("nan")
+    ase: float = float("nan")
+    use: str = "complete"
 
     def to_frame(self) -> pd.DataFrame:
         """One-row DataFrame of the result.
@@ -117,7 +137,7 @@ class AlphaResult:
         Returns
         -------
         DataFrame
-            Columns ``alpha, ci_low, ci_high, std_alpha, n, k, ci``.
+            Columns ``alpha, ci_low, ci_high, std_alpha, n, k, ci, average_r, s_n, ase, use``.
 
         Examples
         --------
@@ -127,7 +147,8 @@ class AlphaResult:
         """
         return pd.DataFrame([{"alpha": self.alpha, "ci_low": self.ci_low, "ci_high": self.ci_high,
                               "std_alpha": self.std_alpha, "n": self.n, "k": self.k,
-                              "ci": self.ci}])
+                              "ci": self.ci, "average_r": self.average_r, "s_n": self.s_n,
+                              "ase": self.ase, "use": self.use}])
 
     def summary(self) -> str:
         """One readable line.
@@ -142,26 +163,53 @@ class AlphaResult:
         >>> AlphaResult(0.8, 0.7, 0.87, 100, 5, 0.81).summary()
         "Cronbach's alpha = 0.800 (95% CI 0.700 to 0.870, Feldt), standardised 0.810; k = 5 items, n = 100 complete rows"
         """
+        rows = "complete rows" if self.use == "complete" else "rows (pairwise covariances)"
         return (f"Cronbach's alpha = {self.alpha:.3f} ({self.ci:.0%} CI {self.ci_low:.3f} to "
                 f"{self.ci_high:.3f}, Feldt), standardised {self.std_alpha:.3f}; "
-                f"k = {self.k} items, n = {self.n} complete rows")
+                f"k = {self.k} items, n = {self.n} {rows}")
 
     def __str__(self) -> str:
         return self.summary()
 
 
-def cronbach_alpha(items: pd.DataFrame, ci: float = 0.95) -> AlphaResult:
-    """Cronbach's alpha with Feldt's confidence interval (listwise complete rows).
+def _alpha_statistics(cov: np.ndarray, n_rows: int) -> tuple[float, float, float, float, float]:
+    """raw alpha, standardised alpha, average r, S/N and ASE of a covariance matrix, as
+    psych's ``alpha.1`` (psych 2.2.9)."""
+    k = cov.shape[0]
+    alpha = _alpha_from_cov(cov)
+    sd = np.sqrt(np.diag(cov))
+    r = cov / np.outer(sd, sd)
+    std_alpha = _alpha_from_cov(r)
+    average_r = (r.sum() - k) / (k * (k - 1))
+    s_n = k * average_r / (1 - average_r)
+    total, trace = cov.sum(), np.trace(cov)
+    q = (2 * k**2 / ((k - 1) ** 2 * total**3)) * (total * (np.trace(cov @ cov) + trace**2)
+                                                  - 2 * trace * (cov @ cov).sum())
+    return float(alpha), float(std_alpha), float(average_r), float(s_n), float(np.sqrt(q / n_rows))
+
+
+def cronbach_alpha(items: pd.DataFrame, ci: float = 0.95, *,
+                   use: Literal["complete", "pairwise"] = "complete") -> AlphaResult:
+    """Cronbach's alpha with Feldt's confidence interval, average r, S/N and its ASE.
 
     ``alpha = k / (k - 1) · (1 - Σ s_i² / s_X²)`` with item variances ``s_i²`` and the
-    variance ``s_X²`` of the sum score (Cronbach 1951). Feldt's interval (Feldt, Woodruff &
+    variance ``s_X²`` of the sum score (Cronbach 1951), from the item covariance matrix C:
+    ``(1 - tr C / ΣC) · k/(k - 1)``. Feldt's interval (Feldt, Woodruff &
     Salih 1987) uses ``(1 - alpha) / (1 - ρ) ~ F(n - 1, (n - 1)(k - 1))``:
 
     ``low = 1 - (1 - alpha) · F_{1-γ/2}``, ``high = 1 - (1 - alpha) · F_{γ/2}``, ``γ = 1 - ci``.
 
-    Agrees with R ``psych::alpha(x)$total$raw_alpha`` and its ``feldt`` interval
-    (``psych::alpha.ci(alpha, n.obs, n.var)``) on complete data; psych's default
-    ``use = "pairwise"`` differs from listwise deletion when items are missing.
+    As psych also: the average inter-item correlation r̄ of R = cov2cor(C), the
+    signal-to-noise ratio ``S/N = k r̄ / (1 - r̄)`` (Cortina 1993) and the asymptotic standard
+    error of alpha (Duhachek & Iacobucci 2004), ``ASE = sqrt(Q / n)`` with
+    ``Q = 2k²/((k-1)² (ΣC)³) · (ΣC (tr C² + (tr C)²) - 2 tr C · Σ(C²))``.
+
+    ``use="complete"`` (the default here, stated in the result) uses the rows where every item
+    is answered; ``use="pairwise"`` uses pairwise-complete covariances and counts every row for
+    n, as psych's default ``use = "pairwise"``. Agrees with R
+    ``psych::alpha(x)$total`` (``raw_alpha, std.alpha, average_r, S/N, ase``) and its ``feldt``
+    interval (``psych::alpha.ci``) -- on ``na.omit(x)`` for complete rows, on ``x`` for
+    pairwise.
 
     Parameters
     ----------
@@ -169,11 +217,13 @@ def cronbach_alpha(items: pd.DataFrame, ci: float = 0.95) -> AlphaResult:
         One numeric column per item, keyed in the same direction.
     ci : float, default 0.95
         Confidence level in (0, 1).
+    use : {"complete", "pairwise"}
+        Missing-item handling, see above.
 
     Returns
     -------
     AlphaResult
-        ``alpha, ci_low, ci_high, n, k, std_alpha``.
+        ``alpha, ci_low, ci_high, n, k, std_alpha, average_r, s_n, ase, use``.
 
     Examples
     --------
@@ -182,20 +232,36 @@ def cronbach_alpha(items: pd.DataFrame, ci: float = 0.95) -> AlphaResult:
     >>> res = cronbach_alpha(x)
     >>> round(res.alpha, 4), round(res.ci_low, 4), round(res.ci_high, 4), res.n
     (0.9318, 0.7109, 0.9897, 6)
+    >>> round(res.average_r, 4), round(res.s_n, 3)       # psych::alpha(x)$total
+    (0.8242, 14.066)
     """
     if not 0 < ci < 1:
         raise ValueError(f"ci must be a level in (0, 1), got {ci}")
-    data = _complete_items(items, 2, "Cronbach's alpha")
-    n, k = data.shape
-    cov = np.cov(data.to_numpy(), rowvar=False)
-    alpha = _alpha_from_cov(cov)
-    sd = np.sqrt(np.diag(cov))
-    std_alpha = _alpha_from_cov(cov / np.outer(sd, sd))
+    if use not in ("complete", "pairwise"):
+        raise ValueError(f"use must be 'complete' or 'pairwise', got {use!r}")
+    if use == "complete":
+        data = _complete_items(items, 2, "Cronbach's alpha")
+        n, k = data.shape
+        cov = np.cov(data.to_numpy(), rowvar=False)
+    else:
+        data = _checked_items(items, 2, "Cronbach's alpha")
+        n, k = data.shape
+        cov = data.cov(min_periods=2).to_numpy()
+        if not np.isfinite(cov).all():
+            pairs = np.argwhere(~np.isfinite(cov))
+            i, j = pairs[0]
+            raise ValueError(f"items {data.columns[i]!r} and {data.columns[j]!r} have fewer than "
+                             "2 rows answered together; pairwise covariances need them")
+        constant = data.columns[np.diag(cov) == 0].tolist()
+        if constant:
+            raise ValueError(f"items {constant} have no variance; drop them")
+    alpha, std_alpha, average_r, s_n, ase = _alpha_statistics(cov, n)
     gamma = 1.0 - ci
     df1, df2 = n - 1, (n - 1) * (k - 1)
     low = 1.0 - (1.0 - alpha) * stats.f.ppf(1.0 - gamma / 2, df1, df2)
     high = 1.0 - (1.0 - alpha) * stats.f.ppf(gamma / 2, df1, df2)
-    return AlphaResult(float(alpha), float(low), float(high), int(n), int(k), float(std_alpha), ci)
+    return AlphaResult(float(alpha), float(low), float(high), int(n), int(k), float(std_alpha), ci,
+                       average_r, s_n, ase, use)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -220,6 +286,14 @@ class OmegaResult:
         Complete rows used.
     converged : bool
         Whether the factor fit converged.
+    flipped : tuple of str
+        Items reversed because they load negatively (psych ``omega(flip = TRUE)``; their
+        loadings are reported after reversal).
+    ci_low, ci_high : float
+        Percentile bootstrap confidence limits (NaN unless asked for, see
+        :func:`omega_total`).
+    ci, n_boot : float, int
+        Confidence level and number of bootstrap resamples behind ``ci_low``/``ci_high``.
 
     Examples
     --------
@@ -239,6 +313,11 @@ class OmegaResult:
     total_variance: str
     n: int
     converged: bool
+    flipped: tuple[str, ...] = ()
+    ci_low: float = float("nan")
+    ci_high: float = float("nan")
+    ci: float = float("nan")
+    n_boot: int = 0
 
     def to_frame(self) -> pd.DataFrame:
         """Loadings and uniquenesses per item; omega in ``attrs``.
@@ -281,8 +360,12 @@ class OmegaResult:
         >>> res.summary()
         "McDonald's omega total = 0.750 (one factor, minres, model total variance; n = 50, k = 2)"
         """
-        return (f"McDonald's omega total = {self.omega:.3f} (one factor, {self.method}, "
-                f"{self.total_variance} total variance; n = {self.n}, k = {len(self.loadings)})")
+        ci = (f" ({self.ci:.0%} bootstrap CI {self.ci_low:.3f} to {self.ci_high:.3f}, "
+              f"{self.n_boot} resamples)" if self.n_boot else "")
+        flipped = f"; reversed: {', '.join(self.flipped)}" if self.flipped else ""
+        return (f"McDonald's omega total = {self.omega:.3f}{ci} (one factor, {self.method}, "
+                f"{self.total_variance} total variance; n = {self.n}, k = {len(self.loadings)}"
+                f"{flipped})")
 
     def __str__(self) -> str:
         return self.summary()
@@ -340,33 +423,92 @@ def _ml_one_factor(r: np.ndarray) -> tuple[np.ndarray, bool]:
     return lam, bool(fit.success)
 
 
+def _singular_items(r: np.ndarray, names: list[str]) -> list[str] | None:
+    """Items spanning the null space of a (numerically) singular correlation matrix."""
+    values, vectors = np.linalg.eigh(r)
+    small = values <= 1e-10 * max(float(values[-1]), 1.0)
+    if not small.any():
+        return None
+    weight = np.abs(vectors[:, small]).max(axis=1)
+    return [names[i] for i in np.flatnonzero(weight > 1e-6)]
+
+
+def _omega_from_r(r: np.ndarray, method: str, total_variance: str, flip: bool = True
+                  ) -> tuple[float, np.ndarray, np.ndarray, bool, np.ndarray]:
+    """Omega, loadings, uniquenesses, convergence and the flip key of one correlation matrix."""
+    lam, converged = (_minres_one_factor if method == "minres" else _ml_one_factor)(r)
+    if lam.sum() < 0:  # psych's fa orients the factor so that the loadings sum to > 0
+        lam = -lam
+    # psych omega(flip = TRUE): then reverse the items that still load negatively
+    key = np.where(lam < 0, -1.0, 1.0) if flip else np.ones_like(lam)
+    lam = key * lam
+    r = r * np.outer(key, key)
+    psi = 1.0 - lam**2
+    if total_variance == "observed":
+        omega = (r.sum() - psi.sum()) / r.sum()
+    else:
+        omega = lam.sum() ** 2 / (lam.sum() ** 2 + psi.sum())
+    return float(omega), lam, psi, converged, key
+
+
 def omega_total(items: pd.DataFrame, *, method: Literal["minres", "ml"] = "minres",
-                total_variance: Literal["model", "observed"] = "model") -> OmegaResult:
+                total_variance: Literal["model", "observed"] = "model",
+                flip: bool = True, ci: float | None = None, n_boot: int = 1000,
+                seed: int = 20240917, resamples: np.ndarray | None = None) -> OmegaResult:
     """McDonald's omega total from a one-factor model of the item correlations.
 
     ``omega = (Σλ)² / ((Σλ)² + Σψ)`` (McDonald 1999, Test Theory, eq. 6.20b) with standardised
     loadings λ and uniquenesses ψ = 1 - λ² of a one-factor model fitted to the Pearson
-    correlation matrix of the complete rows. ``total_variance="observed"`` divides by the sum
+    correlation matrix R of the complete rows. ``total_variance="observed"`` divides by the sum
     of the observed correlation matrix instead, ``omega = (ΣR - Σψ) / ΣR``, which is what
     ``psych::omega(x, nfactors = 1)$omega.tot`` reports.
+
+    As ``psych::omega`` (``flip = TRUE``, its default), an item with a negative loading is
+    reversed before omega is computed: λ_i → -λ_i and the signs of its row and column of R
+    (so ``ΣR`` above is that of the re-keyed items); the reversed items are listed in
+    ``flipped``. With ``flip=False`` nothing is reversed and a negative loading lowers omega.
 
     The minres fit minimises the squared off-diagonal residuals (R ``psych::fa(x, 1,
     fm = "minres")``); the ML fit maximises the normal likelihood (``psych::fa(x, 1,
     fm = "ml")``, ``factanal``). Both are solved to high precision here, so differences from
     psych are its optimiser tolerance (about 1e-6 in omega).
 
+    Confidence interval (``ci``, e.g. 0.95): percentile bootstrap (Efron & Tibshirani 1993,
+    ch. 13; recommended for omega by Kelley & Pornprasertmanit 2016, Psychol Methods
+    21:69-92) over ``n_boot`` resamples of the complete rows drawn with
+    ``numpy.random.default_rng(seed)`` -- the same seed gives the same interval. Limits are
+    R's default (type 7) quantiles of the resampled omegas; a resample whose correlation
+    matrix cannot be factored (e.g. a constant item) is skipped. ``resamples`` (an
+    ``n_boot × n`` array of 0-based row positions) replays a given bootstrap, e.g. R's.
+
     Parameters
     ----------
     items : DataFrame
-        At least three numeric items, keyed in the same direction.
+        At least three numeric items.
     method : {"minres", "ml"}
         Factoring method.
     total_variance : {"model", "observed"}
         Denominator, see above.
+    flip : bool, default True
+        Reverse negatively loading items as psych does.
+    ci : float, optional
+        Confidence level of a bootstrap interval; None (default) for none.
+    n_boot : int
+        Number of bootstrap resamples.
+    seed : int
+        Seed of the bootstrap.
+    resamples : ndarray, optional
+        Row positions of each resample, replacing the seeded draw.
 
     Returns
     -------
     OmegaResult
+
+    Raises
+    ------
+    ValueError
+        With ``method="ml"`` when the item correlation matrix is singular (an item is a linear
+        combination of others, e.g. a sum score included as an item), naming the items.
 
     Examples
     --------
@@ -379,21 +521,55 @@ def omega_total(items: pd.DataFrame, *, method: Literal["minres", "ml"] = "minre
     >>> x = np.random.default_rng(0).multivariate_normal(np.zeros(3), cov, size=100_000)
     >>> round(omega_total(pd.DataFrame(x, columns=list("abc"))).omega, 2)
     0.75
+
+    A reverse-worded item is re-keyed as psych does:
+
+    >>> y = pd.DataFrame(x[:2000] * [1, -1, 1], columns=list("abc"))
+    >>> res = omega_total(y, ci=0.95, n_boot=200)
+    >>> res.flipped, round(res.omega, 2), res.ci_low < res.omega < res.ci_high
+    (('b',), 0.75, True)
     """
     if method not in ("minres", "ml"):
         raise ValueError(f"method must be 'minres' or 'ml', got {method!r}")
     if total_variance not in ("model", "observed"):
         raise ValueError(f"total_variance must be 'model' or 'observed', got {total_variance!r}")
     data = _complete_items(items, 3, "omega (one-factor model)")
-    r = np.corrcoef(data.to_numpy(), rowvar=False)
-    lam, converged = (_minres_one_factor if method == "minres" else _ml_one_factor)(r)
-    if lam.sum() < 0:
-        lam = -lam
-    psi = 1.0 - lam**2
-    common = lam.sum() ** 2
-    denominator = common + psi.sum() if total_variance == "model" else r.sum()
-    omega = (denominator - psi.sum()) / denominator if total_variance == "observed" \
-        else common / denominator
+    x = data.to_numpy()
+    r = np.corrcoef(x, rowvar=False)
+    names = [str(c) for c in data.columns]
+    if method == "ml":
+        dependent = _singular_items(r, names)
+        if dependent is not None:
+            raise ValueError(
+                f"omega (method='ml'): the correlation matrix of items {dependent} is singular "
+                "(one is a linear combination of the others, e.g. a sum score or a duplicated "
+                "item); drop one of them or use method='minres'")
+    omega, lam, psi, converged, key = _omega_from_r(r, method, total_variance, flip)
+    flipped = tuple(n for n, k in zip(names, key, strict=True) if k < 0)
+    ci_low = ci_high = float("nan")
+    used = 0
+    if ci is not None:
+        if not 0 < ci < 1:
+            raise ValueError(f"ci must be a level in (0, 1), got {ci}")
+        n = len(x)
+        if resamples is None:
+            if n_boot < 2:
+                raise ValueError(f"n_boot must be at least 2, got {n_boot}")
+            resamples = np.random.default_rng(seed).integers(0, n, size=(n_boot, n))
+        resamples = np.asarray(resamples)
+        boot = []
+        for rows in resamples:  # n_boot small factor fits
+            sample = x[rows]
+            if np.any(sample.std(axis=0) == 0):
+                continue
+            rb = np.corrcoef(sample, rowvar=False)
+            if method == "ml" and _singular_items(rb, names) is not None:
+                continue
+            boot.append(_omega_from_r(rb, method, total_variance, flip)[0])
+        used = len(boot)
+        if used < 2:
+            raise ValueError("too few bootstrap resamples could be factored for a CI")
+        ci_low, ci_high = (float(q) for q in np.quantile(boot, [(1 - ci) / 2, (1 + ci) / 2]))
     return OmegaResult(
         omega=float(omega),
         loadings=pd.Series(lam, index=data.columns, name="loading"),
@@ -402,6 +578,9 @@ def omega_total(items: pd.DataFrame, *, method: Literal["minres", "ml"] = "minre
         total_variance=total_variance,
         n=len(data),
         converged=converged and bool((psi > 0).all()),
+        flipped=flipped,
+        ci_low=ci_low, ci_high=ci_high, ci=float("nan") if ci is None else float(ci),
+        n_boot=used,
     )
 
 
