@@ -16,6 +16,15 @@ structures:
 * ``structure="client"`` -- random intercept per client, municipality as fixed effects;
   R: ``lmer(score ~ time*gender + municipality + (1 | client_id), REML = TRUE)``. Use it
   when there are too few municipalities (fewer than ~5) to estimate their variance.
+* ``structure="municipality"`` -- random intercept per municipality only (clients' repeated
+  measurements treated as independent given the municipality); R: ``lmer(score ~
+  time*gender + (1 | municipality), REML = TRUE)``. For data with one measurement per
+  client per occasion and few repeated clients, or as a sensitivity check.
+
+Variance components are reported from the REML optimum itself: a variance at the boundary is
+exactly 0, as lme4 reports it (``VarCorr``), and the optimum is polished by safeguarded
+Newton steps on the analytic gradient after L-BFGS-B, so the projected gradient is zero to
+rounding.
 
 How the REML estimate is found
 ------------------------------
@@ -87,7 +96,7 @@ from scipy import linalg, optimize, stats
 
 __all__ = ["STRUCTURES", "ModelResult", "change_model", "fit_change_model", "reml_deviance"]
 
-STRUCTURES = ("client", "nested")
+STRUCTURES = ("client", "nested", "municipality")
 
 #: R's ``qr()`` tolerance, used by lme4 to detect aliased fixed-effect columns.
 RANK_TOL = 1e-7
@@ -111,7 +120,7 @@ class ModelResult:
     dropped_terms : list of str
         Terms dropped as linear combinations of earlier ones (not estimable; NaN in tables).
     structure : str
-        ``"client"`` or ``"nested"``.
+        ``"client"``, ``"nested"`` or ``"municipality"``.
     fit_seconds : float
         Wall time of the fit (informative only; results do not depend on it).
     fe_cov : ndarray
@@ -148,6 +157,8 @@ class ModelResult:
     _levels: dict = field(default_factory=dict, repr=False)
     fe_cov: np.ndarray | None = field(default=None, repr=False)
     dropped_terms: list[str] = field(default_factory=list)
+    fe_params: np.ndarray | None = field(default=None, repr=False)
+    variances: dict[str, float] = field(default_factory=dict)
 
     @property
     def _kept(self) -> list[int]:
@@ -158,7 +169,8 @@ class ModelResult:
         """Estimates and covariance over all ``terms``; dropped terms are 0 (a g-inverse)."""
         k, kept = len(self.terms), self._kept
         est = np.zeros(k)
-        est[kept] = np.asarray(self.result.fe_params, dtype=float)
+        est[kept] = np.asarray(self.result.fe_params if self.fe_params is None
+                               else self.fe_params, dtype=float)
         if self.fe_cov is not None:
             small = self.fe_cov
         else:
@@ -237,8 +249,9 @@ class ModelResult:
         -------
         DataFrame
             Indexed by ``component`` (``municipality`` and ``client_id:municipality`` for the nested
-            structure, ``client_id`` otherwise, then ``residual``): ``variance`` and ``sd``.
-            R: ``VarCorr(fit)``.
+            structure, ``client_id`` for the client structure, ``municipality`` for the
+            municipality structure, then ``residual``): ``variance`` and ``sd``; a variance at
+            the boundary is exactly 0. R: ``VarCorr(fit)``.
 
         Examples
         --------
@@ -258,6 +271,11 @@ class ModelResult:
         client_id    12.765  3.573
         residual      5.851  2.419
         """
+        if self.variances:  # from the REML optimum: a boundary variance is exactly 0
+            out = pd.DataFrame({"variance": pd.Series(self.variances, dtype=float)})
+            out.index.name = "component"
+            out["sd"] = np.sqrt(out["variance"])
+            return out
         r = self.result
         rows = []
         if self.structure == "nested":
@@ -487,7 +505,12 @@ def _fit_variance_ratios(stats_: _NestedIntercepts,
                          outer: bool) -> tuple[np.ndarray, bool]:
     """Minimise d_R over theta = relative SDs (lme4's theta), theta >= 0.
 
-    Returns theta (client, outer) and whether the projected gradient vanished.
+    At theta_j = 0 the derivative in theta is 0 whatever the data (gamma = theta²), so a
+    gradient method started or stopped there cannot leave the boundary. The slope in gamma
+    decides instead: where it is negative, the variance is not 0 at the optimum and the
+    search restarts inside (lme4's derivative-free bobyqa does not have this blind spot).
+
+    Returns theta (client, outer) and whether the projected gradient in gamma vanished.
     """
     def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
         th = np.append(theta, 0.0) if not outer else theta
@@ -495,21 +518,83 @@ def _fit_variance_ratios(stats_: _NestedIntercepts,
         g = 2 * th * grad                         # chain rule, gamma = theta^2
         return dev, g[: len(theta)]
 
+    def gamma_slope(theta: np.ndarray) -> np.ndarray:
+        th = np.append(theta, 0.0) if not outer else theta
+        return stats_.deviance(th[0] ** 2, th[1] ** 2, gradient=True)[1][: len(theta)]
+
+    def minimise(start: np.ndarray) -> np.ndarray:
+        fit = optimize.minimize(objective, start, jac=True, method="L-BFGS-B",
+                                bounds=[(0.0, None)] * start.size,
+                                options={"ftol": 1e-15, "gtol": 1e-9, "maxiter": 1000})
+        return _newton_polish(objective, np.clip(fit.x, 0.0, None))
+
     grid = np.array([0.0, 0.25, 0.5, 1.0, 2.0, 4.0])
     starts = (np.array(np.meshgrid(grid, grid)).reshape(2, -1).T if outer
               else grid[:, None])
-    start = min(starts, key=lambda th: objective(th)[0])
-    bounds = [(0.0, None)] * starts.shape[1]
-    fit = optimize.minimize(objective, start, jac=True, method="L-BFGS-B", bounds=bounds,
-                            options={"ftol": 1e-15, "gtol": 1e-9, "maxiter": 1000})
-    theta = np.clip(fit.x, 0.0, None)
-    _, grad = objective(theta)
+    theta = minimise(min(starts, key=lambda th: objective(th)[0]))
+    for _ in range(2 * theta.size):  # leave a boundary whose gamma slope points inwards
+        inward = (theta <= 0) & (gamma_slope(theta) < 0)
+        if not inward.any():
+            break
+        best = theta
+        for size in (1e-3, 1e-2, 0.1):
+            trial = minimise(np.where(inward, size, theta))
+            if objective(trial)[0] < objective(best)[0]:
+                best = trial
+        if best is theta:
+            break
+        theta = best
+    slope = gamma_slope(theta)
     # projected gradient: at a zero bound only a negative slope (improvement inwards) counts
-    projected = np.where(theta <= 0, np.minimum(grad, 0.0), grad)
+    projected = np.where(theta <= 0, np.minimum(slope, 0.0), objective(theta)[1])
     stationary = bool(np.all(np.abs(projected) <= 1e-4 * max(1.0, stats_.n ** 0.5)))
     if not outer:
         theta = np.append(theta, 0.0)
     return theta, stationary
+
+
+def _newton_polish(objective: Any, theta: np.ndarray, max_steps: int = 30) -> np.ndarray:
+    """Safeguarded Newton steps on the free coordinates after L-BFGS-B.
+
+    L-BFGS-B stops when its relative change in d_R is below ftol, which can leave theta a
+    little short of the optimum on a flat REML surface. Newton's method on the analytic
+    gradient (Hessian by central differences of the gradient) with step halving, accepting only
+    steps that do not raise d_R, drives the projected gradient to rounding level.
+    """
+    dev, grad = objective(theta)
+    for _ in range(max_steps):
+        free = ~((theta <= 0) & (grad >= 0))  # at the bound with an outward slope: fixed at 0
+        if not free.any() or np.max(np.abs(grad[free])) < 1e-10:
+            break
+        idx = np.flatnonzero(free)
+        hess = np.zeros((idx.size, idx.size))
+        for a, j in enumerate(idx):
+            h = 1e-6 * max(1.0, abs(theta[j]))
+            up, down = theta.copy(), theta.copy()
+            up[j] += h
+            down[j] = max(down[j] - h, 0.0)
+            hess[:, a] = (objective(up)[1][idx] - objective(down)[1][idx]) / (up[j] - down[j])
+        hess = (hess + hess.T) / 2
+        try:
+            if np.min(np.linalg.eigvalsh(hess)) <= 0:
+                break
+            step = np.linalg.solve(hess, grad[idx])
+        except np.linalg.LinAlgError:
+            break
+        for _halving in range(40):
+            trial = theta.copy()
+            trial[idx] = np.maximum(theta[idx] - step, 0.0)
+            new_dev, new_grad = objective(trial)
+            if new_dev <= dev:
+                break
+            step = step / 2
+        else:
+            break
+        moved = float(np.max(np.abs(trial - theta)))
+        theta, dev, grad = trial, new_dev, new_grad
+        if moved < 1e-14:
+            break
+    return theta
 
 
 def _aliased_columns(X: np.ndarray, tol: float = RANK_TOL) -> list[int]:
@@ -583,7 +668,7 @@ def fit_change_model(long_df: pd.DataFrame, score: str = "total", time: str = "o
         Reference occasion (change is measured from it).
     reference_group : str, optional
         Reference level of ``group`` (default: first in sorted order, as R).
-    structure : {"client", "nested"}
+    structure : {"nested", "client", "municipality"}
         Random-effect structure, see the module docstring.
 
     Returns
@@ -612,7 +697,7 @@ def fit_change_model(long_df: pd.DataFrame, score: str = "total", time: str = "o
     5.155
     """
     if structure not in STRUCTURES:
-        raise ValueError(f"unknown structure {structure!r}; use 'client' or 'nested'")
+        raise ValueError(f"unknown structure {structure!r}; use one of {', '.join(STRUCTURES)}")
     needed = [score, time, group, client, municipality, *covariates]
     missing = [c for c in needed if c not in long_df.columns]
     if missing:
@@ -673,8 +758,11 @@ def fit_change_model(long_df: pd.DataFrame, score: str = "total", time: str = "o
     if structure == "nested":  # lme4's client_id:municipality
         client_codes, _ = pd.factorize(mun_vals + "|" + client_vals)
         outer_codes = mun_codes
-    else:
+    elif structure == "client":
         client_codes, _ = pd.factorize(client_vals)
+        outer_codes = np.zeros(len(df), dtype=np.intp)
+    else:  # municipality only: the innermost random-intercept unit is the municipality
+        client_codes = mun_codes
         outer_codes = np.zeros(len(df), dtype=np.intp)
     y_arr = y.to_numpy(float)
     suff = _NestedIntercepts(X, y_arr, client_codes, outer_codes)
@@ -690,21 +778,26 @@ def fit_change_model(long_df: pd.DataFrame, score: str = "total", time: str = "o
         warnings.warn(f"statsmodels REML log-likelihood {result.llf:.6f} is below the "
                       f"closed-form maximum {-dev / 2:.6f}; please report this data set",
                       RuntimeWarning, stacklevel=3)
+    # Everything reported comes from the closed-form optimum (statsmodels needs a variance
+    # floor of 1e-10 to evaluate its likelihood): sigma² = r²/(n - p), the other variances
+    # theta² sigma², exactly 0 at the boundary as in lme4.
+    var_res = parts["rss"] / parts["dof"]
+    fe_cov = var_res * parts["xhx_inv"]
     if structure == "nested":
-        var_res = float(result.scale)
-        g_used = (float(np.asarray(result.vcomp)[0]) / var_res,
-                  float(np.asarray(result.cov_re)[0, 0]) / var_res)
+        variances = {"municipality": float(gamma[1] * var_res),
+                     "client_id:municipality": float(gamma[0] * var_res)}
+    elif structure == "client":
+        variances = {"client_id": float(gamma[0] * var_res)}
     else:
-        var_res = float(result.scale)
-        g_used = (float(np.asarray(result.cov_re)[0, 0]) / var_res, 0.0)
-    _, _, used = suff.deviance(max(g_used[0], 0.0), max(g_used[1], 0.0))
-    fe_cov = var_res * used["xhx_inv"]
+        variances = {"municipality": float(gamma[0] * var_res)}
+    variances["residual"] = float(var_res)
     seconds = _time.perf_counter() - start
     return ModelResult(
         result=result, terms=terms, structure=structure, n_obs=len(df),
         n_clients=int(df[client].nunique()), n_municipalities=int(df[municipality].nunique()),
         fit_seconds=seconds, converged=bool(result.converged and stationary), fe_cov=fe_cov,
-        dropped_terms=dropped,
+        dropped_terms=dropped, fe_params=np.asarray(parts["beta"], dtype=float),
+        variances=variances,
         _levels={"time": time_levels, "group": group_levels, "time_name": time,
                  "group_name": group, "null_space": _null_space(X_full, dropped_idx)})
 
@@ -738,7 +831,8 @@ def _statsmodels_fit(X: np.ndarray, y: np.ndarray, clients: np.ndarray,
             start = MixedLMParams.from_components(
                 fe_params=beta, cov_re=np.array([[gamma[1]]]), vcomp=np.array([gamma[0]]))
         else:
-            model = MixedLM(y, exog, groups=clients, exog_re=np.ones((len(y), 1)))
+            model = MixedLM(y, exog, groups=clients if structure == "client" else municipalities,
+                            exog_re=np.ones((len(y), 1)))
             start = MixedLMParams.from_components(fe_params=beta,
                                                   cov_re=np.array([[gamma[0]]]))
         # evaluate, do not optimise: statsmodels' L-BFGS started on the boundary (a zero
