@@ -17,6 +17,51 @@ DEFAULT_RAW = Path("data/raw/demo")
 DEFAULT_PROCESSED = Path("data/processed")
 DEFAULT_REPORTS = Path("reports")
 
+#: Upper bounds of the numeric options: beyond them a run would not finish on one machine.
+MAX_CLIENTS = 10_000_000
+MAX_REPLICATES = 100_000
+MAX_JOBS = 512
+MAX_SEED = 2**63 - 1
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line on stderr and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: {message} (see '{self.prog} --help')\n")
+
+
+def _bounded_int(name: str, low: int | None, high: int | None = None,
+                 low_reason: str = "") -> object:
+    """An argparse ``type`` accepting whole numbers in ``[low, high]``, with a clear message."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text.strip().replace("_", ""))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a whole number, got {text!r}") from None
+        lo = low() if callable(low) else low
+        if lo is not None and value < lo:
+            raise argparse.ArgumentTypeError(f"{name} must be at least {lo}{low_reason}, got {value}")
+        if high is not None and value > high:
+            raise argparse.ArgumentTypeError(f"{name} must be at most {high}, got {value}")
+        return value
+
+    parse.__name__ = name  # argparse names the type in its messages
+    return parse
+
+
+def _min_clients() -> int:
+    from soskulib import demo
+
+    return demo.MIN_ORG_SIZE * len(demo.DEFAULT_SIZES)
+
+
+_CLIENTS = _bounded_int("--clients", _min_clients, MAX_CLIENTS,
+                        " (the demo's smallest organisation size times its organisations)")
+_SEED = _bounded_int("--seed", 0, MAX_SEED)
+_JOBS = _bounded_int("--jobs", 1, MAX_JOBS)
+
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from soskulib import demo
@@ -137,7 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     >>> args.command, args.seed, args.out.as_posix()
     ('demo', 7, 'data/raw/demo')
     """
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="sosku",
         description="soskulib: evaluation toolkit for Finnish social rehabilitation (SHL §17).",
     )
@@ -145,8 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="write the synthetic demo export")
     p.add_argument("--out", type=Path, default=DEFAULT_RAW, help="output folder (default: %(default)s)")
-    p.add_argument("--seed", type=int, default=2015, help="random seed (default: %(default)s)")
-    p.add_argument("--clients", type=int, default=None,
+    p.add_argument("--seed", type=_SEED, default=2015, help="random seed (default: %(default)s)")
+    p.add_argument("--clients", type=_CLIENTS, default=None,
                    help="total number of clients (default: the programme's realistic ~1,500)")
     p.set_defaults(func=_cmd_demo)
 
@@ -160,10 +205,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_prepare)
 
     p = sub.add_parser("simulate", help="coverage of the pooled effect over synthetic programmes")
-    p.add_argument("--replicates", type=int, default=100, help="programmes (default: %(default)s)")
-    p.add_argument("--first-seed", type=int, default=1, help="first demo seed (default: %(default)s)")
-    p.add_argument("--clients", type=int, default=None, help="clients per programme (default: demo size)")
-    p.add_argument("--jobs", type=int, default=None, help="parallel processes (default: CPU count)")
+    p.add_argument("--replicates", type=_bounded_int("--replicates", 1, MAX_REPLICATES), default=100, help="programmes (default: %(default)s)")
+    p.add_argument("--first-seed", type=_bounded_int("--first-seed", 0, MAX_SEED), default=1, help="first demo seed (default: %(default)s)")
+    p.add_argument("--clients", type=_CLIENTS, default=None, help="clients per programme (default: demo size)")
+    p.add_argument("--jobs", type=_JOBS, default=None, help="parallel processes (default: CPU count)")
     p.add_argument("--out", type=Path, default=None, help="write a Markdown summary (and .csv rows) here")
     p.set_defaults(func=_cmd_simulate)
 
@@ -184,7 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="processed folder (default: %(default)s)")
         p.add_argument("--out", type=Path, default=DEFAULT_REPORTS, help="reports folder (default: %(default)s)")
         p.add_argument("--lang", choices=("fi", "en"), default="fi", help="report language (default: %(default)s)")
-        p.add_argument("--jobs", type=int, default=None, help="parallel notebook executions (default: CPU count)")
+        p.add_argument("--jobs", type=_JOBS, default=None, help="parallel notebook executions (default: CPU count)")
         p.set_defaults(func=_cmd_build if name == "build" else _cmd_report)
     return parser
 
@@ -209,7 +254,10 @@ def main(argv: list[str] | None = None) -> int:
     2
     """
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # usage error (2) or --help (0): already printed on one line
+        return exc.code if isinstance(exc.code, int) else 2
     try:
         return int(args.func(args))
     except DataError as exc:

@@ -41,7 +41,7 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -1095,8 +1095,71 @@ def write_processed(frame: pd.DataFrame | pa.Table, out_dir: Path | str,
 _PARTITIONING = ds.partitioning(pa.schema([("municipality", pa.string())]), flavor="hive")
 
 
+def municipality_codes(municipality: str | int | Sequence[str | int],
+                       present: Iterable[str] = ()) -> list[str]:
+    """Municipality codes (``"092"``) for codes in any usual form or names.
+
+    Parameters
+    ----------
+    municipality : str, int or a sequence of them
+        A Statistics Finland code as a number or text with or without leading zeros
+        (``92``, ``"92"``, ``"092"``), or an organisation's name in Finnish or English, its
+        slug or its short name (``"Vantaa"``, ``"Forssa region joint authority"``,
+        ``"forssa"``, ``"Essote"``), in any letter case.
+    present : iterable of str
+        Codes found in the data, accepted besides the SOSKU organisations'
+        (:func:`soskulib.schema.organisations`).
+
+    Returns
+    -------
+    list of str
+        Three-digit codes, in the order given.
+
+    Raises
+    ------
+    ValueError
+        A value that is none of these; the message lists the valid choices.
+    TypeError
+        A value that is neither text nor a whole number.
+
+    Examples
+    --------
+    >>> municipality_codes(92), municipality_codes(["92", "Rovaniemi", "essote"])
+    (['092'], ['092', '698', '491'])
+    >>> municipality_codes("Helsinki")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown municipality 'Helsinki'; choose a code or name of: 061 Forssan seudun hyvinvointikuntayhtymä, 092 Vantaa, 179 Jyväskylä, 186 Järvenpää, 205 Kainuu (SOS-Kainuu, Kainuun sote), 410 Laukaa, 491 Essote (Etelä-Savon sote-kuntayhtymä), 698 Rovaniemi, 743 Seinäjoki
+    """
+    orgs = schema.organisations()
+    names: dict[str, str] = {}
+    for row in orgs.itertuples(index=False):
+        for name in (row.name_fi, row.name_en, row.slug, row.name_fi.split(" (")[0],
+                     row.name_en.split(" (")[0]):
+            names.setdefault(name.casefold(), row.code)
+    present = set(present)
+    valid = set(orgs["code"]) | present
+    values = [municipality] if isinstance(municipality, (str, int, np.integer)) else municipality
+    codes = []
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, (str, int, np.integer)):
+            raise TypeError(f"municipality must be a code or a name (str or int), got "
+                            f"{type(value).__name__}")
+        text = str(int(value)) if not isinstance(value, str) else value.strip()
+        if text.isdigit() and len(text) <= 3:
+            code = text.zfill(3)
+        else:
+            code = names.get(text.casefold(), text)
+        if code not in valid:
+            label = dict(zip(orgs["code"], orgs["name_fi"], strict=True))
+            choices = ", ".join(f"{c} {label.get(c, '')}".strip() for c in sorted(valid))
+            raise ValueError(f"unknown municipality {value!r}; choose a code or name of: {choices}")
+        codes.append(code)
+    return codes
+
+
 def load_processed(processed_dir: Path | str, table: str, columns: Sequence[str] | None = None,
-                   municipality: str | Sequence[str] | None = None,
+                   municipality: str | int | Sequence[str | int] | None = None,
                    filters: list[tuple[str, str, object]] | None = None) -> pd.DataFrame:
     """Load a processed table as a DataFrame with the project's dtype conventions.
 
@@ -1108,8 +1171,10 @@ def load_processed(processed_dir: Path | str, table: str, columns: Sequence[str]
         Processed table name (``"clients"``, ``"responses_esis"``, ...).
     columns : sequence of str, optional
         Read only these columns (parquet column pruning).
-    municipality : str or sequence of str, optional
-        Read only these municipality partitions.
+    municipality : str, int or a sequence of them, optional
+        Read only these municipalities or joint authorities, each given as its code in any
+        usual form (``92``, ``"92"``, ``"092"``) or by name (``"Vantaa"``, ``"essote"``;
+        see :func:`municipality_codes`).
     filters : pyarrow expression or DNF list, optional
         Further row filters, as in :func:`pyarrow.parquet.read_table`.
 
@@ -1118,6 +1183,14 @@ def load_processed(processed_dir: Path | str, table: str, columns: Sequence[str]
     DataFrame
         ``client_id``/codes/``municipality`` as ``str``, dates ``datetime64[ns]``, required
         integers ``int64``, other numbers ``float64``; rows sorted by municipality and key.
+
+    Raises
+    ------
+    FileNotFoundError
+        The table has not been prepared.
+    ValueError
+        A municipality that is neither in the data nor among the SOSKU organisations (the
+        message lists the valid choices).
 
     Examples
     --------
@@ -1139,8 +1212,8 @@ def load_processed(processed_dir: Path | str, table: str, columns: Sequence[str]
     dataset = ds.dataset(folder, format="parquet", partitioning=_PARTITIONING)
     expr = None
     if municipality is not None:
-        codes = [municipality] if isinstance(municipality, str) else list(municipality)
-        expr = ds.field("municipality").isin(codes)
+        present = {p.name.split("=", 1)[1] for p in folder.glob("municipality=*")}
+        expr = ds.field("municipality").isin(municipality_codes(municipality, present))
     if filters is not None:
         extra = filters if isinstance(filters, ds.Expression) else pq.filters_to_expression(filters)
         expr = extra if expr is None else expr & extra

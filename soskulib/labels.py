@@ -268,7 +268,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The sub-project's own rating of THL's (2018) ten quality criteria (1 = not in place … "
         "4 = fully in place) per year. The wording of the criteria is an unverified paraphrase."),
     "mu.quality.caption": ("Laatukriteerien itsearvio vuosittain", "Quality-criteria self-assessment by year"),
-    "mu.quality.figure": ("Laatukriteeriprofiili viimeisimpänä vuonna", "Quality-criteria profile, latest year"),
+    "mu.quality.figure": ("Laatukriteeriprofiili vuosittain", "Quality-criteria profile by year"),
     "mu.codev": ("Yhteiskehittäminen", "Co-development"),
     "mu.codev.intro": (
         "Kehittämistoiminta (työpajat, verkostot, kokeilut, koulutukset) ja siihen osallistuneet "
@@ -485,6 +485,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "na.pathways.intro": ("Päättyneiden asiakkuuksien jatkopolut kohderyhmittäin ja kunnittain.",
                           "Onward pathways of ended episodes by target group and by municipality."),
     "na.pathways.caption": ("Jatkopolut kunnittain", "Pathways by municipality"),
+    "na.meta.forest_study": ("Kunta", "Municipality"),
+    "na.metareg.small_k": (
+        "Varoitus: meta-regressiot perustuvat enintään {k} kuntaan. Näin pienellä kuntamäärällä "
+        "selitysaste R² on hyvin epävakaa (se voi olla 100 % sattumalta) ja yksittäinen kunta voi "
+        "ratkaista kulmakertoimen; tulokset ovat suuntaa antavia eivätkä todista yhteyttä.",
+        "Warning: the meta-regressions rest on at most {k} municipalities. With so few, R² is "
+        "very unstable (it can reach 100 % by chance) and a single municipality can decide the "
+        "slope; read the results as hints, not as evidence of an association."),
     "na.quality": ("Laatukriteerien vertailu", "Quality criteria compared"),
     "na.quality.intro": ("Viimeisimmän vuoden itsearviot kunnittain (1–4) ja muutos ensimmäisestä arviosta.",
                          "Latest year's self-assessments by municipality (1–4) and the change since the first one."),
@@ -600,17 +608,17 @@ STRINGS: dict[str, tuple[str, str]] = {
     "nar.size.small": ("pieni", "small"),
     "nar.size.moderate": ("kohtalainen", "moderate"),
     "nar.size.large": ("suuri", "large"),
-    "nar.improved": ("{name}: {size} myönteinen muutos, d = {d} (95 %:n lv {lo}…{hi}, n = {n}).",
-                     "{name}: {size} improvement, d = {d} (95% CI {lo} to {hi}, n = {n})."),
+    "nar.improved": ("{name}: {size} myönteinen muutos, d = {d} ({ci}, n = {n}).",
+                     "{name}: {size} improvement, d = {d} ({ci}, n = {n})."),
     "nar.deteriorated": (
-        "{name}: {size} heikkeneminen, d = {d} (95 %:n lv {lo}…{hi}, n = {n}); syyt kannattaa "
+        "{name}: {size} heikkeneminen, d = {d} ({ci}, n = {n}); syyt kannattaa "
         "selvittää asiakkaiden ja työntekijöiden kanssa.",
-        "{name}: {size} deterioration, d = {d} (95% CI {lo} to {hi}, n = {n}); look into the "
+        "{name}: {size} deterioration, d = {d} ({ci}, n = {n}); look into the "
         "reasons with clients and staff."),
     "nar.unclear": (
-        "{name}: ei selvää muutosta, d = {d} (95 %:n lv {lo}…{hi}, n = {n}); aineisto sopii "
+        "{name}: ei selvää muutosta, d = {d} ({ci}, n = {n}); aineisto sopii "
         "myös siihen, ettei muutosta ole.",
-        "{name}: no clear change, d = {d} (95% CI {lo} to {hi}, n = {n}); the data are "
+        "{name}: no clear change, d = {d} ({ci}, n = {n}); the data are "
         "compatible with no change."),
     "nar.too_few": (
         "{name}: vain {n} asiakkaalla on sekä alku- että loppuarviointi (alle {min_n}); muutosta "
@@ -635,14 +643,14 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{pct} % päättyneistä asiakkuuksista keskeytyi: keskeyttäneiden kokemukset kannattaa kuulla.",
         "{pct}% of ended episodes were drop-outs: hear the experiences of those who left."),
     "nar.fidelity": (
-        "Ydinelementtien indeksi {index} (95 %:n lv {lo}…{hi}): keskimääräinen asiakas sai "
+        "Ydinelementtien indeksi {index} ({ci}): keskimääräinen asiakas sai "
         "useimmat mallin neljästä ydinelementistä.",
-        "Fidelity index {index} (95% CI {lo} to {hi}): the average client received most of "
+        "Fidelity index {index} ({ci}): the average client received most of "
         "the model's four core elements."),
     "nar.fidelity_low": (
-        "Ydinelementtien indeksi {index} (95 %:n lv {lo}…{hi}): alle puolet mallin "
+        "Ydinelementtien indeksi {index} ({ci}): alle puolet mallin "
         "ydinelementeistä toteutuu keskimääräisellä asiakkaalla; mikä elementti puuttuu useimmin?",
-        "Fidelity index {index} (95% CI {lo} to {hi}): the average client receives fewer than "
+        "Fidelity index {index} ({ci}): the average client receives fewer than "
         "half of the model's core elements; which element is missing most often?"),
     "nar.spc.none": ("Keskeyttämisen p-kortissa ei ole ei-satunnaista vaihtelua osoittavia signaaleja.",
                      "The dropout p-chart shows no signal of non-random variation."),

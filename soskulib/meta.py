@@ -108,6 +108,8 @@ import pandas as pd
 from scipy import stats
 from scipy.linalg import solve_triangular
 
+from soskulib import formatting
+
 __all__ = [
     "METHODS",
     "TESTS",
@@ -759,17 +761,20 @@ class Prediction:
 # Bilingual texts of the summary and forest plot. (Candidates for soskulib.labels.)
 TEXT: dict[str, dict[str, str]] = {
     "en": {
-        "study": "Study", "n": "n", "weight": "Weight", "estimate_ci": "Estimate [95% CI]",
+        "study": "Study", "n": "n", "weight": "Weight", "estimate_ci": "Estimate ({ci})",
         "pooled": "Pooled ({method})", "pi": "Prediction interval", "effect": "Effect size",
         "heterogeneity": "Heterogeneity: tau² = {tau2:.3f}, I² = {i2:.1f}%, Q = {q:.2f} "
                          "(df = {df}, {qp})",
+        "heterogeneity_plot": "Heterogeneity: τ² = {tau2}, I² = {i2}, Q = {q} ({df} df, {qp})",
         "favours_left": "", "favours_right": "",
     },
     "fi": {
-        "study": "Tutkimus", "n": "n", "weight": "Paino", "estimate_ci": "Estimaatti [95% LV]",
+        "study": "Tutkimus", "n": "n", "weight": "Paino", "estimate_ci": "Estimaatti ({ci})",
         "pooled": "Yhdistetty ({method})", "pi": "Ennusteväli", "effect": "Vaikutuksen koko",
         "heterogeneity": "Heterogeenisuus: tau² = {tau2:.3f}, I² = {i2:.1f} %, Q = {q:.2f} "
                          "(df = {df}, {qp})",
+        "heterogeneity_plot": "Heterogeenisuus: τ² = {tau2}; I² = {i2}; Q = {q} "
+                              "(vapausasteita {df}; {qp})",
         "favours_left": "", "favours_right": "",
     },
 }
@@ -1937,8 +1942,7 @@ def forest_plot(result: MetaResult | pd.DataFrame, labels: Any = None, n: Any = 
     if n is not None:
         studies["n"] = _as_float_vector(n, "n")
     k = result.k
-    pct = round(100 * result.level)
-    est_head = t["estimate_ci"].replace("95", str(pct))
+    est_head = t["estimate_ci"].format(ci=formatting.ci_label(lang, result.level))
 
     height = 1.8 + 0.32 * (k + 3)
     if ax is None:
@@ -1976,7 +1980,7 @@ def forest_plot(result: MetaResult | pd.DataFrame, labels: Any = None, n: Any = 
     ax.set_xlabel(xlabel or t["effect"])
 
     def fmt(e: float, a: float, b: float) -> str:
-        return f"{e:.{digits}f} [{a:.{digits}f}, {b:.{digits}f}]"
+        return formatting.estimate_ci(e, a, b, lang, digits)
 
     from matplotlib.transforms import blended_transform_factory
 
@@ -1995,24 +1999,29 @@ def forest_plot(result: MetaResult | pd.DataFrame, labels: Any = None, n: Any = 
     for row, rec in zip(rows, studies.itertuples(index=False), strict=True):
         ax.text(x_label, row, rec.label, ha="left", **plain)
         if has_n and np.isfinite(rec.n):
-            ax.text(x_n, row, f"{rec.n:.0f}", ha="right", **plain)
-        ax.text(x_weight, row, f"{rec.weight:.1f}%", ha="right", **plain)
+            ax.text(x_n, row, formatting.integer(rec.n, lang), ha="right", **plain)
+        ax.text(x_weight, row, formatting.percent(rec.weight, lang, 1), ha="right", **plain)
         ax.text(x_ci, row, fmt(rec.yi, rec.ci_low, rec.ci_high), ha="right", **plain)
     pooled_label = t["pooled"].format(method=_METHOD_NAMES[result.method]
                                       + (", HKSJ" if result.test == "knha" else ""))
     ax.text(x_label, pooled_y, pooled_label, ha="left", **bold)
     if has_n:
-        ax.text(x_n, pooled_y, f"{np.nansum(studies['n']):.0f}", ha="right", **bold)
-    ax.text(x_weight, pooled_y, "100%", ha="right", **bold)
+        ax.text(x_n, pooled_y, formatting.integer(np.nansum(studies["n"]), lang), ha="right",
+                **bold)
+    ax.text(x_weight, pooled_y, formatting.percent(100, lang), ha="right", **bold)
     ax.text(x_ci, pooled_y, fmt(result.estimate, result.ci_low, result.ci_high), ha="right",
             **bold)
     if show_pi and result.method != "FE" and result.k > 1:
         ax.text(x_label, pooled_y - 0.6, t["pi"], ha="left", **plain)
         ax.text(x_ci, pooled_y - 0.6,
-                f"[{result.pi_low:.{digits}f}, {result.pi_high:.{digits}f}]", ha="right", **plain)
-    het = t["heterogeneity"].format(tau2=result.tau2, i2=result.i2, q=result.q,
-                                    df=max(k - 1, 0), qp=_fmt_p(result.q_pval))
+                f"({formatting.interval(result.pi_low, result.pi_high, lang, digits)})",
+                ha="right", **plain)
+    het = t["heterogeneity_plot"].format(
+        tau2=formatting.number(result.tau2, lang, 3), i2=formatting.percent(result.i2, lang, 1),
+        q=formatting.number(result.q, lang, 2), df=max(k - 1, 0),
+        qp=formatting.p_equation(result.q_pval, lang))
     bottom = min(0.3, 1.1 / height)
     fig.subplots_adjust(left=0.36, right=0.64, top=1 - 0.3 / height, bottom=bottom)
     fig.text(x_label, 0.15 / height, het, ha="left", va="bottom", fontsize="small")
+    formatting.localise_axes(ax, lang)
     return fig

@@ -18,9 +18,9 @@ Strings live in :mod:`soskulib.labels` (keys ``nar.*``), so the text is Finnish 
 Examples
 --------
 >>> effect_sentence("ESIS", 0.42, 0.21, 0.63, 88, lang="en")
-'ESIS: small improvement, d = 0.42 (95% CI 0.21 to 0.63, n = 88).'
+'ESIS: small improvement, d = 0.42 (95% CI 0.21–0.63, n = 88).'
 >>> effect_sentence("ESIS", 0.10, -0.12, 0.32, 88, lang="en")
-'ESIS: no clear change, d = 0.10 (95% CI −0.12 to 0.32, n = 88); the data are compatible with no change.'
+'ESIS: no clear change, d = 0.10 (95% CI −0.12 – 0.32, n = 88); the data are compatible with no change.'
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from soskulib import labels
+from soskulib import formatting, labels
 
 #: Cohen's (1988) thresholds for |d|.
 SIZE_THRESHOLDS: tuple[tuple[float, str], ...] = ((0.2, "very_small"), (0.5, "small"),
@@ -38,14 +38,14 @@ SIZE_THRESHOLDS: tuple[tuple[float, str], ...] = ((0.2, "very_small"), (0.5, "sm
 
 
 def fmt_number(x: float, lang: str, digits: int = 2) -> str:
-    """Format a number with a decimal comma in Finnish and a true minus sign.
+    """Format a number in the site's style (:func:`soskulib.formatting.number`).
 
     Parameters
     ----------
     x : float
         The number.
     lang : {"fi", "en"}
-        Language (Finnish uses a decimal comma).
+        Language (Finnish uses a decimal comma and a no-break space between thousands).
     digits : int
         Decimals.
 
@@ -58,8 +58,12 @@ def fmt_number(x: float, lang: str, digits: int = 2) -> str:
     >>> fmt_number(-0.125, "fi")
     '−0,12'
     """
-    s = f"{x:.{digits}f}".replace("-", "−")
-    return s.replace(".", ",") if lang == "fi" else s
+    return formatting.number(x, lang, digits)
+
+
+def _ci(low: float, high: float, lang: str) -> str:
+    """The interval named as in running text: ``95 %:n LV 0,10–0,50``."""
+    return f"{formatting.ci_label(lang)} {formatting.interval(low, high, lang)}"
 
 
 def size_word(d: float, lang: str) -> str:
@@ -122,10 +126,11 @@ def effect_sentence(name: str, estimate: float, ci_low: float, ci_high: float, n
     'ESIS: only 10 clients have both a baseline and an end assessment (fewer than 20); change cannot be judged reliably.'
     """
     labels.check_lang(lang)
-    f = {"name": name, "d": fmt_number(estimate, lang), "lo": fmt_number(ci_low, lang),
-         "hi": fmt_number(ci_high, lang), "n": int(n)}
+    f = {"name": name, "d": fmt_number(estimate, lang), "ci": _ci(ci_low, ci_high, lang),
+         "n": formatting.integer(n, lang)}
     if n < min_n or not all(map(math.isfinite, (estimate, ci_low, ci_high))):
-        return labels.text("nar.too_few", lang, name=name, n=int(n), min_n=min_n)
+        return labels.text("nar.too_few", lang, name=name, n=formatting.integer(n, lang),
+                           min_n=min_n)
     if ci_low > 0:
         return labels.text("nar.improved", lang, size=size_word(estimate, lang), **f)
     if ci_high < 0:
@@ -179,7 +184,7 @@ def development_points(
     >>> for p in development_points(out, "en", reach_pct=65.0):
     ...     print(p)
     Reach was 65% of the plan: review how clients find their way to the service.
-    ESIS: small improvement, d = 0.30 (95% CI 0.10 to 0.50, n = 60).
+    ESIS: small improvement, d = 0.30 (95% CI 0.10–0.50, n = 60).
     ESIS: only 40% of clients with a baseline assessment have an end assessment; missing follow-up may bias the result, so make the end assessment part of every closing visit.
     """
     labels.check_lang(lang)
@@ -237,7 +242,8 @@ def headline(name: str, n_clients: int, reach_pct: float | None,
     """
     reach = "" if reach_pct is None or not math.isfinite(reach_pct) else labels.text(
         "nar.headline.reach", lang, pct=round(reach_pct))
-    text = labels.text("nar.headline", lang, name=name, n=int(n_clients), reach=reach)
+    text = labels.text("nar.headline", lang, name=name, n=formatting.integer(n_clients, lang),
+                       reach=reach)
     return text + (f"; {'; '.join(best)}" if best else "")
 
 
@@ -378,7 +384,7 @@ def municipality_points(
     ...     print(p)
     Reach was 94% of the plan.
     40% of ended episodes were drop-outs: hear the experiences of those who left.
-    ESIS: small improvement, d = 0.30 (95% CI 0.10 to 0.50, n = 60).
+    ESIS: small improvement, d = 0.30 (95% CI 0.10–0.50, n = 60).
     ESIS: only 40% of clients with a baseline assessment have an end assessment; missing follow-up may bias the result, so make the end assessment part of every closing visit.
     """
     share = _first_value(reach, "share_of_plan")
@@ -393,7 +399,7 @@ def municipality_points(
         high = _first_value(fidelity_index, "ci_high")
         key = "nar.fidelity_low" if index < 0.5 else "nar.fidelity"
         points.append(labels.text(key, lang, index=fmt_number(index, lang),
-                                  lo=fmt_number(low, lang), hi=fmt_number(high, lang)))
+                                  ci=_ci(low, high, lang)))
     if chart is not None and not chart.empty:
         points.append(spc_sentence(chart, lang))
     return points
@@ -459,10 +465,9 @@ def national_headline(pooled: pd.DataFrame, k: int, lang: str = "fi") -> str:
     --------
     >>> p = pd.DataFrame({"name": ["ESIS"], "estimate": [0.28], "ci_low": [0.11], "ci_high": [0.45]})
     >>> national_headline(p, 9, "en")
-    '9 municipalities; ESIS 0.28 [0.11, 0.45]'
+    '9 municipalities; ESIS 0.28 (0.11–0.45)'
     """
-    effects = "; ".join(f"{r.name} {fmt_number(r.estimate, lang)} "
-                        f"[{fmt_number(r.ci_low, lang)}, {fmt_number(r.ci_high, lang)}]"
+    effects = "; ".join(f"{r.name} {formatting.estimate_ci(r.estimate, r.ci_low, r.ci_high, lang)}"
                         for r in pooled.itertuples())
     return labels.text("na.headline", lang, k=int(k), effects=effects)
 
@@ -487,8 +492,8 @@ def alpha_headline(summary: pd.DataFrame, lang: str = "fi") -> str:
     '2 instruments; α 0.81–0.90'
     """
     alphas = pd.to_numeric(summary["alpha"], errors="coerce").dropna()
-    span = (f"{fmt_number(alphas.min(), lang)}–{fmt_number(alphas.max(), lang)}"
-            if len(alphas) else "–")
+    span = (formatting.interval(alphas.min(), alphas.max(), lang)
+            if len(alphas) else formatting.MISSING)
     return labels.text("in.headline", lang, k=len(summary), range=span)
 
 

@@ -37,7 +37,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from soskulib import disclosure, instruments, labels, process, schema
+from soskulib import disclosure, formatting, instruments, labels, process, schema
 
 __all__ = [
     "NothingToPlot",
@@ -96,8 +96,8 @@ _STRINGS = {
                                "Estimates by municipality with 95% CIs"),
     "plot.quality.title": ("Laatukriteerien itsearvio ({year})",
                            "Quality-criteria self-assessment ({year})"),
-    "plot.quality.rating": ("arvio (1 = ei toteudu … 4 = toteutuu täysin)",
-                            "rating (1 = not in place … 4 = fully in place)"),
+    "plot.quality.rating": ("arvio: 1 = ei toteudu …\n4 = toteutuu täysin",
+                            "rating: 1 = not in place …\n4 = fully in place"),
     "plot.municipality": ("kunta", "municipality"),
     "plot.year": ("vuosi", "year"),
     "plot.gender": ("sukupuoli", "gender"),
@@ -196,7 +196,10 @@ def spc_chart(
 
     ``data`` is one group of :func:`soskulib.process.dropout_chart` (columns ``p``,
     ``centre``, ``lcl``, ``ucl``, ``median``, ``signal``, ``reasons``). Signalling points are
-    drawn as large diamonds; hidden (suppressed) points as × marks on the axis.
+    drawn as large diamonds; hidden (suppressed) quarters as hatched bands over the whole
+    height (never as a point at zero). Ticks are quarters ("2016 Q1"), the share axis is in
+    percent, and numbers follow ``lang`` (:mod:`soskulib.formatting`); the legend sits under
+    the axes so it covers no limit.
 
     Parameters
     ----------
@@ -251,14 +254,31 @@ def spc_chart(
         ax.scatter(d.loc[signal, x], d.loc[signal, y], s=110, marker="D", color=colours[1],
                    zorder=4, label=_t("plot.signal", lang))
     hidden = _hidden(d, y) | d[y].isna() & _hidden(d, "n_exits")
+    times = pd.to_datetime(d[x], errors="coerce") if not pd.api.types.is_numeric_dtype(d[x]) \
+        else None
     if hidden.any():
-        ax.scatter(d.loc[hidden, x], np.zeros(hidden.sum()), marker="x", color="#666666",
-                   zorder=4, clip_on=False, label=_t("plot.suppressed", lang, k=min_cell))
+        # A hidden quarter is a shaded band over its whole height, not a mark at 0 (which
+        # would read as "no dropout").
+        half = pd.Timedelta(days=45) if times is not None else 0.5
+        for i, centre in enumerate(d.loc[hidden, x]):
+            ax.axvspan(centre - half, centre + half, zorder=0, alpha=0.6,
+                       label=_t("plot.suppressed", lang, k=min_cell) if i == 0 else None,
+                       **SUPPRESSED_STYLE)
     ax.set_ylim(bottom=0)
+    if times is not None and times.notna().all():
+        # One tick per quarter, labelled as the quarter ("2016 Q1"), not as a month.
+        step = max(1, -(-len(d) // 12))
+        ax.set_xticks(d[x].iloc[::step], [f"{t.year} Q{t.quarter}" for t in times.iloc[::step]],
+                      rotation=45, ha="right")
+    if y == "p" or d[y].dropna().between(0, 1).all():
+        ax.yaxis.set_major_formatter(formatting.axis_formatter(lang, percent_axis=True))
     ax.set_xlabel(_t("plot.quarter", lang))
     ax.set_ylabel(ylabel or _t("plot.dropout_share", lang))
     ax.set_title(title or _t("plot.spc.title", lang))
-    ax.legend(loc="best", fontsize="small")
+    # Below the axes, so that it covers no limit or point.
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=3, fontsize="small",
+              frameon=False)
+    formatting.localise_axes(ax, lang)
     return ax
 
 
@@ -513,7 +533,7 @@ def _stacked_shares(
         ax.barh(pos, rest, left=left, label=_t("plot.suppressed", lang, k=min_cell), **SUPPRESSED_STYLE)
     ax.set_yticks(pos, [_group_label(group, g, lang) for g in groups])
     ax.set_xlim(0, 1)
-    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+    ax.xaxis.set_major_formatter(formatting.axis_formatter(lang, percent_axis=True))
 
 
 def fidelity_bars(
@@ -842,7 +862,8 @@ def pathway_heatmap(
     hidden = (data.assign(_h=_hidden(data, "share"))
               .pivot_table(index=from_col, columns="pathway", values="_h", aggfunc="first", sort=False)
               .reindex_like(grid).fillna(False).astype(bool))
-    annot = grid.map(lambda v: "" if pd.isna(v) else f"{v:.0%}").mask(hidden, disclosure.MARKER)
+    annot = grid.map(lambda v: "" if pd.isna(v) else formatting.percent(v, lang, share=True)).mask(
+        hidden, disclosure.MARKER)
     grid.index = [_code_label(from_col, v, lang) if from_col in schema.CODE_LABELS else str(v)
                   for v in grid.index]
     grid.columns = [_code_label("pathway", v, lang) for v in grid.columns]
@@ -923,15 +944,17 @@ def codevelopment_timeline(
     twin.plot(pos, share.to_numpy(), color="#333333", marker="o", label=_t("plot.codev.share", lang))
     twin.set_ylim(0, 1)
     twin.set_ylabel(_t("plot.codev.share", lang), fontsize="small")
-    twin.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+    twin.yaxis.set_major_formatter(formatting.axis_formatter(lang, percent_axis=True))
     ax.set_xticks(pos, grid.index, rotation=45, ha="right")
     ax.set_xlabel(_t("plot.quarter", lang))
     ax.set_ylabel(_t("plot.codev.events", lang))
     ax.set_title(title or _t("plot.codev.title", lang))
     handles, names = ax.get_legend_handles_labels()
     h2, n2 = twin.get_legend_handles_labels()
-    ax.legend(handles + h2, names + n2, loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=3,
-              fontsize="small")
+    # Under the rotated quarter labels; constrained layout makes room for it.
+    ax.legend(handles + h2, names + n2, loc="upper center", bbox_to_anchor=(0.5, -0.32), ncol=2,
+              fontsize="small", frameon=False)
+    formatting.localise_axes(ax, lang)
     return ax
 
 
@@ -1102,7 +1125,8 @@ def effect_chart(
     ax.set_ylabel(_t("plot.instrument", lang))
     ax.set_title(title or _t("plot.effect.title", lang))
     if group:
-        ax.legend(fontsize="small", loc="best")
+        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    formatting.localise_axes(ax, lang)
     return ax
 
 
@@ -1156,5 +1180,8 @@ def truth_chart(
     ax.invert_yaxis()
     ax.set_xlabel("SMCR")
     ax.set_title(title or _t("plot.truth.title", lang))
-    ax.legend(fontsize="small", loc="lower right")
+    # Under the axes: inside them it covered the last instrument's point and CI.
+    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2,
+              frameon=False)
+    formatting.localise_axes(ax, lang)
     return ax

@@ -4,6 +4,7 @@ made by tests/reference/metafor.R) plus invariants and input validation."""
 from __future__ import annotations
 
 import json
+import re
 import tracemalloc
 from fractions import Fraction
 from pathlib import Path
@@ -264,7 +265,15 @@ def test_summary_frame_and_forest_plot():
     fig = res.plot(lang="fi", xlabel="log RR")
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert "Aronson 1948" in texts and "Paino" in texts and "Ennusteväli" in texts
-    assert f"{res.weights[0]:.1f}%" in texts and "100" in texts
+    weight = f"{res.weights[0]:.1f}".replace(".", ",") + "\u00a0%"
+    assert weight in texts and "100\u00a0%" in texts
+    # Finnish number style everywhere in the figure: decimal comma, true minus, no "df"/"tau²".
+    every = texts + [t.get_text() for t in fig.texts] + [
+        t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert not any(re.search(r"\d\.\d", t) for t in every), every
+    het = " ".join(t.get_text() for t in fig.texts)
+    assert "τ²" in het and "vapausasteita" in het and "df" not in het and "tau" not in het
+    assert any(re.fullmatch(r"−?\d+,\d\d \(−?\d+,\d\d( – |–)−?\d+,\d\d\)", t) for t in texts)
     assert fig.axes[0].get_xlabel() == "log RR"
     fig2 = meta.forest_plot(pd.DataFrame({"yi": vec(data["yi"]), "vi": vec(data["vi"])}),
                             method="FE")

@@ -1,0 +1,365 @@
+"""How numbers are written on the site: one style per language for tables, figures and text.
+
+Every number a reader sees – in a table, a figure, a headline, a generated sentence, the
+index or a spreadsheet download – is written by this module, so a page never mixes styles.
+
+=====================  ==========================  ==========================
+what                   Finnish (``"fi"``)          English (``"en"``)
+=====================  ==========================  ==========================
+decimal                ``0,24``                    ``0.24``
+negative               ``−0,15`` (true minus)      ``−0.15``
+thousands              ``35 275`` (no-break space) ``35,275``
+percent                ``10,1 %`` (no-break space) ``10.1%``
+confidence interval    ``0,20–0,51``               ``0.20–0.51``
+... with a negative    ``−0,15 – 0,54``            ``−0.15 – 0.54``
+estimate and CI        ``0,24 (0,20–0,51)``        ``0.24 (0.20–0.51)``
+... in running text    ``0,24 (95 %:n LV 0,20–0,51)``  ``0.24 (95% CI 0.20–0.51)``
+p-value                ``< 0,001``, ``0,003``, ``0,27``  ``< 0.001``, ``0.003``, ``0.27``
+missing                ``–``                       ``–``
+=====================  ==========================  ==========================
+
+The limits of an interval are joined by an en dash ("–"), with no spaces when both limits
+are non-negative and with spaces when a limit carries a minus sign, so "−0,15 – 0,54" is
+not read as a subtraction (the Finnish style guide's rule for dashes between expressions
+that are not single words). A p-value under 0.001 is written "< 0,001"; otherwise with three
+decimals below 0.01 and two above, so no p-value is printed as "0,00".
+
+Figures use the same rules: :func:`axis_formatter` is a matplotlib tick formatter and
+:func:`localise_axes` puts it on every numeric axis of a figure.
+
+Examples
+--------
+>>> from soskulib import formatting as fmt
+>>> fmt.number(-0.125, "fi"), fmt.number(35275, "fi", 0), fmt.number(35275, "en", 0)
+('−0,12', '35\\xa0275', '35,275')
+>>> fmt.estimate_ci(0.24, 0.2, 0.51, "fi")
+'0,24 (0,20–0,51)'
+>>> fmt.estimate_ci(0.24, -0.2, 0.51, "en", label=True)
+'0.24 (95% CI −0.20 – 0.51)'
+>>> fmt.pvalue(0.0004, "fi"), fmt.percent(0.101, "fi", 1, share=True)
+('< 0,001', '10,1\\xa0%')
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+#: No-break space: Finnish thousands separator and the space before "%".
+NBSP = "\u00a0"
+#: The true minus sign (U+2212) used for negative numbers.
+MINUS = "\u2212"
+#: En dash between the limits of an interval (and shown for a missing value).
+DASH = "\u2013"
+#: What a missing number is shown as.
+MISSING = DASH
+
+_DECIMAL = {"fi": ",", "en": "."}
+_THOUSANDS = {"fi": NBSP, "en": ","}
+
+
+def _check(lang: str) -> str:
+    if lang not in _DECIMAL:
+        raise ValueError(f"lang must be 'fi' or 'en', got {lang!r}")
+    return lang
+
+
+def decimal_mark(lang: str) -> str:
+    """The decimal mark of ``lang`` (``","`` in Finnish, ``"."`` in English).
+
+    Examples
+    --------
+    >>> decimal_mark("fi")
+    ','
+    """
+    return _DECIMAL[_check(lang)]
+
+
+def thousands_mark(lang: str) -> str:
+    """The thousands separator of ``lang`` (no-break space in Finnish, comma in English).
+
+    Examples
+    --------
+    >>> thousands_mark("en")
+    ','
+    """
+    return _THOUSANDS[_check(lang)]
+
+
+def _missing(x: Any) -> bool:
+    if x is None:
+        return True
+    try:
+        return not math.isfinite(float(x))
+    except (TypeError, ValueError):
+        return True
+
+
+def number(x: float | int | None, lang: str, digits: int = 2, *, grouping: bool = True) -> str:
+    """``x`` with ``digits`` decimals in the style of ``lang``.
+
+    Parameters
+    ----------
+    x : float, int or None
+        The number; ``None``/NaN/infinite give :data:`MISSING`.
+    lang : {"fi", "en"}
+        Language.
+    digits : int
+        Decimals (0 for counts).
+    grouping : bool
+        Separate thousands (no-break space in Finnish, comma in English). Years and codes
+        are not quantities; pass them as text instead.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> number(1234.5, "fi", 1), number(-0.5, "en"), number(float("nan"), "fi")
+    ('1\\xa0234,5', '−0.50', '–')
+    """
+    _check(lang)
+    if _missing(x):
+        return MISSING
+    value = float(x)
+    text = f"{abs(value):{',' if grouping else ''}.{digits}f}"
+    text = text.replace(",", "\0").replace(".", _DECIMAL[lang]).replace("\0", _THOUSANDS[lang])
+    # A value that rounds to zero carries no sign ("−0,00" reads as a negative number).
+    if value < 0 and any(ch not in "0,." for ch in text.replace(_THOUSANDS[lang], "")):
+        text = MINUS + text
+    return text
+
+
+def integer(n: float | int | None, lang: str) -> str:
+    """A count with thousands separators.
+
+    Examples
+    --------
+    >>> integer(6636, "fi"), integer(6636, "en")
+    ('6\\xa0636', '6,636')
+    """
+    return number(n, lang, 0)
+
+
+def percent(x: float | None, lang: str, digits: int = 0, *, share: bool = False) -> str:
+    """A percentage: ``x`` in percent, or a share (0–1) with ``share=True``.
+
+    Examples
+    --------
+    >>> percent(52.4, "fi", 1), percent(0.524, "en", 0, share=True)
+    ('52,4\\xa0%', '52%')
+    """
+    if _missing(x):
+        return MISSING
+    value = 100 * float(x) if share else float(x)
+    return number(value, lang, digits) + (NBSP + "%" if lang == "fi" else "%")
+
+
+def interval(low: float | None, high: float | None, lang: str, digits: int = 2) -> str:
+    """The limits of an interval joined by an en dash (spaced when a limit is negative).
+
+    Examples
+    --------
+    >>> interval(0.2, 0.51, "fi"), interval(-0.15, 0.54, "fi")
+    ('0,20–0,51', '−0,15 – 0,54')
+    """
+    lo, hi = number(low, lang, digits), number(high, lang, digits)
+    sep = f" {DASH} " if MINUS in lo + hi else DASH
+    return f"{lo}{sep}{hi}"
+
+
+def ci_label(lang: str, level: float = 0.95) -> str:
+    """The name of a confidence interval: ``"95 %:n LV"`` or ``"95% CI"``.
+
+    Examples
+    --------
+    >>> ci_label("fi"), ci_label("en", 0.9)
+    ('95\\xa0%:n LV', '90% CI')
+    """
+    pct = f"{100 * level:g}"
+    return f"{pct}{NBSP}%:n LV" if _check(lang) == "fi" else f"{pct}% CI"
+
+
+def estimate_ci(estimate: float | None, low: float | None, high: float | None, lang: str,
+                digits: int = 2, *, label: bool = False, level: float = 0.95) -> str:
+    """An estimate with its interval in brackets, the site's one style.
+
+    ``label=True`` names the interval (running text, headlines); tables and figures whose
+    column heading names it use the short form.
+
+    Examples
+    --------
+    >>> estimate_ci(0.24, 0.20, 0.51, "fi", label=True)
+    '0,24 (95\\xa0%:n LV 0,20–0,51)'
+    >>> estimate_ci(0.24, 0.20, 0.51, "en")
+    '0.24 (0.20–0.51)'
+    """
+    name = ci_label(lang, level) + " " if label else ""
+    return f"{number(estimate, lang, digits)} ({name}{interval(low, high, lang, digits)})"
+
+
+def pvalue(p: float | None, lang: str) -> str:
+    """A p-value: ``"< 0,001"`` below 0.001, three decimals below 0.01, two otherwise.
+
+    Examples
+    --------
+    >>> pvalue(0.0002, "fi"), pvalue(0.0042, "fi"), pvalue(0.27, "en")
+    ('< 0,001', '0,004', '0.27')
+    """
+    if _missing(p):
+        return MISSING
+    p = float(p)
+    if p < 0.001:
+        return "< " + number(0.001, lang, 3)
+    return number(p, lang, 3 if p < 0.01 else 2)
+
+
+def p_equation(p: float | None, lang: str) -> str:
+    """``"p = 0,04"`` or ``"p < 0,001"``.
+
+    Examples
+    --------
+    >>> p_equation(0.0001, "fi"), p_equation(0.04, "en")
+    ('p < 0,001', 'p = 0.04')
+    """
+    text = pvalue(p, lang)
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
+
+
+def cell(value: Any, lang: str, digits: int = 2) -> Any:
+    """One table cell as shown on the page: floats with ``digits``, integers grouped.
+
+    Text (labels, disclosure markers) is returned unchanged; missing values become
+    :data:`MISSING`.
+
+    Examples
+    --------
+    >>> cell(0.3544662764476021, "fi"), cell(1500, "fi"), cell("..", "fi"), cell(None, "en")
+    ('0,35', '1\\xa0500', '..', '–')
+    """
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, numbers.Integral):
+        return integer(value, lang)
+    if isinstance(value, numbers.Real):
+        return number(value, lang, digits)
+    if value is None:
+        return MISSING
+    try:
+        import pandas as pd
+
+        if pd.isna(value):
+            return MISSING
+    except (TypeError, ValueError):
+        pass
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures
+# ---------------------------------------------------------------------------------------------
+
+
+def axis_formatter(lang: str, digits: int | None = None, *, percent_axis: bool = False) -> Any:
+    """A matplotlib tick formatter writing numbers in the style of ``lang``.
+
+    Parameters
+    ----------
+    lang : {"fi", "en"}
+        Language.
+    digits : int, optional
+        Fixed decimals; by default matplotlib's own choice of decimals for the ticks
+        (``ScalarFormatter``) with the decimal mark, minus sign and grouping of ``lang``.
+    percent_axis : bool
+        The axis holds shares (0–1), shown as percentages ("40 %").
+
+    Returns
+    -------
+    matplotlib.ticker.Formatter
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([0, 0.5], [1000, 2500])
+    >>> ax.xaxis.set_major_formatter(axis_formatter("fi"))
+    >>> ax.yaxis.set_major_formatter(axis_formatter("fi"))
+    >>> fig.canvas.draw()
+    >>> [t.get_text() for t in ax.get_xticklabels()][1:4]
+    ['0,0', '0,1', '0,2']
+    >>> [t.get_text() for t in ax.get_yticklabels()][-2]
+    '2\xa0400'
+    >>> plt.close(fig)
+    """
+    from matplotlib import ticker
+
+    _check(lang)
+    if percent_axis:
+        return ticker.FuncFormatter(lambda v, _pos: percent(v, lang, digits or 0, share=True))
+    if digits is not None:
+        return ticker.FuncFormatter(lambda v, _pos: number(v, lang, digits))
+
+    class _Localised(ticker.ScalarFormatter):
+        def __call__(self, x: float, pos: int | None = None) -> str:
+            text = super().__call__(x, pos)
+            return localise_text(text, lang)
+
+        def get_offset(self) -> str:
+            return localise_text(super().get_offset(), lang)
+
+    formatter = _Localised(useOffset=False)
+    formatter.set_scientific(False)
+    return formatter
+
+
+def localise_text(text: str, lang: str) -> str:
+    """Rewrite a number written the Python way (``"-1234.5"``) in the style of ``lang``.
+
+    Only plain numbers are rewritten; other text is returned unchanged.
+
+    Examples
+    --------
+    >>> localise_text("-1234.5", "fi"), localise_text("0.25", "en"), localise_text("Q1", "fi")
+    ('−1\\xa0234,5', '0.25', 'Q1')
+    """
+    raw = text.replace(MINUS, "-").replace("\u2212", "-").strip()
+    try:
+        value = float(raw.replace(",", ""))
+    except ValueError:
+        return text
+    digits = len(raw.split(".", 1)[1]) if "." in raw else 0
+    return number(value, lang, digits)
+
+
+def localise_axes(fig_or_ax: Any, lang: str) -> Any:
+    """Put :func:`axis_formatter` on every numeric axis that still uses matplotlib's default.
+
+    Axes with a formatter of their own (percentages, dates, category labels) are left alone.
+    Returns its argument, so it can wrap a figure function's result.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([-1.5, 2.5], [0, 1])
+    >>> _ = localise_axes(fig, "fi")
+    >>> fig.canvas.draw()
+    >>> [t.get_text() for t in ax.get_xticklabels()][:2]
+    ['−2,0', '−1,5']
+    >>> plt.close(fig)
+    """
+    from matplotlib import ticker
+
+    axes = fig_or_ax.get_axes() if hasattr(fig_or_ax, "get_axes") else [fig_or_ax]
+    for ax in axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            current = axis.get_major_formatter()
+            if type(current) is ticker.ScalarFormatter:
+                axis.set_major_formatter(axis_formatter(lang))
+    return fig_or_ax
