@@ -9,6 +9,10 @@ Four reliable-change methods are offered (``method=``); the formulas and sources
 records its choices in ``DataFrame.attrs`` (method, SD, reliability and where each came from:
 ``"argument"``, ``"instrument spec"`` or ``"data"``), so a report can state them.
 
+Everything here is **analysis output** (:mod:`soskulib.publication`): exact for every group,
+however small, and marked ``attrs["publishable"] = False``. Published change tables come from
+the client-outcome module's protected functions.
+
 Individual categories are individual-level screening summaries. For group-level instruments
 (ESIS: THL advises group-level use) report the *rates* (:func:`category_rates`), never a single
 client's category.
@@ -32,6 +36,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from soskulib import publication
+from soskulib.disclosure import MIN_CELL
 from soskulib.effectsize import _as_float_array, effect_from_summaries
 
 METHODS = ("jt", "gln", "en", "ha")
@@ -668,7 +674,16 @@ def change_table(
         One row per group (a single row when ``by`` is None): ``by`` columns, ``n_pre``, ``n``,
         ``mean_pre, sd_pre, mean_post, sd_post, mean_change, sd_change, r_prepost, d_z,
         d_z_ci_low, d_z_ci_high`` [+ category counts and shares]. ``attrs`` records the layout
-        and the reliable-change settings.
+        and the reliable-change settings, ``publishable`` (always ``False``) and
+        ``small_groups`` (how many ``n_pre`` or ``n`` values are 1–4).
+
+    Notes
+    -----
+    **Analysis only, not for publication.** Every group is shown exactly, even a group of two
+    clients, whose scores its mean and SD give away. Publish change through the protected
+    ``outcome_summary`` of the client-outcome module, or pass this table through
+    :func:`soskulib.disclosure.suppress_table` (counts ``n_pre``, ``n``; the statistics as
+    ``derived``) first; see :mod:`soskulib.publication`.
 
     Examples
     --------
@@ -737,6 +752,11 @@ def change_table(
     table = table.reset_index(drop=not by_cols)
     table.attrs.update({"layout": layout, "pre": pre, "post": post, "score": score,
                         "ci": ci, "categories": with_categories})
+    # Analysis output: exact statistics for every group, however small (soskulib.publication).
+    small = int(((table["n_pre"] > 0) & (table["n_pre"] < MIN_CELL)).sum()
+                + ((table["n"] > 0) & (table["n"] < MIN_CELL)).sum())
+    table.attrs["small_groups"] = small
+    publication.mark(table, False, "change.change_table")
     if with_categories:
         table.attrs.update({k: rc.attrs[k] for k in ("method", "method_name", "sd",
                                                      "reliability", "critical_value",

@@ -68,7 +68,7 @@ from scipy import sparse
 from scipy.linalg import eigh, null_space
 from scipy.sparse.csgraph import connected_components
 
-from soskulib import schema
+from soskulib import publication, schema
 
 MIN_CELL = 5
 MARKER = ".."
@@ -790,7 +790,7 @@ def suppress_table(
         out[col] = out[col].astype(float).mask(mask)
     for col, mask in masks.items():
         out[mask_column(col)] = mask
-    return out
+    return publication.mark(out, suppress, "disclosure.suppress_table")
 
 
 def display(df: pd.DataFrame, marker: str = MARKER, *, drop_masks: bool = True) -> pd.DataFrame:

@@ -70,8 +70,34 @@ MISSING_RULES = ("prorate", "available", "complete")
 _KNOWN_KEYS = {
     "id", "name", "items", "min", "max", "higher_is_better", "reverse", "scales", "has_total",
     "headline", "missing", "profile", "source", "title_fi", "title_en", "item_ranges",
-    "item_labels", "reliability", "norms", "traffic_lights",
+    "item_labels", "reliability", "norms", "traffic_lights", "headline_name",
 }
+
+#: The one order in which instruments appear in every table and figure of the reports: the
+#: life-situation meter, participation, functioning, health-related quality of life, goals.
+ORDER: tuple[str, ...] = ("3x10d", "esis", "whodas12", "eq5d3l", "gas")
+
+
+def ordered(ids: Any) -> list[str]:
+    """Instrument ids in the reports' order (:data:`ORDER`; others after them, sorted).
+
+    Parameters
+    ----------
+    ids : iterable of str
+        Instrument ids (duplicates are kept once).
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> ordered(["whodas12", "eq5d3l", "esis", "3x10d", "kykyviisari"])
+    ['3x10d', 'esis', 'whodas12', 'eq5d3l', 'kykyviisari']
+    """
+    unique = list(dict.fromkeys(ids))
+    rank = {name: i for i, name in enumerate(ORDER)}
+    return sorted(unique, key=lambda i: (rank.get(i, len(ORDER)), i))
 
 
 @dataclass(frozen=True)
@@ -169,7 +195,30 @@ class Instrument:
     reliability: dict[str, Any] = field(default_factory=dict)
     norms: dict[str, dict[str, Any]] = field(default_factory=dict)
     traffic_lights: dict[str, tuple[float, float]] = field(default_factory=dict)
+    headline_name: tuple[str, str] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def display_name(self, lang: str = "en") -> str:
+        """What the headline scale is called in a report, so a reader knows what was measured.
+
+        The instrument's name when the headline is its total score; the spec's
+        ``headline_name`` when it declares one (EQ-5D-3L's headline is the EQ VAS); otherwise
+        the name and the headline's single item (3X10D has no total score: its headline is
+        the item "life as a whole").
+
+        Examples
+        --------
+        >>> get("3x10d").display_name("fi"), get("eq5d3l").display_name("en")
+        ('3X10D: elämä kokonaisuutena', 'EQ VAS')
+        >>> get("esis").display_name("fi")
+        'ESIS'
+        """
+        if self.headline_name is not None:
+            return self.headline_name[0] if lang == "fi" else self.headline_name[1]
+        scale = self.scales.get(self.headline)
+        if scale is not None and len(scale.items) == 1 and self.headline != "total":
+            return f"{self.name}: {self.label(scale.items[0], lang)}"
+        return self.name
 
     def item_range(self, item: str) -> tuple[float, float]:
         """Allowed closed range of ``item`` (the instrument's unless the spec overrides it).
@@ -448,6 +497,8 @@ def _parse(spec: dict[str, Any], origin: str) -> Instrument:
         reliability=reliability,
         norms=norms,
         traffic_lights=traffic_lights,
+        headline_name=(_pair(spec["headline_name"], "headline_name", origin)
+                       if "headline_name" in spec else None),
         extra={k: v for k, v in spec.items() if k not in _KNOWN_KEYS},
     )
 

@@ -192,7 +192,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Number and duration of contacts per client by gender, and contacts by mode. Long and "
         "intensive enough support is one of the model's mechanisms."),
     "mu.dose.caption": ("Annos asiakasta kohden (mediaani ja kvartiilit)", "Dose per client (median and quartiles)"),
-    "mu.dose.mode_caption": ("Käynnit toteutustavan mukaan", "Contacts by mode"),
+    "mu.dose.mode_caption": ("Toteutustapojen osuus asiakkuuden käynneistä (keskiarvo ja mediaani asiakkuuksista, n = asiakkuuksia)",
+                             "Share of each mode in an episode's contacts (mean and median over episodes, n = episodes)"),
     "mu.fidelity": ("Mallin ydinelementit ja 17 §:n sisällöt", "Core elements and §17 contents"),
     "mu.fidelity.intro": (
         "Kuinka suuri osa asiakkaista sai THL:n mallin neljä ydinelementtiä (kuntoutustarpeen "
@@ -202,7 +203,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "(assessment of rehabilitation needs, a client plan with goals, intensive individual "
         "work, group activity), and contacts by the contents of Social Welfare Act §17."),
     "mu.fidelity.caption": ("Ydinelementit toteutuivat (% asiakkaista)", "Core elements delivered (% of clients)"),
-    "mu.fidelity.content_caption": ("Käynnit 17 §:n sisällön mukaan", "Contacts by §17 content"),
+    "mu.fidelity.content_caption": ("Asiakkuudet, joissa 17 §:n sisältö toteutui vähintään kerran (n = asiakkuuksia)",
+                                    "Episodes that received each §17 content at least once (n = episodes)"),
     "mu.fidelity.figure": ("Ydinelementit toteutuivat sukupuolittain (% asiakkaista)",
                            "Core elements delivered by gender (% of clients)"),
     "el.needs_assessment": ("kuntoutustarpeen arviointi", "needs assessment"),
@@ -312,10 +314,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "mu.gas.area_caption": ("Tavoitteiden saavuttaminen elämänalueittain", "Goal attainment by life area"),
     "mu.pathways": ("Jatkopolut", "Onward pathways"),
     "mu.pathways.intro": (
-        "Mihin päättyneet asiakkuudet johtivat sukupuolittain. Sosiaalisen kuntoutuksen "
-        "tavoite on osallisuus; työ ja koulutus ovat vain osa hyvistä jatkopoluista.",
-        "Where ended episodes led, by gender. Social rehabilitation aims at inclusion; work "
-        "and education are only part of the good pathways."),
+        "Mihin päättyneet asiakkuudet johtivat: kuvio kohderyhmittäin, taulukko sukupuolittain. "
+        "Sosiaalisen kuntoutuksen tavoite on osallisuus; työ ja koulutus ovat vain osa hyvistä "
+        "jatkopoluista.",
+        "Where ended episodes led: the figure by target group, the table by gender. Social "
+        "rehabilitation aims at inclusion; work and education are only part of the good pathways."),
     "mu.pathways.caption": ("Jatkopolut sukupuolittain", "Onward pathways by gender"),
     "mu.retention.caption": ("Asiakkuuden päättymisen syy", "Reason the episode ended"),
     "mu.meaning": ("Mitä tämä tarkoittaa kehittämiselle", "What this means for development"),
@@ -355,7 +358,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col.activity_type": ("toiminnan tyyppi", "activity type"),
     "col.activities": ("tapahtumia", "events"),
     "col.life_area": ("elämänalue", "life area"),
-    "col.item": ("elämänalue", "life area"),
+    "col.item": ("osio", "item"),
     "col.red": ("punainen", "red"),
     "col.yellow": ("keltainen", "yellow"),
     "col.green": ("vihreä", "green"),
@@ -370,7 +373,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col.share_of_plan": ("suunnitelmasta (%)", "of plan (%)"),
     "col.n_entries": ("uusia asiakkuuksia", "new episodes"),
     "col.quarter": ("neljännes", "quarter"),
-    "col.measure": ("mittari", "measure"),
+    "col.measure": ("tunnusluku", "measure"),
     "col.q1": ("Q1", "Q1"),
     "col.median": ("mediaani", "median"),
     "col.q3": ("Q3", "Q3"),
@@ -667,6 +670,52 @@ STRINGS: dict[str, tuple[str, str]] = {
     "nar.headline": ("{name}: {n} asiakasta{reach}", "{name}: {n} clients{reach}"),
     "nar.headline.reach": (" ({pct} % suunnitellusta)", " ({pct}% of plan)"),
 }
+
+#: Validation rules and reject reasons (``rule.<id>``, ids of :mod:`soskulib.validation`), so
+#: the data-quality page names them in words rather than as codes.
+STRINGS.update({
+    "rule.empty_file": ("tyhjä tiedosto", "empty file"),
+    "rule.not_text": ("ei tekstitiedosto", "not a text file"),
+    "rule.not_xlsx": ("ei xlsx-työkirja", "not an xlsx workbook"),
+    "rule.not_sav": ("ei SPSS-tiedosto", "not an SPSS file"),
+    "rule.unknown_format": ("tuntematon tiedostomuoto", "unknown file format"),
+    "rule.unknown_table": ("tuntematon taulu", "unknown table"),
+    "rule.wrong_header": ("virheellinen otsikkorivi", "wrong header row"),
+    "rule.unknown_column": ("tuntematon sarake", "unknown column"),
+    "rule.missing_optional_column": ("valinnainen sarake puuttuu", "optional column missing"),
+    "rule.truncated": ("katkennut rivi", "truncated row"),
+    "rule.wrong_field_count": ("väärä kenttien määrä", "wrong number of fields"),
+    "rule.bad_encoding": ("virheellinen merkistö", "bad character encoding"),
+    "rule.missing_required": ("pakollinen tieto puuttuu", "required value missing"),
+    "rule.not_a_number": ("ei luku", "not a number"),
+    "rule.not_an_integer": ("ei kokonaisluku", "not a whole number"),
+    "rule.out_of_range": ("sallitun välin ulkopuolella", "out of range"),
+    "rule.unknown_code": ("tuntematon koodi", "unknown code"),
+    "rule.impossible_date": ("mahdoton päivämäärä", "impossible date"),
+    "rule.date_out_of_window": ("päivämäärä hankeajan ulkopuolella", "date outside the programme period"),
+    "rule.end_before_start": ("päättyy ennen alkua", "ends before it starts"),
+    "rule.invalid_hetu": ("virheellinen henkilötunnus", "invalid personal identity code"),
+    "rule.implausible_age": ("epäuskottava ikä", "implausible age"),
+    "rule.unknown_municipality": ("tuntematon kunta", "unknown municipality"),
+    "rule.municipality_mismatch": ("kunta ei vastaa kansiota", "municipality differs from its folder"),
+    "rule.duplicate_row": ("kaksoiskappale rivistä", "duplicate row"),
+    "rule.duplicate_key": ("sama tunniste kahdesti", "duplicate key"),
+    "rule.unknown_client": ("tuntematon asiakas", "unknown client"),
+})
+
+
+def rule_label(rule: str, lang: str = "fi") -> str:
+    """A validation rule or reject reason in words; several reasons (``"a;b"``) joined.
+
+    Unknown ids are shown as they are (a new rule without a label yet).
+
+    Examples
+    --------
+    >>> rule_label("duplicate_key", "fi"), rule_label("invalid_hetu;out_of_range", "en")
+    ('sama tunniste kahdesti', 'invalid personal identity code; out of range')
+    """
+    parts = [p.strip() for p in str(rule).replace(",", ";").split(";") if p.strip()]
+    return "; ".join(text(f"rule.{p}", lang) if f"rule.{p}" in STRINGS else p for p in parts)
 
 
 def text(key: str, lang: Lang | str = "fi", /, **fields: object) -> str:

@@ -211,3 +211,17 @@ def test_unknown_keys_are_kept_in_extra_and_rules_are_known(tmp_path, monkeypatc
     assert inst.scales["total"].required_items() == 3
     assert inst.has_total and math.isclose(inst.scale_range("total")[1], 3.0)
     assert set(MISSING_RULES) == {"prorate", "available", "complete"}
+
+
+def test_display_names_say_what_the_headline_measures():
+    # 3X10D has no total score: its headline is one item; EQ-5D-3L's headline is the EQ VAS.
+    assert instruments.get("3x10d").display_name("fi") == "3X10D: elämä kokonaisuutena"
+    assert instruments.get("3x10d").display_name("en") == "3X10D: life as a whole"
+    assert instruments.get("eq5d3l").display_name("fi") == "EQ VAS"
+    assert instruments.get("whodas12").display_name("fi") == "WHODAS-12"
+
+
+def test_one_instrument_order():
+    shuffled = ["gas", "whodas12", "eq5d3l", "esis", "3x10d"]
+    assert instruments.ordered(shuffled) == list(instruments.ORDER)
+    assert instruments.ordered(["zeta", "esis", "alpha"]) == ["esis", "alpha", "zeta"]
