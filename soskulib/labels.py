@@ -490,7 +490,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "na.pathways.caption": ("Jatkopolut kunnittain", "Pathways by municipality"),
     "na.meta.forest_study": ("Kunta", "Municipality"),
     "na.metareg.small_k": (
-        "Varoitus: meta-regressiot perustuvat enintään {k} kuntaan. Näin pienellä kuntamäärällä "
+        "Varoitus: meta-regressiot perustuvat enintään {k} kuntaan tai kuntayhtymään. Näin "
+        "pienellä määrällä "
         "selitysaste R² on hyvin epävakaa (se voi olla 100 % sattumalta) ja yksittäinen kunta voi "
         "ratkaista kulmakertoimen; tulokset ovat suuntaa antavia eivätkä todista yhteyttä.",
         "Warning: the meta-regressions rest on at most {k} municipalities. With so few, R² is "
@@ -562,7 +563,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col.pairs_esis": ("ESIS-pareja", "ESIS pairs"),
     "col.pairs_whodas12": ("WHODAS-pareja", "WHODAS pairs"),
     "col.pairs_eq5d3l": ("EQ-5D-pareja", "EQ-5D pairs"),
-    "na.headline": ("{k} kuntaa; {effects}", "{k} municipalities; {effects}"),
+    "na.headline": ("{k} kuntaa ja kuntayhtymää; {effects}",
+                    "{k} municipalities and joint authorities; {effects}"),
     "col.k": ("kuntia", "municipalities"),
     "col.estimate": ("estimaatti", "estimate"),
     "col.se": ("keskivirhe", "SE"),

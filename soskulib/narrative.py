@@ -465,7 +465,7 @@ def national_headline(pooled: pd.DataFrame, k: int, lang: str = "fi") -> str:
     --------
     >>> p = pd.DataFrame({"name": ["ESIS"], "estimate": [0.28], "ci_low": [0.11], "ci_high": [0.45]})
     >>> national_headline(p, 9, "en")
-    '9 municipalities; ESIS 0.28 (0.11–0.45)'
+    '9 municipalities and joint authorities; ESIS 0.28 (0.11–0.45)'
     """
     effects = "; ".join(f"{r.name} {formatting.estimate_ci(r.estimate, r.ci_low, r.ci_high, lang)}"
                         for r in pooled.itertuples())
