@@ -23,6 +23,7 @@ from soskulib import cli
     (["report", "--jobs", "-2"], "--jobs must be at least 1"),
     (["report", "--lang", "sv"], "invalid choice: 'sv'"),
     (["build", "--jobs", "x"], "--jobs must be a whole number"),
+    (["audit", "--min-cell", "x"], "invalid int value"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
     (["validate"], "the following arguments are required: paths"),
     ([], "the following arguments are required: COMMAND"),
@@ -54,6 +55,7 @@ def test_demo_clients_3_has_no_traceback():
     ["report", "--processed", "{missing}", "--out", "{tmp}/rep"],
     ["build", "--raw", "{missing}", "--processed", "{tmp}/p", "--out", "{tmp}/rep"],
     ["validate", "{missing}"],
+    ["audit", "{missing}"],
 ])
 def test_missing_folders_exit_2(command, tmp_path, capsys):
     argv = [a.format(missing=tmp_path / "missing", tmp=tmp_path) for a in command]
