@@ -56,6 +56,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from soskulib import formatting
 from soskulib.meta import ConvergenceError, MetaResult, _Fit, _fit_model
 
 __all__ = ["baujat", "baujat_plot", "cumulative", "cumulative_forest_plot", "influence"]
@@ -250,6 +251,7 @@ def baujat_plot(result: MetaResult, *, ax: Any = None, lang: str = "fi",
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     fig.tight_layout()
+    formatting.localise_axes(ax, lang)
     return fig
 
 
@@ -342,7 +344,7 @@ def cumulative_forest_plot(result: MetaResult, order: Any = None, *, ax: Any = N
     digits : int
         Decimals in the estimate [CI] column.
     number : callable, optional
-        Formats one number (e.g. a decimal-comma formatter); default ``f"{x:.{digits}f}"``.
+        Formats one number; default :func:`soskulib.formatting.number` in ``lang``.
 
     Returns
     -------
@@ -357,12 +359,11 @@ def cumulative_forest_plot(result: MetaResult, order: Any = None, *, ax: Any = N
     import matplotlib.pyplot as plt
     from matplotlib.transforms import blended_transform_factory
 
-    heads = {"fi": ("+ kunta", "Yhdistetty [95 % LV]", "Yhdistetty arvio"),
-             "en": ("+ municipality", "Pooled [95% CI]", "Pooled estimate")}
+    heads = {"fi": ("+ kunta", "Yhdistetty ({ci})", "Yhdistetty arvio"),
+             "en": ("+ municipality", "Pooled ({ci})", "Pooled estimate")}
     if lang not in heads:
         raise ValueError(f"unknown language {lang!r}; use 'fi' or 'en'")
-    fmt = number or (lambda x: f"{x:.{digits}f}")
-    sep = " – " if lang == "fi" else ", "
+    fmt = number or (lambda x: formatting.number(x, lang, digits))
     table = cumulative(result, order)
     k = len(table)
     height = 1.4 + 0.32 * (k + 1)
@@ -382,7 +383,7 @@ def cumulative_forest_plot(result: MetaResult, order: Any = None, *, ax: Any = N
         ax.spines[side].set_visible(False)
     ax.set_xlabel(xlabel or heads[lang][2])
     trans = blended_transform_factory(fig.transFigure, ax.transData)
-    head = heads[lang][1].replace("95", str(round(100 * result.level)))
+    head = heads[lang][1].format(ci=formatting.ci_label(lang, result.level))
     ax.text(0.02, k + 0.6, heads[lang][0], ha="left", va="center", weight="bold",
             transform=trans)
     ax.text(0.985, k + 0.6, head, ha="right", va="center", weight="bold", transform=trans)
@@ -390,7 +391,10 @@ def cumulative_forest_plot(result: MetaResult, order: Any = None, *, ax: Any = N
         ax.text(0.02, row, f"{rec.label} (k = {rec.k})", ha="left", va="center",
                 transform=trans)
         if np.isfinite(rec.estimate):
-            ax.text(0.985, row, f"{fmt(rec.estimate)} [{fmt(rec.ci_low)}{sep}{fmt(rec.ci_high)}]",
+            limits = (f"{fmt(rec.ci_low)}{formatting.DASH}{fmt(rec.ci_high)}"
+                      if number else formatting.interval(rec.ci_low, rec.ci_high, lang, digits))
+            ax.text(0.985, row, f"{fmt(rec.estimate)} ({limits})",
                     ha="right", va="center", transform=trans)
     fig.subplots_adjust(left=0.3, right=0.7, top=1 - 0.25 / height, bottom=0.6 / height)
+    formatting.localise_axes(ax, lang)
     return fig
