@@ -11,7 +11,7 @@ records its choices in ``DataFrame.attrs`` (method, SD, reliability and where ea
 
 Everything here is **analysis output** (:mod:`soskulib.publication`): exact for every group,
 however small, and marked ``attrs["publishable"] = False``. Published change tables come from
-the client-outcome module's protected functions.
+the protected functions of :mod:`soskulib.outcomes`.
 
 Individual categories are individual-level screening summaries. For group-level instruments
 (ESIS: THL advises group-level use) report the *rates* (:func:`category_rates`), never a single
@@ -681,7 +681,7 @@ def change_table(
     -----
     **Analysis only, not for publication.** Every group is shown exactly, even a group of two
     clients, whose scores its mean and SD give away. Publish change through the protected
-    ``outcome_summary`` of the client-outcome module, or pass this table through
+    :func:`soskulib.outcomes.outcome_summary`, or pass this table through
     :func:`soskulib.disclosure.suppress_table` (counts ``n_pre``, ``n``; the statistics as
     ``derived``) first; see :mod:`soskulib.publication`.
 

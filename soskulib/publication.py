@@ -21,9 +21,11 @@ carry a mask. Their results carry ``attrs["publishable"] = True``:
 
 * :func:`soskulib.disclosure.suppress_table` and :func:`soskulib.disclosure.crosstab`
   (protect any table of counts and the statistics derived from them),
-* the report tables of the development-work, client-outcome and national-synthesis
-  modules (e.g. ``outcome_summary``, ``reach``, ``dose``, ``coverage``), which call them,
-* :meth:`soskulib.report.Report.table`, which publishes a table on a page and writes its
+* the report tables of :mod:`soskulib.process` (development work: ``reach``, ``dose``,
+  ``fidelity``, ...), :mod:`soskulib.outcomes` (client change: ``outcome_summary``,
+  ``change_categories``, ...) and :mod:`soskulib.synthesis` (``coverage``, the pooled
+  tables), which call them,
+* :meth:`soskulib.page.Report.table`, which publishes a table on a page and writes its
   CSV downloads; it protects the ``counts=`` it is given.
 
 Publishing is a decision about the whole page (tables, figures, CSVs, headline and index
