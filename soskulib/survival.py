@@ -50,7 +50,9 @@ def kaplan_meier(
     Returns
     -------
     DataFrame
-        ``by…, time, n_risk, n_event, n_censor, surv, std_err, lower, upper``.
+        ``by…, time, n_risk, n_event, n_censor, surv, std_err, lower, upper``. ``std_err`` is
+        the Greenwood SE of the cumulative hazard as ``survfit``'s ``std.err``: ``inf`` where
+        S reaches 0 (everyone at risk had the event), where the limits are NaN, as in R.
 
     Examples
     --------
@@ -115,7 +117,6 @@ def kaplan_meier(
             lower = np.maximum(surv - width, 0)
             upper = np.minimum(surv + width, 1)
     table["lower"], table["upper"] = lower, upper
-    table["std_err"] = table["std_err"].where(np.isfinite(table["std_err"]))
     table["n_risk"] = table["n_risk"].astype(int)
     return table[[*by, "time", "n_risk", "n_event", "n_censor", "surv", "std_err", "lower", "upper"]]
 

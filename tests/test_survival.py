@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+import json
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +42,10 @@ def test_km_curve_matches_r_survfit(reference, conf_type):
     np.testing.assert_allclose(km["time"], arr("time"))
     np.testing.assert_array_equal(km["n_risk"], arr("n_risk"))
     np.testing.assert_allclose(km["surv"], arr("surv"), atol=1e-12)
-    np.testing.assert_allclose(km["std_err"], arr("std_err"), atol=1e-10)
+    # evaluation_reference.json writes R's Inf as null; the Inf itself is checked against
+    # survival_extra.json in test_std_err_is_inf_where_survfit_gives_inf
+    std_err = km["std_err"].where(np.isfinite(km["std_err"]))
+    np.testing.assert_allclose(std_err, arr("std_err"), atol=1e-10)
     np.testing.assert_allclose(km["lower"], arr("lower"), atol=1e-10)
     np.testing.assert_allclose(km["upper"], arr("upper"), atol=1e-10)
 
@@ -53,3 +57,23 @@ def test_km_median_by_hand_six_rows():
     assert km["surv"].tolist()[:3] == pytest.approx([5 / 6, 3 / 6, 2 / 6])
     # S is exactly 0.5 from day 5 to day 8: the median is the midpoint 6.5 (R convention).
     assert survival.km_quantile(km)[0] == pytest.approx(6.5)
+
+
+def test_std_err_is_inf_where_survfit_gives_inf():
+    ref = json.loads((REFERENCE / "survival_extra.json").read_text())
+    data = pd.DataFrame(ref["data"])
+
+    def arr(values):
+        special = {"Inf": np.inf, "NA": np.nan, "NaN": np.nan}
+        return np.array([special[v] if isinstance(v, str) else v for v in values], dtype=float)
+
+    for conf_type in ("log", "log-log", "plain"):
+        km = survival.kaplan_meier(data, "days", "ended", by="group", conf_type=conf_type)
+        want = ref[conf_type]
+        assert km["group"].tolist() == want["group"]
+        np.testing.assert_allclose(km["time"], arr(want["time"]))
+        np.testing.assert_allclose(km["surv"], arr(want["surv"]), atol=1e-12)
+        np.testing.assert_allclose(km["std_err"], arr(want["std_err"]), rtol=1e-10)
+        np.testing.assert_allclose(km["lower"], arr(want["lower"]), rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(km["upper"], arr(want["upper"]), rtol=1e-10, atol=1e-14)
+    assert np.isinf(km.loc[km["surv"] == 0, "std_err"]).all()
