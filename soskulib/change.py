@@ -37,8 +37,9 @@ import pandas as pd
 from scipy import stats
 
 from soskulib import publication
+from soskulib.checks import as_float_vector, require_columns
 from soskulib.disclosure import MIN_CELL
-from soskulib.effectsize import _as_float_array, effect_from_summaries
+from soskulib.effectsize import effect_from_summaries
 
 METHODS = ("jt", "gln", "en", "ha")
 #: Default critical |RCI| per method: two-sided 5 % (1.96) except Hageman & Arrindell's
@@ -124,8 +125,8 @@ def _finite(value: Any, name: str) -> float:
 
 def _pairs(pre: Any, post: Any) -> tuple[np.ndarray, np.ndarray, pd.Index]:
     """Float arrays of pre and post plus the index the result carries."""
-    x = _as_float_array(pre, "pre")
-    y = _as_float_array(post, "post")
+    x = as_float_vector(pre, "pre")
+    y = as_float_vector(post, "post")
     if x.shape != y.shape:
         raise ValueError(f"pre and post must have the same length ({x.size} != {y.size})")
     pre_index = pre.index if isinstance(pre, pd.Series) else None
@@ -541,13 +542,6 @@ def category_rates(result: pd.DataFrame, by: str | Sequence[str] | None = None,
 # Pairing long data, change tables, instrument-aware reliable change
 # ---------------------------------------------------------------------------------------------
 
-def _columns_present(data: pd.DataFrame, cols: Sequence[str], what: str) -> None:
-    missing = [c for c in cols if c not in data.columns]
-    if missing:
-        raise KeyError(f"{what}: column(s) {', '.join(map(repr, missing))} not in the data; "
-                       f"columns are {', '.join(map(str, data.columns))}")
-
-
 def pair_occasions(data: pd.DataFrame, score: str, *, pre: str = "baseline", post: str = "end",
                    id: str = "client_id", occasion: str = "occasion",
                    keep: Sequence[str] = ()) -> pd.DataFrame:
@@ -582,7 +576,7 @@ def pair_occasions(data: pd.DataFrame, score: str, *, pre: str = "baseline", pos
     {'a': {'pre': 10.0, 'post': 14.0}, 'b': {'pre': 12.0, 'post': nan}}
     """
     keep = list(keep)
-    _columns_present(data, [id, occasion, score, *keep], "pair_occasions")
+    require_columns(data, [id, occasion, score, *keep], "pair_occasions")
     if pre == post:
         raise ValueError(f"pre and post occasions are both {pre!r}")
     occ = data[occasion].astype(object)
@@ -596,7 +590,7 @@ def pair_occasions(data: pd.DataFrame, score: str, *, pre: str = "baseline", pos
     if dup.any():
         raise ValueError(f"{int(dup.sum())} row(s) repeat a ({id}, {occasion}) pair; keep one "
                          "assessment per client and occasion before pairing")
-    values = _as_float_array(rows[score], score)
+    values = as_float_vector(rows[score], score)
     rows = rows.assign(**{score: values})
     wide = rows.pivot(index=id, columns=occasion, values=score)
     out = pd.DataFrame({"pre": wide.get(pre), "post": wide.get(post)}, index=wide.index)
@@ -698,9 +692,9 @@ def change_table(
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a DataFrame, got {type(data).__name__}")
     if score is None:
-        _columns_present(data, [pre, post, *by_cols], "change_table (wide layout)")
-        x = _as_float_array(data[pre], pre)
-        y = _as_float_array(data[post], post)
+        require_columns(data, [pre, post, *by_cols], "change_table (wide layout)")
+        x = as_float_vector(data[pre], pre)
+        y = as_float_vector(data[post], post)
         frame = pd.DataFrame({c: data[c] for c in by_cols}, index=data.index)
         frame["pre"], frame["post"] = x, y
         layout = "wide"
@@ -863,7 +857,7 @@ def reliable_change_scores(
                             keep=keep)
     baseline = data.loc[(data[occasion].astype(object) == pre).to_numpy()]
     if sd is None:
-        pre_scores = _as_float_array(baseline[scale], scale)
+        pre_scores = as_float_vector(baseline[scale], scale)
         pre_scores = pre_scores[np.isfinite(pre_scores)]
         if pre_scores.size < 2:
             raise ValueError(f"fewer than 2 {pre!r} scores of {scale!r}: cannot estimate the SD; "

@@ -399,11 +399,6 @@ def headline_score(instrument_id: str, items: np.ndarray, *, headline_only: bool
     return total
 
 
-def _orientation(instrument_id: str) -> float:
-    inst = instruments.get(instrument_id)
-    return 1.0 if inst.scales[inst.headline].higher_is_better else -1.0
-
-
 def smcr(instrument_id: str, pre: np.ndarray, post: np.ndarray) -> float:
     """Observed standardised mean change, raw-score standardisation, positive = improvement.
 
@@ -429,7 +424,8 @@ def smcr(instrument_id: str, pre: np.ndarray, post: np.ndarray) -> float:
     0.8333
     """
     ok = ~(np.isnan(pre) | np.isnan(post))
-    return _orientation(instrument_id) * (post[ok].mean() - pre[ok].mean()) / pre[ok].std(ddof=1)
+    sign = 1.0 if instruments.get(instrument_id).headline_higher_is_better else -1.0
+    return sign * (post[ok].mean() - pre[ok].mean()) / pre[ok].std(ddof=1)
 
 
 def simulate_pre_post(instrument_id: str, baseline_offset: float, latent_shift: float,
@@ -1378,7 +1374,7 @@ def _truth_document(seed: int, n_clients: int | None, sizes: dict[str, int], pla
         inst = instruments.get(inst_id)
         instruments_doc[inst_id] = {
             "headline": inst.headline,
-            "higher_is_better": bool(inst.scales[inst.headline].higher_is_better),
+            "higher_is_better": bool(inst.headline_higher_is_better),
             "mu": t["mu"], "tau": t["tau"],
             "theta": t["theta"],
             "latent_shift": t["latent_shift"],

@@ -69,6 +69,7 @@ from scipy.linalg import eigh, null_space
 from scipy.sparse.csgraph import connected_components
 
 from soskulib import publication, schema
+from soskulib.checks import as_list
 
 MIN_CELL = 5
 MARKER = ".."
@@ -579,14 +580,6 @@ def crosstab(
 # ---------------------------------------------------------------------------------------------
 
 
-def _as_list(value: str | Iterable[str] | None) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    return list(value)
-
-
 def suppress_table(
     df: pd.DataFrame,
     count_cols: str | Sequence[str],
@@ -699,7 +692,7 @@ def suppress_table(
     2   other  ..    ..
     """
     min_cell = _check_min_cell(min_cell)
-    count_cols = _as_list(count_cols)
+    count_cols = as_list(count_cols)
     derived = dict(derived or {})
     statistics = dict(statistics or {})
     complements = dict(complements or {})
@@ -707,16 +700,16 @@ def suppress_table(
     if both:
         raise ValueError(f"columns {both} are in both derived and statistics; choose one")
     if isinstance(along, Mapping):
-        along_by_col = {c: _as_list(along.get(c)) for c in count_cols}
+        along_by_col = {c: as_list(along.get(c)) for c in count_cols}
     else:
-        along_by_col = {c: _as_list(along) for c in count_cols}
+        along_by_col = {c: as_list(along) for c in count_cols}
     all_along = sorted({a for dims in along_by_col.values() for a in dims})
     missing = [c for c in [*count_cols, *all_along, *derived, *statistics,
                            *complements.values()] if c not in df.columns]
     if missing:
         raise KeyError(f"columns {missing} not in table; columns are {', '.join(map(str, df.columns))}")
     for source in [*derived.values(), *statistics.values()]:
-        unknown = [c for c in _as_list(source) if c not in count_cols]
+        unknown = [c for c in as_list(source) if c not in count_cols]
         if unknown:
             raise ValueError(f"derived columns and statistics must depend on count columns; "
                              f"{unknown} are not in count_cols")
@@ -781,11 +774,11 @@ def suppress_table(
         masks[col] = mask
         out[col] = np.where(mask, np.nan, values)
     for col, sources in derived.items():
-        mask = np.logical_or.reduce([masks[s] for s in _as_list(sources)])
+        mask = np.logical_or.reduce([masks[s] for s in as_list(sources)])
         masks[col] = mask
         out[col] = out[col].astype(float).mask(mask)
     for col, sources in statistics.items():
-        mask = np.logical_or.reduce([primaries[s] for s in _as_list(sources)])
+        mask = np.logical_or.reduce([primaries[s] for s in as_list(sources)])
         masks[col] = mask
         out[col] = out[col].astype(float).mask(mask)
     for col, mask in masks.items():

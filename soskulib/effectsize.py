@@ -36,6 +36,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from soskulib.checks import as_float_vector
+
 KINDS = ("dz", "dav", "gav", "srm")
 
 
@@ -173,28 +175,6 @@ def _check_level(level: float) -> None:
         raise ValueError(f"confidence level must be a number in (0, 1), got {level!r}")
 
 
-def _as_float_array(values: object, name: str) -> np.ndarray:
-    """Numeric 1-D float array from a Series, array or list; NA becomes NaN."""
-    if isinstance(values, pd.DataFrame):
-        raise TypeError(f"{name} must be one column (Series, array or list), not a DataFrame")
-    if isinstance(values, np.ndarray) and values.ndim == 1 and values.dtype.kind in "fiu":
-        return values.astype(float, copy=False)  # fast path for large numeric arrays
-    if isinstance(values, pd.Series):
-        series = values
-    else:
-        array = np.asarray(values)
-        if array.ndim != 1:
-            raise ValueError(f"{name} must be one-dimensional, got shape {array.shape}")
-        series = pd.Series(array)
-    numeric = pd.api.types.is_numeric_dtype(series.dtype)
-    if pd.api.types.is_bool_dtype(series.dtype) or not (numeric or series.dtype == object):
-        raise TypeError(f"{name} must be numeric, got dtype {series.dtype}")
-    try:
-        return pd.to_numeric(series, errors="raise").to_numpy(dtype=float, na_value=np.nan)
-    except (ValueError, TypeError):
-        raise TypeError(f"{name} must be numeric; it holds non-numeric values") from None
-
-
 def paired_effect_size(pre: object, post: object, kind: str = "dz", ci: float = 0.95,
                        ) -> EffectSize:
     """Standardised mean change of paired observations (post minus pre).
@@ -239,8 +219,8 @@ def paired_effect_size(pre: object, post: object, kind: str = "dz", ci: float = 
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
     _check_level(ci)
-    x = _as_float_array(pre, "pre")
-    y = _as_float_array(post, "post")
+    x = as_float_vector(pre, "pre")
+    y = as_float_vector(post, "post")
     if x.shape != y.shape:
         raise ValueError(f"pre and post must have the same length ({x.size} != {y.size})")
     keep = np.isfinite(x) & np.isfinite(y)

@@ -1,10 +1,10 @@
-"""Tidy result tables: column checks, group keys, quarters, disclosure pass-through, wide layout.
+"""Tidy result tables: group keys, calendar quarters, the disclosure pass-through, wide layout.
 
 The result functions of :mod:`soskulib.process`, :mod:`soskulib.outcomes` and
-:mod:`soskulib.synthesis` take and return tidy DataFrames; these are the steps they share: ``by=`` as a list, a located error for a missing column, missing
-group values kept as their own group, calendar quarters as group keys, the pass-through to
-:func:`soskulib.disclosure.suppress_table`, and :func:`spread`, the wide layout of a
-(suppressed) tidy table for reading.
+:mod:`soskulib.synthesis` take and return tidy DataFrames; these are the steps they share:
+missing group values kept as their own group, calendar quarters as group keys, the
+pass-through to :func:`soskulib.disclosure.suppress_table`, and :func:`spread`, the wide
+layout of a (suppressed) tidy table for reading. Argument checks are :mod:`soskulib.checks`.
 """
 
 from __future__ import annotations
@@ -16,23 +16,7 @@ import pandas as pd
 
 from soskulib import disclosure
 
-__all__ = ["as_list", "require_columns", "group_keys", "protect", "quarter", "quarter_range",
-           "quarter_start", "spread"]
-
-
-def as_list(by: str | Sequence[str] | None) -> list[str]:
-    if by is None:
-        return []
-    if isinstance(by, str):
-        return [by]
-    return list(by)
-
-
-def require_columns(df: pd.DataFrame, columns: Sequence[str], what: str, hint: str = "") -> None:
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        extra = f"; {hint}" if hint else ""
-        raise KeyError(f"{what} needs column(s) {missing}{extra}")
+__all__ = ["group_keys", "protect", "quarter", "quarter_range", "quarter_start", "spread"]
 
 
 def group_keys(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:

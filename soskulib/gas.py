@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from soskulib.change import wilson_ci
-from soskulib.effectsize import _as_float_array
+from soskulib.checks import as_float_vector
 
 #: The GAS attainment levels.
 LEVELS = (-2, -1, 0, 1, 2)
@@ -113,14 +113,14 @@ def gas_tscore(attainment: Any, weights: Any = None, rho: float = 0.3) -> float:
     nan
     """
     rho = _check_rho(rho)
-    x = _as_float_array(attainment, "attainment")
+    x = as_float_vector(attainment, "attainment")
     index = attainment.index if isinstance(attainment, pd.Series) else pd.RangeIndex(x.size)
     _check_attainment(x, index, "attainment")
     rated = np.isfinite(x)
     if weights is None:
         w = np.ones_like(x)
     else:
-        w = _as_float_array(weights, "weights")
+        w = as_float_vector(weights, "weights")
         if w.shape != x.shape:
             raise ValueError(f"attainment and weights must have the same length "
                              f"({x.size} != {w.size})")
@@ -181,13 +181,13 @@ def gas_tscores(
     missing = [c for c in needed if c not in goals.columns]
     if missing:
         raise KeyError(f"goals table lacks column(s) {', '.join(map(repr, missing))}")
-    x = _as_float_array(goals[attainment], attainment)
+    x = as_float_vector(goals[attainment], attainment)
     _check_attainment(x, goals.index, attainment)
     rated = np.isfinite(x)
     if weight is None:
         w = np.ones_like(x)
     else:
-        w = _as_float_array(goals[weight], weight)
+        w = as_float_vector(goals[weight], weight)
         _check_weights(w, rated, goals.index, weight)
     if goals[client].isna().any():
         raise ValueError(f"{client} is missing at row(s) "
@@ -262,7 +262,7 @@ def attainment_summary(
     missing = [c for c in [attainment, *by_cols] if c not in goals.columns]
     if missing:
         raise KeyError(f"goals table lacks column(s) {', '.join(map(repr, missing))}")
-    x = _as_float_array(goals[attainment], attainment)
+    x = as_float_vector(goals[attainment], attainment)
     _check_attainment(x, goals.index, attainment)
     rated = np.isfinite(x)
     parts = pd.DataFrame({"n_goals": np.ones(x.size, dtype=np.int64),
@@ -273,7 +273,7 @@ def attainment_summary(
     parts["_x"] = np.where(rated, x, 0.0)
     use_gain = baseline is not None and baseline in goals.columns
     if use_gain:
-        b = _as_float_array(goals[baseline], baseline)
+        b = as_float_vector(goals[baseline], baseline)
         both = rated & np.isfinite(b)
         parts["_gain"] = np.where(both, x - np.where(both, b, 0.0), 0.0)
         parts["_n_gain"] = both.astype(np.int64)

@@ -198,6 +198,19 @@ class Instrument:
     headline_name: tuple[str, str] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def headline_higher_is_better(self) -> bool:
+        """Whether a higher score on the headline scale is better: the direction change is shown in.
+
+        The headline is always one of the instrument's scales (checked when the spec loads).
+
+        Examples
+        --------
+        >>> get("whodas12").headline_higher_is_better, get("esis").headline_higher_is_better
+        (False, True)
+        """
+        return self.scales[self.headline].higher_is_better
+
     def display_name(self, lang: str = "en") -> str:
         """What the headline scale is called in a report, so a reader knows what was measured.
 

@@ -109,6 +109,7 @@ from scipy import stats
 from scipy.linalg import solve_triangular
 
 from soskulib import formatting
+from soskulib.checks import as_float_vector
 
 __all__ = [
     "METHODS",
@@ -181,20 +182,9 @@ def _column_or_values(data: pd.DataFrame | None, value: Any, name: str) -> Any:
     return value
 
 
-def _as_float_vector(values: Any, name: str) -> np.ndarray:
-    if values is None:
-        raise TypeError(f"{name} is required")
-    try:
-        arr = np.asarray(pd.to_numeric(pd.Series(np.ravel(np.asarray(values, dtype=object)))),
-                         dtype=float)
-    except (ValueError, TypeError) as exc:
-        raise TypeError(f"{name} must be numeric") from exc
-    return arr
-
-
 def _validate(yi: Any, vi: Any) -> tuple[np.ndarray, np.ndarray]:
-    y = _as_float_vector(yi, "yi")
-    v = _as_float_vector(vi, "vi")
+    y = as_float_vector(yi, "yi")
+    v = as_float_vector(vi, "vi")
     if y.size != v.size:
         raise ValueError(f"yi and vi differ in length ({y.size} vs {v.size})")
     if y.size == 0:
@@ -1085,7 +1075,7 @@ def _variances(vi: Any, sei: Any) -> Any:
         return vi
     if vi is not None:
         raise TypeError("give either vi or sei, not both")
-    return _as_float_vector(sei, "sei") ** 2
+    return as_float_vector(sei, "sei") ** 2
 
 
 def _drop_missing(y: np.ndarray, v: np.ndarray, labels: list[str],
@@ -1162,10 +1152,10 @@ def meta_analysis(yi: Any, vi: Any = None, method: str = "REML", test: str = "z"
     vi = _variances(_column_or_values(data, vi, "vi"), _column_or_values(data, sei, "sei"))
     labels = _column_or_values(data, labels, "labels")
     n = _column_or_values(data, n, "n")
-    y, v = _as_float_vector(yi, "yi"), _as_float_vector(vi, "vi")
+    y, v = as_float_vector(yi, "yi"), as_float_vector(vi, "vi")
     if labels is None and isinstance(yi, pd.Series) and not isinstance(yi.index, pd.RangeIndex):
         labels = yi.index
-    n_arr = None if n is None else _as_float_vector(n, "n")
+    n_arr = None if n is None else as_float_vector(n, "n")
     if n_arr is not None and n_arr.size != y.size:
         raise ValueError(f"n has {n_arr.size} entries but there are {y.size} studies")
     lab = _labels(labels, y.size) if y.size == v.size else []
@@ -1534,9 +1524,9 @@ def meta_regression(yi: Any, vi: Any, mods: Any, method: str = "REML", test: str
         if missing:
             raise KeyError(f"moderator column(s) {missing} not in the data frame")
         mods = data[mods]
-    y = _as_float_vector(_column_or_values(data, yi, "yi"), "yi")
-    v = _as_float_vector(_variances(_column_or_values(data, vi, "vi"),
-                                    _column_or_values(data, sei, "sei")), "vi")
+    y = as_float_vector(_column_or_values(data, yi, "yi"), "yi")
+    v = as_float_vector(_variances(_column_or_values(data, vi, "vi"),
+                                   _column_or_values(data, sei, "sei")), "vi")
     if y.size != v.size:
         raise ValueError(f"yi and vi differ in length ({y.size} vs {v.size})")
     X, names, recipe = _design(mods, y.size)
@@ -1940,7 +1930,7 @@ def forest_plot(result: MetaResult | pd.DataFrame, labels: Any = None, n: Any = 
     if labels is not None:
         studies["label"] = _labels(labels, result.k)
     if n is not None:
-        studies["n"] = _as_float_vector(n, "n")
+        studies["n"] = as_float_vector(n, "n")
     k = result.k
     est_head = t["estimate_ci"].format(ci=formatting.ci_label(lang, result.level))
 

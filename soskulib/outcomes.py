@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from soskulib import disclosure, labels
-from soskulib.frames import as_list, group_keys, protect, require_columns, spread
+from soskulib.checks import as_list, require_columns
+from soskulib.frames import group_keys, protect, spread
 from soskulib.intervals import mean_ci
 
 __all__ = [
@@ -50,16 +51,25 @@ def change_scores(
     scales : mapping, optional
         ``{instrument id: scale}``; default the instrument's ``headline``.
     pre, post : str
-        Occasions to compare.
+        Occasions to compare; the two score columns are named after them.
 
     Returns
     -------
     DataFrame
-        ``client_id, municipality, instrument, scale, baseline, followup, date, change``
-        (``date`` = date of the ``post`` assessment).
+        ``client_id, municipality, instrument, scale, <pre>, <post>, date, change``, by default
+        ``… baseline, end, date, change`` (``date`` = date of the ``post`` assessment).
+
+    Raises
+    ------
+    ValueError
+        If ``pre`` and ``post`` are the same occasion.
+    KeyError
+        If a scale or a column is missing.
     """
     from soskulib import instruments, scoring
 
+    if pre == post:
+        raise ValueError(f"pre and post occasions are both {pre!r}")
     parts = []
     for inst_id, table in responses.items():
         inst = instruments.get(inst_id)
@@ -75,14 +85,14 @@ def change_scores(
         if ("score", pre) not in wide.columns or ("score", post) not in wide.columns:
             continue
         out = pd.DataFrame({
-            "baseline": wide[("score", pre)], "followup": wide[("score", post)],
-            "date": wide[("date", post)]}).dropna(subset=["baseline", "followup"]).reset_index()
+            pre: wide[("score", pre)], post: wide[("score", post)],
+            "date": wide[("date", post)]}).dropna(subset=[pre, post]).reset_index()
         sign = 1.0 if inst.scales[scale].higher_is_better else -1.0
-        out["change"] = sign * (out["followup"] - out["baseline"])
+        out["change"] = sign * (out[post] - out[pre])
         out.insert(2, "instrument", inst.id)
         out.insert(3, "scale", scale)
         parts.append(out)
-    columns = ["client_id", "municipality", "instrument", "scale", "baseline", "followup", "date", "change"]
+    columns = ["client_id", "municipality", "instrument", "scale", pre, post, "date", "change"]
     return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
 
 
@@ -146,14 +156,6 @@ def scored_responses(
     return out
 
 
-def _orientation(inst_id: str) -> bool:
-    from soskulib import instruments
-
-    # The headline is always one of the instrument's scales (checked when the spec loads).
-    inst = instruments.get(inst_id)
-    return inst.scales[inst.headline].higher_is_better
-
-
 def outcome_summary(
     responses: Mapping[str, pd.DataFrame],
     clients: pd.DataFrame | None = None,
@@ -205,7 +207,7 @@ def outcome_summary(
         present = set(frame["occasion"].dropna())
         if not {pre, post} <= present:
             continue
-        better = _orientation(inst_id)
+        better = instruments.get(inst_id).headline_higher_is_better
         table = change.change_table(frame, score="score", pre=pre, post=post, by=by or None,
                                     higher_is_better=better, ci=level)
         sign = 1.0 if better else -1.0

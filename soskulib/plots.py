@@ -38,6 +38,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from soskulib import disclosure, formatting, instruments, labels, process, schema
+from soskulib.checks import require_columns
 
 __all__ = [
     "NothingToPlot",
@@ -165,12 +166,6 @@ def _group_label(column: str, value, lang: str) -> str:
     return str(value)
 
 
-def _require(data: pd.DataFrame, columns: Sequence[str], what: str) -> None:
-    missing = [c for c in columns if c not in data.columns]
-    if missing:
-        raise KeyError(f"{what} needs column(s) {missing}; got {', '.join(map(str, data.columns))}")
-
-
 def _hidden(data: pd.DataFrame, column: str) -> pd.Series:
     mask = disclosure.mask_column(column)
     if mask in data.columns:
@@ -235,7 +230,7 @@ def spc_chart(
     >>> chart = process.dropout_chart(clients, by="municipality")          # doctest: +SKIP
     >>> ax = spc_chart(chart[chart["municipality"] == "092"], lang="en")      # doctest: +SKIP
     """
-    _require(data, [x, y, "centre", "signal"], "spc_chart")
+    require_columns(data, [x, y, "centre", "signal"], "spc_chart")
     if data[y].notna().sum() == 0:
         raise NothingToPlot("spc_chart: every point is suppressed or missing")
     ax = _axes(ax)
@@ -339,7 +334,7 @@ def funnel_plot(
     >>> ax.get_xlabel()
     'number of episodes (n)'
     """
-    _require(data, [rate, n, label], "funnel_plot")
+    require_columns(data, [rate, n, label], "funnel_plot")
     ax = _axes(ax)
     d = data.dropna(subset=[rate, n])
     if d.empty:
@@ -411,7 +406,7 @@ def caterpillar(
     --------
     See the module docstring.
     """
-    _require(data, [estimate, ci_low, ci_high, label], "caterpillar")
+    require_columns(data, [estimate, ci_low, ci_high, label], "caterpillar")
     d = data.dropna(subset=[estimate]).sort_values(estimate).reset_index(drop=True)
     if d.empty:
         raise NothingToPlot("caterpillar: no visible estimates to plot (all suppressed or missing)")
@@ -477,7 +472,7 @@ def quality_heatmap(
     >>> profile = process.quality_profile(quality, lang="fi")      # doctest: +SKIP
     >>> ax = quality_heatmap(profile, lang="fi")                      # doctest: +SKIP
     """
-    _require(data, ["municipality", "year", "criterion", "rating"], "quality_heatmap")
+    require_columns(data, ["municipality", "year", "criterion", "rating"], "quality_heatmap")
     if rows not in ("municipality", "year"):
         raise ValueError(f"rows must be 'municipality' or 'year', got {rows!r}")
     if rows == "year":
@@ -576,7 +571,7 @@ def fidelity_bars(
     >>> episodes = process.client_episodes(clients, contacts, goals)  # doctest: +SKIP
     >>> ax = fidelity_bars(episodes, by="municipality", lang="en")       # doctest: +SKIP
     """
-    _require(data, ["n_elements", by], "fidelity_bars")
+    require_columns(data, ["n_elements", by], "fidelity_bars")
     table = process.composition(data.assign(n_elements=data["n_elements"].astype(int)),
                                 "n_elements", by=by, min_cell=min_cell)
     table = table.loc[table["n_group"].notna() | table["n_group_suppressed"]]
@@ -649,7 +644,7 @@ def dose_distribution(
     --------
     >>> ax = dose_distribution(episodes, "hours", by="municipality", lang="en")  # doctest: +SKIP
     """
-    _require(data, [measure, by], "dose_distribution")
+    require_columns(data, [measure, by], "dose_distribution")
     d = data.dropna(subset=[measure, by])
     sizes = d.groupby(by).size()
     keep = sizes[sizes >= min_cell].index
@@ -674,22 +669,27 @@ def pre_post(
     data: pd.DataFrame,
     *,
     instrument: str = "instrument",
+    pre: str = "baseline",
+    post: str = "end",
     lang: str = "fi",
     title: str | None = None,
     min_cell: int = disclosure.MIN_CELL,
 ) -> Figure:
-    """Baseline and end distributions per instrument (one panel each), paired clients only.
+    """Distributions at two occasions per instrument (one panel each), paired clients only.
 
-    ``data`` is :func:`soskulib.outcomes.change_scores` output (``baseline``,
-    ``followup``). Instruments with fewer than ``min_cell`` paired clients are left out.
+    ``data`` is :func:`soskulib.outcomes.change_scores` output, whose score columns are named
+    after the occasions compared. Instruments with fewer than ``min_cell`` paired clients are
+    left out.
 
     Parameters
     ----------
     data : DataFrame
-        :func:`soskulib.outcomes.change_scores` output (``followup`` holds the ``post``
-        occasion's score, ``end`` by default).
+        :func:`soskulib.outcomes.change_scores` output.
     instrument : str
         Instrument column (one panel per instrument).
+    pre, post : str
+        The occasions compared: columns of ``data`` and codes of the ``occasion`` list
+        (default baseline and end, as in :func:`soskulib.outcomes.change_scores`).
     lang : {"fi", "en"}
         Language of titles, axis labels and legends.
     title : str, optional
@@ -712,17 +712,16 @@ def pre_post(
     --------
     >>> fig = pre_post(outcomes.change_scores(responses), lang="en")  # doctest: +SKIP
     """
-    _require(data, [instrument, "baseline", "followup"], "pre_post")
+    require_columns(data, [instrument, pre, post], "pre_post")
     counts = data.groupby(instrument).size()
     insts = [i for i in sorted(counts.index) if counts[i] >= min_cell]
     if not insts:
         raise NothingToPlot(f"pre_post: no instrument has at least {min_cell} paired clients")
     fig, axes = plt.subplots(1, len(insts), figsize=(3.2 * len(insts) + 1, 4), layout="constrained",
                              squeeze=False)
-    occ = {"baseline": _code_label("occasion", "baseline", lang),
-           "followup": _code_label("occasion", "end", lang)}
+    occ = {pre: _code_label("occasion", pre, lang), post: _code_label("occasion", post, lang)}
     for ax, inst in zip(axes[0], insts, strict=True):
-        part = data.loc[data[instrument] == inst, ["baseline", "followup"]].melt(
+        part = data.loc[data[instrument] == inst, [pre, post]].melt(
             var_name="occasion", value_name="score")
         part["occasion"] = part["occasion"].map(occ)
         _box_without_individuals(ax, part, "occasion", "score", hue="occasion", palette=PALETTE,
@@ -782,7 +781,7 @@ def traffic_light_profile(
     spec = instruments.get(instrument)
     if not spec.traffic_lights:
         raise ValueError(f"{spec.name} has no traffic_lights in its spec")
-    _require(responses, ["occasion", *spec.items], "traffic_light_profile")
+    require_columns(responses, ["occasion", *spec.items], "traffic_light_profile")
     d = responses.loc[responses["occasion"] == occasion, list(spec.items)]
     long = d.melt(var_name="item", value_name="value").dropna()
     bands = list(spec.traffic_lights)
@@ -854,7 +853,7 @@ def pathway_heatmap(
     --------
     >>> ax = pathway_heatmap(process.pathways(episodes), lang="en")  # doctest: +SKIP
     """
-    _require(data, [from_col, "pathway", "share"], "pathway_heatmap")
+    require_columns(data, [from_col, "pathway", "share"], "pathway_heatmap")
     if data.empty:
         raise NothingToPlot("pathway_heatmap: no ended episodes with a pathway")
     grid = data.pivot_table(index=from_col, columns="pathway", values="share", aggfunc="first",
@@ -922,8 +921,8 @@ def codevelopment_timeline(
     >>> events = process.codevelopment(activities)     # doctest: +SKIP
     >>> ax = codevelopment_timeline(events, lang="fi")    # doctest: +SKIP
     """
-    _require(data, ["quarter", "activity_type", "n_events", "n_participants", "n_clients",
-                    "n_experts_by_experience"], "codevelopment_timeline")
+    require_columns(data, ["quarter", "activity_type", "n_events", "n_participants", "n_clients",
+                           "n_experts_by_experience"], "codevelopment_timeline")
     grid = data.pivot_table(index="quarter", columns="activity_type", values="n_events", aggfunc="sum",
                             fill_value=0)
     types = [t for t in schema.ACTIVITY_TYPE_LABELS if t in grid.columns]
@@ -1022,7 +1021,7 @@ def entries_chart(
     --------
     >>> ax = entries_chart(process.entries(clients), lang="en")  # doctest: +SKIP
     """
-    _require(data, ["quarter", "n_entries"], "entries_chart")
+    require_columns(data, ["quarter", "n_entries"], "entries_chart")
     d = data.reset_index(drop=True)
     if d.empty:
         raise NothingToPlot("entries_chart: no quarters to plot")
@@ -1101,7 +1100,7 @@ def effect_chart(
     >>> ax.get_xlabel()
     'effect size (positive = improvement)'
     """
-    _require(data, [estimate, ci_low, ci_high, label, *([group] if group else [])], "effect_chart")
+    require_columns(data, [estimate, ci_low, ci_high, label, *([group] if group else [])], "effect_chart")
     d = data.dropna(subset=[estimate, ci_low, ci_high]).reset_index(drop=True)
     if d.empty:
         raise NothingToPlot("effect_chart: no visible estimates (all suppressed or missing)")
@@ -1165,7 +1164,7 @@ def truth_chart(
     --------
     >>> ax = truth_chart(synthesis.truth_table(pooled, truth), test="knha")  # doctest: +SKIP
     """
-    _require(data, ["name", "estimate", "ci_low", "ci_high", "mu_true"], "truth_chart")
+    require_columns(data, ["name", "estimate", "ci_low", "ci_high", "mu_true"], "truth_chart")
     d = data.reset_index(drop=True)
     ax = _axes(ax, figsize=(7.5, 0.6 * len(d) + 1.6))
     colours = sns.color_palette(PALETTE)

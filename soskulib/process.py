@@ -59,16 +59,8 @@ import pandas as pd
 
 from soskulib import disclosure, labels, schema, spc
 from soskulib.change import wilson_ci
-from soskulib.frames import (
-    as_list,
-    group_keys,
-    protect,
-    quarter,
-    quarter_range,
-    quarter_start,
-    require_columns,
-    spread,
-)
+from soskulib.checks import as_list, require_columns
+from soskulib.frames import group_keys, protect, quarter, quarter_range, quarter_start, spread
 from soskulib.intervals import mean_ci
 from soskulib.survival import kaplan_meier, km_quantile
 

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from soskulib.frames import as_list, group_keys, require_columns
+from soskulib.checks import as_list, require_columns
+from soskulib.frames import group_keys
 from soskulib.intervals import normal_quantile
 
 __all__ = ["kaplan_meier", "km_quantile"]

@@ -17,9 +17,10 @@ import numpy as np
 import pandas as pd
 
 from soskulib import disclosure, schema
-from soskulib.frames import as_list, protect, require_columns
+from soskulib.checks import as_list, require_columns
+from soskulib.frames import protect
 from soskulib.intervals import normal_quantile
-from soskulib.outcomes import _orientation, outcome_summary, scored_responses
+from soskulib.outcomes import outcome_summary, scored_responses
 from soskulib.process import FIDELITY_ELEMENTS, reach
 
 __all__ = [
@@ -72,7 +73,7 @@ def municipality_effects(
     for inst_id, frame in scored.items():
         if not {pre, post} <= set(frame["occasion"].dropna()):
             continue
-        better = _orientation(inst_id)
+        better = instruments.get(inst_id).headline_higher_is_better
         table = change.change_table(frame, score="score", pre=pre, post=post, by=groups,
                                     higher_is_better=better)
         table = table.loc[table["n"] >= min_pairs]
@@ -456,7 +457,7 @@ def change_score_model(
     for inst_id, frame in scored.items():
         if not {pre, post} <= set(frame["occasion"].dropna()):
             continue
-        sign = 1.0 if _orientation(inst_id) else -1.0
+        sign = 1.0 if instruments.get(inst_id).headline_higher_is_better else -1.0
         sd_pre = float(frame.loc[frame["occasion"] == pre, "score"].std(ddof=1))
         wide = frame.loc[frame["occasion"].isin([pre, post])].pivot_table(
             index=["client_id", "municipality", group], columns="occasion", values="score",

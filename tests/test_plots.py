@@ -15,7 +15,7 @@ import pytest  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from soskulib import outcomes, plots, process  # noqa: E402
+from soskulib import outcomes, plots, process, schema  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -116,6 +116,13 @@ def test_pre_post(tables):
     fig = plots.pre_post(changes, lang="fi")
     assert isinstance(fig, Figure) and fig.get_suptitle()
     _labelled(fig.axes[0])
+    shown = [tick.get_text() for tick in fig.axes[0].get_xticklabels()]
+    assert shown == [schema.label("occasion", o, "fi") for o in ("baseline", "end")]
+    later = outcomes.change_scores(
+        {"3x10d": tables["responses_3x10d"].replace({"occasion": {"end": "followup"}})}, post="followup")
+    fig = plots.pre_post(later, post="followup", lang="en")
+    shown = [tick.get_text() for tick in fig.axes[0].get_xticklabels()]
+    assert shown == [schema.label("occasion", o, "en") for o in ("baseline", "followup")]
     with pytest.raises(ValueError, match="paired"):
         plots.pre_post(changes.head(3))
 

@@ -38,7 +38,11 @@ def test_change_scores_orientation_and_mechanisms_pipeline(tables, episodes):
     changes = outcomes.change_scores({"3x10d": tables["responses_3x10d"]})
     assert set(changes["instrument"]) == {"3x10d"}
     assert (changes["scale"] == "life_overall").all()
-    assert changes["change"].equals(changes["followup"] - changes["baseline"])
+    assert changes["change"].equals(changes["end"] - changes["baseline"])
+    later = outcomes.change_scores({"3x10d": tables["responses_3x10d"].replace({"occasion": {"end": "followup"}})},
+                                   post="followup")
+    assert list(later.columns[4:6]) == ["baseline", "followup"]
+    assert later["change"].equals(changes["change"])
     out = synthesis.mechanisms(episodes, changes)
     assert set(out["term"]) == {*process.FIDELITY_ELEMENTS, "log_hours", "baseline"}
     assert (out["ci_low"] <= out["estimate"]).all() and (out["estimate"] <= out["ci_high"]).all()

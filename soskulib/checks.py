@@ -1,0 +1,86 @@
+"""Argument checks shared by the library: ``by=`` as a list, required columns, numeric vectors.
+
+One definition of each check, so every function reports a wrong argument the same way: the
+name of the function and of the argument, and what to pass instead.
+
+Examples
+--------
+>>> import pandas as pd
+>>> as_list("gender"), as_list(None), as_list(("municipality", "gender"))
+(['gender'], [], ['municipality', 'gender'])
+>>> as_float_vector(pd.Series([1, None, 3]), "x")
+array([ 1., nan,  3.])
+>>> require_columns(pd.DataFrame({"a": [1]}), ["a", "b"], "reach", "pass the clients table")
+Traceback (most recent call last):
+...
+KeyError: "reach needs column(s) ['b']; pass the clients table; the table has: a"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["as_list", "require_columns", "as_float_vector"]
+
+#: Column names quoted at most in a missing-column message.
+_SHOWN_COLUMNS = 20
+
+
+def as_list(by: str | Iterable[str] | None) -> list[str]:
+    """``by=`` as a list of column names: ``None`` → ``[]``, a name → ``[name]``."""
+    if by is None:
+        return []
+    if isinstance(by, str):
+        return [by]
+    return list(by)
+
+
+def require_columns(data: pd.DataFrame, columns: Iterable[str], what: str, hint: str = "") -> None:
+    """Raise a ``KeyError`` naming ``what`` needs, the missing columns, ``hint`` and what is there.
+
+    Raises
+    ------
+    KeyError
+        If any of ``columns`` is not a column of ``data``.
+    """
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        present = ", ".join(map(str, data.columns[:_SHOWN_COLUMNS]))
+        more = ", …" if len(data.columns) > _SHOWN_COLUMNS else ""
+        extra = f"; {hint}" if hint else ""
+        raise KeyError(f"{what} needs column(s) {missing}{extra}; the table has: {present}{more}")
+
+
+def as_float_vector(values: object, name: str) -> np.ndarray:
+    """Numeric 1-D float array from a Series, array or list; NA becomes NaN.
+
+    Raises
+    ------
+    TypeError
+        If ``values`` is missing, a DataFrame, boolean or not numeric.
+    ValueError
+        If ``values`` is not one-dimensional.
+    """
+    if values is None:
+        raise TypeError(f"{name} is required")
+    if isinstance(values, pd.DataFrame):
+        raise TypeError(f"{name} must be one column (Series, array or list), not a DataFrame")
+    if isinstance(values, np.ndarray) and values.ndim == 1 and values.dtype.kind in "fiu":
+        return values.astype(float, copy=False)  # fast path for large numeric arrays
+    if isinstance(values, pd.Series):
+        series = values
+    else:
+        array = np.asarray(values)
+        if array.ndim != 1:
+            raise ValueError(f"{name} must be one-dimensional, got shape {array.shape}")
+        series = pd.Series(array)
+    numeric = pd.api.types.is_numeric_dtype(series.dtype)
+    if pd.api.types.is_bool_dtype(series.dtype) or not (numeric or series.dtype == object):
+        raise TypeError(f"{name} must be numeric, got dtype {series.dtype}")
+    try:
+        return pd.to_numeric(series, errors="raise").to_numpy(dtype=float, na_value=np.nan)
+    except (ValueError, TypeError):
+        raise TypeError(f"{name} must be numeric; it holds non-numeric values") from None
