@@ -1,4 +1,4 @@
-"""Development-work figures of social rehabilitation (SHL 1301/2014 §17): how the service was delivered.
+"""Development work, how the service was delivered: reach, retention, dose, fidelity, pathways.
 
 Kuntoutussäätiö's role in the SOSKU programme was to collect, structure and analyse each
 municipality's development work and results and to feed them back quickly. This module
