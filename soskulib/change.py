@@ -29,6 +29,7 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -617,6 +618,7 @@ def change_table(
     higher_is_better: bool = True,
     method: str = "jt",
     ci: float = 0.95,
+    warn_below: int | None = MIN_CELL,
 ) -> pd.DataFrame:
     """Pre/post change summary per group: means, SDs, correlation, d_z with CI, categories.
 
@@ -661,6 +663,10 @@ def change_table(
         Reliable-change method (see :func:`reliable_change`).
     ci : float
         Confidence level of the d_z interval.
+    warn_below : int or None
+        Warn (:class:`soskulib.publication.PublicationWarning`) when a group has 1 to
+        ``warn_below - 1`` people (default 5, the disclosure threshold); ``None`` for callers
+        that protect the table themselves.
 
     Returns
     -------
@@ -747,10 +753,17 @@ def change_table(
     table.attrs.update({"layout": layout, "pre": pre, "post": post, "score": score,
                         "ci": ci, "categories": with_categories})
     # Analysis output: exact statistics for every group, however small (soskulib.publication).
-    small = int(((table["n_pre"] > 0) & (table["n_pre"] < MIN_CELL)).sum()
-                + ((table["n"] > 0) & (table["n"] < MIN_CELL)).sum())
+    limit = MIN_CELL if warn_below is None else warn_below
+    small = int(((table["n_pre"] > 0) & (table["n_pre"] < limit)).sum()
+                + ((table["n"] > 0) & (table["n"] < limit)).sum())
     table.attrs["small_groups"] = small
     publication.mark(table, False, "change.change_table")
+    if small and warn_below is not None:
+        warnings.warn(
+            f"change_table: {small} count(s) of fewer than {warn_below} people; this is an "
+            "analysis table (attrs['publishable'] is False) and must not be published as it "
+            "is: use outcomes.outcome_summary or disclosure.suppress_table",
+            publication.PublicationWarning, stacklevel=2)
     if with_categories:
         table.attrs.update({k: rc.attrs[k] for k in ("method", "method_name", "sd",
                                                      "reliability", "critical_value",

@@ -1,4 +1,4 @@
-"""Argument checks shared by the library: ``by=`` as a list, required columns, numeric vectors.
+"""Argument checks shared by the library: ``by=`` lists, columns, numeric vectors, response dicts.
 
 One definition of each check, so every function reports a wrong argument the same way: the
 name of the function and of the argument, and what to pass instead.
@@ -18,12 +18,13 @@ KeyError: "reach needs column(s) ['b']; pass the clients table; the table has: a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["as_list", "require_columns", "as_float_vector"]
+__all__ = ["as_list", "require_columns", "require_responses", "as_float_vector"]
 
 #: Column names quoted at most in a missing-column message.
 _SHOWN_COLUMNS = 20
@@ -84,3 +85,28 @@ def as_float_vector(values: object, name: str) -> np.ndarray:
         return pd.to_numeric(series, errors="raise").to_numpy(dtype=float, na_value=np.nan)
     except (ValueError, TypeError):
         raise TypeError(f"{name} must be numeric; it holds non-numeric values") from None
+
+
+def require_responses(responses: Any, what: str) -> Mapping[str, pd.DataFrame]:
+    """Check that ``responses`` is ``{instrument id: responses table}``, not one table.
+
+    Examples
+    --------
+    >>> require_responses(pd.DataFrame({"municipality": ["092"]}), "outcome_summary")
+    Traceback (most recent call last):
+    ...
+    TypeError: outcome_summary needs a dict {instrument id: responses table}, e.g. {"esis": io.load_processed(processed, "responses_esis")}; got one DataFrame: wrap it as {"esis": table} with its instrument's id
+    """
+    if isinstance(responses, pd.DataFrame):
+        raise TypeError(
+            f"{what} needs a dict {{instrument id: responses table}}, e.g. "
+            '{"esis": io.load_processed(processed, "responses_esis")}; got one DataFrame: '
+            'wrap it as {"esis": table} with its instrument\'s id')
+    if not isinstance(responses, Mapping):
+        raise TypeError(f"{what} needs a dict {{instrument id: responses table}}, got "
+                        f"{type(responses).__name__}")
+    for key, table in responses.items():
+        if not isinstance(table, pd.DataFrame):
+            raise TypeError(f"{what}: responses[{key!r}] must be a DataFrame of responses, "
+                            f"got {type(table).__name__}")
+    return responses

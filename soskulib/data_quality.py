@@ -3,22 +3,24 @@
 Summaries of what arrived and what was rejected, for ``00_data_quality.ipynb``: row counts of
 tables (not counts of people), the manifest's ``rows_in = rows_out + rows_rejected`` check,
 validation findings and rejects counted by location and reason (messages and rejected values
-are never shown), and instrument completeness with its heat map.
+are never shown), measurement attrition (baseline assessments that got an end assessment, the
+real bottleneck of every change analysis) and instrument completeness, with their heat maps.
 """
 
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from soskulib import labels
+from soskulib import formatting, labels, publication
 from soskulib.errors import DataError
 
 __all__ = ["rows_by_municipality", "reconciliation", "problem_summary", "reject_summary",
-           "completeness", "completeness_figure"]
+           "measurement_attrition", "attrition_figure", "completeness", "completeness_figure"]
 
 
 def rows_by_municipality(processed_dir: str | os.PathLike[str]) -> pd.DataFrame:
@@ -118,7 +120,7 @@ def completeness(processed_dir: str | os.PathLike[str]) -> pd.DataFrame:
     from soskulib import io as sio
 
     parts = []
-    for inst_id in schema.ASSESSMENT_INSTRUMENTS:
+    for inst_id in instruments.ordered(schema.ASSESSMENT_INSTRUMENTS):
         inst = instruments.get(inst_id)
         try:
             resp = sio.load_processed(processed_dir, f"responses_{inst_id}")
@@ -147,8 +149,10 @@ def completeness(processed_dir: str | os.PathLike[str]) -> pd.DataFrame:
     out = pd.concat(parts, ignore_index=True)
     order = {occ: i for i, occ in enumerate(("baseline", "end", "followup"))}
     out["_o"] = out["occasion"].map(order)
-    return (out.sort_values(["instrument", "municipality", "_o"], kind="stable")
-            .drop(columns="_o").reset_index(drop=True))
+    # Instruments in the reports' one order (parts were built in it), not alphabetically.
+    out["_i"] = out["instrument"].map({n: i for i, n in enumerate(dict.fromkeys(out["instrument"]))})
+    return (out.sort_values(["_i", "municipality", "_o"], kind="stable")
+            .drop(columns=["_o", "_i"]).reset_index(drop=True))
 
 
 def completeness_figure(comp: pd.DataFrame, lang: str = "fi") -> Any:
@@ -163,19 +167,156 @@ def completeness_figure(comp: pd.DataFrame, lang: str = "fi") -> Any:
         raise ValueError("no instrument responses to plot")
     comp = comp.assign(row=comp["instrument"] + " · " + comp["occasion"].map(
         lambda o: schema.label("occasion", o, lang)))
+    # Municipalities by name (not by code), in alphabetical order of the page's language.
+    names = _municipality_names(comp["municipality"].unique(), lang)
     grid = comp.pivot_table(index="row", columns="municipality", values="scorable_pct",
                             sort=False)
+    grid = grid.rename(columns=names)
+    grid = grid[sorted(grid.columns, key=str.casefold)]
     fig, ax = plt.subplots(figsize=(1.2 + 0.75 * grid.shape[1], 0.9 + 0.38 * grid.shape[0]))
     image = ax.imshow(grid.to_numpy(dtype=float), cmap="cividis", vmin=0, vmax=100,
                       aspect="auto")
-    ax.set_xticks(range(grid.shape[1]), grid.columns)
+    ax.set_xticks(range(grid.shape[1]), grid.columns, rotation=40, ha="right")
     ax.set_yticks(range(grid.shape[0]), grid.index)
     ax.grid(False)
     for (i, j), value in np.ndenumerate(grid.to_numpy(dtype=float)):
         if not np.isnan(value):
-            ax.text(j, i, f"{value:.0f}", ha="center", va="center", fontsize=8,
-                    color="black" if value > 55 else "white")
+            ax.text(j, i, formatting.number(value, lang, 0), ha="center", va="center",
+                    fontsize=8, color="black" if value > 55 else "white")
     ax.set_xlabel(labels.text("col.municipality", lang))
     fig.colorbar(image, ax=ax, label=labels.text("col.scorable", lang), shrink=0.8)
     return fig
 
+
+
+def _municipality_names(codes: Any, lang: str) -> dict[str, str]:
+    """Organisation names of ``codes`` in ``lang`` (the code where unknown)."""
+    from soskulib import schema
+
+    orgs = schema.organisations()
+    names = dict(zip(orgs["code"], orgs["name_fi" if lang == "fi" else "name_en"], strict=True))
+    return {c: names.get(c, c) for c in codes}
+
+
+def measurement_attrition(processed_dir: str | os.PathLike[str], *, pre: str = "baseline",
+                          post: str = "end", lang: str = "fi",
+                          min_cell: int | None = None) -> pd.DataFrame:
+    """Baseline assessments that got an end assessment, per instrument and municipality.
+
+    The bottleneck of every change analysis: a client enters it only with a scorable
+    assessment at both ``pre`` and ``post``. ``n_pre`` counts clients with a scorable ``pre``
+    score, ``n`` those who also have a scorable ``post`` score (the complete pairs the outcome
+    tables rest on), ``share_end = n / n_pre``. Counts of people, so the numbers are those of
+    the protected :func:`soskulib.outcomes.outcome_summary` (the same as on the municipality
+    pages; cells under ``min_cell`` and their complements hidden, the share with them).
+
+    Parameters
+    ----------
+    processed_dir : path
+        The ``sosku prepare`` output folder.
+    pre, post : str
+        Occasions compared.
+    lang : {"fi", "en"}
+        Language of the instrument and municipality names.
+    min_cell : int, optional
+        Disclosure threshold (default :data:`soskulib.disclosure.MIN_CELL`).
+
+    Returns
+    -------
+    DataFrame
+        ``instrument, name, municipality, n_pre, n, share_end`` (+ ``*_suppressed`` masks),
+        instruments in the reports' order (:data:`soskulib.instruments.ORDER`), municipalities
+        by name; ``attrs["overall_share"]`` is the share over every municipality and
+        instrument (all pairs / all baselines, from the unrounded counts).
+    """
+    from soskulib import disclosure, instruments, outcomes, schema
+    from soskulib import io as sio
+
+    labels.check_lang(lang)
+    responses = {}
+    for inst_id in instruments.ordered(schema.ASSESSMENT_INSTRUMENTS):
+        try:
+            responses[inst_id] = sio.load_processed(processed_dir, f"responses_{inst_id}")
+        except FileNotFoundError:
+            continue
+    columns = ["instrument", "name", "municipality", "n_pre", "n", "share_end"]
+    if not responses:
+        return pd.DataFrame(columns=columns)
+    threshold = disclosure.MIN_CELL if min_cell is None else min_cell
+    summary = outcomes.outcome_summary(responses, by="municipality", pre=pre, post=post,
+                                       min_cell=threshold)
+    masks = [c for c in ("n_pre_suppressed", "n_suppressed") if c in summary.columns]
+    table = summary[["instrument", "municipality", "n_pre", "n", *masks]].copy()
+    table.insert(1, "name", [instruments.get(i).display_name(lang) for i in table["instrument"]])
+    hidden = table[masks].any(axis=1) if masks else pd.Series(False, index=table.index)
+    table["share_end"] = (table["n"] / table["n_pre"].where(table["n_pre"] > 0)).mask(hidden)
+    table["share_end_suppressed"] = hidden.to_numpy()
+    names = _municipality_names(table["municipality"].unique(), lang)
+    rank = {i: k for k, i in enumerate(instruments.ordered(table["instrument"]))}
+    table = table.assign(_i=table["instrument"].map(rank),
+                         _m=table["municipality"].map(names).str.casefold())
+    table = table.sort_values(["_i", "_m"], kind="stable").drop(columns=["_i", "_m"])
+    with_masks = [*columns, *[c for c in table.columns if c.endswith("_suppressed")]]
+    table = table[with_masks].reset_index(drop=True)
+    with warnings.catch_warnings():  # the overall share only; no count of it is published
+        warnings.simplefilter("ignore")
+        raw = outcomes.outcome_summary(responses, by="municipality", pre=pre, post=post,
+                                       suppress=False)
+    total_pre = float(raw["n_pre"].sum())
+    table.attrs["overall_share"] = float(raw["n"].sum()) / total_pre if total_pre else float("nan")
+    return publication.mark(table, True, "data_quality.measurement_attrition")
+
+
+def attrition_figure(attrition: pd.DataFrame, lang: str = "fi") -> Any:
+    """Heat map of the share of baseline assessments with an end assessment.
+
+    Rows are municipalities (by name), columns instruments (in the reports' order); a hidden
+    cell is hatched and marked ``..``, never drawn as a number.
+
+    Parameters
+    ----------
+    attrition : DataFrame
+        :func:`measurement_attrition` output.
+    lang : {"fi", "en"}
+        Language.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from soskulib import disclosure
+
+    labels.check_lang(lang)
+    if attrition.empty:
+        raise ValueError("no baseline assessments to plot")
+    names = _municipality_names(attrition["municipality"].unique(), lang)
+    data = attrition.assign(row=attrition["municipality"].map(names))
+    rows = sorted(data["row"].unique(), key=str.casefold)
+    cols = list(dict.fromkeys(data["name"]))
+    grid = data.pivot_table(index="row", columns="name", values="share_end", aggfunc="first",
+                            dropna=False).reindex(index=rows, columns=cols)
+    hidden = (data.pivot_table(index="row", columns="name", values="share_end_suppressed",
+                               aggfunc="first").reindex(index=rows, columns=cols)
+              .fillna(False).astype(bool))
+    fig, ax = plt.subplots(figsize=(2.5 + 1.6 * len(cols), 1.0 + 0.42 * len(rows)),
+                           layout="constrained")
+    values = grid.to_numpy(dtype=float)
+    image = ax.imshow(values, cmap="cividis", vmin=0, vmax=1, aspect="auto")
+    ax.set_xticks(range(len(cols)), [c.replace(": ", ":\n") for c in cols])
+    ax.set_yticks(range(len(rows)), rows)
+    ax.grid(False)
+    for (i, j), value in np.ndenumerate(values):
+        if hidden.iat[i, j]:
+            ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor="#DDDDDD",
+                                       hatch="///", edgecolor="#888888"))
+            ax.text(j, i, disclosure.MARKER, ha="center", va="center", fontsize=9)
+        elif np.isfinite(value):
+            ax.text(j, i, formatting.percent(value, lang, share=True), ha="center",
+                    va="center", fontsize=9, color="black" if value > 0.55 else "white")
+    bar = fig.colorbar(image, ax=ax, shrink=0.8,
+                       format=formatting.axis_formatter(lang, percent_axis=True))
+    bar.set_label(labels.text("col.share_end", lang))
+    return fig

@@ -78,6 +78,43 @@ _KNOWN_KEYS = {
 ORDER: tuple[str, ...] = ("3x10d", "esis", "whodas12", "eq5d3l", "gas")
 
 
+def named(table: Any, lang: str = "fi", *, column: str = "name", ids: str = "instrument") -> Any:
+    """A copy of a result table whose ``column`` names what each headline scale measures.
+
+    Result tables on an instrument's headline scale (outcome summaries, pooled estimates,
+    ...) carry the instrument's id in ``ids`` and its short name in ``column``; for
+    instruments whose headline is not a total score the short name misleads (3X10D has no
+    total score; EQ-5D-3L's headline is the EQ VAS). This writes
+    :meth:`Instrument.display_name` instead, in ``lang``.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A result table with an ``ids`` column.
+    lang : {"fi", "en"}
+        Language.
+    column, ids : str
+        The name column (created if missing) and the instrument-id column.
+
+    Returns
+    -------
+    DataFrame
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> named(pd.DataFrame({"instrument": ["3x10d", "eq5d3l"], "name": ["3X10D", "EQ-5D-3L"]}),
+    ...       "en")["name"].tolist()
+    ['3X10D: life as a whole', 'EQ VAS']
+    """
+    if ids not in table.columns:
+        raise KeyError(f"named() needs the instrument-id column {ids!r}; columns are "
+                       f"{', '.join(map(str, table.columns))}")
+    out = table.copy()
+    out[column] = [get(i).display_name(lang) if isinstance(i, str) else i for i in out[ids]]
+    return out
+
+
 def ordered(ids: Any) -> list[str]:
     """Instrument ids in the reports' order (:data:`ORDER`; others after them, sorted).
 

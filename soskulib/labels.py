@@ -30,7 +30,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "table": ("Taulukko", "Table"),
     "figure": ("Kuvio", "Figure"),
     "contents": ("Sisällys", "Contents"),
-    "download_csv": ("lataa CSV", "download CSV"),
+    "download.excel": ("Excel", "Excel"),
+    "download.excel.title": (
+        "CSV Exceliin: puolipiste erottimena, desimaalipilkku, sivulla näkyvä tarkkuus, UTF-8 (BOM)",
+        "CSV for Excel: UTF-8 with BOM, the precision shown on the page"),
+    "download.machine": ("CSV (koneluettava)", "CSV (machine-readable)"),
+    "download.machine.title": (
+        "Koneluettava CSV: pilkku erottimena, desimaalipiste, täysi tarkkuus, UTF-8 (R, Python)",
+        "Machine-readable CSV: comma-separated, decimal point, full precision, UTF-8 (R, Python)"),
     "built": ("Koottu", "Built"),
     "data_source": ("Aineisto", "Data source"),
     "checksum": ("tarkistussumma (SHA-256)", "checksum (SHA-256)"),
@@ -61,17 +68,26 @@ STRINGS: dict[str, tuple[str, str]] = {
     "index.title": ("Sosiaalisen kuntoutuksen arviointiraportit", "Social rehabilitation evaluation reports"),
     "index.lead": (
         "Sosiaalihuoltolain (1301/2014) 17 §:n mukaisen sosiaalisen kuntoutuksen kehittämisen ja "
-        "asiakasvaikutusten arviointi. Jokainen raportti toimii ilman verkkoyhteyttä; taulukot "
-        "voi ladata CSV-tiedostoina raportin vierestä.",
+        "asiakasvaikutusten arviointi. Jokainen raportti toimii ilman verkkoyhteyttä. Jokaisen "
+        "taulukon voi ladata kahtena tiedostona: \"Excel\" avautuu suoraan suomenkieliseen "
+        "Exceliin (puolipiste erottimena, desimaalipilkku, sivulla näkyvä tarkkuus), \"CSV "
+        "(koneluettava)\" on ohjelmille kuten R ja Python (pilkku erottimena, desimaalipiste, "
+        "täysi tarkkuus).",
         "Evaluation of the development and client outcomes of social rehabilitation under the "
-        "Social Welfare Act (1301/2014) §17. Every report works offline; its tables can be "
-        "downloaded as CSV files next to it.",
+        "Social Welfare Act (1301/2014) §17. Every report works offline. Every table can be "
+        "downloaded as two files: \"Excel\" opens directly in Excel (UTF-8 with BOM, the "
+        "precision shown on the page), \"CSV (machine-readable)\" is for programs such as R "
+        "and Python (comma-separated, decimal point, full precision).",
     ),
     "index.national": ("Valtakunnallinen synteesi", "National synthesis"),
     "index.municipalities": ("Kuntaraportit", "Municipality reports"),
     "index.supporting": ("Aineisto ja mittarit", "Data and instruments"),
     "index.col.municipality": ("Kunta / kuntayhtymä", "Municipality / joint authority"),
     "index.col.headline": ("Tiivistelmä", "Headline"),
+    "index.source.input": ("{n} lähtötiedosto", "{n} input file"),
+    "index.source.inputs": ("{n} lähtötiedostoa", "{n} input files"),
+    "index.source.prepared": ("käsittely: {by}", "prepared by {by}"),
+    "index.source.synthetic": ("synteettinen esimerkkiaineisto", "synthetic demo data"),
     # --- report titles -------------------------------------------------------------------------
     "report.data_quality.title": ("Aineiston laatu", "Data quality"),
     "report.municipality.title": ("Kuntaraportti: {name}", "Municipality report: {name}"),
@@ -142,6 +158,23 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "dq.rejects.caption": ("Hylätyt rivit taulun ja syyn mukaan", "Rejected rows by table and reason"),
     "dq.rejects.none": ("Yhtään riviä ei hylätty.", "No rows were rejected."),
+    "dq.attrition": ("Alku- ja loppuarvioinnit: mittausten kato", "Baseline and end assessments: measurement attrition"),
+    "dq.attrition.intro": (
+        "Muutosta voi arvioida vain asiakkailta, joilla on sekä alku- että loppuarviointi. Tämä "
+        "on koko muutosanalyysin pullonkaula: puuttuvat loppuarvioinnit eivät todennäköisesti "
+        "ole satunnaisia, joten pieni osuus heikentää tulosten luotettavuutta.",
+        "Change can only be judged for clients with both a baseline and an end assessment. "
+        "This is the bottleneck of every change analysis: missing end assessments are unlikely "
+        "to be random, so a small share weakens every result."),
+    "dq.attrition.finding": (
+        "Kaikista alkuarvioinneista {pct} %:lla on loppuarviointi (kaikki kunnat ja mittarit).",
+        "{pct}% of all baseline assessments have an end assessment (all municipalities and instruments)."),
+    "dq.attrition.caption": ("Alkuarvioidut ja loppuarvioinnin saaneet mittarin ja kunnan mukaan",
+                             "Clients with a baseline and with an end assessment by instrument and municipality"),
+    "dq.attrition.figure": ("Loppuarvioinnin saaneiden osuus alkuarvioiduista kunnittain ja mittareittain",
+                            "Share of baseline assessments with an end assessment by municipality and instrument"),
+    "col.share_end": ("loppuarvioitu (%)", "with end assessment (%)"),
+    "col.n_end_pairs": ("myös loppuarvioituja", "also at end"),
     "dq.completeness": ("Mittaritietojen kattavuus", "Completeness of the instruments"),
     "dq.completeness.intro": (
         "Arviointien määrä mittareittain ja mittauskerroittain, vastattujen osioiden osuus ja "
@@ -532,10 +565,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "term.group_activity": ("ryhmätoiminta", "group activity"),
     "term.log_hours": ("log(1 + tunnit)", "log(1 + hours)"),
     "term.baseline": ("alkutaso", "baseline score"),
-    "instrument.3x10d": ("3X10D", "3X10D"),
+    "instrument.3x10d": ("3X10D: elämä kokonaisuutena", "3X10D: life as a whole"),
     "instrument.esis": ("ESIS", "ESIS"),
     "instrument.whodas12": ("WHODAS-12", "WHODAS-12"),
-    "instrument.eq5d3l": ("EQ-5D-3L", "EQ-5D-3L"),
+    "instrument.eq5d3l": ("EQ VAS", "EQ VAS"),
     "na.pathways.figure": ("Jatkopolut kohderyhmän mukaan, kaikki kunnat (rivien osuudet)",
                            "Onward pathways by target group, all municipalities (row shares)"),
     "na.quality.figure": ("Laatukriteerien itsearvio kunnittain, viimeisin vuosi",

@@ -503,15 +503,36 @@ def subproject_facts(subprojects: pd.DataFrame, lang: str = "fi") -> str:
     Examples
     --------
     >>> sub = pd.DataFrame({"name": ["Polku"], "planned_clients": [40.0],
-    ...                     "instruments": ["3x10d, esis"]})
+    ...                     "instruments": ["esis,3x10d"]})
     >>> subproject_facts(sub, "en")
-    'Sub-project: Polku. Planned clients 40. Instruments: 3x10d, esis.'
+    'Sub-project: Polku. Planned clients 40. Instruments: 3X10D, ESIS.'
     """
     if subprojects.empty:
         return labels.text("not_enough_data", lang, what=labels.text("mu.context", lang))
     row = subprojects.iloc[0]
     planned = row.get("planned_clients")
     return labels.text("mu.context.facts", lang, name=row.get("name", "–"),
-                       planned="–" if pd.isna(planned) else int(planned),
-                       instruments=row.get("instruments") if pd.notna(row.get("instruments"))
-                       else "–")
+                       planned="–" if pd.isna(planned) else formatting.integer(planned, lang),
+                       instruments=_instrument_names(row.get("instruments")))
+
+
+def _instrument_names(codes: object) -> str:
+    """Instrument names for a delivered list of codes (``"3x10d,esis"`` → ``"3X10D, ESIS"``).
+
+    Codes are matched in any case and spacing; a code no spec knows is shown as delivered.
+    """
+    from soskulib import instruments
+
+    if codes is None or (isinstance(codes, float) and pd.isna(codes)) or not str(codes).strip():
+        return formatting.MISSING
+    known = set(instruments.available())
+    names = []
+    for code in str(codes).replace(";", ",").split(","):
+        code = code.strip()
+        if not code:
+            continue
+        key = code.casefold().replace("-", "").replace(" ", "")
+        names.append(instruments.get(key).name if key in known else code)
+    ids = {n: i for i, n in enumerate(instruments.get(c).name for c in instruments.ORDER
+                                      if c in known)}
+    return ", ".join(sorted(dict.fromkeys(names), key=lambda n: (ids.get(n, len(ids)), n)))

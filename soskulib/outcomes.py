@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from soskulib import disclosure, labels
-from soskulib.checks import as_list, require_columns
+from soskulib.checks import as_list, require_columns, require_responses
 from soskulib.frames import group_keys, protect, spread
 from soskulib.intervals import mean_ci
 
@@ -71,7 +71,7 @@ def change_scores(
     if pre == post:
         raise ValueError(f"pre and post occasions are both {pre!r}")
     parts = []
-    for inst_id, table in responses.items():
+    for inst_id, table in require_responses(responses, "change_scores").items():
         inst = instruments.get(inst_id)
         scale = (scales or {}).get(inst_id, inst.headline)
         if scale not in inst.scales:
@@ -143,7 +143,7 @@ def scored_responses(
 
     attrs = _client_attributes(clients, [a for a in attributes if a != "municipality"])
     out = {}
-    for inst_id, table in responses.items():
+    for inst_id, table in require_responses(responses, "scored_responses").items():
         if table is None or table.empty:
             continue
         inst = instruments.get(inst_id)
@@ -201,7 +201,8 @@ def outcome_summary(
     from soskulib import change, instruments
 
     by = as_list(by)
-    scored = scored_responses(responses, clients, attributes=by)
+    scored = scored_responses(require_responses(responses, "outcome_summary"), clients,
+                              attributes=by)
     parts = []
     for inst_id, frame in scored.items():
         present = set(frame["occasion"].dropna())
@@ -209,7 +210,7 @@ def outcome_summary(
             continue
         better = instruments.get(inst_id).headline_higher_is_better
         table = change.change_table(frame, score="score", pre=pre, post=post, by=by or None,
-                                    higher_is_better=better, ci=level)
+                                    higher_is_better=better, ci=level, warn_below=None)
         sign = 1.0 if better else -1.0
         limits = np.sort(np.column_stack([sign * table["d_z_ci_low"], sign * table["d_z_ci_high"]]),
                          axis=1)
@@ -265,7 +266,8 @@ def change_categories(
     from soskulib import change, instruments
 
     by = as_list(by)
-    scored = scored_responses(responses, clients, attributes=by)
+    scored = scored_responses(require_responses(responses, "change_categories"), clients,
+                              attributes=by)
     parts = []
     for inst_id, frame in scored.items():
         inst = instruments.get(inst_id)

@@ -16,6 +16,7 @@ import hashlib
 import html
 import io
 import json
+import numbers
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -25,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from soskulib import labels
+from soskulib import formatting, labels
 from soskulib.errors import ConfigurationError
 from soskulib.rendering import style_table
 
@@ -114,6 +115,12 @@ def _display(obj_html: str, text: str, metadata: dict[str, Any] | None = None) -
     display({"text/html": obj_html, "text/plain": text}, raw=True, metadata=metadata or {})
 
 
+def _is_pvalue_column(name: object) -> bool:
+    """Whether a result column holds p-values (``pval``, ``q_pval``, ``p``, ...)."""
+    text = str(name)
+    return text in ("p", "pval", "p_value") or text.endswith("_pval")
+
+
 def _slug(text: str) -> str:
     s = re.sub(r"[^0-9a-z]+", "-", text.lower().translate(str.maketrans("äöåé", "aoae")))
     return s.strip("-") or "x"
@@ -158,8 +165,19 @@ class Report:
 
     # -- text ----------------------------------------------------------------------------------
     def t(self, key: str, **fields: object) -> str:
-        """The report string ``key`` in this report's language (see :mod:`soskulib.labels`)."""
-        return labels.text(key, self.lang, **fields)
+        """The report string ``key`` in this report's language (see :mod:`soskulib.labels`).
+
+        Numbers among ``fields`` are written in the page's style
+        (:func:`soskulib.formatting.cell`: "35 275 riviä", "0,35").
+
+        Examples
+        --------
+        >>> Report("fi", display=False).t("dq.headline", rows=35275, rejected=12, problems=3)
+        '35\xa0275 riviä käsitelty, 12 hylätty, 3 tarkistushavaintoa.'
+        """
+        shown = {k: formatting.cell(v, self.lang) if isinstance(v, numbers.Number) else v
+                 for k, v in fields.items()}
+        return labels.text(key, self.lang, **shown)
 
     def title(self, title: str, subtitle: str | None = None) -> None:
         """Show the report title (``h1``) and subtitle."""
@@ -360,6 +378,7 @@ class Report:
             raise ValueError(f"table name {name!r} must use only a-z, 0-9, '_' and '-'")
         if name in self._names:
             raise ValueError(f"table name {name!r} is already used in this report")
+        pvalues: list[int] = []
         if isinstance(df, disclosure.CrossTab):
             suppressed = bool(df.suppressed.to_numpy().any())
             published = df.display()
@@ -395,6 +414,7 @@ class Report:
             suppressed = bool(masks) and bool(published[masks].to_numpy().any())
             if masks:
                 published = disclosure.display(published)
+            pvalues = [j for j, c in enumerate(published.columns) if _is_pvalue_column(c)]
             published = self.relabel(published, codes=codes, columns=headers)
         else:
             raise TypeError(f"table() needs a DataFrame or CrossTab, got {type(df).__name__}")
@@ -408,7 +428,7 @@ class Report:
                              encoding="utf-8")
             href = f"{folder.name}/{name}.csv"
             link = (f' <a class="sosku-csv" href="{html.escape(href)}" download>'
-                    f"[{self.t('download_csv')}]</a>")
+                    f"[{self.t('download.machine')}]</a>")
         notes = []
         if suppressed:
             notes.append(self.t("suppressed_note", k=self.min_cell, marker=disclosure.MARKER))
@@ -417,7 +437,8 @@ class Report:
         foot = "".join(f'<p class="sosku-tablenote">{html.escape(n)}</p>' for n in notes)
         body = (f'<figure class="sosku-table" id="{_slug("t-" + name)}">'
                 f"<figcaption>{html.escape(caption_text)}{link}</figcaption>"
-                f"{style_table(published, self.lang, digits, index, uid=name)}{foot}</figure>")
+                f"{style_table(published, self.lang, digits, index, uid=name, pvalues=pvalues)}"
+                f"{foot}</figure>")
         self._show(body, f"{caption_text}\n{published.to_string(index=index)}")
 
     # -- figures -------------------------------------------------------------------------------

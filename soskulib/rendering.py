@@ -12,13 +12,15 @@ import functools
 import json
 import numbers
 import re
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from soskulib import labels
+from soskulib import formatting, labels
 
 __all__ = ["TEMPLATE_NAME", "style_table", "render_html", "report_css", "template_dir"]
 
@@ -28,7 +30,7 @@ TEMPLATE_NAME = "soskureport"
 
 # A cell that reads as a quantity: a number written as text (CrossTab.display(), years), with
 # an optional sign, group separators, decimals or a percent sign.
-_QUANTITY_TEXT = re.compile(r"[+\-\u2212]?\d[\d\s\u202f,.]*%?")
+_QUANTITY_TEXT = re.compile(r"[+\-\u2212]?\d[\d\s\u202f\u00a0,.]*\s?%?")
 # Markers of hidden or missing cells, shown in numeric columns.
 _NUMERIC_MARKERS = frozenset({"..", "<5", "–", "-", ""})
 
@@ -60,8 +62,15 @@ def _numeric_columns(df: pd.DataFrame) -> list[bool]:
     return flags
 
 
-def style_table(df: pd.DataFrame, lang: str, digits: int, index: bool, uid: str = "t") -> str:
-    """HTML of a published table: numbers formatted for ``lang``, one alignment per column.
+def style_table(df: pd.DataFrame, lang: str, digits: int, index: bool, uid: str = "t",
+                pvalues: Sequence[int] = ()) -> str:
+    """HTML of a published table: numbers written for ``lang``, one alignment per column.
+
+    Every number is written by :mod:`soskulib.formatting`, like the figures and the text of
+    the page: decimal comma and a no-break space between thousands in Finnish, a true minus
+    sign, ``digits`` decimals (a column whose numbers are all whole, such as counts with
+    hidden cells, without decimals), p-values (columns at the positions ``pvalues``) as
+    ``< 0,001`` / ``0,004`` / ``0,27``, missing values as "–". Text is HTML-escaped.
 
     A column is right-aligned (heading included) when every cell is a number, a number
     written as text or a disclosure marker (``..``), so counts with hidden cells line up with
@@ -79,24 +88,37 @@ def style_table(df: pd.DataFrame, lang: str, digits: int, index: bool, uid: str 
     True
     >>> "kyllä" in style_table(pd.DataFrame({"covers": [True]}), "fi", 0, False, uid="b")
     True
+    >>> html = style_table(pd.DataFrame({"d": [-0.125], "n": [35275.0], "p": [0.0001]}),
+    ...                    "fi", 2, False, uid="f", pvalues=[2])
+    >>> "−0,12" in html and "35\xa0275" in html and "&lt; 0,001" in html
+    True
     """
     if not index:
         df = df.reset_index(drop=True)
+    aligned = _numeric_columns(df)
     # Booleans read as words in the page's language (the CSV keeps True/False).
     yes, no = ("kyllä", "ei") if lang == "fi" else ("yes", "no")
-    flags = [c for c in df.columns if pd.api.types.is_bool_dtype(df[c])]
-    if flags:
-        df = df.copy()
-        for c in flags:
-            df[c] = df[c].map({True: yes, False: no})
-    decimal = "," if lang == "fi" else "."
-    thousands = "\u202f" if lang == "fi" else ","
-    styler = df.style.format(precision=digits, decimal=decimal, thousands=thousands, na_rep="–")
+    shown = df.copy()
+    for j in range(shown.shape[1]):
+        col = shown.iloc[:, j]
+        if pd.api.types.is_bool_dtype(col):
+            text = col.map({True: yes, False: no})
+        elif j in set(pvalues):
+            text = col.map(lambda v: formatting.pvalue(v, lang)
+                           if isinstance(v, numbers.Real) and not isinstance(v, bool) else v)
+        else:
+            values = pd.to_numeric(col, errors="coerce")
+            finite = values[np.isfinite(values)]
+            whole = bool(len(finite)) and bool((finite % 1 == 0).all())
+            places = 0 if whole else digits
+            text = col.map(lambda v, p=places: formatting.cell(v, lang, p))
+        shown.isetitem(j, text.astype(object))
+    styler = shown.style.format(na_rep=formatting.MISSING, escape="html")
     styler = styler.set_table_attributes('class="sosku-df"')
     # `.col<j>` marks both the heading and the data cells of column j (not the row headings).
     styler = styler.set_table_styles([
         {"selector": f".col{j}", "props": f"text-align: {'right' if numeric else 'left'};"}
-        for j, numeric in enumerate(_numeric_columns(df))])
+        for j, numeric in enumerate(aligned)])
     if not index:
         styler = styler.hide(axis="index")
     # A uuid from the table name keeps the HTML identical between builds and unique on the page.

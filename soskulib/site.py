@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from soskulib import labels
+from soskulib import formatting, labels
 from soskulib.errors import ConfigurationError, DataError, Problem, SoskuError
 from soskulib.page import data_checksum, read_manifest
 from soskulib.rendering import render_html, report_css, template_dir
@@ -270,16 +270,22 @@ def _check_parameters(jobs: Sequence[_Job]) -> None:
                 f"its parameters cell declares {', '.join(sorted(declared[j.notebook]))}")
 
 
-def municipalities_in(processed_dir: str | os.PathLike[str]) -> list[tuple[str, str, str]]:
-    """``(code, slug, name)`` of every organisation with clients in the processed data."""
+def municipalities_in(processed_dir: str | os.PathLike[str],
+                      lang: str = "fi") -> list[tuple[str, str, str]]:
+    """``(code, slug, name)`` of every organisation with clients in the processed data.
+
+    ``name`` is in ``lang`` (the English index links "Forssa region joint authority
+    (FSHKY)", as its page calls it).
+    """
     from soskulib import io as sio
     from soskulib import schema
 
-    clients = sio.load_processed(processed_dir, "clients")
+    labels.check_lang(lang)
+    clients = sio.load_processed(processed_dir, "clients", columns=["municipality"])
     present = set(clients["municipality"].dropna().astype(str))
     orgs = schema.organisations()
     orgs = orgs[orgs["code"].isin(present)].sort_values("code")
-    return list(zip(orgs["code"], orgs["slug"], orgs["name_fi"], strict=True))
+    return list(zip(orgs["code"], orgs["slug"], orgs[f"name_{lang}"], strict=True))
 
 
 def build_reports(
@@ -325,7 +331,7 @@ def build_reports(
     out = Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
     nb_dir = Path(notebooks_dir).resolve() if notebooks_dir else NOTEBOOKS_DIR
-    munis = municipalities_in(processed)
+    munis = municipalities_in(processed, lang)
     work = _jobs_for(processed, out, lang, nb_dir, munis)
     _check_parameters(work)
 
@@ -402,7 +408,7 @@ def render_index(manifest: dict[str, Any], out: Path, work: Sequence[_Job],
     return env.get_template("index.html.j2").render(
         t=lambda key, **kw: labels.text(key, lang, **kw),
         lang=lang, css=report_css(), version=__version__, built=built,
-        source=_source_text(manifest),
+        source=_source_text(manifest, lang),
         checksum=data_checksum(manifest), synthetic=bool(manifest.get("synthetic", False)),
         national=entry(out / "national_synthesis.html"),
         supporting=[entry(out / "data_quality.html"), entry(out / "instruments.html")],
@@ -410,14 +416,21 @@ def render_index(manifest: dict[str, Any], out: Path, work: Sequence[_Job],
     )
 
 
-def _source_text(manifest: dict[str, Any]) -> str:
-    """Where the data came from, as far as the manifest says."""
+def _source_text(manifest: dict[str, Any], lang: str = "fi") -> str:
+    """Where the data came from, as far as the manifest says, in ``lang``.
+
+    Examples
+    --------
+    >>> _source_text({"raw_dir": "data/raw/demo", "inputs": [1] * 64, "synthetic": True}, "fi")
+    'data/raw/demo, 64 lähtötiedostoa, synteettinen esimerkkiaineisto'
+    """
     parts = [str(manifest.get("source") or manifest.get("raw_dir") or "")]
     inputs = manifest.get("inputs")
     if isinstance(inputs, list):
-        parts.append(f"{len(inputs)} input file(s)")
+        key = "index.source.input" if len(inputs) == 1 else "index.source.inputs"
+        parts.append(labels.text(key, lang, n=formatting.integer(len(inputs), lang)))
     if manifest.get("created_by"):
-        parts.append(f"prepared by {manifest['created_by']}")
+        parts.append(labels.text("index.source.prepared", lang, by=manifest["created_by"]))
     if manifest.get("synthetic"):
-        parts.append("synthetic demo")
-    return ", ".join(p for p in parts if p) or "-"
+        parts.append(labels.text("index.source.synthetic", lang))
+    return ", ".join(p for p in parts if p) or formatting.MISSING

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from soskulib import disclosure, schema
-from soskulib.checks import as_list, require_columns
+from soskulib.checks import as_list, require_columns, require_responses
 from soskulib.frames import protect
 from soskulib.intervals import normal_quantile
 from soskulib.outcomes import outcome_summary, scored_responses
@@ -68,14 +68,15 @@ def municipality_effects(
         raise ValueError(f"min_pairs must be at least {disclosure.MIN_CELL} (disclosure rule)")
     by = as_list(by)
     groups = ["municipality", *by]
-    scored = scored_responses(responses, clients, attributes=by)
+    scored = scored_responses(require_responses(responses, "municipality_effects"), clients,
+                              attributes=by)
     parts = []
     for inst_id, frame in scored.items():
         if not {pre, post} <= set(frame["occasion"].dropna()):
             continue
         better = instruments.get(inst_id).headline_higher_is_better
         table = change.change_table(frame, score="score", pre=pre, post=post, by=groups,
-                                    higher_is_better=better)
+                                    higher_is_better=better, warn_below=None)
         table = table.loc[table["n"] >= min_pairs]
         if table.empty:
             continue
@@ -453,7 +454,8 @@ def change_score_model(
 
     rows = []
     z = normal_quantile(level)
-    scored = scored_responses(responses, clients, attributes=[group])
+    scored = scored_responses(require_responses(responses, "change_score_model"), clients,
+                              attributes=[group])
     for inst_id, frame in scored.items():
         if not {pre, post} <= set(frame["occasion"].dropna()):
             continue

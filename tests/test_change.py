@@ -443,3 +443,21 @@ def test_works_on_scoring_output() -> None:
     tab = change_table(scored, score="total", pre="baseline", post="end",
                        sd=res.attrs["sd"], reliability=res.attrs["reliability"])
     assert tab["n_improved"].iloc[0] == (res["category"] == "improved").sum()
+
+
+def test_change_table_is_marked_analysis_only_and_warns_on_small_groups():
+    import warnings as _warnings
+
+    from soskulib import publication
+
+    wide = pd.DataFrame({"g": ["x"] * 6 + ["y"] * 2,
+                         "t0": [10, 12, 14, 16, 11, 13, 10, 11.0],
+                         "t1": [12, 15, 15, 20, 12, 15, 10, 14.0]})
+    with pytest.warns(publication.PublicationWarning, match="fewer than 5 people"):
+        table = change.change_table(wide, pre="t0", post="t1", by="g")
+    assert table.attrs["publishable"] is False and table.attrs["small_groups"] == 2
+    assert "analysis only" in publication.describe(table)
+    # A caller that protects the table itself switches the warning off.
+    with _warnings.catch_warnings():
+        _warnings.simplefilter("error")
+        change.change_table(wide, pre="t0", post="t1", by="g", warn_below=None)

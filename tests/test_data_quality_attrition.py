@@ -1,0 +1,69 @@
+"""Measurement attrition on the data-quality page, and the API errors a researcher meets."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from soskulib import data_quality, outcomes, publication, synthesis
+
+
+@pytest.fixture(scope="module")
+def processed(tmp_path_factory):
+    from soskulib import demo, prepare
+
+    root = tmp_path_factory.mktemp("attrition")
+    demo.write_demo(root / "raw", n_clients=300)
+    prepare.prepare(root / "raw", root / "processed", log=lambda _msg: None)
+    return root / "processed"
+
+
+def test_attrition_table_is_protected_and_consistent(processed):
+    table = data_quality.measurement_attrition(processed, lang="fi")
+    assert publication.is_publishable(table) is True
+    assert list(table.columns[:6]) == ["instrument", "name", "municipality", "n_pre", "n",
+                                       "share_end"]
+    # One instrument order, and the headline names say what is measured.
+    assert list(dict.fromkeys(table["instrument"])) == [
+        i for i in ("3x10d", "esis", "whodas12", "eq5d3l") if i in set(table["instrument"])]
+    assert "3X10D: elämä kokonaisuutena" in set(table["name"])
+    shown = table.loc[~table["share_end_suppressed"]]
+    assert np.allclose(shown["share_end"], shown["n"] / shown["n_pre"])
+    visible = pd.concat([table.loc[~table["n_pre_suppressed"], "n_pre"],
+                         table.loc[~table["n_suppressed"], "n"]])
+    assert ((visible == 0) | (visible >= 5)).all()
+    assert table["share_end"].isna().sum() >= table["n_suppressed"].sum()
+    assert 0.3 < table.attrs["overall_share"] < 0.8
+
+
+def test_attrition_figure_uses_names_in_order_and_page_numbers(processed):
+    table = data_quality.measurement_attrition(processed, lang="fi")
+    fig = data_quality.attrition_figure(table, "fi")
+    ax = fig.axes[0]
+    rows = [t.get_text() for t in ax.get_yticklabels()]
+    assert rows == sorted(rows, key=str.casefold) and not any(r.isdigit() for r in rows)
+    cells = [t.get_text() for t in ax.texts]
+    assert all(c == ".." or c.endswith("\u00a0%") for c in cells)
+    plt.close(fig)
+
+
+def test_completeness_figure_names_municipalities_in_sorted_order(processed):
+    comp = data_quality.completeness(processed)
+    fig = data_quality.completeness_figure(comp, "en")
+    names = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert names == sorted(names, key=str.casefold) and not any(n.isdigit() for n in names)
+    plt.close(fig)
+
+
+def test_one_responses_table_instead_of_a_dict_says_what_was_expected(processed):
+    from soskulib import io as sio
+
+    esis = sio.load_processed(processed, "responses_esis")
+    for func in (outcomes.outcome_summary, outcomes.change_categories,
+                 synthesis.municipality_effects):
+        with pytest.raises(TypeError, match=r"needs a dict \{instrument id: responses table\}"):
+            func(esis)
+    with pytest.raises(TypeError, match="needs a dict"):
+        outcomes.change_scores(esis)
