@@ -30,6 +30,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "table": ("Taulukko", "Table"),
     "figure": ("Kuvio", "Figure"),
     "contents": ("Sisällys", "Contents"),
+    "download_csv": ("lataa CSV", "download CSV"),
     "download.excel": ("Excel", "Excel"),
     "download.excel.title": (
         "CSV Exceliin: puolipiste erottimena, desimaalipilkku, sivulla näkyvä tarkkuus, UTF-8 (BOM)",

@@ -17,7 +17,7 @@ __all__ = ["summary", "item_table"]
 
 
 def summary(processed_dir: str | os.PathLike[str], occasion: str = "baseline",
-                  min_n: int = 20) -> tuple[pd.DataFrame, dict[str, Any]]:
+                  min_n: int = 20, lang: str = "en") -> tuple[pd.DataFrame, dict[str, Any]]:
     """Item analysis of every instrument at one occasion, next to the published values.
 
     :func:`soskulib.reliability.item_analysis` on the items of bounded response scales (the
@@ -27,7 +27,8 @@ def summary(processed_dir: str | os.PathLike[str], occasion: str = "baseline",
     -------
     (DataFrame, dict)
         Summary ``instrument, name, n, alpha, alpha_ci_low, alpha_ci_high, omega,
-        published_alpha, published_source`` and ``{instrument id: ReliabilityResult}``.
+        published_alpha, published_source`` and ``{instrument id: ReliabilityResult}``;
+        the source's note (e.g. that the value is for another version) is in ``lang``.
     """
     from soskulib import instruments, reliability, schema
     from soskulib import io as sio
@@ -47,7 +48,7 @@ def summary(processed_dir: str | os.PathLike[str], occasion: str = "baseline",
                      "alpha": res.alpha.alpha, "alpha_ci_low": res.alpha.ci_low,
                      "alpha_ci_high": res.alpha.ci_high, "omega": omega,
                      "published_alpha": inst.reliability.get("alpha", float("nan")),
-                     "published_source": inst.reliability.get("source", "–")})
+                     "published_source": _published_source(inst.reliability, lang)})
     columns = ["instrument", "name", "n", "alpha", "alpha_ci_low", "alpha_ci_high", "omega",
                "published_alpha", "published_source"]
     return pd.DataFrame(rows, columns=columns), details
@@ -60,3 +61,18 @@ def item_table(result: Any, instrument: Any, lang: str = "fi") -> pd.DataFrame:
     table.index.name = labels.text("col.item", lang)
     return table.reset_index()
 
+
+def _published_source(spec: dict[str, Any], lang: str) -> str:
+    """The citation of a published reliability, with its note in ``lang`` (spec ``note``).
+
+    Examples
+    --------
+    >>> _published_source({"source": "Üstün et al. 2010",
+    ...                    "note": ["luku 36 osion versiolle", "36-item version"]}, "fi")
+    'Üstün et al. 2010 (luku 36 osion versiolle)'
+    """
+    source = str(spec.get("source", "–"))
+    note = spec.get("note")
+    if isinstance(note, (list, tuple)) and len(note) == 2:
+        source += f" ({note[0] if lang == 'fi' else note[1]})"
+    return source

@@ -114,6 +114,7 @@ def style_table(df: pd.DataFrame, lang: str, digits: int, index: bool, uid: str 
             text = col.map(lambda v, p=places: formatting.cell(v, lang, p))
         shown.isetitem(j, text.astype(object))
     styler = shown.style.format(na_rep=formatting.MISSING, escape="html")
+    styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
     styler = styler.set_table_attributes('class="sosku-df"')
     # `.col<j>` marks both the heading and the data cells of column j (not the row headings).
     styler = styler.set_table_styles([
