@@ -863,9 +863,7 @@ def reliable_change_scores(
     from soskulib import instruments
 
     inst = instruments.get(instrument)
-    if scale not in inst.scales:
-        raise KeyError(f"{inst.name} has no scale {scale!r}; scales are "
-                       f"{', '.join(inst.scales)}")
+    inst.check_scale(scale)
     paired = pair_occasions(data, scale, pre=pre, post=post, id=id, occasion=occasion,
                             keep=keep)
     baseline = data.loc[(data[occasion].astype(object) == pre).to_numpy()]

@@ -235,6 +235,24 @@ class Instrument:
     headline_name: tuple[str, str] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def check_scale(self, scale: str | None = None) -> str:
+        """The name of ``scale``, checked against the spec; the headline scale when ``None``.
+
+        Raises
+        ------
+        KeyError
+            If the instrument has no such scale (the message lists the scales it has).
+
+        Examples
+        --------
+        >>> get("whodas12").check_scale(), get("esis").check_scale("total")
+        ('total', 'total')
+        """
+        name = self.headline if scale is None else scale
+        if name not in self.scales:
+            raise KeyError(f"{self.name} has no scale {name!r}; scales are {', '.join(self.scales)}")
+        return name
+
     @property
     def headline_higher_is_better(self) -> bool:
         """Whether a higher score on the headline scale is better: the direction change is shown in.

@@ -73,9 +73,7 @@ def change_scores(
     parts = []
     for inst_id, table in require_responses(responses, "change_scores").items():
         inst = instruments.get(inst_id)
-        scale = (scales or {}).get(inst_id, inst.headline)
-        if scale not in inst.scales:
-            raise KeyError(f"{inst.name} has no scale {scale!r}; scales are {', '.join(inst.scales)}")
+        scale = inst.check_scale((scales or {}).get(inst_id))
         require_columns(table, ["client_id", "municipality", "occasion", "date"], f"change_scores ({inst_id})")
         scored = scoring.score(table, inst)[scale]
         frame = table[["client_id", "municipality", "occasion", "date"]].assign(score=scored.to_numpy())

@@ -616,9 +616,7 @@ def reliable_change(
     1         b   -25.0  deteriorated
     """
     inst = _instruments.get(instrument)
-    scale = scale or inst.headline
-    if scale not in inst.scales:
-        raise KeyError(f"{inst.name} has no scale {scale!r}; scales are {', '.join(inst.scales)}")
+    scale = inst.check_scale(scale or None)
     connection = _connection(con, memory_limit=memory_limit, temp_directory=temp_directory)
     source = parquet_source(processed_dir, f"responses_{inst.id}")
     where = _municipality_filter(municipalities)
@@ -1055,9 +1053,7 @@ def reliable_change_summary(
     0          092      2         1          0             1           0  15.0
     """
     inst = _instruments.get(instrument)
-    scale = scale or inst.headline
-    if scale not in inst.scales:
-        raise KeyError(f"{inst.name} has no scale {scale!r}; scales are {', '.join(inst.scales)}")
+    scale = inst.check_scale(scale or None)
     connection = _connection(con, memory_limit=memory_limit, temp_directory=temp_directory)
     source = parquet_source(processed_dir, f"responses_{inst.id}")
     check_item_ranges(connection, source, inst)
