@@ -146,6 +146,27 @@ def _axes(ax: Axes | None, figsize=(8, 4.5)) -> Axes:
     return ax
 
 
+def _decorate(ax: Axes, title: str, *, xlabel: str | None = None, ylabel: str | None = None,
+              rotate: int = 0) -> Axes:
+    """The labelling every single-panel figure shares: axis labels, title, slanted x ticks."""
+    if xlabel is not None:
+        ax.set_xlabel(xlabel)
+    if ylabel is not None:
+        ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    if rotate:
+        ax.tick_params(axis="x", labelrotation=rotate)
+        plt.setp(ax.get_xticklabels(), ha="right", rotation_mode="anchor")
+    return ax
+
+
+def _group_axis_label(column: str, lang: str) -> str:
+    """Axis label of a grouping column: its report string when there is one, else its name."""
+    if column == "municipality":
+        return _t("plot.municipality", lang)
+    return _t(f"plot.{column}", lang) if f"plot.{column}" in labels.STRINGS else column
+
+
 def _code_label(code_list: str, code, lang: str) -> str:
     try:
         return schema.label(code_list, code, lang)
@@ -267,9 +288,8 @@ def spc_chart(
                       rotation=45, ha="right")
     if y == "p" or d[y].dropna().between(0, 1).all():
         ax.yaxis.set_major_formatter(formatting.axis_formatter(lang, percent_axis=True))
-    ax.set_xlabel(_t("plot.quarter", lang))
-    ax.set_ylabel(ylabel or _t("plot.dropout_share", lang))
-    ax.set_title(title or _t("plot.spc.title", lang))
+    _decorate(ax, title or _t("plot.spc.title", lang), xlabel=_t("plot.quarter", lang),
+              ylabel=ylabel or _t("plot.dropout_share", lang))
     # Below the axes, so that it covers no limit or point.
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=3, fontsize="small",
               frameon=False)
@@ -351,9 +371,8 @@ def funnel_plot(
     for _, row in d.iterrows():
         ax.annotate(_group_label(label, row[label], lang), (row[n], row[rate]),
                     textcoords="offset points", xytext=(4, 4), fontsize="small")
-    ax.set_xlabel(_t("plot.funnel.x", lang))
-    ax.set_ylabel(ylabel or rate)
-    ax.set_title(title or _t("plot.funnel.title", lang))
+    _decorate(ax, title or _t("plot.funnel.title", lang), xlabel=_t("plot.funnel.x", lang),
+              ylabel=ylabel or rate)
     ax.legend(fontsize="small")
     return ax
 
@@ -418,9 +437,8 @@ def caterpillar(
     if reference is not None:
         ax.axvline(reference, color="#666666", linestyle="--")
     ax.set_yticks(pos, [_group_label(label, v, lang) for v in d[label]])
-    ax.set_xlabel(xlabel or estimate)
-    ax.set_ylabel(_t("plot.municipality", lang) if label == "municipality" else label)
-    ax.set_title(title or _t("plot.caterpillar.title", lang))
+    _decorate(ax, title or _t("plot.caterpillar.title", lang), xlabel=xlabel or estimate,
+              ylabel=_t("plot.municipality", lang) if label == "municipality" else label)
     return ax
 
 
@@ -495,11 +513,10 @@ def quality_heatmap(
     sns.heatmap(grid, vmin=1, vmax=4, cmap=sns.color_palette("cividis", 4), annot=True, fmt=".0f",
                 linewidths=0.5, cbar_kws={"label": _t("plot.quality.rating", lang), "ticks": [1, 2, 3, 4]},
                 ax=ax)
-    ax.set_xlabel(_t("plot.criterion", lang))
-    ax.set_ylabel(_t("plot.municipality" if rows == "municipality" else "plot.year", lang))
-    ax.set_title(title or _t("plot.quality.title", lang, year=year_text))
-    ax.tick_params(axis="x", labelrotation=45)
-    plt.setp(ax.get_xticklabels(), ha="right", rotation_mode="anchor")
+    _decorate(ax, title or _t("plot.quality.title", lang, year=year_text),
+              xlabel=_t("plot.criterion", lang),
+              ylabel=_t("plot.municipality" if rows == "municipality" else "plot.year", lang),
+              rotate=45)
     return ax
 
 
@@ -579,10 +596,8 @@ def fidelity_bars(
     cats = list(range(len(process.FIDELITY_ELEMENTS) + 1))
     colours = sns.color_palette("viridis", len(cats))
     _stacked_shares(ax, table, by, "n_elements", cats, colours, [str(c) for c in cats], lang, min_cell)
-    ax.set_xlabel(_t("plot.share_clients", lang))
-    ax.set_ylabel(_t("plot.municipality", lang) if by == "municipality"
-                  else _t(f"plot.{by}", lang) if f"plot.{by}" in labels.STRINGS else by)
-    ax.set_title(title or _t("plot.fidelity.title", lang))
+    _decorate(ax, title or _t("plot.fidelity.title", lang), xlabel=_t("plot.share_clients", lang),
+              ylabel=_group_axis_label(by, lang))
     ax.legend(title=_t("plot.fidelity.legend", lang), bbox_to_anchor=(1.01, 1), loc="upper left",
               fontsize="small")
     return ax
@@ -658,10 +673,8 @@ def dose_distribution(
                              color=sns.color_palette(PALETTE)[0])
     ax.set_yticks(range(len(order)), [f"{_group_label(by, g, lang)} ({_t('plot.n_label', lang, n=sizes[g])})"
                                       for g in order])
-    ax.set_ylabel(_t("plot.municipality", lang) if by == "municipality"
-                  else _t(f"plot.{by}", lang) if f"plot.{by}" in labels.STRINGS else by)
-    ax.set_xlabel(xlabel or measure)
-    ax.set_title(title or _t("plot.dose.title", lang))
+    _decorate(ax, title or _t("plot.dose.title", lang), xlabel=xlabel or measure,
+              ylabel=_group_axis_label(by, lang))
     return ax
 
 
@@ -802,9 +815,8 @@ def traffic_light_profile(
     names = [_t(f"plot.traffic.{b}", lang) if f"plot.traffic.{b}" in labels.STRINGS else b for b in bands]
     _stacked_shares(ax, table, "item", "band", bands, colours, names, lang, min_cell)
     ax.invert_yaxis()
-    ax.set_xlabel(_t("plot.share_clients", lang))
-    ax.set_ylabel(_t("plot.life_area", lang))
-    ax.set_title(title or _t("plot.traffic.title", lang, occasion=_code_label("occasion", occasion, lang)))
+    _decorate(ax, title or _t("plot.traffic.title", lang, occasion=_code_label("occasion", occasion, lang)),
+              xlabel=_t("plot.share_clients", lang), ylabel=_t("plot.life_area", lang))
     ax.legend(bbox_to_anchor=(1.01, 1), loc="upper left", fontsize="small")
     return ax
 
@@ -873,12 +885,10 @@ def pathway_heatmap(
     # seaborn skips annotations of NaN cells: mark the hidden ones explicitly.
     for i, j in zip(*np.nonzero(hidden.to_numpy()), strict=True):
         ax.text(j + 0.5, i + 0.5, disclosure.MARKER, ha="center", va="center", color="#333333")
-    ax.set_xlabel(_t("plot.pathway", lang))
-    ax.set_ylabel(schema.CLIENTS.column(from_col).label_fi if lang == "fi" and from_col in
+    from_label = (schema.CLIENTS.column(from_col).label_fi if lang == "fi" and from_col in
                   [c.name for c in schema.CLIENTS.columns] else from_col.replace("_", " "))
-    ax.set_title(title or _t("plot.pathway.title", lang))
-    ax.tick_params(axis="x", labelrotation=30)
-    plt.setp(ax.get_xticklabels(), ha="right", rotation_mode="anchor")
+    _decorate(ax, title or _t("plot.pathway.title", lang), xlabel=_t("plot.pathway", lang),
+              ylabel=from_label, rotate=30)
     return ax
 
 
@@ -945,9 +955,8 @@ def codevelopment_timeline(
     twin.set_ylabel(_t("plot.codev.share", lang), fontsize="small")
     twin.yaxis.set_major_formatter(formatting.axis_formatter(lang, percent_axis=True))
     ax.set_xticks(pos, grid.index, rotation=45, ha="right")
-    ax.set_xlabel(_t("plot.quarter", lang))
-    ax.set_ylabel(_t("plot.codev.events", lang))
-    ax.set_title(title or _t("plot.codev.title", lang))
+    _decorate(ax, title or _t("plot.codev.title", lang), xlabel=_t("plot.quarter", lang),
+              ylabel=_t("plot.codev.events", lang))
     handles, names = ax.get_legend_handles_labels()
     h2, n2 = twin.get_legend_handles_labels()
     # Under the rotated quarter labels; constrained layout makes room for it.
@@ -1035,9 +1044,8 @@ def entries_chart(
         ax.legend(fontsize="small")
     step = max(1, len(pos) // 12)
     ax.set_xticks(pos[::step], d["quarter"].astype(str).to_numpy()[::step], rotation=45, ha="right")
-    ax.set_xlabel(_t("plot.quarter", lang))
-    ax.set_ylabel(_t("plot.entries", lang))
-    ax.set_title(title or _t("plot.entries.title", lang))
+    _decorate(ax, title or _t("plot.entries.title", lang), xlabel=_t("plot.quarter", lang),
+              ylabel=_t("plot.entries", lang))
     return ax
 
 
@@ -1120,9 +1128,8 @@ def effect_chart(
     ax.axvline(0, color="#666666", linestyle="--", linewidth=0.8)
     ax.set_yticks(range(len(rows)), rows)
     ax.invert_yaxis()
-    ax.set_xlabel(xlabel or _t("plot.effect", lang))
-    ax.set_ylabel(_t("plot.instrument", lang))
-    ax.set_title(title or _t("plot.effect.title", lang))
+    _decorate(ax, title or _t("plot.effect.title", lang), xlabel=xlabel or _t("plot.effect", lang),
+              ylabel=_t("plot.instrument", lang))
     if group:
         ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     formatting.localise_axes(ax, lang)
@@ -1177,8 +1184,7 @@ def truth_chart(
     ax.axvline(0, color="#666666", linestyle="--", linewidth=0.8)
     ax.set_yticks(y, d["name"])
     ax.invert_yaxis()
-    ax.set_xlabel("SMCR")
-    ax.set_title(title or _t("plot.truth.title", lang))
+    _decorate(ax, title or _t("plot.truth.title", lang), xlabel="SMCR")
     # Under the axes: inside them it covered the last instrument's point and CI.
     ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2,
               frameon=False)
