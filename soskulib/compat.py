@@ -37,7 +37,7 @@ _OUTCOMES = ("CLINICAL_NORMS", "change_scores", "scored_responses", "outcome_sum
 _SYNTHESIS = ("municipality_effects", "meta_by_instrument", "pooled_table", "subgroup_table",
               "moderators", "meta_regressions", "leave_one_out_table", "truth_table", "coverage",
               "change_score_model", "mechanisms")
-_PAGE = ("MIN_CELL", "Report", "start", "validate_parameters", "read_manifest", "data_checksum",
+_PAGE = ("Report", "start", "validate_parameters", "read_manifest", "data_checksum",
          "setup_plotting", "load_tables")
 _SITE = ("NOTEBOOKS_DIR", "KERNEL_NAME", "CELL_TIMEOUT", "HETU_PATTERN", "build_reports",
          "check_published", "municipalities_in", "render_index")
@@ -59,6 +59,7 @@ MOVED: dict[str, dict[str, tuple[str, str]]] = {
         **{n: ("page", n) for n in _PAGE},
         **{n: ("site", n) for n in _SITE},
         **{n: ("data_quality", n) for n in _DATA_QUALITY},
+        "MIN_CELL": ("disclosure", "MIN_CELL"),
         "TEMPLATE_NAME": ("rendering", "TEMPLATE_NAME"),
         "render_html": ("rendering", "render_html"),
         "report_css": ("rendering", "report_css"),

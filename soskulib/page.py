@@ -27,14 +27,12 @@ from typing import Any
 import pandas as pd
 
 from soskulib import formatting, labels
+from soskulib.disclosure import MIN_CELL
 from soskulib.errors import ConfigurationError
 from soskulib.rendering import style_table
 
-__all__ = ["MIN_CELL", "Report", "start", "validate_parameters", "read_manifest",
-           "data_checksum", "setup_plotting", "load_tables"]
-
-#: Smallest count of people shown in a published table (THL/Statistics Finland practice).
-MIN_CELL = 5
+__all__ = ["Report", "start", "validate_parameters", "read_manifest", "data_checksum",
+           "setup_plotting", "load_tables"]
 
 
 def validate_parameters(
