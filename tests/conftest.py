@@ -1,4 +1,5 @@
-"""Shared pytest configuration: headless plotting, the R reference values, synthetic tables."""
+"""Shared pytest configuration: headless plotting, no timing in unit tests, the R reference values,
+synthetic tables."""
 
 from __future__ import annotations
 
@@ -7,9 +8,15 @@ from pathlib import Path
 
 import matplotlib
 import pytest
+from hypothesis import settings
 
 # Unit tests draw figures without a display; notebooks keep the inline backend.
 matplotlib.use("Agg")
+
+# Speed is measured by benchmarks/, never by unit tests: no per-example deadline, which made
+# property tests fail at random on a loaded machine (hypothesis' DeadlineExceeded/Flaky).
+settings.register_profile("soskulib", deadline=None)
+settings.load_profile("soskulib")
 
 
 @pytest.fixture(scope="module")
