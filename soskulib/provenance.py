@@ -40,6 +40,7 @@ import hashlib
 import html
 import importlib.metadata
 import inspect
+import json
 import os
 import platform
 import re
@@ -51,17 +52,22 @@ import soskulib
 from soskulib import labels
 
 __all__ = [
+    "BUILT_ELEMENT",
     "KEY_PACKAGES",
     "LOCK_FILE",
     "UNKNOWN",
     "Provenance",
     "build_time",
+    "built_html",
     "code_state",
     "collect",
+    "compare_builds",
     "environment",
     "lock_pins",
     "reporting_settings",
     "reproduce_command",
+    "site_manifest",
+    "write_site_manifest",
 ]
 
 #: Packages whose version can change a published number or figure, shown on every page. The
@@ -248,7 +254,7 @@ class Provenance:
                else f"{code(self.key_fingerprint)} ({t('prov.key_note')})")
         command = reproduce_command(self.commit, self.settings["language"], self.synthetic)
         rows = [
-            (t("prov.built"), _escape(self.built)),
+            (t("prov.built"), built_html(self.built)),
             (t("prov.code"), f"soskulib {_escape(self.soskulib_version)}, {commit}"),
             (t("prov.environment"),
              f"Python {_escape(self.python)}; {_escape(packages)}; "
@@ -526,3 +532,161 @@ def collect(*, data_checksum: str, key_fingerprint: str | None, lang: str = "fi"
         data_checksum=data_checksum, key_fingerprint=key_fingerprint,
         settings=reporting_settings(lang), synthetic=synthetic, built=built or build_time(),
     )
+
+
+# --- the site's manifest and the reproducibility check ----------------------------------------
+
+#: The one deliberate difference between two builds: the build time, marked up as
+#: ``<time class="sosku-built" …>…</time>`` on every page.
+BUILT_ELEMENT = re.compile(r'<time class="sosku-built"[^>]*>[^<]*</time>')
+SITE_MANIFEST = "manifest.json"
+
+
+def built_html(built: str) -> str:
+    """The build time as the one element :func:`compare_builds` ignores.
+
+    Examples
+    --------
+    >>> built_html("2018-12-01 00:00 UTC")
+    '<time class="sosku-built" datetime="2018-12-01T00:00Z">2018-12-01 00:00 UTC</time>'
+    """
+    stamp = built.removesuffix(" UTC").replace(" ", "T") + "Z"
+    return f'<time class="sosku-built" datetime="{_escape(stamp)}">{_escape(built)}</time>'
+
+
+def _sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def site_manifest(out_dir: str | os.PathLike[str], prov: Provenance,
+                  pages: dict[str, str]) -> dict[str, Any]:
+    """The site's ``manifest.json``: provenance, pages and the SHA-256 of every CSV download.
+
+    Parameters
+    ----------
+    out_dir : path
+        The reports folder.
+    prov : Provenance
+        Of this build.
+    pages : dict
+        ``{page path relative to out_dir: title}``.
+
+    Returns
+    -------
+    dict
+        ``{"provenance", "pages": [{"page", "title", "tables": {csv: sha256}}]}``; two builds
+        of the same commit, lock and data give the same dictionary apart from
+        ``provenance.built``.
+    """
+    out = Path(out_dir)
+    entries = []
+    for rel in sorted(pages):
+        folder = (out / rel).with_name(Path(rel).stem + "_tables")
+        tables = {p.relative_to(out).as_posix(): _sha256_file(p)
+                  for p in sorted(folder.glob("*.csv"))} if folder.is_dir() else {}
+        entries.append({"page": rel, "title": pages[rel], "tables": tables})
+    return {"provenance": prov.as_dict(), "pages": entries}
+
+
+def write_site_manifest(out_dir: str | os.PathLike[str], prov: Provenance,
+                        pages: dict[str, str]) -> Path:
+    """Write :func:`site_manifest` to ``out_dir/manifest.json``; return its path."""
+    path = Path(out_dir) / SITE_MANIFEST
+    text = json.dumps(site_manifest(out_dir, prov, pages), indent=2, ensure_ascii=False)
+    path.write_text(text + "\n", encoding="utf-8")
+    return path
+
+
+def _comparable(path: Path) -> bytes:
+    """File bytes with the build time blanked (pages and the site manifest)."""
+    data = path.read_bytes()
+    if path.suffix == ".html":
+        return BUILT_ELEMENT.sub("<time/>", data.decode("utf-8")).encode("utf-8")
+    if path.name == SITE_MANIFEST:
+        manifest = json.loads(data)
+        manifest.get("provenance", {}).pop("built", None)
+        return json.dumps(manifest, sort_keys=True).encode("utf-8")
+    return data
+
+
+def compare_builds(first: str | os.PathLike[str], second: str | os.PathLike[str],
+                   paths: list[str] | None = None) -> list[str]:
+    """Differences between two report folders, apart from the build time.
+
+    CSV downloads (and every other file) must be byte-identical; HTML pages identical once
+    their :data:`BUILT_ELEMENT` is blanked; the site manifest identical without its ``built``.
+
+    Parameters
+    ----------
+    first, second : path
+        Two report folders built from the same inputs, lock and commit.
+    paths : list of str, optional
+        Only these files (relative paths; a page brings its ``_tables/`` folder along);
+        default every file of both folders.
+
+    Returns
+    -------
+    list of str
+        One line per difference (``"PATH: differs"``, ``"PATH: only in FOLDER"``); empty when
+        the builds agree.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> a, b = (pathlib.Path(tempfile.mkdtemp()) for _ in range(2))
+    >>> for folder, when in ((a, "2018-12-01 00:00 UTC"), (b, "2019-01-01 12:00 UTC")):
+    ...     _ = (folder / "p.html").write_text(f"<p>n = 12</p>{built_html(when)}")
+    >>> compare_builds(a, b)
+    []
+    >>> _ = (b / "p.html").write_text("<p>n = 13</p>")
+    >>> compare_builds(a, b)
+    ['p.html: differs']
+    """
+    first, second = Path(first), Path(second)
+
+    def listing(root: Path) -> set[str]:
+        if paths is None:
+            return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+        chosen = set()
+        for rel in paths:
+            if (root / rel).is_file():
+                chosen.add(rel)
+            tables = (root / rel).with_name(Path(rel).stem + "_tables")
+            if rel.endswith(".html") and tables.is_dir():
+                chosen |= {p.relative_to(root).as_posix() for p in tables.glob("*")}
+        return chosen
+
+    in_first, in_second = listing(first), listing(second)
+    problems = [f"{rel}: only in {first}" for rel in sorted(in_first - in_second)]
+    problems += [f"{rel}: only in {second}" for rel in sorted(in_second - in_first)]
+    problems += [f"{rel}: differs" for rel in sorted(in_first & in_second)
+                 if _comparable(first / rel) != _comparable(second / rel)]
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m soskulib.provenance FIRST SECOND``: exit 0 when two builds agree, else 1.
+
+    Each difference is printed on its own line (see :func:`compare_builds`).
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m soskulib.provenance",
+        description="compare two report folders built from the same commit, lock and data")
+    parser.add_argument("first", type=Path)
+    parser.add_argument("second", type=Path)
+    args = parser.parse_args(argv)
+    for folder in (args.first, args.second):
+        if not folder.is_dir():
+            parser.error(f"{folder} is not a folder")
+    problems = compare_builds(args.first, args.second)
+    for line in problems:
+        print(line)
+    n_files = sum(1 for p in args.first.rglob("*") if p.is_file())
+    print(f"{len(problems)} differences in {n_files} files (build time ignored)")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -200,3 +200,46 @@ def test_prepare_manifest_records_provenance_and_key_fingerprint(tmp_path, monke
     assert manifest["provenance"]["environment"] == provenance.environment()
     text = (tmp_path / "out" / "manifest.json").read_text(encoding="utf-8")
     assert key not in text and key.encode().hex() not in text
+
+
+def _site(root, built, csv=b"a;b\n1;2\n", page="<p>n = 12</p>"):
+    prov = _prov("fi", built=built)
+    (root / "p_tables").mkdir(parents=True)
+    (root / "p_tables" / "t.csv").write_bytes(csv)
+    (root / "p.html").write_text(page + prov.to_html(), encoding="utf-8")
+    provenance.write_site_manifest(root, prov, {"p.html": "P"})
+    return prov
+
+
+def test_site_manifest_lists_pages_tables_and_provenance(tmp_path):
+    prov = _site(tmp_path, "2018-12-01 00:00 UTC")
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["provenance"] == prov.as_dict()
+    assert manifest["pages"] == [{"page": "p.html", "title": "P", "tables": {
+        "p_tables/t.csv": hashlib.sha256(b"a;b\n1;2\n").hexdigest()}}]
+
+
+def test_compare_builds_ignores_only_the_build_time(tmp_path):
+    a, b, c, d = (tmp_path / x for x in "abcd")
+    _site(a, "2018-12-01 00:00 UTC")
+    _site(b, "2019-06-30 13:45 UTC")
+    assert provenance.compare_builds(a, b) == []
+    assert provenance.compare_builds(a, b, ["p.html"]) == []
+    _site(c, "2018-12-01 00:00 UTC", csv=b"a;b\n1;3\n")  # one CSV byte
+    assert provenance.compare_builds(a, c) == ["manifest.json: differs",
+                                               "p_tables/t.csv: differs"]
+    _site(d, "2018-12-01 00:00 UTC", page="<p>n = 13</p>")
+    assert provenance.compare_builds(a, d) == ["p.html: differs"]
+    (d / "extra.csv").write_text("x", encoding="utf-8")
+    assert f"extra.csv: only in {d}" in provenance.compare_builds(a, d)
+
+
+def test_compare_command(tmp_path, capsys):
+    a, b = tmp_path / "a", tmp_path / "b"
+    _site(a, "2018-12-01 00:00 UTC")
+    _site(b, "2018-12-02 00:00 UTC")
+    assert provenance.main([str(a), str(b)]) == 0
+    assert "0 differences in 3 files" in capsys.readouterr().out
+    (b / "p.html").write_text("changed", encoding="utf-8")
+    assert provenance.main([str(a), str(b)]) == 1
+    assert "p.html: differs" in capsys.readouterr().out
