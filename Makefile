@@ -3,6 +3,8 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 BUILD_FLAGS ?=
+REPRO_DIR := reports_again
+REPRO_FLAGS ?=
 SOSKU := $(VENV)/bin/sosku
 export PYTHONHASHSEED := 0
 
@@ -16,7 +18,7 @@ UV_VERSION := 0.13.8
 LOCK_FLAGS := --generate-hashes --python-version 3.11 --python-platform linux \
 	--annotation-style line --custom-compile-command "make lock"
 
-.PHONY: reports test lint bench clean venv lock lock-upgrade
+.PHONY: reports test lint bench clean venv lock lock-upgrade reproducible
 
 $(VENV)/bin/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: $(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 2; }
@@ -50,6 +52,13 @@ reports: $(VENV)/.installed
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	$(SOSKU) build $(BUILD_FLAGS)
 
+# Reproducibility check (README, "Reproducible builds"): build the demo site twice from the same
+# processed data and compare; CSVs must be byte-identical, pages identical but for the build time.
+reproducible: reports
+	rm -rf $(REPRO_DIR)
+	$(SOSKU) report --out $(REPRO_DIR) $(REPRO_FLAGS)
+	$(PY) -m soskulib.provenance reports $(REPRO_DIR)
+
 test: $(VENV)/.installed-test
 	$(PY) -m ruff check soskulib tests benchmarks
 	$(PY) -m pytest -n 2 --dist loadscope tests
@@ -75,4 +84,4 @@ bench: $(VENV)/.installed
 	$(PY) -m benchmarks
 
 clean:
-	rm -rf data/processed/* reports
+	rm -rf data/processed/* reports $(REPRO_DIR)

@@ -149,13 +149,15 @@ def _html_exporter() -> Any:
     )
 
 
-def render_html(nb: Any, *, title: str, lang: str = "fi", index_href: str | None = None) -> str:
+def render_html(nb: Any, *, title: str, lang: str = "fi", index_href: str | None = None,
+                provenance_html: str = "") -> str:
     """Render an executed notebook as one self-contained HTML page.
 
     Code, prompts and markdown cells (notes for the analyst, in English) are left out; the
     reader sees the outputs, which carry the language-specific headings and prose. Output on
     stderr (warnings, logs) is dropped. A table of contents is built from the numbered headings
-    of :meth:`Report.section`.
+    of :meth:`Report.section`. ``provenance_html`` (already escaped,
+    :meth:`soskulib.provenance.Provenance.to_html`) is placed at the end of the page.
     """
     import nbformat
 
@@ -178,6 +180,7 @@ def render_html(nb: Any, *, title: str, lang: str = "fi", index_href: str | None
             "back": labels.text("back_to_index", lang),
             "contents": labels.text("contents", lang),
             "generated_by": labels.text("generated_by", lang, version=__version__),
+            "provenance": provenance_html,
         }
     }
     body, _ = exporter.from_notebook_node(nb, resources=resources_in)

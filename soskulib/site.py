@@ -3,12 +3,16 @@
 :func:`build_reports` executes the notebooks with papermill (municipality reports in parallel
 processes, each worker reusing one kernel), renders their HTML (:mod:`soskulib.rendering`),
 refuses to publish a page that contains a personal identity code or a client pseudonym
-(:func:`check_published`) and writes ``index.html``.
+(:func:`check_published`) and writes ``index.html``. Every page, the index included, ends with
+the build's provenance (:mod:`soskulib.provenance`: commit, environment, data checksum,
+settings, key fingerprint, how to reproduce it), and ``manifest.json`` records the same with
+the SHA-256 of every CSV download.
 
 Layout written by :func:`build_reports`::
 
     reports/
         index.html
+        manifest.json              provenance, pages, SHA-256 of every CSV
         data_quality.html          data_quality_tables/*.csv
         national_synthesis.html    national_synthesis_tables/*.csv
         instruments.html           instruments_tables/*.csv
@@ -17,7 +21,6 @@ Layout written by :func:`build_reports`::
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
 import re
 import shutil
@@ -28,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from soskulib import formatting, labels
+from soskulib import formatting, labels, provenance
 from soskulib.errors import ConfigurationError, DataError, Problem, SoskuError
 from soskulib.page import data_checksum, read_manifest
 from soskulib.rendering import render_html, report_css, template_dir
@@ -60,6 +63,7 @@ class _Job:
     title: str
     lang: str
     index_href: str
+    provenance_html: str = ""
 
 
 @dataclass(frozen=True)
@@ -173,7 +177,8 @@ def _execute_and_render(job: _Job) -> _Result:
                              f"the executed notebook is in {failed}") from None
     nb.cells = [c for c in nb.cells if _PREAMBLE_TAG not in c.get("metadata", {}).get("tags", [])]
     headline = _find_headline(nb)
-    page = render_html(nb, title=job.title, lang=job.lang, index_href=job.index_href)
+    page = render_html(nb, title=job.title, lang=job.lang, index_href=job.index_href,
+                       provenance_html=job.provenance_html)
     fetched = [m for m in _NETWORK_MARKERS if m in _DATA_URI.sub("", page).lower()]
     if fetched:  # a report must work offline
         raise SoskuError(f"{html_path.name} would load {', '.join(fetched)} from the network; "
@@ -229,14 +234,15 @@ def check_published(page: str, client_ids: Iterable[str] = (), where: str = "pag
 
 
 def _jobs_for(processed: Path, out: Path, lang: str, notebooks_dir: Path,
-              municipalities: Sequence[tuple[str, str, str]]) -> list[_Job]:
+              municipalities: Sequence[tuple[str, str, str]],
+              provenance_html: str = "") -> list[_Job]:
     def job(nb: str, html_path: Path, params: dict[str, Any], title: str) -> _Job:
         tables = html_path.with_name(html_path.stem + "_tables")
         rel_index = os.path.relpath(out / "index.html", html_path.parent)
         return _Job(str(notebooks_dir / nb), str(html_path), str(tables),
                     {"processed_dir": str(processed), "lang": lang, **params,
                      "tables_dir": str(tables)},
-                    title, lang, rel_index)
+                    title, lang, rel_index, provenance_html)
 
     jobs = [
         job("00_data_quality.ipynb", out / "data_quality.html", {},
@@ -332,7 +338,8 @@ def build_reports(
     out.mkdir(parents=True, exist_ok=True)
     nb_dir = Path(notebooks_dir).resolve() if notebooks_dir else NOTEBOOKS_DIR
     munis = municipalities_in(processed, lang)
-    work = _jobs_for(processed, out, lang, nb_dir, munis)
+    prov = _provenance(manifest, lang)  # once per build: every page says the same
+    work = _jobs_for(processed, out, lang, nb_dir, munis, prov.to_html())
     _check_parameters(work)
 
     workers = max(1, min(jobs or os.cpu_count() or 1, len(work)))
@@ -364,8 +371,18 @@ def build_reports(
                         where=str(path.relative_to(out)))
 
     index = out / "index.html"
-    index.write_text(render_index(manifest, out, work, results, munis, lang), encoding="utf-8")
+    index.write_text(render_index(manifest, out, work, results, munis, lang, prov),
+                     encoding="utf-8")
+    provenance.write_site_manifest(
+        out, prov, {Path(j.html_path).relative_to(out).as_posix(): j.title for j in work})
     return index
+
+
+def _provenance(manifest: dict[str, Any], lang: str) -> provenance.Provenance:
+    """The build's provenance from the processed data's manifest (:mod:`soskulib.provenance`)."""
+    return provenance.collect(data_checksum=data_checksum(manifest),
+                              key_fingerprint=manifest.get("pseudonym_key_fingerprint"),
+                              lang=lang, synthetic=bool(manifest.get("synthetic", False)))
 
 
 def _client_ids(processed: Path) -> set[str]:
@@ -377,9 +394,13 @@ def _client_ids(processed: Path) -> set[str]:
 
 def render_index(manifest: dict[str, Any], out: Path, work: Sequence[_Job],
                  results: dict[str, _Result], munis: Sequence[tuple[str, str, str]],
-                 lang: str) -> str:
-    """The landing page: every report, a headline per municipality, build date, data checksum."""
+                 lang: str, prov: provenance.Provenance | None = None) -> str:
+    """The landing page: every report, a headline per municipality, and the provenance block.
+
+    ``prov`` is the build's provenance (collected from ``manifest`` when not given).
+    """
     import jinja2
+    import markupsafe
 
     from soskulib import __version__
 
@@ -400,16 +421,14 @@ def render_index(manifest: dict[str, Any], out: Path, work: Sequence[_Job],
         e["name"] = name
         e["code"] = code
         municipal.append(e)
-    # The build date is the one deliberate difference between two builds (tables stay equal);
-    # SOURCE_DATE_EPOCH pins it for reproducible builds.
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    built = (_dt.datetime.fromtimestamp(int(epoch), _dt.UTC) if epoch
-             else _dt.datetime.now(_dt.UTC)).strftime("%Y-%m-%d %H:%M UTC")
+    # The build time is the one deliberate difference between two builds (it is in the
+    # provenance block); SOURCE_DATE_EPOCH pins it.
+    prov = prov or _provenance(manifest, lang)
     return env.get_template("index.html.j2").render(
         t=lambda key, **kw: labels.text(key, lang, **kw),
-        lang=lang, css=report_css(), version=__version__, built=built,
-        source=_source_text(manifest, lang),
-        checksum=data_checksum(manifest), synthetic=bool(manifest.get("synthetic", False)),
+        lang=lang, css=report_css(), version=__version__,
+        source=_source_text(manifest, lang), provenance=markupsafe.Markup(prov.to_html()),
+        synthetic=bool(manifest.get("synthetic", False)),
         national=entry(out / "national_synthesis.html"),
         supporting=[entry(out / "data_quality.html"), entry(out / "instruments.html")],
         municipalities=municipal,

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import importlib.metadata
 import json
+import re
 import shutil
 import subprocess
 
@@ -243,3 +244,22 @@ def test_compare_command(tmp_path, capsys):
     (b / "p.html").write_text("changed", encoding="utf-8")
     assert provenance.main([str(a), str(b)]) == 1
     assert "p.html: differs" in capsys.readouterr().out
+
+
+def test_notebooks_use_the_settings_the_pages_state():
+    """The provenance block states the library defaults; a notebook that passed another value
+    (``min_pairs=8``, ``FidelityRule(min_goals=2)``, ``min_cell=3``) would make it wrong."""
+    from soskulib import page
+
+    settings = provenance.reporting_settings("fi")
+    assert page.MIN_CELL == disclosure.MIN_CELL == settings["disclosure"]["min_cell"]
+    notebooks = sorted((provenance.SOURCE_ROOT / "notebooks").glob("*.ipynb"))
+    if not notebooks:
+        pytest.skip("notebooks are not beside the installed package")
+    for path in notebooks:
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        source = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        for value in re.findall(r"min_pairs\s*=\s*(\w+)", source):
+            assert value == str(settings["min_pairs"]), (path.name, value)
+        assert not re.search(r"FidelityRule\(\s*[^)\s]", source), path.name
+        assert not re.search(r"\bmin_cell\s*=", source), path.name
