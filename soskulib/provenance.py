@@ -105,22 +105,25 @@ labels.register({
                           "lock file {file} not found"),
     "prov.data": ("Aineiston tarkistussumma (SHA-256)", "Data checksum (SHA-256)"),
     "prov.settings": ("Lukuihin vaikuttavat asetukset", "Settings that change the numbers"),
-    "prov.setting.language": ("kieli {lang}", "language {lang}"),
+    "prov.setting.language": ("kieli: {name}", "language: {name}"),
+    "prov.language.fi": ("suomi", "Finnish"),
+    "prov.language.en": ("englanti", "English"),
     "prov.setting.disclosure": (
         "alle {k} henkilön solut peitetään ({secondary} toissijainen peittäminen; "
-        "{protected} peitetään vasta viimeisenä keinona)",
+        "ryhmät {protected} peitetään vasta viimeisenä keinona)",
         "cells of fewer than {k} people suppressed ({secondary} secondary suppression; "
-        "{protected} hidden only as a last resort)",
+        "the groups {protected} hidden only as a last resort)",
     ),
+    "prov.secondary.complementary": ("täydentävä", "complementary"),
     "prov.setting.min_pairs": (
         "kunnan tulos mukaan yhdistettyyn analyysiin vähintään {n} parista",
         "a municipality's result enters the synthesis with at least {n} complete pairs",
     ),
     "prov.setting.fidelity": (
-        "mallin mukaisuus: vähintään {contacts} yksilötapaamista ja {per_month} kuukaudessa, "
-        "vähintään {goals} tavoite",
-        "fidelity: at least {contacts} individual contacts and {per_month} per month, at "
-        "least {goals} goal(s)",
+        "ydinelementit: tehostettu yksilötyö = vähintään {contacts} yksilökäyntiä ja "
+        "keskimäärin {per_month} kuukaudessa, suunnitelma = vähintään {goals} tavoite",
+        "core elements: intensive individual work = at least {contacts} individual contacts "
+        "and on average {per_month} per month, plan = at least {goals} goal(s)",
     ),
     "prov.key": ("Pseudonymisointiavaimen tunniste", "Pseudonymisation key fingerprint"),
     "prov.key_note": (
@@ -282,14 +285,33 @@ def _decimal(value: float, lang: str) -> str:
     return text.replace(".", ",") if lang == "fi" else text
 
 
+def _label(key: str, lang: str, fallback: str) -> str:
+    """A report string, or ``fallback`` where none is defined (a new method's own name)."""
+    return labels.text(key, lang) if key in labels.STRINGS else fallback
+
+
+def _code_label(code_list: str, code: str, lang: str) -> str:
+    from soskulib import schema
+
+    known = schema.CODE_LABELS.get(code_list, {})
+    return schema.label(code_list, code, lang) if code in known else code
+
+
 def _settings_lines(settings: dict[str, Any], lang: str) -> list[str]:
     disclosure, fidelity = settings["disclosure"], settings["fidelity_rule"]
-    protected = ", ".join(f"{column}: {'/'.join(groups)}"
-                          for column, groups in disclosure["keep_visible"].items()) or "-"
+    groups = [_code_label(column, group, lang)
+              for column, codes in disclosure["keep_visible"].items() for group in codes]
+    and_ = " ja " if lang == "fi" else " and "
+    protected = (", ".join(groups[:-1]) + and_ + groups[-1] if len(groups) > 1
+                 else "".join(groups) or "-")
+    language = settings["language"]
     return [
-        labels.text("prov.setting.language", lang, lang=settings["language"]),
+        labels.text("prov.setting.language", lang,
+                    name=_label(f"prov.language.{language}", lang, language)),
         labels.text("prov.setting.disclosure", lang, k=disclosure["min_cell"],
-                    secondary=disclosure["secondary"], protected=protected),
+                    secondary=_label(f"prov.secondary.{disclosure['secondary']}", lang,
+                                     disclosure["secondary"]),
+                    protected=protected),
         labels.text("prov.setting.min_pairs", lang, n=settings["min_pairs"]),
         labels.text("prov.setting.fidelity", lang,
                     contacts=fidelity["min_individual_contacts"],

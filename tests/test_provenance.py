@@ -155,12 +155,14 @@ def test_page_block_states_everything_in_both_languages(lang):
                  f"sosku report --lang {lang}", "data/raw/&lt;export&gt;/"):
         assert text in block, text
     words = {"fi": ("Tekninen tausta", "alle 5 henkilön", "vähintään 10 parista",
-                    "vähintään 4 yksilötapaamista ja 1 kuukaudessa", "HMAC-SHA256"),
+                    "vähintään 4 yksilökäyntiä ja keskimäärin 1 kuukaudessa", "HMAC-SHA256"),
              "en": ("Provenance", "fewer than 5 people", "at least 10 complete pairs",
-                    "at least 4 individual contacts and 1 per month", "HMAC-SHA256")}
+                    "at least 4 individual contacts and on average 1 per month", "HMAC-SHA256")}
     for text in words[lang]:
         assert text in block, text
     assert "<script" not in block and '<section class="sosku-provenance">' in block
+    assert {"fi": "ryhmät nainen ja mies", "en": "groups female and male"}[lang] in block
+    assert "complementary" not in block or lang == "en"  # no English code on a Finnish page
 
 
 def test_finnish_block_uses_decimal_comma(monkeypatch):
