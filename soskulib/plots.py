@@ -740,8 +740,10 @@ def pre_post(
         _box_without_individuals(ax, part, "occasion", "score", hue="occasion", palette=PALETTE,
                                  legend=False)
         spec = instruments.get(inst)
-        name = spec.name  # short name: the long titles do not fit a panel
-        ax.set_title(f"{name}\n{_t('plot.n_label', lang, n=int(counts[inst]))}", fontsize="medium")
+        # What the headline scale measures ("3X10D: elämä kokonaisuutena"), on two lines.
+        name = spec.display_name(lang).replace(": ", ":\n")
+        n_text = _t("plot.n_label", lang, n=formatting.integer(counts[inst], lang))
+        ax.set_title(f"{name}\n{n_text}", fontsize="medium")
         ax.set_xlabel(_t("plot.occasion", lang))
         ax.set_ylabel(_t("plot.score", lang))
     fig.suptitle(title or _t("plot.prepost.title", lang))
@@ -881,7 +883,9 @@ def pathway_heatmap(
     ax = _axes(ax, figsize=(9, 0.55 * len(grid) + 2.5))
     ax.set_facecolor(SUPPRESSED_STYLE["facecolor"])
     sns.heatmap(grid, vmin=0, vmax=1, cmap="cividis", annot=annot.to_numpy(), fmt="",
-                linewidths=0.5, cbar_kws={"label": _t("plot.share_clients", lang)}, ax=ax)
+                linewidths=0.5, cbar_kws={"label": _t("plot.share_clients", lang),
+                                          "format": formatting.axis_formatter(
+                                              lang, percent_axis=True)}, ax=ax)
     # seaborn skips annotations of NaN cells: mark the hidden ones explicitly.
     for i, j in zip(*np.nonzero(hidden.to_numpy()), strict=True):
         ax.text(j + 0.5, i + 0.5, disclosure.MARKER, ha="center", va="center", color="#333333")

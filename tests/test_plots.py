@@ -201,3 +201,33 @@ def test_codevelopment_timeline_hides_small_lived_experience_share(tables):
     assert np.isnan(share).sum() == 1  # that quarter's share is not drawn
     assert (share[~np.isnan(share)] == 0).all()
     plt.close("all")
+
+
+def test_spc_chart_hidden_quarters_are_bands_and_ticks_are_quarters():
+    quarters = pd.date_range("2016-01-01", periods=8, freq="QS")
+    data = pd.DataFrame({"quarter_start": quarters, "p": [0.3, np.nan, 0.25, 0.2, 0.3, 0.2, np.nan, 0.25],
+                         "centre": 0.25, "lcl": 0.0, "ucl": 0.6, "median": 0.25, "signal": False,
+                         "p_suppressed": [False, True, False, False, False, False, True, False]})
+    ax = plots.spc_chart(data, lang="fi")
+    ax.figure.canvas.draw()
+    # No point is drawn at 0 for a hidden quarter (it would read as "no dropout").
+    for coll in ax.collections:
+        offsets = np.asarray(coll.get_offsets())
+        assert not (offsets.size and np.any(offsets[:, 1] == 0))
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert ticks[0] == "2016 Q1" and all(" Q" in t for t in ticks)
+    assert all(t.endswith("\u00a0%") for t in (x.get_text() for x in ax.get_yticklabels()) if t)
+    # The legend sits under the axes, so it covers no limit or point.
+    legend = ax.get_legend().get_window_extent()
+    assert legend.y1 <= ax.get_window_extent().y0
+    plt.close(ax.figure)
+
+
+def test_truth_chart_legend_is_outside_the_data():
+    data = pd.DataFrame({"name": ["3X10D", "EQ VAS"], "estimate": [0.35, 0.28],
+                         "ci_low": [0.24, 0.09], "ci_high": [0.46, 0.48], "mu_true": [0.3, 0.2]})
+    ax = plots.truth_chart(data, lang="fi")
+    ax.figure.canvas.draw()
+    assert ax.get_legend().get_window_extent().y1 <= ax.get_window_extent().y0
+    assert all("." not in t.get_text() for t in ax.get_xticklabels())
+    plt.close(ax.figure)
