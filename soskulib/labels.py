@@ -70,9 +70,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "index.lead": (
         "Sosiaalihuoltolain (1301/2014) 17 §:n mukaisen sosiaalisen kuntoutuksen kehittämisen ja "
         "asiakasvaikutusten arviointi. Jokainen raportti toimii ilman verkkoyhteyttä. Jokaisen "
-        "taulukon voi ladata kahtena tiedostona: \"Excel\" avautuu suoraan suomenkieliseen "
-        "Exceliin (puolipiste erottimena, desimaalipilkku, sivulla näkyvä tarkkuus), \"CSV "
-        "(koneluettava)\" on ohjelmille kuten R ja Python (pilkku erottimena, desimaalipiste, "
+        "taulukon voi ladata kahtena tiedostona: ”Excel” avautuu suoraan suomenkieliseen "
+        "Exceliin (puolipiste erottimena, desimaalipilkku, sivulla näkyvä tarkkuus), ”CSV "
+        "(koneluettava)” on ohjelmille kuten R ja Python (pilkku erottimena, desimaalipiste, "
         "täysi tarkkuus).",
         "Evaluation of the development and client outcomes of social rehabilitation under the "
         "Social Welfare Act (1301/2014) §17. Every report works offline. Every table can be "
