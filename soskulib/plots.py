@@ -213,7 +213,7 @@ def spc_chart(
     ``data`` is one group of :func:`soskulib.process.dropout_chart` (columns ``p``,
     ``centre``, ``lcl``, ``ucl``, ``median``, ``signal``, ``reasons``). Signalling points are
     drawn as large diamonds; hidden (suppressed) quarters as hatched bands over the whole
-    height (never as a point at zero). Ticks are quarters ("2016 Q1"), the share axis is in
+    height (never as a point at zero). Ticks are quarters ("2016Q1"), the share axis is in
     percent, and numbers follow ``lang`` (:mod:`soskulib.formatting`); the legend sits under
     the axes so it covers no limit.
 
@@ -282,9 +282,9 @@ def spc_chart(
                        **SUPPRESSED_STYLE)
     ax.set_ylim(bottom=0)
     if times is not None and times.notna().all():
-        # One tick per quarter, labelled as the quarter ("2016 Q1"), not as a month.
+        # One tick per quarter, labelled as the quarter ("2016Q1", as elsewhere), not a month.
         step = max(1, -(-len(d) // 12))
-        ax.set_xticks(d[x].iloc[::step], [f"{t.year} Q{t.quarter}" for t in times.iloc[::step]],
+        ax.set_xticks(d[x].iloc[::step], [f"{t.year}Q{t.quarter}" for t in times.iloc[::step]],
                       rotation=45, ha="right")
     if y == "p" or d[y].dropna().between(0, 1).all():
         ax.yaxis.set_major_formatter(formatting.axis_formatter(lang, percent_axis=True))
