@@ -516,6 +516,41 @@ STRINGS: dict[str, tuple[str, str]] = {
         "that municipality."),
     "na.loo.caption": ("Yhdistetty vaikutus (SMCR, REML) ilman kutakin kuntaa; muutos = ero kaikkien kuntien estimaattiin",
                        "Pooled effect (SMCR, REML) without each municipality; shift = difference from the all-municipality estimate"),
+    "na.het": ("Kuntien välisen vaihtelun epävarmuus", "How uncertain the between-municipality variation is"),
+    "na.het.intro": (
+        "Kun kuntia on vain 6–9, kuntien välisen vaihtelun (τ²) estimaatti on hyvin epävarma. "
+        "Q-profiilimenetelmän luottamusväli (Viechtbauer 2007) kertoo, kuinka epävarma: laaja väli "
+        "tarkoittaa, ettei aineisto pysty erottamaan kaikissa kunnissa samanlaista muutosta suuresta "
+        "kuntien välisestä vaihtelusta.",
+        "With only 6–9 municipalities the estimate of the between-municipality variance (τ²) is very "
+        "uncertain. The Q-profile confidence interval (Viechtbauer 2007) states how uncertain: a wide "
+        "interval means the data cannot tell a change common to all municipalities from large "
+        "differences between them."),
+    "na.het.caption": ("Kuntien välinen vaihtelu (τ², REML) ja I² 95 %:n luottamusväleineen (Q-profiili)",
+                       "Between-municipality variance (τ², REML) and I² with 95% confidence intervals (Q-profile)"),
+    "na.infl": ("Kunnat, joihin tulos nojaa", "Municipalities the result rests on"),
+    "na.infl.intro": (
+        "Kunkin kunnan vaikutus yhdistettyyn tulokseen (metaforin influence-diagnostiikka): ulkoisesti "
+        "standardoitu residuaali, DFFITS, Cookin etäisyys, vipuarvo ja τ² ilman kuntaa. Merkitty kunta "
+        "ylittää jonkin metaforin raja-arvoista: tulos nojaa siihen tavallista enemmän. Se ei tarkoita, "
+        "että kunnan tulos olisi virheellinen.",
+        "Each municipality's influence on the pooled result (metafor's influence diagnostics): "
+        "externally standardised residual, DFFITS, Cook's distance, hat value and τ² without the "
+        "municipality. A flagged municipality exceeds one of metafor's cut-offs: the result rests on it "
+        "more than on the others. It does not mean that the municipality's result is wrong."),
+    "na.infl.caption": ("Vaikutusdiagnostiikka kunnittain (SMCR, REML)", "Influence diagnostics by municipality (SMCR, REML)"),
+    "na.cumul": ("Tulos sitä mukaa kuin kuntia tuli mukaan", "The result as municipalities joined"),
+    "na.cumul.intro": (
+        "Kumulatiivinen meta-analyysi: yhdistetty muutos kuntien aloitusjärjestyksessä (kunnan "
+        "ensimmäisen asiakkuuden alkupäivä), jokainen rivi kaikista siihen mennessä mukana olleista "
+        "kunnista. Kuvasta näkyy, milloin tulos vakiintui ja muuttiko myöhemmin mukaan tullut kunta "
+        "kuvaa.",
+        "Cumulative meta-analysis: the pooled change in the order municipalities started (the start "
+        "date of each municipality's first client), each row from all municipalities that had joined "
+        "by then. It shows when the result settled and whether a municipality that joined later "
+        "changed the picture."),
+    "na.cumul.figure": ("{name}: kumulatiivinen metsäkuvio kuntien aloitusjärjestyksessä",
+                        "{name}: cumulative forest plot in the order municipalities started"),
     "na.mech.note": ("Kertoimet ovat mittarin pääasteikon pisteinä (ESIS 0–100, WHODAS summa, 3X10D 0–10, EQ VAS 0–100).",
                      "Coefficients are in points of the instrument's headline scale (ESIS 0–100, WHODAS sum, 3X10D 0–10, EQ VAS 0–100)."),
     "na.pathways": ("Jatkopolut valtakunnallisesti", "Pathways nationally"),
@@ -615,6 +650,16 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col.name": ("nimi", "name"),
     "col.planned_clients": ("suunniteltu", "planned"),
     "col.left_out": ("pois jätetty", "left out"),
+    "col.tau2_ci_low": ("τ² lv alaraja", "τ² CI lower"),
+    "col.tau2_ci_high": ("τ² lv yläraja", "τ² CI upper"),
+    "col.i2_ci_low": ("I² lv alaraja (%)", "I² CI lower (%)"),
+    "col.i2_ci_high": ("I² lv yläraja (%)", "I² CI upper (%)"),
+    "col.rstudent": ("standardoitu residuaali", "standardised residual"),
+    "col.dffits": ("DFFITS", "DFFITS"),
+    "col.cook_d": ("Cookin etäisyys", "Cook's distance"),
+    "col.hat": ("vipuarvo", "hat value"),
+    "col.tau2_del": ("τ² ilman kuntaa", "τ² without it"),
+    "col.influential": ("vaikutusvaltainen", "influential"),
     # --- 30 instruments ----------------------------------------------------------------------
     "in.intro": (
         "Mittarien sisäinen johdonmukaisuus tässä aineistossa alkuarvioinneista: Cronbachin α "

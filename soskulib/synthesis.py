@@ -3,8 +3,10 @@
 The national report pools each instrument's standardised mean change across municipalities
 (:func:`municipality_effects` → :func:`meta_by_instrument`, :mod:`soskulib.meta`), splits and
 regresses it on municipality-level process measures (:func:`subgroup_table`,
-:func:`moderators`, :func:`meta_regressions`), checks its robustness
-(:func:`leave_one_out_table`, the mixed model :func:`change_score_model`), relates client
+:func:`moderators`, :func:`meta_regressions`), states the uncertainty of its heterogeneity
+(:func:`heterogeneity_table`, Q-profile CIs), checks its robustness
+(:func:`leave_one_out_table`, :func:`influence_table`, the cumulative picture ordered by
+:func:`municipality_start`, the mixed model :func:`change_score_model`), relates client
 change to dose and fidelity (:func:`mechanisms`, associations only) and, on the demo data,
 compares the estimates with the generator's truth (:func:`truth_table`, :func:`coverage`).
 """
@@ -31,6 +33,9 @@ __all__ = [
     "moderators",
     "meta_regressions",
     "leave_one_out_table",
+    "heterogeneity_table",
+    "influence_table",
+    "municipality_start",
     "truth_table",
     "coverage",
     "change_score_model",
@@ -316,6 +321,101 @@ def leave_one_out_table(fits: Mapping[str, object]) -> pd.DataFrame:
     columns = ["instrument", "name", "left_out", "estimate", "ci_low", "ci_high", "tau2", "i2",
                "shift"]
     return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
+
+
+def heterogeneity_table(fits: Mapping[str, object], level: float | None = None) -> pd.DataFrame:
+    """τ² and I² with their Q-profile confidence intervals for every instrument.
+
+    With six to nine municipalities the point estimate of τ² is very uncertain; the Q-profile
+    interval (Viechtbauer 2007; :meth:`soskulib.meta.MetaResult.confint`, metafor
+    ``confint(res)``) states how uncertain, and I² follows from its limits.
+
+    Parameters
+    ----------
+    fits : mapping
+        ``{instrument: MetaResult}`` from :func:`meta_by_instrument`.
+    level : float, optional
+        Confidence level; default each fit's own.
+
+    Returns
+    -------
+    DataFrame
+        ``instrument, name, k, tau2, tau2_ci_low, tau2_ci_high, i2, i2_ci_low, i2_ci_high``
+        (I² in percent).
+    """
+    from soskulib import instruments
+
+    rows = []
+    for inst_id, res in fits.items():
+        if res.k < 2:
+            continue
+        ci = res.confint(level)
+        rows.append({"instrument": inst_id, "name": instruments.get(inst_id).name, "k": res.k,
+                     "tau2": ci.loc["tau2", "estimate"], "tau2_ci_low": ci.loc["tau2", "ci_low"],
+                     "tau2_ci_high": ci.loc["tau2", "ci_high"], "i2": ci.loc["i2", "estimate"],
+                     "i2_ci_low": ci.loc["i2", "ci_low"], "i2_ci_high": ci.loc["i2", "ci_high"]})
+    columns = ["instrument", "name", "k", "tau2", "tau2_ci_low", "tau2_ci_high", "i2",
+               "i2_ci_low", "i2_ci_high"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def influence_table(fits: Mapping[str, object]) -> pd.DataFrame:
+    """Influence diagnostics of every municipality in every instrument's meta-analysis.
+
+    :func:`soskulib.meta_diagnostics.influence` (metafor ``influence()``): externally
+    standardised residual, DFFITS, Cook's distance, hat value, τ² without the municipality
+    and metafor's influence flag.
+
+    Parameters
+    ----------
+    fits : mapping
+        ``{instrument: MetaResult}`` from :func:`meta_by_instrument`.
+
+    Returns
+    -------
+    DataFrame
+        ``instrument, name, municipality, rstudent, dffits, cook_d, hat, tau2_del,
+        influential`` for instruments with at least three municipalities.
+    """
+    from soskulib import instruments, meta_diagnostics
+
+    parts = []
+    for inst_id, res in fits.items():
+        if res.k < 3:
+            continue
+        inf = meta_diagnostics.influence(res)
+        inf.insert(0, "instrument", inst_id)
+        inf.insert(1, "name", instruments.get(inst_id).name)
+        parts.append(inf.rename(columns={"label": "municipality"}))
+    columns = ["instrument", "name", "municipality", "rstudent", "dffits", "cook_d", "hat",
+               "tau2_del", "influential"]
+    return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
+
+
+def municipality_start(clients: pd.DataFrame, lang: str = "fi") -> pd.Series:
+    """The date each municipality's service started: its first client's start date.
+
+    The order of a cumulative meta-analysis (:func:`soskulib.meta_diagnostics.cumulative`):
+    the programme grew municipality by municipality.
+
+    Parameters
+    ----------
+    clients : DataFrame
+        The processed clients table (``municipality``, ``start_date``).
+    lang : {"fi", "en"}
+        Language of the municipality names in the index (as :func:`meta_by_instrument`
+        labels its fits).
+
+    Returns
+    -------
+    Series
+        First ``start_date`` per municipality, indexed by municipality name.
+    """
+    require_columns(clients, ["municipality", "start_date"], "municipality_start")
+    first = (pd.to_datetime(clients["start_date"], errors="coerce")
+             .groupby(clients["municipality"].astype(str)).min().dropna())
+    first.index = _municipality_names(first.index.tolist(), lang)
+    return first
 
 
 def truth_table(pooled: pd.DataFrame, truth: Mapping) -> pd.DataFrame:
