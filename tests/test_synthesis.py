@@ -128,3 +128,29 @@ def test_coverage_counts_pairs(tables, responses):
     assert {"pairs_esis", "pairs_whodas12", "n_enrolled", "share_of_plan"} <= set(out.columns)
     shown = pd.to_numeric(out["pairs_esis"]).dropna()
     assert ((shown == 0) | (shown >= disclosure.MIN_CELL)).all()
+
+
+def test_heterogeneity_influence_and_start_order_helpers():
+    from soskulib import meta, meta_diagnostics
+
+    yi, vi = [0.1, 0.5, 0.3, 0.9, 0.2, 0.4], [0.02, 0.03, 0.04, 0.02, 0.05, 0.03]
+    names = ["Vantaa", "Rovaniemi", "A", "B", "C", "D"]
+    fits = {"esis": meta.meta_analysis(yi, vi, labels=names),
+            "whodas12": meta.meta_analysis(yi[:2], vi[:2], labels=names[:2])}
+    het = synthesis.heterogeneity_table(fits)
+    ci = fits["esis"].confint()
+    assert het["instrument"].tolist() == ["esis", "whodas12"]
+    row = het.iloc[0]
+    assert (row["tau2_ci_low"], row["tau2_ci_high"]) == (ci.loc["tau2", "ci_low"],
+                                                         ci.loc["tau2", "ci_high"])
+    assert row["i2_ci_low"] <= row["i2"] <= row["i2_ci_high"]
+    infl = synthesis.influence_table(fits)
+    assert set(infl["instrument"]) == {"esis"}  # k < 3 is left out
+    pd.testing.assert_series_equal(
+        infl["cook_d"], meta_diagnostics.influence(fits["esis"])["cook_d"], check_names=False)
+    assert infl["municipality"].tolist() == names
+    clients = pd.DataFrame({"municipality": ["092", "092", "698"],
+                            "start_date": ["2016-03-01", "2015-09-01", "2016-01-15"]})
+    start = synthesis.municipality_start(clients, lang="fi")
+    assert start.to_dict() == {"Vantaa": pd.Timestamp("2015-09-01"),
+                               "Rovaniemi": pd.Timestamp("2016-01-15")}
