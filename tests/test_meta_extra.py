@@ -187,6 +187,17 @@ def test_diagnostic_plots_draw():
     plt.close("all")
 
 
+def test_influence_and_cumulative_survive_a_failing_refit():
+    data = REF["cases"]["issue16"]
+    res = meta.meta_analysis(data["yi"], data["vi"])
+    with pytest.warns(RuntimeWarning, match="without study/studies 9"):
+        inf = meta_diagnostics.influence(res)
+    assert inf.loc[8, ["rstudent", "cook_d", "tau2_del"]].isna().all()
+    assert inf.drop(index=8)[["rstudent", "cook_d", "tau2_del"]].notna().all().all()
+    cum = meta_diagnostics.cumulative(res)
+    assert cum["estimate"].iloc[-1] == pytest.approx(res.estimate)
+
+
 def report() -> None:  # pragma: no cover - manual summary
     worst: dict[str, float] = {}
     count = 0
@@ -205,3 +216,4 @@ def report() -> None:  # pragma: no cover - manual summary
 
 if __name__ == "__main__":  # pragma: no cover
     report()
+
