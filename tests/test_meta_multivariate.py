@@ -1,5 +1,5 @@
-"""Combined outcome over correlated instruments against metafor's rma.mv + robust()
-(``tests/reference/meta_multivariate.R`` -> ``.json``; new seeded data, seed 16401)."""
+"""Combined outcome over correlated instruments against metafor's rma.mv + robust() and
+clubSandwich's CR2 (``tests/reference/meta_multivariate.R`` -> ``.json``; seed 16401)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from soskulib import meta, meta_multivariate
 
 REF = json.loads((Path(__file__).parent / "reference" / "meta_multivariate.json").read_text())
 FIELDS = ("sigma2", "estimate", "se", "zval", "pval", "ci_low", "ci_high", "robust_se",
-          "robust_tval", "robust_pval", "robust_ci_low", "robust_ci_high", "robust_df", "loglik")
+          "robust_tval", "robust_pval", "robust_ci_low", "robust_ci_high", "robust_df", "cr2_se",
+          "cr2_df", "cr2_pval", "cr2_ci_low", "cr2_ci_high", "loglik")
 
 
 def scalar(value):

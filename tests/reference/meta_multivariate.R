@@ -1,9 +1,11 @@
 # Reference for soskulib.meta_multivariate (issue 16): rma.mv with a stated within-municipality
-# sampling correlation rho and a municipality random intercept, then robust() by municipality.
+# sampling correlation rho and a municipality random intercept, then robust() by municipality
+# (CR1) and clubSandwich's CR2 with Satterthwaite df (coef_test, conf_int).
 # Run from the repository root:  Rscript tests/reference/meta_multivariate.R
 # Writes tests/reference/meta_multivariate.json. New seeded data (seed 16401).
 suppressPackageStartupMessages({
   library(metafor)
+  library(clubSandwich)
   library(jsonlite)
 })
 set.seed(16401)
@@ -31,12 +33,16 @@ for (j in 1:6) {
                   error = function(e) rma.mv(yi, V, random = ~ 1 | municipality, data = d,
                                              method = "REML"))
   rob <- robust(fit, cluster = d$municipality)
+  cr2 <- coef_test(fit, vcov = "CR2", cluster = d$municipality, test = "Satterthwaite")
+  cr2_ci <- conf_int(fit, vcov = "CR2", cluster = d$municipality, level = 0.95)
   cases[[j]] <- list(yi = d$yi, vi = d$vi, municipality = d$municipality, rho = rho,
                      sigma2 = fit$sigma2, estimate = c(fit$beta), se = fit$se, zval = fit$zval,
                      pval = fit$pval, ci_low = fit$ci.lb, ci_high = fit$ci.ub,
                      loglik = c(logLik(fit)), robust_se = rob$se, robust_tval = rob$zval,
                      robust_pval = rob$pval, robust_ci_low = rob$ci.lb,
-                     robust_ci_high = rob$ci.ub, robust_df = rob$ddf)
+                     robust_ci_high = rob$ci.ub, robust_df = rob$ddf,
+                     cr2_se = cr2$SE, cr2_df = cr2$df_Satt, cr2_pval = cr2$p_Satt,
+                     cr2_ci_low = cr2_ci$CI_L, cr2_ci_high = cr2_ci$CI_U)
 }
 writeLines(toJSON(list(metafor_version = as.character(packageVersion("metafor")),
                        cases = cases), digits = NA, auto_unbox = TRUE),
