@@ -530,7 +530,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                        "Between-municipality variance (τ², REML) and I² with 95% confidence intervals (Q-profile)"),
     "na.infl": ("Kunnat, joihin tulos nojaa", "Municipalities the result rests on"),
     "na.infl.intro": (
-        "Kunkin kunnan vaikutus yhdistettyyn tulokseen (metaforin influence-diagnostiikka): ulkoisesti "
+        "Kuinka paljon kukin kunta siirtää yhdistettyä tulosta (metaforin influence-diagnostiikka): ulkoisesti "
         "standardoitu residuaali, DFFITS, Cookin etäisyys, vipuarvo ja τ² ilman kuntaa. Merkitty kunta "
         "ylittää jonkin metaforin raja-arvoista: tulos nojaa siihen tavallista enemmän. Se ei tarkoita, "
         "että kunnan tulos olisi virheellinen.",
@@ -538,7 +538,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "externally standardised residual, DFFITS, Cook's distance, hat value and τ² without the "
         "municipality. A flagged municipality exceeds one of metafor's cut-offs: the result rests on it "
         "more than on the others. It does not mean that the municipality's result is wrong."),
-    "na.infl.caption": ("Vaikutusdiagnostiikka kunnittain (SMCR, REML)", "Influence diagnostics by municipality (SMCR, REML)"),
+    "na.infl.caption": ("Herkkyysdiagnostiikka kunnittain (SMCR, REML)", "Influence diagnostics by municipality (SMCR, REML)"),
     "na.cumul": ("Tulos sitä mukaa kuin kuntia tuli mukaan", "The result as municipalities joined"),
     "na.cumul.intro": (
         "Kumulatiivinen meta-analyysi: yhdistetty muutos kuntien aloitusjärjestyksessä (kunnan "

@@ -368,7 +368,7 @@ def cumulative_forest_plot(result: MetaResult, order: Any = None, *, ax: Any = N
     k = len(table)
     height = 1.4 + 0.32 * (k + 1)
     if ax is None:
-        fig, ax = plt.subplots(figsize=(9, height))
+        fig, ax = plt.subplots(figsize=(10.5, height))
     else:
         fig = ax.figure
     rows = np.arange(k, 0, -1).astype(float)
@@ -395,6 +395,6 @@ def cumulative_forest_plot(result: MetaResult, order: Any = None, *, ax: Any = N
                       if number else formatting.interval(rec.ci_low, rec.ci_high, lang, digits))
             ax.text(0.985, row, f"{fmt(rec.estimate)} ({limits})",
                     ha="right", va="center", transform=trans)
-    fig.subplots_adjust(left=0.3, right=0.7, top=1 - 0.25 / height, bottom=0.6 / height)
+    fig.subplots_adjust(left=0.42, right=0.76, top=1 - 0.25 / height, bottom=0.6 / height)
     formatting.localise_axes(ax, lang)
     return fig
