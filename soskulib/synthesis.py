@@ -36,6 +36,7 @@ __all__ = [
     "heterogeneity_table",
     "influence_table",
     "municipality_start",
+    "start_order",
     "truth_table",
     "coverage",
     "change_score_model",
@@ -416,6 +417,25 @@ def municipality_start(clients: pd.DataFrame, lang: str = "fi") -> pd.Series:
              .groupby(clients["municipality"].astype(str)).min().dropna())
     first.index = _municipality_names(first.index.tolist(), lang)
     return first
+
+
+def start_order(result: object, started: pd.Series) -> list:
+    """Sort key of each study of a fit: its municipality's start date (:func:`municipality_start`).
+
+    Parameters
+    ----------
+    result : MetaResult
+        A fit of :func:`meta_by_instrument` (studies labelled by municipality name).
+    started : Series
+        :func:`municipality_start` in the same language.
+
+    Returns
+    -------
+    list of Timestamp
+        One date per study, in the fit's order; a municipality without a start date sorts
+        last.
+    """
+    return [started.get(label, pd.Timestamp.max) for label in result.labels]
 
 
 def truth_table(pooled: pd.DataFrame, truth: Mapping) -> pd.DataFrame:

@@ -154,3 +154,6 @@ def test_heterogeneity_influence_and_start_order_helpers():
     start = synthesis.municipality_start(clients, lang="fi")
     assert start.to_dict() == {"Vantaa": pd.Timestamp("2015-09-01"),
                                "Rovaniemi": pd.Timestamp("2016-01-15")}
+    order = synthesis.start_order(fits["whodas12"], start)
+    assert order == [pd.Timestamp("2015-09-01"), pd.Timestamp("2016-01-15")]
+    assert synthesis.start_order(fits["esis"], start)[2] == pd.Timestamp.max
