@@ -28,8 +28,16 @@ the seed; the same seed gives the same bytes):
   100,000 latent draws scored with the instrument's own scoring rule, so the recorded ``θ_m``
   is the population value of the exact estimand.
 * **Missingness**: item non-response 1.5-2.5 % (MCAR); the end assessment depends on the end
-  reason (dropouts mostly lack it) but not on the individual change, which is independent of
-  every client characteristic given the organisation, so complete cases are unbiased.
+  reason (dropouts mostly lack it). **Dropout is informative** (:data:`DROPOUT_MODEL`): each
+  client has a general well-being ``w`` (the part of the baseline latent shared by all
+  instruments) and an early progress ``e`` (the part of the latent change shared by all
+  instruments: a poor start is a low ``e``). Dropping out is a probit in both,
+  ``P(drop) = Φ((Φ⁻¹(p_m) − a·w − b·e) / √(1 − a² − b²))``, so the organisation's dropout
+  share stays ``p_m`` while clients who start badly or are worse off at baseline leave more
+  often. Dropouts' true change is therefore lower, and complete pairs over-state the change
+  of all who started. ``truth.json`` holds both truths per instrument and organisation:
+  ``theta`` (all starters, the estimand of the national synthesis) and
+  ``theta_completers`` (clients with an end assessment, what complete cases estimate).
 * **Development signal**: Vantaa's dropout probability falls from 0.35 to 0.15 for episodes
   ending from 2017Q2 on, after a co-development experiment logged on 15.03.2017.
 * **Realistic mess**: ``;``-separated CSV with dd.mm.yyyy dates and decimal comma; Seinäjoki
@@ -110,6 +118,10 @@ HETU_CHECK = "0123456789ABCDEFHJKLMNPRSTUVWXY"
 TRUE_MU = {"3x10d": 0.30, "esis": 0.35, "whodas12": 0.25, "eq5d3l": 0.20}
 TRUE_TAU = {"3x10d": 0.12, "esis": 0.15, "whodas12": 0.10, "eq5d3l": 0.12}
 PREPOST_LATENT_R = 0.55
+#: Informative dropout (see the module docstring): probit loadings of dropping out on the
+#: general baseline well-being ``w`` (``a``) and on the early progress ``e`` (``b``), and the
+#: share of the latent change's individual variance that ``e`` carries (common to instruments).
+DROPOUT_MODEL = {"a_baseline": 0.25, "b_early": 0.50, "early_share": 0.5}
 FOLLOWUP_LATENT_R = 0.70
 FOLLOWUP_KEEP = 0.8  # share of the end-of-service latent shift still present at follow-up
 CALIBRATION_DRAWS = 100_000
@@ -474,13 +486,19 @@ def _draws(instrument_id: str, n: int, rng: np.random.Generator,
     p_miss = item_model(instrument_id).p_missing
     m = (n + 1) // 2 if antithetic else n
     draws = {"eta": rng.standard_normal(m), "z": rng.standard_normal(m),
-             "noise": rng.standard_normal((2, m, k)), "u": rng.random((2, m, k))}
+             "noise": rng.standard_normal((2, m, k)), "u": rng.random((2, m, k)),
+             "wellbeing": rng.standard_normal(m), "early": rng.standard_normal(m)}
     if antithetic:
         for key, v in draws.items():
             axis = 0 if v.ndim == 1 else 1  # the person axis
             mirrored = np.concatenate([v, 1 - v if key == "u" else -v], axis=axis)
             draws[key] = mirrored[:n] if axis == 0 else mirrored[:, :n]
     draws["missing"] = draws.pop("u") < p_miss
+    # the generator's structure: eta and z share a client-level part with every instrument
+    # (well-being w, early progress e), the rest is instrument-specific; both stay N(0, 1)
+    share = DROPOUT_MODEL["early_share"]
+    draws["eta"] = np.sqrt(.5) * draws["wellbeing"] + np.sqrt(.5) * draws["eta"]
+    draws["z"] = np.sqrt(share) * draws["early"] + np.sqrt(1 - share) * draws["z"]
     return draws
 
 
@@ -535,6 +553,117 @@ def calibrate_shift(instrument_id: str, baseline_offset: float, theta: float,
         return smcr(instrument_id, pre, post) - theta
 
     return float(optimize.brentq(gap, -3.0, 3.0, xtol=1e-5))
+
+
+def dropout_probability(p: np.ndarray | float, wellbeing: np.ndarray, early: np.ndarray) -> np.ndarray:
+    """Per-client dropout probability under the informative-dropout probit (:data:`DROPOUT_MODEL`).
+
+    ``Φ((Φ⁻¹(p) − a·w − b·e) / √(1 − a² − b²))``: with ``w`` and ``e`` independent standard
+    normal, the share of dropouts stays ``p`` on average (the probit's latent variable is
+    standard normal), while a low ``w`` (worse off at baseline) or a low ``e`` (poor start)
+    raises it.
+
+    Parameters
+    ----------
+    p : float or ndarray
+        Organisation-level dropout probability (per client where it varies in time).
+    wellbeing, early : ndarray
+        Standard-normal general well-being at baseline and early progress.
+
+    Returns
+    -------
+    ndarray
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(1)
+    >>> w, e = rng.standard_normal((2, 200_000))
+    >>> float(round(dropout_probability(0.3, w, e).mean(), 2))
+    0.3
+    >>> dropout_probability(0.3, np.array([0.0, 0.0]), np.array([-1.0, 1.0])).round(3).tolist()
+    [0.522, 0.112]
+    """
+    from scipy import stats
+
+    a, b = DROPOUT_MODEL["a_baseline"], DROPOUT_MODEL["b_early"]
+    scale = np.sqrt(1 - a**2 - b**2)
+    return stats.norm.cdf((stats.norm.ppf(p) - a * wellbeing - b * early) / scale)
+
+
+def _end_assessment_rates(prof: OrgProfile, seed: int, draws: int = CALIBRATION_DRAWS) -> dict[str, Any]:
+    """P(end assessment | end reason) including censoring at the export date, by Monte Carlo.
+
+    Episodes still open on the export date have no end assessment; the chance of that depends
+    on the reason's duration distribution. Also the share of dropout-candidate end dates on or
+    after the organisation's development signal (its dropout probability changes there).
+    """
+    rng = np.random.default_rng([seed, 9])
+    span = _days(str(START_LAST)) - _days(str(START_FIRST))
+    start = _days(str(START_FIRST)) + np.floor(rng.random(draws) ** 0.9 * (span + 1))
+    export = int(EXPORT_DATE.astype(np.int64))
+    rates, after = {}, 0.0
+    for r, (shape, mean) in DURATION.items():
+        dur = np.maximum(14, rng.gamma(shape, mean / shape, draws)).astype(np.int64)
+        rates[r] = P_END_ASSESSMENT[r] * float(np.mean(start + dur <= export))
+        if r == "keskeytti" and prof.signal_from is not None:
+            after = float(np.mean(start + dur >= _days(prof.signal_from)))
+    return {"rates": rates, "share_after_signal": after}
+
+
+def completer_truth(instrument_id: str, code: str, baseline_offset: float, latent_shift: float,
+                    seed: int, draws: int = CALIBRATION_DRAWS) -> float:
+    """Population SMCR among the clients who get an end assessment (the complete cases' target).
+
+    The same common-random-numbers sample as :func:`calibrate_shift` (so, with the same shift,
+    the unweighted SMCR is the starters' ``θ``), each draw weighted by its probability of an
+    end assessment: ``Σ_r P(reason r | w, e) · P(end assessment | r)``, with the dropout
+    probability of :func:`dropout_probability` and the reason-specific rates (censoring at
+    the export date included) of the generator. Weighted means and the weighted baseline SD.
+
+    Parameters
+    ----------
+    instrument_id : str
+        Instrument.
+    code : str
+        Organisation code (its dropout probability and development signal).
+    baseline_offset, latent_shift : float
+        The organisation's latent baseline mean and calibrated latent shift.
+    seed : int
+        Demo seed.
+    draws : int
+        Size of the common-random-numbers sample.
+
+    Returns
+    -------
+    float
+        Oriented SMCR (positive = improvement) of the completers' population.
+
+    Examples
+    --------
+    >>> shift = calibrate_shift("esis", 0.0, 0.3, seed=1, draws=20_000)
+    >>> completer_truth("esis", "092", 0.0, shift, seed=1, draws=20_000) > 0.3
+    True
+    """
+    prof = PROFILES[code]
+    stream = schema.ASSESSMENT_INSTRUMENTS.index(instrument_id)
+    crn = _draws(instrument_id, draws, np.random.default_rng([seed, 2, stream]), antithetic=True)
+    pre = _crn_scores(instrument_id, crn, baseline_offset, 0.0, post=False)
+    post = _crn_scores(instrument_id, crn, baseline_offset, latent_shift, post=True)
+    end = _end_assessment_rates(prof, seed)
+    rates, after = end["rates"], end["share_after_signal"]
+    p_drop = dropout_probability(prof.dropout, crn["wellbeing"], crn["early"])
+    if prof.signal_from is not None:
+        p_drop = ((1 - after) * p_drop
+                  + after * dropout_probability(prof.dropout_after, crn["wellbeing"], crn["early"]))
+    p_moved, p_other = OTHER_REASONS["muutti"], OTHER_REASONS["muu"]
+    weight = ((1 - p_drop - p_moved - p_other) * rates["valmis"] + p_drop * rates["keskeytti"]
+              + p_moved * rates["muutti"] + p_other * rates["muu"])
+    ok = ~(np.isnan(pre) | np.isnan(post))
+    w, x, y = weight[ok], pre[ok], post[ok]
+    mean_x, mean_y = np.average(x, weights=w), np.average(y, weights=w)
+    sd_x = np.sqrt(np.average((x - mean_x) ** 2, weights=w))
+    return float(_orientation(instrument_id) * (mean_y - mean_x) / sd_x)
 
 
 def hetu_check_character(ddmmyy: str, individual_number: int) -> str:
@@ -679,8 +808,10 @@ def true_effects(seed: int) -> dict[str, Any]:
         users = [c for c in codes if inst_id in PROFILES[c].instruments]
         theta = {c: round(float(t), 4) for c, t in zip(codes, theta_all, strict=True) if c in users}
         shift = {c: round(calibrate_shift(inst_id, offsets[c], theta[c], seed), 5) for c in users}
+        completers = {c: round(completer_truth(inst_id, c, offsets[c], shift[c], seed), 4) for c in users}
         out["instruments"][inst_id] = {"mu": TRUE_MU[inst_id], "tau": TRUE_TAU[inst_id],
-                                       "theta": theta, "latent_shift": shift}
+                                       "theta": theta, "theta_completers": completers,
+                                       "latent_shift": shift}
     return out
 
 
@@ -751,6 +882,9 @@ def _generate_org(code: str, n: int, seed: int, truth: dict[str, Any],
     p_drop = np.full(n, prof.dropout)
     if prof.signal_from is not None:
         p_drop = np.where(start + dur["keskeytti"] >= _days(prof.signal_from), prof.dropout_after, p_drop)
+    # Informative dropout: a dedicated stream, so every other draw stays where it was.
+    wellbeing, early = np.random.default_rng([seed, 8, int(code)]).standard_normal((2, n))
+    p_drop = dropout_probability(p_drop, wellbeing, early)
     p_moved, p_other = OTHER_REASONS["muutti"], OTHER_REASONS["muu"]
     reason_p = np.column_stack([1 - p_drop - p_moved - p_other, p_drop,
                                 np.full(n, p_moved), np.full(n, p_other)])
@@ -852,15 +986,17 @@ def _generate_org(code: str, n: int, seed: int, truth: dict[str, Any],
 
     # --- assessments ----------------------------------------------------------------------
     tables = {"asiakkaat": clients, "kaynnit": kaynnit, "tavoitteet": tavoitteet}
-    common = rng.standard_normal(n)
+    rng.standard_normal(n)  # the former common factor; `wellbeing` took its place
     end_p = np.where(reason < 0, 0.0,
                      np.array([P_END_ASSESSMENT[r] for r in END_REASONS])[np.maximum(reason, 0)])
     offset = truth["baseline_offset"][code]
     for inst_id in schema.ASSESSMENT_INSTRUMENTS:
         # every instrument consumes the same draws, used or not, so streams stay aligned
         k = len(instruments.get(inst_id).items)
-        eta = np.sqrt(.5) * common + np.sqrt(.5) * rng.standard_normal(n)
+        eta = np.sqrt(.5) * wellbeing + np.sqrt(.5) * rng.standard_normal(n)
         z, z_fu = rng.standard_normal((2, n))
+        share = DROPOUT_MODEL["early_share"]
+        z = np.sqrt(share) * early + np.sqrt(1 - share) * z
         noise = rng.standard_normal((3, n, k))
         miss = rng.random((3, n, k)) < item_model(inst_id).p_missing
         u_base, u_end, u_fu = rng.random((3, n))
@@ -1377,6 +1513,8 @@ def _truth_document(seed: int, n_clients: int | None, sizes: dict[str, int], pla
             "higher_is_better": bool(inst.headline_higher_is_better),
             "mu": t["mu"], "tau": t["tau"],
             "theta": t["theta"],
+            "theta_completers": t["theta_completers"],
+            "mu_completers": round(float(np.mean(list(t["theta_completers"].values()))), 4),
             "latent_shift": t["latent_shift"],
             "municipalities": sorted(t["theta"]),
             "item_missing_rate": item_model(inst_id).p_missing,
@@ -1404,10 +1542,18 @@ def _truth_document(seed: int, n_clients: int | None, sizes: dict[str, int], pla
                             f"of {CALIBRATION_DRAWS} common-random-number draws equals theta"),
             "theta_distribution": "theta_m ~ N(mu, tau^2), independent per organisation and instrument",
         },
-        "missingness": ("MCAR given organisation: item non-response is MCAR; having a baseline, end "
-                        "or follow-up assessment depends on the end reason and episode timing only, "
-                        "and the individual change is independent of every client characteristic, "
-                        "so complete pairs estimate theta without bias"),
+        "missingness": ("informative dropout (not at random): item non-response is MCAR and having a "
+                        "baseline is MCAR, but dropping out is a probit in the client's general "
+                        "baseline well-being w and early progress e (dropout_model), and the end "
+                        "assessment depends on the end reason, so dropouts' true change is lower. "
+                        "theta = change of all starters (every client with a baseline; the "
+                        "estimand of the synthesis, mu its mean); theta_completers = change of "
+                        "the clients with an end assessment (what complete pairs estimate)"),
+        "dropout_model": {**DROPOUT_MODEL,
+                          "formula": "P(drop) = Phi((Phi^-1(p_m) - a*w - b*e) / sqrt(1 - a^2 - b^2))",
+                          "latent": ("eta = sqrt(.5) w + sqrt(.5) eta_instrument; individual change "
+                                     "innovation = sqrt(early_share) e + sqrt(1 - early_share) "
+                                     "z_instrument")},
         "null_truths": ("no true differences in change by gender, age or target group; the individual "
                         "change is not associated with fidelity elements or dose (true association 0)"),
         "instruments": instruments_doc,

@@ -69,12 +69,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "index.title": ("Sosiaalisen kuntoutuksen arviointiraportit", "Social rehabilitation evaluation reports"),
     "index.lead": (
         "Sosiaalihuoltolain (1301/2014) 17 §:n mukaisen sosiaalisen kuntoutuksen kehittämisen ja "
-        "asiakasvaikutusten arviointi. Jokainen raportti toimii ilman verkkoyhteyttä. Jokaisen "
+        "asiakkaiden muutoksen arviointi. Jokainen raportti toimii ilman verkkoyhteyttä. Jokaisen "
         "taulukon voi ladata kahtena tiedostona: ”Excel” avautuu suoraan suomenkieliseen "
         "Exceliin (puolipiste erottimena, desimaalipilkku, sivulla näkyvä tarkkuus), ”CSV "
         "(koneluettava)” on ohjelmille kuten R ja Python (pilkku erottimena, desimaalipiste, "
         "täysi tarkkuus).",
-        "Evaluation of the development and client outcomes of social rehabilitation under the "
+        "Evaluation of the development of social rehabilitation and of its clients' change under the "
         "Social Welfare Act (1301/2014) §17. Every report works offline. Every table can be "
         "downloaded as two files: \"Excel\" opens directly in Excel (UTF-8 with BOM, the "
         "precision shown on the page), \"CSV (machine-readable)\" is for programs such as R "
@@ -313,19 +313,41 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Development activities (workshops, networks, experiments, training) and who took part. "
         "Participation of clients and experts by experience shows how real co-development was."),
     "mu.codev.caption": ("Kehittämistoiminta ja osallistujat roolin mukaan", "Development activities and participants by role"),
-    "mu.outcomes": ("Asiakasvaikutukset mittareittain", "Client outcomes by instrument"),
+    "mu.outcomes": ("Asiakkaiden muutos mittareittain", "Client change by instrument"),
     "mu.outcomes.intro": (
-        "Alku- ja loppuarvioinnin muutos niillä asiakkailla, joilla on molemmat. d_z on "
-        "keskimääräinen muutos jaettuna muutoksen keskihajonnalla (Lakens 2013) 95 %:n "
-        "luottamusväleineen; luotettava muutos Jacobsonin ja Truaxin (1991) RCI:n mukaan.",
-        "Change from baseline to end among clients with both assessments. d_z is the mean "
-        "change divided by the SD of change (Lakens 2013) with its 95% confidence interval; "
-        "reliable change by Jacobson and Truax's (1991) RCI."),
-    "mu.outcomes.caption": ("Muutos alusta loppuun mittareittain (vaikutus: positiivinen = parannus)",
-                            "Change from baseline to end by instrument (effect: positive = improvement)"),
+        "Alku- ja loppuarvioinnin muutos niillä asiakkailla, joilla on molemmat. Raportin "
+        "standardoitu muutos on SMCR: keskimääräinen muutos jaettuna alkuarvioinnin "
+        "keskihajonnalla (Becker 1988), sama luku kuin valtakunnallisen synteesin metsäkuviossa. "
+        "Taulukossa on rinnalla d_z: muutos jaettuna muutoksen keskihajonnalla (Lakens 2013), "
+        "joka kertoo muutoksen johdonmukaisuudesta asiakkaiden välillä ja on siksi yleensä eri "
+        "suuruinen. Luotettava muutos Jacobsonin ja Truaxin (1991) RCI:n mukaan.",
+        "Change from baseline to end among clients with both assessments. The report's "
+        "standardised change is the SMCR: mean change divided by the baseline SD (Becker 1988), "
+        "the same number as in the national forest plot. The table also shows d_z: change "
+        "divided by the SD of change (Lakens 2013), which describes how consistent the change is "
+        "across clients and therefore usually differs in size. Reliable change by Jacobson and "
+        "Truax's (1991) RCI."),
+    "outcome.design_note": (
+        "Mitä alku–loppu-vertailu voi ja ei voi kertoa: luvut kuvaavat muutosta palvelun aikana, "
+        "eivät palvelun vaikutusta, koska vertailuryhmää ei ole. Osa muutoksesta voi syntyä "
+        "ilman palveluakin: asiakkaat tulevat usein palveluun tilanteensa ollessa huonoimmillaan, "
+        "jolloin seuraava mittaus on keskimäärin parempi (regressio keskiarvoon), ja moni tilanne "
+        "kohenee ajan myötä itsestään. Lisäksi luvut koskevat vain niitä, joilla on molemmat "
+        "arvioinnit; jos keskeyttäneillä meni huonommin, todellinen muutos kaikilla aloittaneilla "
+        "on pienempi. Alla olevat herkkyysanalyysit arvioivat näiden tekijöiden suuruutta.",
+        "What a before–after comparison can and cannot show: the numbers describe change during "
+        "the service, not the service's effect, because there is no comparison group. Part of the "
+        "change can happen without the service: clients often enter when things are at their "
+        "worst, so the next measurement tends to be better anyway (regression to the mean), and "
+        "many situations improve with time (natural recovery). The numbers also cover only "
+        "clients with both assessments; if those who dropped out fared worse, the change among "
+        "all who started is smaller. The sensitivity analyses below estimate how large these "
+        "factors may be."),
+    "mu.outcomes.caption": ("Muutos alusta loppuun mittareittain (suunnattu muutos: positiivinen = parannus)",
+                            "Change from baseline to end by instrument (oriented change: positive = improvement)"),
     "mu.outcomes.rc_caption": ("{name}: luotettava muutos sukupuolittain", "{name}: reliable change by gender"),
-    "mu.outcomes.figure": ("Muutoksen vaikutuskoko d_z (95 %:n lv) mittareittain ja sukupuolittain; positiivinen = parannus",
-                           "Effect size d_z of change (95% CI) by instrument and gender; positive = improvement"),
+    "mu.outcomes.figure": ("Standardoitu muutos d_z (muutos / muutoksen kh, 95 %:n lv) mittareittain ja sukupuolittain; positiivinen = parannus",
+                           "Standardised change d_z (change / SD of change, 95% CI) by instrument and gender; positive = improvement"),
     "mu.outcomes.dist_figure": ("Pistemäärien jakaumat alku- ja loppuarvioinnissa (molemmat arvioinnit tehneet)",
                                 "Distributions of scores at baseline and end (clients with both)"),
     "mu.outcomes.none": ("Mittaria {name} ei käytetty tässä osahankkeessa.", "{name} was not used in this sub-project."),
@@ -431,9 +453,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col.n_experts_by_experience": ("kokemusasiantuntijat", "experts by experience"),
     "col.n_third_sector": ("järjestöt", "third sector"),
     "col.n_participants": ("osallistujia yhteensä", "participants, total"),
-    "col.effect": ("vaikutus (d_z, suunnattu)", "effect (d_z, oriented)"),
-    "col.effect_ci_low": ("lv alaraja", "CI lower"),
-    "col.effect_ci_high": ("lv yläraja", "CI upper"),
+    "col.effect": ("muutos d_z (suunnattu)", "change d_z (oriented)"),
+    "col.effect_ci_low": ("d_z lv alaraja", "d_z CI lower"),
+    "col.effect_ci_high": ("d_z lv yläraja", "d_z CI upper"),
+    "col.smcr": ("muutos SMCR (suunnattu)", "change SMCR (oriented)"),
+    "col.smcr_ci_low": ("SMCR lv alaraja", "SMCR CI lower"),
+    "col.smcr_ci_high": ("SMCR lv yläraja", "SMCR CI upper"),
     "col.analysis": ("analyysi", "analysis"),
     "col.share_at_or_above_50": ("T ≥ 50 (%)", "T ≥ 50 (%)"),
     "col.end_reason_share": ("osuus (%)", "share (%)"),
@@ -453,35 +478,38 @@ STRINGS: dict[str, tuple[str, str]] = {
     "na.meta.intro": (
         "Kunnat ovat meta-analyysin ”tutkimuksia”: kunkin kunnan standardoitu keskimuutos "
         "(SMCR, metafor escalc) yhdistetään satunnaisvaikutusmallilla (REML). "
-        "Ennusteväli kertoo, mihin uuden kunnan vaikutus todennäköisesti osuu; I² ja τ² "
+        "Ennusteväli kertoo, mihin uuden kunnan muutos todennäköisesti osuu; I² ja τ² "
         "kuvaavat kuntien välistä vaihtelua. Positiivinen = parannus.",
         "Municipalities are the meta-analysis' studies: each municipality's standardised mean "
         "change (SMCR, metafor escalc) is pooled with a random-effects model (REML). The "
-        "prediction interval shows where a new municipality's effect is likely to fall; I² and "
+        "prediction interval shows where a new municipality's change is likely to fall; I² and "
         "τ² describe between-municipality variation. Positive = improvement."),
-    "na.meta.caption": ("Yhdistetyt vaikutukset (SMCR, REML) mittareittain", "Pooled effects (SMCR, REML) by instrument"),
+    "na.meta.caption": ("Yhdistetty standardoitu muutos (SMCR, REML) mittareittain",
+                        "Pooled standardised change (SMCR, REML) by instrument"),
+    "na.meta.forest_axis": ("standardoitu muutos SMCR (muutos / alkutason kh; positiivinen = parannus)",
+                            "standardised change SMCR (change / baseline SD; positive = improvement)"),
     "na.meta.forest": ("{name}: metsäkuvio kunnittain", "{name}: forest plot by municipality"),
     "na.truth": ("Yhdistetyt estimaatit ja tunnettu totuus (demo)", "Pooled estimates against the known truth (demo)"),
     "na.truth.intro": (
-        "Synteettisen aineiston todelliset vaikutukset tunnetaan (truth.json). Menetelmä toimii, "
-        "jos luottamusvälit peittävät todellisen keskivaikutuksen μ.",
-        "The true effects of the synthetic data are known (truth.json). The method works if "
-        "the confidence intervals cover the true mean effect μ."),
+        "Synteettisen aineiston todelliset muutokset tunnetaan (truth.json). Menetelmä toimii, "
+        "jos luottamusvälit peittävät todellisen keskimuutoksen μ.",
+        "The true changes of the synthetic data are known (truth.json). The method works if "
+        "the confidence intervals cover the true mean change μ."),
     "na.truth.caption": ("Yhdistetty estimaatti ja todellinen μ", "Pooled estimate and true μ"),
     "na.subgroup": ("Alaryhmäanalyysit", "Subgroup analyses"),
     "na.subgroup.intro": (
-        "Vaikutus sukupuolittain: kunta × sukupuoli -estimaatit yhdistetään alaryhmittäin, ja "
+        "Muutos sukupuolittain: kunta × sukupuoli -estimaatit yhdistetään alaryhmittäin, ja "
         "Q_between testaa eroa. Pieni p-arvo yksinään ei todista eroa, kun vertailuja on monta.",
-        "Effect by gender: municipality × gender estimates pooled per subgroup, Q_between tests "
+        "Change by gender: municipality × gender estimates pooled per subgroup, Q_between tests "
         "the difference. A small p-value alone proves little when many comparisons are made."),
-    "na.subgroup.caption": ("{name}: vaikutus sukupuolittain", "{name}: effect by gender"),
+    "na.subgroup.caption": ("{name}: muutos sukupuolittain", "{name}: change by gender"),
     "na.metareg": ("Meta-regressio: annos ja ydinelementit", "Meta-regression on dose and fidelity"),
     "na.metareg.intro": (
         "Selittääkö kunnan ydinelementtien indeksi tai keskimääräinen palvelun määrä (tunteja "
-        "asiakkuutta kohden) vaikutusten eroja? Yksi selittäjä kerrallaan, Knapp–Hartung-testi. "
+        "asiakkuutta kohden) kuntien muutosten eroja? Yksi selittäjä kerrallaan, Knapp–Hartung-testi. "
         "Kuntatason yhteys ei kerro yksilötason syy-seurauksesta (ekologinen virhepäätelmä).",
         "Do the municipality's fidelity index or mean service hours per episode explain "
-        "differences in effects? One moderator at a time, Knapp–Hartung test. A "
+        "differences in change between municipalities? One moderator at a time, Knapp–Hartung test. A "
         "municipality-level association says nothing causal about individuals (ecological "
         "fallacy)."),
     "na.metareg.caption": ("Meta-regression kulmakertoimet (yksi selittäjä kerrallaan)",
@@ -510,12 +538,12 @@ STRINGS: dict[str, tuple[str, str]] = {
         "clients assessed at both baseline and that occasion are left out."),
     "na.loo": ("Herkkyysanalyysi: yksi kunta kerrallaan pois", "Sensitivity: leave one municipality out"),
     "na.loo.intro": (
-        "Jos yhdistetty vaikutus muuttuu paljon, kun yksi kunta jätetään pois, tulos nojaa "
+        "Jos yhdistetty muutos muuttuu paljon, kun yksi kunta jätetään pois, tulos nojaa "
         "siihen kuntaan.",
-        "If the pooled effect moves a lot when one municipality is left out, the result rests on "
+        "If the pooled change moves a lot when one municipality is left out, the result rests on "
         "that municipality."),
-    "na.loo.caption": ("Yhdistetty vaikutus (SMCR, REML) ilman kutakin kuntaa; muutos = ero kaikkien kuntien estimaattiin",
-                       "Pooled effect (SMCR, REML) without each municipality; shift = difference from the all-municipality estimate"),
+    "na.loo.caption": ("Yhdistetty standardoitu muutos (SMCR, REML) ilman kutakin kuntaa; siirtymä = ero kaikkien kuntien estimaattiin",
+                       "Pooled standardised change (SMCR, REML) without each municipality; shift = difference from the all-municipality estimate"),
     "na.het": ("Kuntien välisen vaihtelun epävarmuus", "How uncertain the between-municipality variation is"),
     "na.het.intro": (
         "Kun kuntia on vain 6–9, kuntien välisen vaihtelun (τ²) estimaatti on hyvin epävarma. "
@@ -573,8 +601,10 @@ STRINGS: dict[str, tuple[str, str]] = {
                            "Change in each criterion's rating from the first to the last year"),
     "na.truth.figure": ("Yhdistetyt estimaatit (z, 95 %:n lv) ja generaattorin todellinen μ",
                         "Pooled estimates (z, 95% CI) and the generator's true μ"),
-    "na.subgroup.caption.gender": ("Yhdistetty vaikutus sukupuolittain", "Pooled effect by gender"),
-    "na.subgroup.caption.target_group": ("Yhdistetty vaikutus kohderyhmittäin", "Pooled effect by target group"),
+    "na.subgroup.caption.gender": ("Yhdistetty standardoitu muutos (SMCR) sukupuolittain",
+                                   "Pooled standardised change (SMCR) by gender"),
+    "na.subgroup.caption.target_group": ("Yhdistetty standardoitu muutos (SMCR) kohderyhmittäin",
+                                         "Pooled standardised change (SMCR) by target group"),
     "na.metareg.mods_caption": ("Kuntatason prosessimittarit: ydinelementtien indeksi ja annos",
                                 "Municipality-level process measures: fidelity index and dose"),
     "moderator.fidelity_index": ("ydinelementtien indeksi (0–1)", "fidelity index (0–1)"),
@@ -626,14 +656,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col.std_ci_low": ("std. lv ala", "std. CI lower"),
     "col.std_ci_high": ("std. lv ylä", "std. CI upper"),
     "col.sigma2_municipality": ("kuntien varianssi", "municipality variance"),
-    "col.shift": ("muutos", "shift"),
+    "col.shift": ("siirtymä", "shift"),
     "col.p_value": ("p", "p"),
     "col.pairs_3x10d": ("3X10D-pareja", "3X10D pairs"),
     "col.pairs_esis": ("ESIS-pareja", "ESIS pairs"),
     "col.pairs_whodas12": ("WHODAS-pareja", "WHODAS pairs"),
     "col.pairs_eq5d3l": ("EQ-5D-pareja", "EQ-5D pairs"),
-    "na.headline": ("{k} kuntaa ja kuntayhtymää; {effects}",
-                    "{k} municipalities and joint authorities; {effects}"),
+    "na.headline": ("{k} kuntaa ja kuntayhtymää; standardoitu muutos SMCR (95 %:n lv): {effects}",
+                    "{k} municipalities and joint authorities; standardised change SMCR (95% CI): {effects}"),
     "col.k": ("kuntia", "municipalities"),
     "col.estimate": ("estimaatti", "estimate"),
     "col.se": ("keskivirhe", "SE"),
@@ -692,17 +722,17 @@ STRINGS: dict[str, tuple[str, str]] = {
     "nar.size.small": ("pieni", "small"),
     "nar.size.moderate": ("kohtalainen", "moderate"),
     "nar.size.large": ("suuri", "large"),
-    "nar.improved": ("{name}: {size} myönteinen muutos, d = {d} ({ci}, n = {n}).",
-                     "{name}: {size} improvement, d = {d} ({ci}, n = {n})."),
+    "nar.improved": ("{name}: {size} myönteinen muutos, {metric} = {d} ({ci}, n = {n}).",
+                     "{name}: {size} improvement, {metric} = {d} ({ci}, n = {n})."),
     "nar.deteriorated": (
-        "{name}: {size} heikkeneminen, d = {d} ({ci}, n = {n}); syyt kannattaa "
+        "{name}: {size} heikkeneminen, {metric} = {d} ({ci}, n = {n}); syyt kannattaa "
         "selvittää asiakkaiden ja työntekijöiden kanssa.",
-        "{name}: {size} deterioration, d = {d} ({ci}, n = {n}); look into the "
+        "{name}: {size} deterioration, {metric} = {d} ({ci}, n = {n}); look into the "
         "reasons with clients and staff."),
     "nar.unclear": (
-        "{name}: ei selvää muutosta, d = {d} ({ci}, n = {n}); aineisto sopii "
+        "{name}: ei selvää muutosta, {metric} = {d} ({ci}, n = {n}); aineisto sopii "
         "myös siihen, ettei muutosta ole.",
-        "{name}: no clear change, d = {d} ({ci}, n = {n}); the data are "
+        "{name}: no clear change, {metric} = {d} ({ci}, n = {n}); the data are "
         "compatible with no change."),
     "nar.too_few": (
         "{name}: vain {n} asiakkaalla on sekä alku- että loppuarviointi (alle {min_n}); muutosta "

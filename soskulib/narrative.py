@@ -3,8 +3,11 @@
 The rules are deliberately simple and stated here so a reader can check every sentence:
 
 * a change is called an **improvement** (or a **deterioration**) only when the whole 95 %
-  confidence interval of the direction-oriented effect size lies above (below) zero; otherwise
-  the text says the data are compatible with no change and quotes the interval;
+  confidence interval of the direction-oriented standardised change lies above (below) zero;
+  otherwise the text says the data are compatible with no change and quotes the interval;
+* every sentence names its metric (SMCR = change / baseline SD, the reports' headline metric,
+  :mod:`soskulib.standardised`; d_z = change / SD of change where only that is given); a
+  before–after change is called a change, never an effect (there is no comparison group);
 * the size word follows Cohen's (1988) conventional thresholds for standardised mean
   differences: < 0.2 very small, < 0.5 small, < 0.8 moderate, otherwise large;
 * fewer than ``min_n`` complete pairs → "too few to judge", whatever the interval says;
@@ -18,9 +21,9 @@ Strings live in :mod:`soskulib.labels` (keys ``nar.*``), so the text is Finnish 
 Examples
 --------
 >>> effect_sentence("ESIS", 0.42, 0.21, 0.63, 88, lang="en")
-'ESIS: small improvement, d = 0.42 (95% CI 0.21–0.63, n = 88).'
->>> effect_sentence("ESIS", 0.10, -0.12, 0.32, 88, lang="en")
-'ESIS: no clear change, d = 0.10 (95% CI −0.12 – 0.32, n = 88); the data are compatible with no change.'
+'ESIS: small improvement, SMCR = 0.42 (95% CI 0.21–0.63, n = 88).'
+>>> effect_sentence("ESIS", 0.10, -0.12, 0.32, 88, lang="en", metric="d_z")
+'ESIS: no clear change, d_z = 0.10 (95% CI −0.12 – 0.32, n = 88); the data are compatible with no change.'
 """
 
 from __future__ import annotations
@@ -98,8 +101,8 @@ def size_word(d: float, lang: str) -> str:
 
 
 def effect_sentence(name: str, estimate: float, ci_low: float, ci_high: float, n: int,
-                    lang: str = "fi", min_n: int = 20) -> str:
-    """One sentence on a direction-oriented effect size (positive = improvement).
+                    lang: str = "fi", min_n: int = 20, metric: str = "SMCR") -> str:
+    """One sentence on a direction-oriented standardised change (positive = improvement).
 
     The rules (whole CI above or below zero, size words, ``min_n``) are in the module docstring.
 
@@ -115,6 +118,8 @@ def effect_sentence(name: str, estimate: float, ci_low: float, ci_high: float, n
         Language.
     min_n : int
         Fewer complete pairs than this give "too few to judge".
+    metric : str
+        Name of the standardised change printed in the sentence ("SMCR" or "d_z").
 
     Returns
     -------
@@ -127,7 +132,8 @@ def effect_sentence(name: str, estimate: float, ci_low: float, ci_high: float, n
     """
     labels.check_lang(lang)
     f = {"name": name, "d": fmt_number(estimate, lang), "ci": _ci(ci_low, ci_high, lang),
-         "n": formatting.integer(n, lang)}
+         "n": formatting.integer(n, lang),
+         "metric": metric}
     if n < min_n or not all(map(math.isfinite, (estimate, ci_low, ci_high))):
         return labels.text("nar.too_few", lang, name=name, n=formatting.integer(n, lang),
                            min_n=min_n)
@@ -153,8 +159,9 @@ def development_points(
     Parameters
     ----------
     outcomes : DataFrame
-        One row per instrument with ``name, estimate, ci_low, ci_high, n`` (effect oriented
-        so that positive = improvement) and optionally ``n_pre`` (clients with a baseline).
+        One row per instrument with ``name, estimate, ci_low, ci_high, n`` (change oriented
+        so that positive = improvement) and optionally ``n_pre`` (clients with a baseline) and
+        ``metric`` (the name of the standardised change, default "SMCR").
     lang : {"fi", "en"}
         Language.
     reach_pct : float, optional
@@ -184,7 +191,7 @@ def development_points(
     >>> for p in development_points(out, "en", reach_pct=65.0):
     ...     print(p)
     Reach was 65% of the plan: review how clients find their way to the service.
-    ESIS: small improvement, d = 0.30 (95% CI 0.10–0.50, n = 60).
+    ESIS: small improvement, SMCR = 0.30 (95% CI 0.10–0.50, n = 60).
     ESIS: only 40% of clients with a baseline assessment have an end assessment; missing follow-up may bias the result, so make the end assessment part of every closing visit.
     """
     labels.check_lang(lang)
@@ -204,7 +211,7 @@ def development_points(
         points.append(labels.text("nar.dropout", lang, pct=round(dropout_pct)))
     for row in outcomes.itertuples(index=False):  # one row per instrument, not per client
         points.append(effect_sentence(row.name, row.estimate, row.ci_low, row.ci_high, row.n,
-                                      lang, min_n))
+                                      lang, min_n, metric=getattr(row, "metric", "SMCR")))
         n_pre = getattr(row, "n_pre", None)
         if n_pre and n_pre > 0 and row.n / n_pre < min_coverage:
             points.append(labels.text("nar.coverage", lang, name=row.name,
@@ -264,7 +271,9 @@ def outcomes_from_summary(summary: pd.DataFrame) -> pd.DataFrame:
     """The ``outcomes`` frame of :func:`development_points` from an outcome summary.
 
     ``summary`` is :func:`soskulib.outcomes.outcome_summary` without ``by`` (one row per
-    instrument); its direction-oriented ``effect`` (positive = improvement) is used.
+    instrument). The reports' headline metric, the oriented SMCR
+    (:func:`soskulib.standardised.with_smcr` columns ``smcr, smcr_ci_low, smcr_ci_high``), is
+    used when present; otherwise the oriented ``effect`` (d_z). Either way ``metric`` names it.
 
     Parameters
     ----------
@@ -274,22 +283,24 @@ def outcomes_from_summary(summary: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``name, estimate, ci_low, ci_high, n, n_pre`` (counts as int).
+        ``name, estimate, ci_low, ci_high, n, n_pre`` (counts as int) and ``metric``.
 
     Examples
     --------
     >>> s = pd.DataFrame({"name": ["ESIS"], "effect": [0.3], "effect_ci_low": [0.1],
     ...                   "effect_ci_high": [0.5], "n": [60.0], "n_pre": [150.0]})
     >>> outcomes_from_summary(s).to_dict("records")
-    [{'name': 'ESIS', 'estimate': 0.3, 'ci_low': 0.1, 'ci_high': 0.5, 'n': 60, 'n_pre': 150}]
+    [{'name': 'ESIS', 'estimate': 0.3, 'ci_low': 0.1, 'ci_high': 0.5, 'n': 60, 'n_pre': 150, 'metric': 'd_z'}]
     """
-    needed = ["name", "effect", "effect_ci_low", "effect_ci_high", "n", "n_pre"]
+    stem, metric = ("smcr", "SMCR") if "smcr" in summary.columns else ("effect", "d_z")
+    needed = ["name", stem, f"{stem}_ci_low", f"{stem}_ci_high", "n", "n_pre"]
     missing = [c for c in needed if c not in summary.columns]
     if missing:
         raise KeyError(f"summary lacks column(s) {', '.join(missing)}; pass "
                        "outcomes.outcome_summary output")
-    out = summary[needed].rename(columns={"effect": "estimate", "effect_ci_low": "ci_low",
-                                          "effect_ci_high": "ci_high"})
+    out = summary[needed].rename(columns={stem: "estimate", f"{stem}_ci_low": "ci_low",
+                                          f"{stem}_ci_high": "ci_high"})
+    out["metric"] = metric
     # A suppressed count (NaN) means fewer than five pairs: "too few to judge".
     out["n"] = pd.to_numeric(out["n"], errors="coerce").fillna(0).astype(int)
     out["n_pre"] = pd.to_numeric(out["n_pre"], errors="coerce").fillna(0).astype(int)
@@ -384,7 +395,7 @@ def municipality_points(
     ...     print(p)
     Reach was 94% of the plan.
     40% of ended episodes were drop-outs: hear the experiences of those who left.
-    ESIS: small improvement, d = 0.30 (95% CI 0.10–0.50, n = 60).
+    ESIS: small improvement, d_z = 0.30 (95% CI 0.10–0.50, n = 60).
     ESIS: only 40% of clients with a baseline assessment have an end assessment; missing follow-up may bias the result, so make the end assessment part of every closing visit.
     """
     share = _first_value(reach, "share_of_plan")
@@ -435,12 +446,12 @@ def municipality_headline(name: str, reach: pd.DataFrame, summary: pd.DataFrame,
     ...                         "effect_ci_high": [0.5], "n": [60.0], "n_pre": [150.0]})
     >>> reach = pd.DataFrame({"n_enrolled": [376], "share_of_plan": [0.94]})
     >>> municipality_headline("Vantaa", reach, summary, "en")
-    'Vantaa: 376 clients (94% of plan); ESIS d = 0.30'
+    'Vantaa: 376 clients (94% of plan); ESIS d_z = 0.30'
     """
     n = _first_value(reach, "n_enrolled")
     share = _first_value(reach, "share_of_plan")
     outcomes = outcomes_from_summary(summary)
-    best = [f"{r.name} d = {fmt_number(r.estimate, lang)}" for r in outcomes.itertuples()
+    best = [f"{r.name} {r.metric} = {fmt_number(r.estimate, lang)}" for r in outcomes.itertuples()
             if r.n >= min_n and math.isfinite(r.estimate)]
     return headline(name, int(n or 0), None if share is None else 100 * share, best[:top], lang)
 
@@ -465,7 +476,7 @@ def national_headline(pooled: pd.DataFrame, k: int, lang: str = "fi") -> str:
     --------
     >>> p = pd.DataFrame({"name": ["ESIS"], "estimate": [0.28], "ci_low": [0.11], "ci_high": [0.45]})
     >>> national_headline(p, 9, "en")
-    '9 municipalities and joint authorities; ESIS 0.28 (0.11–0.45)'
+    '9 municipalities and joint authorities; standardised change SMCR (95% CI): ESIS 0.28 (0.11–0.45)'
     """
     effects = "; ".join(f"{r.name} {formatting.estimate_ci(r.estimate, r.ci_low, r.ci_high, lang)}"
                         for r in pooled.itertuples())

@@ -125,7 +125,7 @@ _STRINGS = {
     "plot.n_label": ("n = {n}", "n = {n}"),
     "plot.entries": ("uusia asiakkuuksia", "new client episodes"),
     "plot.entries.title": ("Uudet asiakkuudet neljänneksittäin", "New client episodes by quarter"),
-    "plot.effect": ("vaikutuskoko (positiivinen = parannus)", "effect size (positive = improvement)"),
+    "plot.effect": ("standardoitu muutos (positiivinen = parannus)", "standardised change (positive = improvement)"),
     "plot.effect.title": ("Muutos alusta loppuun, 95 %:n luottamusväli",
                           "Change from baseline to end, 95% CI"),
     "plot.truth.title": ("Yhdistetty estimaatti ja todellinen μ", "Pooled estimate and true μ"),

@@ -222,7 +222,8 @@ def test_vectorised_hetu_matches_scalar_rule(day, number):
 def test_truth_document(truth):
     assert truth["synthetic"] is True
     assert truth["generator"]["seed"] == 2015
-    assert "MCAR" in truth["missingness"]
+    assert "informative dropout" in truth["missingness"]
+    assert truth["dropout_model"]["b_early"] > 0
     assert truth["estimand"]["metric"] == "SMCR"
     for inst_id, doc in truth["instruments"].items():
         inst = instruments.get(inst_id)
@@ -248,6 +249,36 @@ def test_recorded_theta_is_the_population_smcr(inst_id, code):
     # SE of the SMCR at n = 400k is about 0.0017; 0.008 allows for calibration error too
     assert demo.smcr(inst_id, pre, post) == pytest.approx(truth["instruments"][inst_id]["theta"][code],
                                                            abs=0.008)
+
+
+@pytest.mark.parametrize(("inst_id", "code"), [("esis", "491"), ("whodas12", "205")])
+def test_completer_truth_is_what_complete_pairs_estimate(inst_id, code):
+    """Sampling dropout and end assessments client by client reproduces theta_completers.
+
+    An independent sample (its own seed) goes through the generator's mechanism drawn as
+    Bernoulli events rather than as weights: reason (dropout probit in well-being and early
+    progress), censoring-aware end-assessment rate, then the SMCR of the assessed clients.
+    """
+    truth = demo.true_effects(2015)
+    doc = truth["instruments"][inst_id]
+    prof = demo.PROFILES[code]
+    rng = np.random.default_rng(4242)
+    crn = demo._draws(inst_id, 400_000, rng)
+    offset = truth["baseline_offset"][code]
+    pre = demo._crn_scores(inst_id, crn, offset, 0.0, post=False)
+    post = demo._crn_scores(inst_id, crn, offset, doc["latent_shift"][code], post=True)
+    p_drop = demo.dropout_probability(prof.dropout, crn["wellbeing"], crn["early"])
+    u = rng.random(len(pre))
+    moved, other = demo.OTHER_REASONS["muutti"], demo.OTHER_REASONS["muu"]
+    reason = np.where(u < p_drop, "keskeytti", np.where(u < p_drop + moved, "muutti",
+                      np.where(u < p_drop + moved + other, "muu", "valmis")))
+    rates = demo._end_assessment_rates(prof, 2015)["rates"]
+    assessed = rng.random(len(pre)) < pd.Series(reason).map(rates).to_numpy()
+    completers = demo.smcr(inst_id, pre[assessed], post[assessed])
+    assert completers == pytest.approx(doc["theta_completers"][code], abs=0.012)
+    # dropout is informative: complete pairs over-state the change of all starters
+    assert doc["theta_completers"][code] > doc["theta"][code] + 0.03
+    assert p_drop.mean() == pytest.approx(prof.dropout, abs=0.005)
 
 
 def test_smcr_orientation():

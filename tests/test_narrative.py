@@ -75,7 +75,7 @@ def test_outcomes_from_summary_and_municipality_points():
     assert "fewer than half" in text
     assert "2017Q1, 2017Q2, 2017Q3: a trend" in text  # the hidden quarter is not named
     headline = narrative.municipality_headline("Vantaa", reach, summary, "en")
-    assert headline == "Vantaa: 50 clients (50% of plan); ESIS d = 0.40"
+    assert headline == "Vantaa: 50 clients (50% of plan); ESIS d_z = 0.40"
 
 
 def test_spc_sentence_summarises_long_runs():
