@@ -1086,7 +1086,7 @@ def effect_chart(
     title : str, optional
         Figure title (default: a bilingual standard title).
     xlabel : str, optional
-        X-axis label (default: effect size, positive = improvement).
+        X-axis label (default: standardised change, positive = improvement).
     ax : matplotlib Axes, optional
         Draw into these axes (default: a new figure).
 
@@ -1110,7 +1110,7 @@ def effect_chart(
     ...                      "effect_ci_low": [0.1, -0.05], "effect_ci_high": [0.5, 0.45]})
     >>> ax = effect_chart(data, lang="en")
     >>> ax.get_xlabel()
-    'effect size (positive = improvement)'
+    'standardised change (positive = improvement)'
     """
     require_columns(data, [estimate, ci_low, ci_high, label, *([group] if group else [])], "effect_chart")
     d = data.dropna(subset=[estimate, ci_low, ci_high]).reset_index(drop=True)
