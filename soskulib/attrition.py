@@ -86,7 +86,7 @@ def starters(
         Processed ``clients`` (``gender, age, age_group, target_group``; the first episode's
         values are used).
     episodes : DataFrame, optional
-        :func:`soskulib.evaluation.client_episodes` output; adds the dose ``hours``.
+        :func:`soskulib.process.client_episodes` output; adds the dose ``hours``.
     pre, post : str
         Occasions of the baseline and the end assessment.
 
@@ -99,10 +99,10 @@ def starters(
         is better), ``pre_raw``/``post_raw`` on the instrument's own scale; ``post`` is NaN
         for non-completers.
     """
-    from soskulib import evaluation, instruments
+    from soskulib import instruments, outcomes
 
     attributes = ["gender", "age", "age_group", "target_group"]
-    scored = evaluation.scored_responses(responses, clients, attributes=attributes)
+    scored = outcomes.scored_responses(responses, clients, attributes=attributes)
     parts = []
     for inst_id, frame in scored.items():
         inst = instruments.get(inst_id)
