@@ -622,3 +622,166 @@ def wald_ci(yi: np.ndarray | float, vi: np.ndarray | float, level: float = 0.95)
     z = stats.norm.ppf(0.5 + level / 2)
     half = z * np.sqrt(vi)
     return yi - half, yi + half
+
+
+def complete_case_change(data: pd.DataFrame, *, by: Sequence[str] = ("instrument", "municipality"),
+                         min_completers: int = 10) -> pd.DataFrame:
+    """Complete-case SMCR per group (completers only), as :func:`soskulib.meta.smcr`.
+
+    ``y = J (mean_post − mean_pre) / SD_pre`` and ``v = 2(1 − r)/n + y²/(2n)`` over the
+    completers (metafor ``escalc(measure = "SMCR")``), oriented. The same number as
+    :func:`soskulib.synthesis.municipality_effects` for the same pairs (R example above:
+    ``escalc("SMCR", m1i = 3.5, m2i = 2.5, sd1i = sd(1:4), ni = 4, ri = cor(1:4, c(2, 2, 4, 6)))``
+    gives 0.5605).
+
+    Parameters
+    ----------
+    data : DataFrame
+        :func:`starters` output.
+    by : sequence of str
+        Groups.
+    min_completers : int
+        Smaller groups are left out.
+
+    Returns
+    -------
+    DataFrame
+        ``by…, n_completers, yi, vi``.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"g": "A", "pre": [1.0, 2, 3, 4, 5], "post": [2.0, 2, 4, 6, np.nan],
+    ...                   "completed": [True, True, True, True, False]})
+    >>> complete_case_change(d, by=["g"], min_completers=3)[["n_completers", "yi"]].round(4).to_dict("list")
+    {'n_completers': [4], 'yi': [0.5605]}
+    """
+    by = list(by)
+    done = data.loc[data["completed"].astype(bool)]
+    rows = []
+    for key, group in done.groupby(by, sort=False, observed=True):
+        key = key if isinstance(key, tuple) else (key,)
+        if len(group) < min_completers:
+            continue
+        yi, vi = _smcr_starters(group["pre"].to_numpy(float), group["post"].to_numpy(float))
+        rows.append(dict(zip(by, key, strict=True)) | {"n_completers": len(group), "yi": yi, "vi": vi})
+    return pd.DataFrame(rows, columns=[*by, "n_completers", "yi", "vi"])
+
+
+def sensitivity(data: pd.DataFrame, *, by: Sequence[str] = ("instrument", "name", "municipality"),
+                deltas: Sequence[float] = DELTAS, m: int = 20, seed: int = 2015,
+                min_completers: int = 10, level: float = 0.95) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Complete-case, IPW and MAR-MI changes side by side, with the tipping points, per group.
+
+    Parameters
+    ----------
+    data : DataFrame
+        :func:`starters` output.
+    by : sequence of str
+        Groups (a municipality's page: instrument × municipality).
+    deltas, m, seed, min_completers
+        Passed to :func:`delta_mi`.
+    level : float
+        Confidence level of the Wald intervals.
+
+    Returns
+    -------
+    (DataFrame, DataFrame)
+        The table ``by…, n_starters, n_completers, cc, cc_ci_low, cc_ci_high, ipw,
+        ipw_ci_low, ipw_ci_high, mi, mi_ci_low, mi_ci_high, tip_estimate, tip_ci`` (``mi`` at
+        δ = 0; ``tip_estimate``: δ at which the MI estimate reaches 0; ``tip_ci``: δ at which
+        its lower CI limit does) and the curve ``by…, delta, estimate, ci_low, ci_high`` for
+        the tipping-point figure.
+    """
+    by = list(by)
+    cc = complete_case_change(data, by=by, min_completers=min_completers)
+    ipw = ipw_change(data, by=by, min_completers=min_completers)
+    mi = delta_mi(data, by=by, deltas=deltas, m=m, seed=seed, min_completers=min_completers)
+    curve = mi.assign(estimate=mi["yi"])
+    curve["ci_low"], curve["ci_high"] = wald_ci(mi["yi"], mi["vi"], level)
+    curve = curve[[*by, "delta", "estimate", "ci_low", "ci_high"]]
+    table = cc.rename(columns={"yi": "cc", "vi": "cc_vi"})
+    table = table.merge(ipw[[*by, "n_starters", "yi", "vi"]].rename(columns={"yi": "ipw", "vi": "ipw_vi"}),
+                        on=by, how="inner")
+    at0 = mi.loc[mi["delta"] == 0, [*by, "yi", "vi"]].rename(columns={"yi": "mi", "vi": "mi_vi"})
+    table = table.merge(at0, on=by, how="inner")
+    for stem in ("cc", "ipw", "mi"):
+        table[f"{stem}_ci_low"], table[f"{stem}_ci_high"] = wald_ci(table[stem], table[f"{stem}_vi"], level)
+    tips = []
+    for key, part in curve.groupby(by, sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        tips.append(dict(zip(by, key, strict=True)) | {
+            "tip_estimate": tipping_point(part["delta"], part["estimate"]),
+            "tip_ci": tipping_point(part["delta"], part["ci_low"])})
+    table = table.merge(pd.DataFrame(tips, columns=[*by, "tip_estimate", "tip_ci"]), on=by, how="left")
+    columns = [*by, "n_starters", "n_completers", "cc", "cc_ci_low", "cc_ci_high", "ipw",
+               "ipw_ci_low", "ipw_ci_high", "mi", "mi_ci_low", "mi_ci_high", "tip_estimate", "tip_ci"]
+    return table[columns], curve
+
+
+def pooled_sensitivity(table: pd.DataFrame, curve: pd.DataFrame, *,
+                       by: Sequence[str] = ("instrument", "name"), test: str = "knha",
+                       min_k: int = 2) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """National pooling of :func:`sensitivity` (REML, ``test``) for each analysis and each δ.
+
+    The per-municipality variances are recovered from the Wald limits, so the pooled
+    complete-case, IPW and MI (δ = 0) changes use the same random-effects model as the
+    national synthesis.
+
+    Parameters
+    ----------
+    table, curve : DataFrame
+        :func:`sensitivity` output with a ``municipality`` column.
+    by : sequence of str
+        Pool within these groups.
+    test : {"z", "knha"}
+        Inference of the pooled intervals.
+    min_k : int
+        Fewer municipalities: not pooled.
+
+    Returns
+    -------
+    (DataFrame, DataFrame)
+        ``by…, k, n_starters, n_completers, cc…, ipw…, mi…, tip_estimate, tip_ci`` and the
+        pooled curve ``by…, delta, k, estimate, ci_low, ci_high``.
+    """
+    from soskulib import meta
+
+    by = list(by)
+    z = stats.norm.ppf(0.975)
+
+    def fit(y: pd.Series, low: pd.Series) -> object:
+        v = ((y - low) / z) ** 2
+        return meta.meta_analysis(y.to_numpy(float), v.to_numpy(float), method="REML", test=test,
+                                  control={"stepadj": 0.5, "maxiter": 1000})
+
+    rows = []
+    for key, part in table.groupby(by, sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        if len(part) < min_k:
+            continue
+        row = dict(zip(by, key, strict=True)) | {"k": len(part),
+                                                  "n_starters": int(part["n_starters"].sum()),
+                                                  "n_completers": int(part["n_completers"].sum())}
+        for stem in ("cc", "ipw", "mi"):
+            res = fit(part[stem], part[f"{stem}_ci_low"])
+            row |= {stem: res.estimate, f"{stem}_ci_low": res.ci_low, f"{stem}_ci_high": res.ci_high}
+        rows.append(row)
+    pooled = pd.DataFrame(rows)
+    crows = []
+    for key, part in curve.groupby([*by, "delta"], sort=False):
+        if len(part) < min_k:
+            continue
+        res = fit(part["estimate"], part["ci_low"])
+        crows.append(dict(zip([*by, "delta"], key, strict=True)) | {
+            "k": len(part), "estimate": res.estimate, "ci_low": res.ci_low, "ci_high": res.ci_high})
+    pooled_curve = pd.DataFrame(crows, columns=[*by, "delta", "k", "estimate", "ci_low", "ci_high"])
+    if pooled.empty:
+        return pooled, pooled_curve
+    tips = []
+    for key, part in pooled_curve.groupby(by, sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        tips.append(dict(zip(by, key, strict=True)) | {
+            "tip_estimate": tipping_point(part["delta"], part["estimate"]),
+            "tip_ci": tipping_point(part["delta"], part["ci_low"])})
+    pooled = pooled.merge(pd.DataFrame(tips), on=by, how="left")
+    return pooled, pooled_curve
