@@ -213,7 +213,10 @@ def compare_completers(
         completers or non-completers are fewer is not compared; a share is published only
         when it stands for at least ``min_cell`` people and leaves at least ``min_cell`` in
         its group on both sides, otherwise the share and its standardised difference are
-        left empty (a share times a published count would give the small count back).
+        left empty (a share times a published count would give the small count back). The
+        levels of a variable are published all or none, so a hidden share cannot be recovered
+        as 100 % minus the others; the one exception is the share of women, a binary split
+        (women vs everyone else) whose both sides are checked.
 
     Returns
     -------
@@ -261,11 +264,17 @@ def compare_completers(
             if variable not in group.columns:
                 continue
             values = group[variable].astype(str).to_numpy()
-            for level in sorted(set(values)):
+            levels = sorted(set(values))
+            # all levels or none: one hidden share would follow from the others by subtraction
+            every = all(min(int((values == lv)[done].sum()), int((values != lv)[done].sum()),
+                            int((values == lv)[~done].sum()), int((values != lv)[~done].sum()))
+                        >= min_cell for lv in levels)
+            for level in levels:
                 hit = values == level
                 counts = [int((hit & done).sum()), int((~hit & done).sum()),
                           int((hit & ~done).sum()), int((~hit & ~done).sum())]
-                safe = min(counts) >= min_cell
+                safe = every or (
+                    variable == "gender" and level == "female" and min(counts) >= min_cell)
                 rows.append(base | {
                     "variable": variable, "level": level,
                     "completers": 100 * counts[0] / n1 if safe else np.nan,
@@ -785,3 +794,49 @@ def pooled_sensitivity(table: pd.DataFrame, curve: pd.DataFrame, *,
             "tip_ci": tipping_point(part["delta"], part["ci_low"])})
     pooled = pooled.merge(pd.DataFrame(tips), on=by, how="left")
     return pooled, pooled_curve
+
+
+def truth_comparison(pooled: pd.DataFrame, truth: Mapping) -> pd.DataFrame:
+    """Demo only: pooled complete-case, IPW and MI estimates beside the generator's two truths.
+
+    Parameters
+    ----------
+    pooled : DataFrame
+        :func:`pooled_sensitivity` output (``instrument, name, cc…, ipw…, mi…``).
+    truth : mapping
+        The demo's ``truth.json``: per instrument ``theta`` (all starters) and
+        ``theta_completers`` per organisation.
+
+    Returns
+    -------
+    DataFrame
+        ``name, method, estimate, ci_low, ci_high, mu_starters, mu_completers, bias,
+        covered``: ``mu_*`` are the programme means of the true changes over the
+        organisations using the instrument; ``bias`` = estimate − ``mu_starters`` and
+        ``covered`` whether the interval contains ``mu_starters``.
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"instrument": ["esis"], "name": ["ESIS"], "cc": [0.4], "cc_ci_low": [0.35],
+    ...                   "cc_ci_high": [0.5], "ipw": [0.38], "ipw_ci_low": [0.27], "ipw_ci_high": [0.49],
+    ...                   "mi": [0.37], "mi_ci_low": [0.26], "mi_ci_high": [0.48]})
+    >>> t = {"instruments": {"esis": {"theta": {"1": 0.3, "2": 0.36},
+    ...                               "theta_completers": {"1": 0.38, "2": 0.42}}}}
+    >>> truth_comparison(p, t)[["method", "bias", "covered"]].round(3).to_dict("list")
+    {'method': ['cc', 'ipw', 'mi'], 'bias': [0.07, 0.05, 0.04], 'covered': [False, True, True]}
+    """
+    rows = []
+    for r in pooled.itertuples(index=False):
+        spec = truth["instruments"].get(r.instrument)
+        if spec is None or "theta_completers" not in spec:
+            continue
+        mu_s = float(np.mean(list(spec["theta"].values())))
+        mu_c = float(np.mean(list(spec["theta_completers"].values())))
+        for method in ("cc", "ipw", "mi"):
+            est, low, high = (getattr(r, method), getattr(r, f"{method}_ci_low"),
+                              getattr(r, f"{method}_ci_high"))
+            rows.append({"name": r.name, "method": method, "estimate": est, "ci_low": low,
+                         "ci_high": high, "mu_starters": mu_s, "mu_completers": mu_c,
+                         "bias": est - mu_s, "covered": bool(low <= mu_s <= high)})
+    return pd.DataFrame(rows, columns=["name", "method", "estimate", "ci_low", "ci_high",
+                                       "mu_starters", "mu_completers", "bias", "covered"])

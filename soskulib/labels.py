@@ -327,6 +327,132 @@ STRINGS: dict[str, tuple[str, str]] = {
         "divided by the SD of change (Lakens 2013), which describes how consistent the change is "
         "across clients and therefore usually differs in size. Reliable change by Jacobson and "
         "Truax's (1991) RCI."),
+    "mu.attrition": ("Ketkä jäivät ilman loppuarviointia, ja mitä se voi tarkoittaa",
+                     "Who has no end assessment, and what that may mean"),
+    "mu.attrition.intro": (
+        "Muutos lasketaan vain asiakkaista, joilla on sekä alku- että loppuarviointi. Taulukko "
+        "vertaa heitä niihin, joilta loppuarviointi puuttuu: alkutilanne, ikä, sukupuoli, "
+        "kohderyhmä ja palvelun määrä. Standardoitu ero yli 0,1 (itseisarvona) on merkittävä "
+        "ero ryhmien välillä (Austin 2009).",
+        "Change is computed only from clients with both a baseline and an end assessment. The "
+        "table compares them with those whose end assessment is missing: baseline, age, gender, "
+        "target group and dose. A standardised difference above 0.1 (in absolute value) marks a "
+        "meaningful imbalance (Austin 2009)."),
+    "mu.attrition.caption": ("Loppuarvioinnin saaneet ja ilman jääneet (alkuarvioidut)",
+                             "Completers and non-completers (clients with a baseline)"),
+    "mu.sensitivity.caption": (
+        "Kaikkien aloittaneiden muutos (SMCR, 95 %:n lv): täydelliset parit, "
+        "käänteistodennäköisyyspainotus (IPW) ja moni-imputointi (MI, puuttuvuus satunnaista "
+        "taustatietojen ehdolla) sekä käännepisteet",
+        "Change of all starters (SMCR, 95% CI): complete pairs, inverse probability weighting "
+        "(IPW) and multiple imputation (MI, missing at random given baseline characteristics), "
+        "with the tipping points"),
+    "mu.sensitivity.note": (
+        "IPW ja MI korjaavat vain sen osan valikoitumisesta, jonka alkutilanne, ikä ja sukupuoli "
+        "selittävät. Käännepiste δ kertoo, kuinka paljon huonommat loppupisteet (alkutason "
+        "keskihajontoina) keskeyttäneillä olisi pitänyt olla kuin samanlaisilla loppuun asti "
+        "jatkaneilla, jotta muutos häviäisi (estimaatti 0) tai ei enää olisi tilastollisesti "
+        "selvä (lv:n alaraja 0). Tyhjä = muutos ei häviä tarkastellulla välillä (δ ≥ −1).",
+        "IPW and MI correct only the part of the selection that baseline score, age and gender "
+        "explain. The tipping point δ is how much worse (in baseline SDs) non-completers' end "
+        "scores would have had to be than those of similar completers for the change to vanish "
+        "(estimate 0) or to stop being statistically clear (lower CI limit 0). Empty = the "
+        "change does not vanish on the range examined (δ ≥ −1)."),
+    "mu.tipping.figure": ("Käännepisteanalyysi: kaikkien aloittaneiden muutos, kun keskeyttäneiden "
+                          "oletetaan pärjänneen yhä huonommin (delta-korjattu moni-imputointi)",
+                          "Tipping-point analysis: change of all starters as non-completers are "
+                          "assumed to have fared ever worse (delta-adjusted multiple imputation)"),
+    "mu.rtm": ("Regressio keskiarvoon", "Regression to the mean"),
+    "mu.rtm.intro": (
+        "Jos palveluun tullaan huonoimmalla hetkellä, seuraava mittaus on keskimäärin parempi "
+        "ilman palveluakin. Merkkejä siitä: huonoimmasta alkutilanteesta lähteneet paranevat "
+        "eniten, ja muutoksen ja alkutason välinen kulmakerroin on negatiivinen. Korjattu "
+        "muutos vähentää raakamuutoksesta odotetun keskiarvoon palautumisen (1 − ρ)(μ − alkutason "
+        "ka), jossa ρ on mittarin julkaistu reliabiliteetti (α) ja μ väestön keskiarvo. "
+        "Oletus, jota aineisto ei voi todentaa: μ on julkaistu väestönormi (vain WHODAS-12:lle "
+        "on sellainen; se antaa korjauksen ylärajan), muille mittareille korjausta ei lasketa.",
+        "If people enter the service at their worst moment, the next measurement tends to be "
+        "better even without it. Signs of this: those who started worst improve most, and the "
+        "slope of change on baseline is negative. The adjusted change subtracts the expected "
+        "return to the mean (1 − ρ)(μ − baseline mean), with ρ the instrument's published "
+        "reliability (α) and μ the population mean. An assumption the data cannot verify: μ is a "
+        "published population norm (only WHODAS-12 has one; it gives an upper bound of the "
+        "correction); for the other instruments no correction is computed."),
+    "mu.rtm.caption": ("Raakamuutos ja keskiarvoon palautumisella korjattu muutos",
+                       "Raw change and change adjusted for regression to the mean"),
+    "mu.rtm.tertile_caption": ("Muutos alkutason kolmanneksittain (1 = heikoin alkutilanne; suunnattu muutos, 95 %:n lv)",
+                               "Change by baseline tertile (1 = worst start; oriented change, 95% CI)"),
+    "mu.rtm.slope_caption": ("Muutoksen regressio keskistetylle alkutasolle (kulmakerroin < 0: huonoimmin aloittaneet paranevat eniten)",
+                             "Change regressed on the centred baseline (slope < 0: those who start worst improve most)"),
+    "attr.var.baseline": ("alkutaso (mittarin pisteet)", "baseline (instrument score)"),
+    "attr.var.age": ("ikä (v)", "age (years)"),
+    "attr.var.hours": ("palvelutunnit", "service hours"),
+    "attr.var.gender": ("naisia (%)", "women (%)"),
+    "attr.var.target_group": ("kohderyhmä (%)", "target group (%)"),
+    "col.variable": ("muuttuja", "variable"),
+    "col.level": ("luokka", "level"),
+    "col.n_completers": ("loppuarvioituja", "completers"),
+    "col.n_non_completers": ("ilman loppuarviointia", "non-completers"),
+    "col.completers": ("loppuarvioidut", "completers"),
+    "col.non_completers": ("ilman loppuarviointia", "non-completers"),
+    "col.smd": ("standardoitu ero", "standardised difference"),
+    "col.n_starters": ("aloittaneita (alkuarvioituja)", "starters (with baseline)"),
+    "col.cc": ("täydelliset parit", "complete pairs"),
+    "col.cc_ci_low": ("lv ala", "CI lower"),
+    "col.cc_ci_high": ("lv ylä", "CI upper"),
+    "col.ipw": ("IPW", "IPW"),
+    "col.ipw_ci_low": ("IPW lv ala", "IPW CI lower"),
+    "col.ipw_ci_high": ("IPW lv ylä", "IPW CI upper"),
+    "col.mi": ("MI (δ = 0)", "MI (δ = 0)"),
+    "col.mi_ci_low": ("MI lv ala", "MI CI lower"),
+    "col.mi_ci_high": ("MI lv ylä", "MI CI upper"),
+    "col.tip_estimate": ("käännepiste δ (muutos 0)", "tipping δ (change 0)"),
+    "col.tip_ci": ("käännepiste δ (lv:n alaraja 0)", "tipping δ (lower CI 0)"),
+    "col.baseline_group": ("alkutason kolmannes", "baseline tertile"),
+    "col.mean_pre_group": ("alkutason ka", "baseline mean"),
+    "col.intercept": ("muutos alkutason keskiarvossa", "change at mean baseline"),
+    "col.slope_ci_low": ("kulmakerroin, lv ala", "slope, CI lower"),
+    "col.slope_ci_high": ("kulmakerroin, lv ylä", "slope, CI upper"),
+    "col.slope_pval": ("p", "p"),
+    "col.reliability": ("reliabiliteetti ρ", "reliability ρ"),
+    "col.population_mean": ("väestön ka μ (oletus)", "population mean μ (assumed)"),
+    "col.rtm_change": ("odotettu palautuminen", "expected regression"),
+    "col.adjusted_change": ("korjattu muutos, ka", "adjusted change, mean"),
+    "col.adjusted_smcr": ("korjattu SMCR", "adjusted SMCR"),
+    "col.n_pairs": ("pareja", "pairs"),
+    "na.attrition": ("Puuttuvat loppuarvioinnit ja herkkyysanalyysit", "Missing end assessments and sensitivity analyses"),
+    "na.attrition.intro": (
+        "Puolelta alkuarvioiduista puuttuu loppuarviointi. Synteesin kysymys koskee kaikkia "
+        "aloittaneita; täydelliset parit kertovat vain loppuun asti arvioiduista. Alla "
+        "loppuarvioitujen ja ilman jääneiden vertailu kaikista kunnista, kuntakohtaiset "
+        "IPW- ja MI-estimaatit yhdistettyinä samalla satunnaisvaikutusmallilla (Knapp–Hartung) "
+        "sekä käännepisteanalyysi.",
+        "Half of the clients with a baseline have no end assessment. The synthesis asks about "
+        "all starters; complete pairs speak only for those assessed at the end. Below: "
+        "completers vs non-completers across all municipalities, the municipal IPW and MI "
+        "estimates pooled with the same random-effects model (Knapp–Hartung), and the "
+        "tipping-point analysis."),
+    "na.attrition.caption": ("Loppuarvioidut ja ilman jääneet, kaikki kunnat", "Completers and non-completers, all municipalities"),
+    "na.sensitivity.caption": (
+        "Yhdistetty kaikkien aloittaneiden muutos (SMCR, REML, Knapp–Hartung, 95 %:n lv): "
+        "täydelliset parit, IPW ja MI sekä käännepisteet",
+        "Pooled change of all starters (SMCR, REML, Knapp–Hartung, 95% CI): complete pairs, IPW "
+        "and MI, with the tipping points"),
+    "na.tipping.figure": ("Käännepisteanalyysi, yhdistetty: kaikkien aloittaneiden muutos, kun "
+                          "keskeyttäneiden oletetaan pärjänneen yhä huonommin",
+                          "Tipping-point analysis, pooled: change of all starters as "
+                          "non-completers are assumed to have fared ever worse"),
+    "na.truth_attrition.caption": (
+        "Demo: kaikkien aloittaneiden ja loppuun asti arvioitujen todellinen muutos sekä "
+        "estimaatit (Knapp–Hartung)",
+        "Demo: the true change of all starters and of completers, and the estimates "
+        "(Knapp–Hartung)"),
+    "col.mu_starters": ("tosi muutos, aloittaneet", "true change, starters"),
+    "col.mu_completers": ("tosi muutos, loppuarvioidut", "true change, completers"),
+    "col.method": ("menetelmä", "method"),
+    "method.cc": ("täydelliset parit", "complete pairs"),
+    "method.ipw": ("IPW", "IPW"),
+    "method.mi": ("MI (δ = 0)", "MI (δ = 0)"),
     "outcome.design_note": (
         "Mitä alku–loppu-vertailu voi ja ei voi kertoa: luvut kuvaavat muutosta palvelun aikana, "
         "eivät palvelun vaikutusta, koska vertailuryhmää ei ole. Osa muutoksesta voi syntyä "

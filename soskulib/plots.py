@@ -46,6 +46,7 @@ __all__ = [
     "entries_chart",
     "effect_chart",
     "truth_chart",
+    "tipping_point_chart",
     "funnel_plot",
     "caterpillar",
     "quality_heatmap",
@@ -132,6 +133,15 @@ _STRINGS = {
     "plot.truth.pooled": ("yhdistetty SMCR ({test}), 95 %:n lv", "pooled SMCR ({test}), 95% CI"),
     "plot.truth.mu": ("todellinen μ (demoaineiston generaattori)", "true μ (demo generator)"),
     "plot.instrument": ("mittari", "instrument"),
+    "plot.tipping.title": ("Kuinka paljon huonommin keskeyttäneiden olisi pitänyt pärjätä?",
+                           "How much worse would non-completers have had to fare?"),
+    "plot.tipping.x": ("δ: keskeyttäneiden loppupisteet huonompia kuin vastaavien loppuun asti "
+                       "jatkaneiden (alkutason keskihajontoina)",
+                       "δ: non-completers' end scores worse than similar completers' "
+                       "(in baseline SDs)"),
+    "plot.tipping.y": ("kaikkien aloittaneiden muutos SMCR (95 %:n lv)",
+                       "change of all starters, SMCR (95% CI)"),
+    "plot.tipping.point": ("muutos häviää: δ = {d}", "change vanishes: δ = {d}"),
 }
 labels.register(_STRINGS)
 
@@ -1194,3 +1204,82 @@ def truth_chart(
               frameon=False)
     formatting.localise_axes(ax, lang)
     return ax
+
+
+def tipping_point_chart(
+    curve: pd.DataFrame,
+    *,
+    lang: str = "fi",
+    title: str | None = None,
+) -> Figure:
+    """Tipping-point figure of the delta-adjusted imputation: one panel per instrument.
+
+    The starters' SMCR and its 95 % CI (band) against δ, the shift of the non-completers'
+    imputed end scores in baseline SDs (0 = missing at random, going right = non-completers
+    fared worse). A dashed line marks no change; a dotted line and its label the δ at which
+    the estimate reaches 0 (:func:`soskulib.attrition.tipping_point`). Only estimates are
+    drawn (no counts), from :func:`soskulib.attrition.sensitivity` or
+    :func:`soskulib.attrition.pooled_sensitivity` output.
+
+    Parameters
+    ----------
+    curve : DataFrame
+        ``name, delta, estimate, ci_low, ci_high`` (one instrument per ``name``).
+    lang : {"fi", "en"}
+        Language.
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    Figure
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"name": "ESIS", "delta": [0.0, -0.5, -1.0], "estimate": [0.3, 0.1, -0.1],
+    ...                   "ci_low": [0.1, -0.1, -0.3], "ci_high": [0.5, 0.3, 0.1]})
+    >>> fig = tipping_point_chart(c, lang="en")
+    >>> len(fig.axes)
+    1
+    """
+    from soskulib import attrition
+
+    _require(curve, ["name", "delta", "estimate", "ci_low", "ci_high"], "tipping_point_chart")
+    d = curve.dropna(subset=["estimate"])
+    if d.empty:
+        raise NothingToPlot("no tipping-point curve to draw")
+    names = list(dict.fromkeys(d["name"]))
+    cols = min(2, len(names))
+    rows = int(np.ceil(len(names) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 3.4 * rows + 0.6), squeeze=False,
+                             sharey=True)
+    colour = sns.color_palette(PALETTE)[0]
+    comma = labels.check_lang(lang) == "fi"
+
+    def fmt(v: float, _pos: object = None) -> str:
+        text = f"{v:.1f}".replace("-", "−")
+        return text.replace(".", ",") if comma else text
+
+    for ax, name in zip(axes.ravel(), names, strict=False):
+        part = d.loc[d["name"] == name].sort_values("delta", ascending=False)
+        x = -part["delta"].to_numpy(float)          # 0 on the left, worse to the right
+        ax.fill_between(x, part["ci_low"], part["ci_high"], color=colour, alpha=0.25, linewidth=0)
+        ax.plot(x, part["estimate"], color=colour, marker="o", markersize=3)
+        ax.axhline(0, color="#666666", linestyle="--", linewidth=0.8)
+        tip = attrition.tipping_point(part["delta"], part["estimate"])
+        if np.isfinite(tip):
+            ax.axvline(-tip, color="#D55E00", linestyle=":", linewidth=1.2)
+            ax.annotate(_t("plot.tipping.point", lang, d=fmt(tip)), xy=(-tip, 0),
+                        xytext=(4, 8), textcoords="offset points", color="#D55E00",
+                        fontsize="small")
+        ax.set_title(name)
+        ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: fmt(-v)))
+        ax.yaxis.set_major_formatter(plt.FuncFormatter(fmt))
+        ax.grid(alpha=0.3)
+    for ax in axes.ravel()[len(names):]:
+        ax.set_visible(False)
+    fig.supxlabel(_t("plot.tipping.x", lang), fontsize="medium")
+    fig.supylabel(_t("plot.tipping.y", lang), fontsize="medium")
+    fig.suptitle(title or _t("plot.tipping.title", lang))
+    fig.tight_layout()
+    return fig

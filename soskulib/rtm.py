@@ -16,10 +16,11 @@ the mean of the population it was drawn from. Three views, shown beside the raw 
   & Dobson 2005, eq. 1 for bivariate-normal scores with equal variances). The adjusted change
   is the raw change minus that amount. **Assumption, not verified by the data:** the
   population mean :math:`\mu` and the reliability :math:`\rho` are taken as known; the
-  reports use the published norm mean where the instrument spec has one and otherwise the
-  national baseline mean of all starters (which only removes the RTM of a municipality's
-  selection relative to the programme), and the published internal-consistency reliability
-  (α), which understates test–retest error and so understates RTM.
+  reports use the published population norm where the instrument spec has one (WHODAS-12,
+  Andrews et al. 2009, the first norm group: an upper bound, since clients' own long-run mean
+  is probably worse than the general population's) and compute no correction otherwise; and
+  the published internal-consistency reliability (α), which understates test–retest error
+  and so understates RTM.
 
 All changes are oriented (positive = improvement; WHODAS sign-flipped), as in
 :func:`soskulib.attrition.starters`.
@@ -217,9 +218,9 @@ def rtm_table(data: pd.DataFrame, *, by: Sequence[str] = ("instrument", "name"),
     by : sequence of str
         Groups (must include ``instrument``).
     population : DataFrame, optional
-        ``instrument, population_mean, source`` (oriented means). Default: the spec's first
-        published norm mean where there is one, else the mean baseline of all starters in
-        ``data`` (source ``"programme"``).
+        ``instrument, population_mean, source`` (oriented means). Default
+        :func:`default_population`: the spec's first published norm mean where there is one;
+        instruments without one get no adjusted values (NaN).
     min_n : int
         Groups with fewer completers are left out.
 
@@ -243,26 +244,29 @@ def rtm_table(data: pd.DataFrame, *, by: Sequence[str] = ("instrument", "name"),
         info = dict(zip(by, key, strict=True))
         inst = instruments.get(info["instrument"])
         rho = inst.reliability.get("alpha")
-        if len(group) < min_n or rho is None or info["instrument"] not in pop.index:
+        if len(group) < min_n:
             continue
         sign = 1.0 if bool(group["higher_is_better"].iloc[0]) else -1.0
         pre = group["pre"].to_numpy(float)
         change = group["post"].to_numpy(float) - pre
-        mu = float(pop.loc[info["instrument"], "population_mean"])
-        rtm, adjusted = rtm_adjusted(pre.mean(), change.mean(), mu, float(rho))
+        known = rho is not None and info["instrument"] in pop.index
+        mu = float(pop.loc[info["instrument"], "population_mean"]) if known else np.nan
+        rtm, adjusted = (rtm_adjusted(pre.mean(), change.mean(), mu, float(rho)) if known
+                         else (np.nan, np.nan))
         sd = pre.std(ddof=1)
         rows.append(info | {
             "n": len(group), "mean_pre": float(sign * pre.mean()), "mean_change": float(change.mean()),
-            "smcr": float(change.mean() / sd), "reliability": float(rho),
-            "population_mean": sign * mu, "source": str(pop.loc[info["instrument"], "source"]),
-            "rtm_change": rtm, "adjusted_change": adjusted, "adjusted_smcr": adjusted / sd})
+            "smcr": float(change.mean() / sd), "reliability": float(rho) if rho else np.nan,
+            "population_mean": sign * mu, "source": str(pop.loc[info["instrument"], "source"])
+            if known else "", "rtm_change": rtm, "adjusted_change": adjusted,
+            "adjusted_smcr": adjusted / sd})
     return pd.DataFrame(rows, columns=[*by, "n", "mean_pre", "mean_change", "smcr", "reliability",
                                        "population_mean", "source", "rtm_change",
                                        "adjusted_change", "adjusted_smcr"])
 
 
 def default_population(data: pd.DataFrame) -> pd.DataFrame:
-    """Population means for :func:`rtm_table`: a published norm, else the programme's baseline.
+    """Population means for :func:`rtm_table`: the instrument spec's published norm (if any).
 
     Parameters
     ----------
@@ -272,19 +276,18 @@ def default_population(data: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``instrument, population_mean`` (oriented), ``source`` (``"norm"`` or
-        ``"programme"``).
+        ``instrument, population_mean`` (oriented), ``source`` (the norm's citation); only
+        instruments with a published norm.
     """
     from soskulib import instruments
 
     rows = []
-    for inst_id, group in data.groupby("instrument", sort=False):
+    for inst_id in dict.fromkeys(data["instrument"]):
         inst = instruments.get(inst_id)
         sign = 1.0 if inst.scales[inst.headline].higher_is_better else -1.0
         norm = inst.norm(inst.headline)
         if norm is not None:
-            rows.append({"instrument": inst_id, "population_mean": sign * norm[0], "source": "norm"})
-        else:
-            rows.append({"instrument": inst_id, "population_mean": float(group["pre"].mean()),
-                         "source": "programme"})
+            group_name = next(g for g in inst.norms if inst.norms[g].get(inst.headline) is not None)
+            rows.append({"instrument": inst_id, "population_mean": sign * norm[0],
+                         "source": str(inst.norms[group_name].get("source", group_name))})
     return pd.DataFrame(rows, columns=["instrument", "population_mean", "source"])
