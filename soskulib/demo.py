@@ -650,7 +650,7 @@ def completer_truth(instrument_id: str, code: str, baseline_offset: float, laten
     crn = _draws(instrument_id, draws, np.random.default_rng([seed, 2, stream]), antithetic=True)
     pre = _crn_scores(instrument_id, crn, baseline_offset, 0.0, post=False)
     post = _crn_scores(instrument_id, crn, baseline_offset, latent_shift, post=True)
-    end = _end_assessment_rates(prof, seed)
+    end = _end_assessment_rates(prof, seed, draws)
     rates, after = end["rates"], end["share_after_signal"]
     p_drop = dropout_probability(prof.dropout, crn["wellbeing"], crn["early"])
     if prof.signal_from is not None:
@@ -779,7 +779,7 @@ class _HetuRegistry:
 # ---------------------------------------------------------------------------------------------
 
 @cache
-def true_effects(seed: int) -> dict[str, Any]:
+def true_effects(seed: int, draws: int = CALIBRATION_DRAWS) -> dict[str, Any]:
     """Per-organisation true effects and calibrated latent shifts for ``seed`` (cached).
 
     Returns ``{"baseline_offset": {code: b}, "gas_effect": {code: g}, "instruments": {id:
@@ -790,6 +790,9 @@ def true_effects(seed: int) -> dict[str, Any]:
     ----------
     seed : int
         Demo seed.
+    draws : int
+        Size of the common-random-numbers sample of the calibration and of the completers'
+        truth (:func:`soskulib.simulation` uses fewer, for speed).
 
     Examples
     --------
@@ -807,8 +810,10 @@ def true_effects(seed: int) -> dict[str, Any]:
         theta_all = rng.normal(TRUE_MU[inst_id], TRUE_TAU[inst_id], len(codes))
         users = [c for c in codes if inst_id in PROFILES[c].instruments]
         theta = {c: round(float(t), 4) for c, t in zip(codes, theta_all, strict=True) if c in users}
-        shift = {c: round(calibrate_shift(inst_id, offsets[c], theta[c], seed), 5) for c in users}
-        completers = {c: round(completer_truth(inst_id, c, offsets[c], shift[c], seed), 4) for c in users}
+        shift = {c: round(calibrate_shift(inst_id, offsets[c], theta[c], seed, draws), 5)
+                 for c in users}
+        completers = {c: round(completer_truth(inst_id, c, offsets[c], shift[c], seed, draws), 4)
+                      for c in users}
         out["instruments"][inst_id] = {"mu": TRUE_MU[inst_id], "tau": TRUE_TAU[inst_id],
                                        "theta": theta, "theta_completers": completers,
                                        "latent_shift": shift}

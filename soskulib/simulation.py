@@ -1,14 +1,31 @@
-"""Simulation check of the whole pipeline against the demo's known truth.
+"""Simulation check of the outcome estimators against the demo generator's known truths.
 
-Each replicate is one synthetic SOSKU programme: :func:`soskulib.demo.write_demo` with its own
-seed (new municipality effects theta_m ~ N(mu, tau²), new clients), then the same path a real
-export takes — :func:`soskulib.prepare.prepare` (reading, validation, pseudonymisation),
-scoring, per-municipality standardised mean change (:func:`soskulib.synthesis.municipality_effects`,
-metafor's SMCR) and the random-effects meta-analysis (:func:`soskulib.meta.meta_analysis`).
-Over many replicates the share of 95 % confidence intervals that contain the true mu is the
-empirical coverage, reported with a Wilson interval (Wilson 1927).
+Each replicate is one synthetic SOSKU programme drawn by the demo generator with its own seed:
+new municipality changes ``θ_m ~ N(μ, τ²)`` (all starters), informative dropout (see
+:mod:`soskulib.demo`), new clients. Per municipality and instrument three estimates of the
+**starters'** standardised change (SMCR) are formed — complete pairs (``cc``), inverse
+probability weighting (``ipw``) and MAR multiple imputation (``mi``, δ = 0), all from
+:mod:`soskulib.attrition` — and pooled by the random-effects model of the national synthesis
+(:func:`soskulib.meta.meta_analysis`, REML) with z and Knapp–Hartung (``knha``) intervals.
+Over many replicates: bias against the starters' μ, mean CI width, and the coverage of μ, of
+the programme's mean starters' θ and of the programme's mean completers' θ, each with a
+Wilson 95 % Monte Carlo interval (Wilson 1927).
 
-Command line: ``sosku simulate --replicates 100 [--clients N] [--jobs 2]``.
+Scenarios (:data:`SCENARIOS`): ``programme`` — the demo's nine organisations, so each
+instrument is pooled over its k = 6–7 users (the realistic case); ``k20`` — twenty
+organisations cloned from the nine profiles, every one using every instrument.
+
+Two data paths: ``pipeline="memory"`` (default) generates each organisation's tables with the
+demo generator's own code (:func:`soskulib.demo._generate_org`) and scores them with the
+generator's scoring rule, skipping CSV writing and :func:`soskulib.prepare.prepare`; the
+truths use a 20,000-draw calibration sample. ``pipeline="export"`` writes the full demo export
+and prepares it exactly as a real export (the demo's 100,000-draw truth; the ``programme``
+scenario only). Results are cached per replicate seed as Parquet files in ``cache_dir``, so an
+interrupted run resumes where it stopped and a run with more replicates reuses the earlier
+ones.
+
+Command line: ``sosku simulate --replicates 1000 --scenario programme --jobs 2
+--cache .sosku-sim --out docs/truth_coverage.md``.
 """
 
 from __future__ import annotations
@@ -16,47 +33,91 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 TESTS = ("z", "knha")
+ESTIMATORS = ("cc", "ipw", "mi")
+SCENARIOS = ("programme", "k20")
+#: Calibration sample of the in-memory path (the demo itself uses 100,000).
+SIM_DRAWS = 20_000
+#: Imputations per municipality × instrument in the simulation (the reports use 20).
+SIM_IMPUTATIONS = 5
 
 
-def replicate(seed: int, n_clients: int | None = None, method: str = "REML",
-              level: float = 0.95) -> pd.DataFrame:
-    """Run one synthetic programme through the pipeline; one row per instrument × test.
+def _scenario_profiles(scenario: str) -> dict:
+    """Organisation profiles of a scenario (``k20``: clones of the nine, all instruments)."""
+    from soskulib import demo, schema
 
-    Parameters
-    ----------
-    seed : int
-        Seed of the synthetic programme (:func:`soskulib.demo.write_demo`).
-    n_clients : int, optional
-        Clients in the programme (default: the demo's size).
-    method : str
-        tau² estimator of :func:`soskulib.meta.meta_analysis`.
-    level : float
-        Confidence level.
+    if scenario == "programme":
+        return dict(demo.PROFILES)
+    if scenario == "k20":
+        base = list(demo.PROFILES.values())
+        return {f"9{i:02d}": replace(base[i % len(base)], instruments=tuple(schema.ASSESSMENT_INSTRUMENTS),
+                                     dropout_after=None, signal_from=None, name=f"Kunta {i + 1}")
+                for i in range(20)}
+    raise ValueError(f"unknown scenario {scenario!r}; use one of {', '.join(SCENARIOS)}")
 
-    Returns
-    -------
-    DataFrame
-        ``seed, instrument, test, k, estimate, ci_low, ci_high, mu, theta_mean,
-        covers_mu, covers_theta_mean``. ``theta_mean`` is the mean of this programme's drawn
-        municipality effects (the conditional target); ``mu`` is the superpopulation mean
-        (the random-effects model's target).
 
-    Examples
-    --------
-    >>> rows = replicate(7, n_clients=600)   # doctest: +SKIP
-    >>> sorted(rows["instrument"].unique())  # doctest: +SKIP
-    ['3x10d', 'eq5d3l', 'esis', 'whodas12']
-    """
-    from soskulib import demo, io, meta, prepare, schema, synthesis
+def _sizes(profiles: dict, n_clients: int | None) -> dict[str, int]:
+    from soskulib import demo
+
+    base = demo._sizes(n_clients)
+    values = list(base.values())
+    return {c: (base[c] if c in base else values[i % len(values)]) for i, c in enumerate(profiles)}
+
+
+def _memory_programme(seed: int, scenario: str, n_clients: int | None) -> tuple[pd.DataFrame, dict]:
+    """Starters of one synthetic programme, generated in memory (no export, no prepare)."""
+    from soskulib import demo, instruments, schema
+
+    profiles = _scenario_profiles(scenario)
+    saved = dict(demo.PROFILES)
+    demo.PROFILES.clear()
+    demo.PROFILES.update(profiles)
+    try:
+        truth = demo.true_effects.__wrapped__(seed, SIM_DRAWS)
+        registry = demo._HetuRegistry()
+        sizes = _sizes(profiles, n_clients)
+        parts = []
+        for code in profiles:
+            org = demo._generate_org(code, sizes[code], seed, truth, registry)
+            clients = org.tables["asiakkaat"]
+            female = dict(zip(clients["henkilotunnus"].astype(str),
+                              clients["sukupuoli"].astype(str) == "2", strict=False))
+            for inst_id in profiles[code].instruments:
+                table = org.tables[f"mittari_{inst_id}"]
+                inst = instruments.get(inst_id)
+                items = table[list(inst.items)].astype("float64").to_numpy()
+                score = demo.headline_score(inst_id, items)
+                occasion = table["mittauskerta"].astype(str).map(schema.OCCASION).to_numpy()
+                frame = pd.DataFrame({"client_id": table["henkilotunnus"].astype(str).to_numpy(),
+                                      "occasion": occasion, "score": score})
+                pre = frame.loc[(frame["occasion"] == "baseline") & frame["score"].notna()] \
+                    .drop_duplicates("client_id").set_index("client_id")["score"]
+                post = frame.loc[(frame["occasion"] == "end") & frame["score"].notna()] \
+                    .drop_duplicates("client_id").set_index("client_id")["score"]
+                sign = 1.0 if inst.scales[inst.headline].higher_is_better else -1.0
+                part = pd.DataFrame({"instrument": inst_id, "name": inst.name, "municipality": code,
+                                     "client_id": pre.index, "pre": sign * pre.to_numpy(),
+                                     "post": sign * post.reindex(pre.index).to_numpy()})
+                part["completed"] = part["post"].notna()
+                part["female"] = part["client_id"].map(female).astype(float)
+                parts.append(part)
+    finally:
+        demo.PROFILES.clear()
+        demo.PROFILES.update(saved)
+    return pd.concat(parts, ignore_index=True), truth
+
+
+def _export_programme(seed: int, n_clients: int | None) -> tuple[pd.DataFrame, dict]:
+    """Starters of one synthetic programme through the full export → prepare path."""
+    from soskulib import attrition, demo, io, prepare, schema
 
     with tempfile.TemporaryDirectory(prefix=f"sosku-sim-{seed}-") as tmp:
         raw, processed = Path(tmp) / "raw", Path(tmp) / "processed"
@@ -65,27 +126,116 @@ def replicate(seed: int, n_clients: int | None = None, method: str = "REML",
         truth = json.loads((processed / "truth.json").read_text(encoding="utf-8"))
         responses = {i: io.load_processed(processed, f"responses_{i}")
                      for i in schema.ASSESSMENT_INSTRUMENTS}
-        effects = synthesis.municipality_effects(responses)
+        clients = io.load_processed(processed, "clients")
+    return attrition.starters(responses, clients), truth
+
+
+def replicate(seed: int, n_clients: int | None = None, *, scenario: str = "programme",
+              pipeline: str = "memory", method: str = "REML", level: float = 0.95,
+              imputations: int = SIM_IMPUTATIONS,
+              estimators: Sequence[str] = ESTIMATORS) -> pd.DataFrame:
+    """Run one synthetic programme through the estimators; one row per instrument × estimator × test.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the synthetic programme.
+    n_clients : int, optional
+        Clients in the nine-organisation programme (default: the demo's 1,500; ``k20`` uses
+        the same organisation sizes cyclically).
+    scenario : {"programme", "k20"}
+        See :data:`SCENARIOS`.
+    pipeline : {"memory", "export"}
+        Data path (module docstring).
+    method : str
+        τ² estimator of :func:`soskulib.meta.meta_analysis`.
+    level : float
+        Confidence level.
+    imputations : int
+        Imputations of the MI estimator.
+    estimators : sequence of str
+        Any of ``"cc", "ipw", "mi"``.
+
+    Returns
+    -------
+    DataFrame
+        ``seed, scenario, instrument, estimator, test, k, estimate, ci_low, ci_high, mu,
+        theta_mean, theta_completers_mean, covers_mu, covers_theta_mean,
+        covers_theta_completers``: ``mu`` is the superpopulation mean of the starters' change,
+        ``theta_mean`` the mean of this programme's starters' θ over the pooled
+        municipalities, ``theta_completers_mean`` that of the completers' θ.
+
+    Examples
+    --------
+    >>> rows = replicate(7, n_clients=600, estimators=("cc",))  # doctest: +SKIP
+    >>> sorted(rows["instrument"].unique())                     # doctest: +SKIP
+    ['3x10d', 'eq5d3l', 'esis', 'whodas12']
+    """
+    from soskulib import attrition, meta
+
+    unknown = set(estimators) - set(ESTIMATORS)
+    if unknown:
+        raise ValueError(f"unknown estimator(s) {sorted(unknown)}; use {', '.join(ESTIMATORS)}")
+    if pipeline == "memory":
+        data, truth = _memory_programme(seed, scenario, n_clients)
+    elif pipeline == "export":
+        if scenario != "programme":
+            raise ValueError("pipeline='export' writes the demo export: scenario 'programme' only")
+        data, truth = _export_programme(seed, n_clients)
+    else:
+        raise ValueError(f"unknown pipeline {pipeline!r}; use 'memory' or 'export'")
+    covariates = ("pre", "female")
+    by = ["instrument", "municipality"]
+    found = {}
+    if "cc" in estimators:
+        found["cc"] = attrition.complete_case_change(data, by=by)
+    if "ipw" in estimators:
+        found["ipw"] = attrition.ipw_change(data, by=by, covariates=covariates)
+    if "mi" in estimators:
+        mi = attrition.delta_mi(data, by=by, deltas=[0.0], m=imputations, covariates=covariates,
+                                seed=seed)
+        found["mi"] = mi
     rows = []
-    for inst_id, part in effects.groupby("instrument", sort=True):
-        spec = truth["instruments"][inst_id]
-        theta_mean = float(np.mean([spec["theta"][m] for m in part["municipality"]]))
-        for test in TESTS:
-            fit = meta.meta_analysis(part["yi"].to_numpy(float), part["vi"].to_numpy(float),
-                                     method=method, test=test, level=level,
-                                     control={"stepadj": 0.5, "maxiter": 1000})
-            rows.append({
-                "seed": seed, "instrument": inst_id, "test": test, "k": fit.k,
-                "estimate": fit.estimate, "ci_low": fit.ci_low, "ci_high": fit.ci_high,
-                "mu": float(spec["mu"]), "theta_mean": theta_mean,
-                "covers_mu": bool(fit.ci_low <= spec["mu"] <= fit.ci_high),
-                "covers_theta_mean": bool(fit.ci_low <= theta_mean <= fit.ci_high),
-            })
+    for estimator, table in found.items():
+        for inst_id, part in table.groupby("instrument", sort=True):
+            if len(part) < 2:
+                continue
+            spec = truth["instruments"][inst_id]
+            codes = part["municipality"].astype(str).tolist()
+            theta_mean = float(np.mean([spec["theta"][c] for c in codes]))
+            comp_mean = float(np.mean([spec["theta_completers"][c] for c in codes]))
+            for test in TESTS:
+                fit = meta.meta_analysis(part["yi"].to_numpy(float), part["vi"].to_numpy(float),
+                                         method=method, test=test, level=level,
+                                         control={"stepadj": 0.5, "maxiter": 1000})
+                rows.append({
+                    "seed": seed, "scenario": scenario, "instrument": inst_id,
+                    "estimator": estimator, "test": test, "k": fit.k, "estimate": fit.estimate,
+                    "ci_low": fit.ci_low, "ci_high": fit.ci_high, "mu": float(spec["mu"]),
+                    "theta_mean": theta_mean, "theta_completers_mean": comp_mean,
+                    "covers_mu": bool(fit.ci_low <= spec["mu"] <= fit.ci_high),
+                    "covers_theta_mean": bool(fit.ci_low <= theta_mean <= fit.ci_high),
+                    "covers_theta_completers": bool(fit.ci_low <= comp_mean <= fit.ci_high)})
     return pd.DataFrame(rows)
 
 
-def _replicate_args(args: tuple[int, int | None, str, float]) -> pd.DataFrame:
-    return replicate(*args)
+def _cached_replicate(args: tuple) -> pd.DataFrame:
+    """One replicate, read from or written to ``cache_dir/<scenario>/<seed>.parquet``."""
+    seed, n_clients, scenario, pipeline, method, level, imputations, estimators, cache_dir = args
+    path = None
+    if cache_dir is not None:
+        tag = f"{scenario}-{pipeline}-n{n_clients or 'demo'}-{method}-{level}-m{imputations}-{'_'.join(estimators)}"
+        path = Path(cache_dir) / tag / f"{seed}.parquet"
+        if path.is_file():
+            return pd.read_parquet(path)
+    rows = replicate(seed, n_clients, scenario=scenario, pipeline=pipeline, method=method,
+                     level=level, imputations=imputations, estimators=estimators)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        rows.to_parquet(tmp, index=False)
+        os.replace(tmp, path)   # atomic: an interrupted write never leaves a half file
+    return rows
 
 
 @dataclass
@@ -114,18 +264,22 @@ class CoverageResult:
     replicates: pd.DataFrame
     level: float
 
-    def summary(self) -> pd.DataFrame:
-        """Coverage of mu and of the programme's mean theta per instrument and test.
+    def _keys(self) -> list[str]:
+        return [c for c in ("scenario", "instrument", "estimator", "test") if c in self.replicates.columns]
 
-        Wilson 95 % intervals for the coverage proportions; ``bias`` is the mean of
-        ``estimate - mu`` over replicates.
+    def summary(self) -> pd.DataFrame:
+        """Coverage, bias and CI width per scenario × instrument × estimator × test.
+
+        Wilson 95 % intervals (Monte Carlo uncertainty) for every coverage proportion;
+        ``bias`` = mean of ``estimate − mu`` with its Monte Carlo SE ``bias_se`` (SD of the
+        estimates / √replicates).
 
         Returns
         -------
         DataFrame
-            One row per instrument × test: ``replicates, k`` (median), ``covered_mu``,
-            ``covered_theta_mean``, ``mean_estimate, mu, mean_ci_width, bias``, ``coverage_mu`` and
-            ``coverage_theta_mean`` with their ``_ci_low``/``_ci_high`` Wilson limits.
+            One row per group: ``replicates, k`` (median), ``mean_estimate, mu, bias, bias_se,
+            mean_ci_width`` and ``coverage_<target>`` with ``_ci_low``/``_ci_high`` for the
+            targets present (``mu``, ``theta_mean``, ``theta_completers``).
 
         Examples
         --------
@@ -143,25 +297,27 @@ class CoverageResult:
         from soskulib.change import wilson_ci
 
         reps = self.replicates.assign(ci_width=self.replicates["ci_high"] - self.replicates["ci_low"])
-        out = reps.groupby(["instrument", "test"], sort=True).agg(
-            replicates=("seed", "size"), k=("k", "median"), covered_mu=("covers_mu", "sum"),
-            covered_theta_mean=("covers_theta_mean", "sum"), mean_estimate=("estimate", "mean"),
-            mu=("mu", "first"), mean_ci_width=("ci_width", "mean")).reset_index()
+        targets = [c.removeprefix("covers_") for c in reps.columns if c.startswith("covers_")]
+        agg = {"replicates": ("seed", "size"), "k": ("k", "median"),
+               "mean_estimate": ("estimate", "mean"), "sd_estimate": ("estimate", "std"),
+               "mu": ("mu", "first"), "mean_ci_width": ("ci_width", "mean")}
+        agg |= {f"covered_{t}": (f"covers_{t}", "sum") for t in targets}
+        out = reps.groupby(self._keys(), sort=True).agg(**agg).reset_index()
         out["bias"] = out["mean_estimate"] - out["mu"]
-        for col in ("covered_mu", "covered_theta_mean"):
-            share = col.replace("covered", "coverage")
-            out[share] = out[col] / out["replicates"]
-            low, high = wilson_ci(out[col].to_numpy(), out["replicates"].to_numpy())
-            out[f"{share}_ci_low"], out[f"{share}_ci_high"] = low, high
+        out["bias_se"] = out["sd_estimate"].fillna(0) / np.sqrt(out["replicates"])
+        for t in targets:
+            out[f"coverage_{t}"] = out[f"covered_{t}"] / out["replicates"]
+            low, high = wilson_ci(out[f"covered_{t}"].to_numpy(), out["replicates"].to_numpy())
+            out[f"coverage_{t}_ci_low"], out[f"coverage_{t}_ci_high"] = low, high
         return out
 
     def to_markdown(self) -> str:
-        """The summary as a Markdown table (for RESULTS files and closing notes).
+        """The summary as a Markdown table (for ``docs/truth_coverage.md``).
 
         Returns
         -------
         str
-            A Markdown table, one line per instrument × test.
+            A Markdown table, one line per group.
 
         Examples
         --------
@@ -172,37 +328,45 @@ class CoverageResult:
         ...                      "covers_mu": [True, True, True, True],
         ...                      "covers_theta_mean": [True, True, False, True]})
         >>> print(CoverageResult(reps, 0.95).to_markdown().splitlines()[-1])
-        | esis | knha | 4 | 9 | 1.000 [0.510, 1.000] | 0.750 | -0.0100 | 0.345 |
+        | esis | knha | 4 | 9 | 1.000 [0.510, 1.000] | 0.750 [0.301, 0.954] | −0.0100 ± 0.0580 | 0.345 |
         """
         s = self.summary()
-        lines = ["| instrument | test | replicates | k | coverage of mu [95 % CI] | "
-                 "coverage of programme mean theta | bias | mean CI width |",
-                 "|---|---|---|---|---|---|---|---|"]
-        for r in s.itertuples():
-            lines.append(
-                f"| {r.instrument} | {r.test} | {r.replicates} | {r.k:.0f} | "
-                f"{r.coverage_mu:.3f} [{r.coverage_mu_ci_low:.3f}, {r.coverage_mu_ci_high:.3f}] | "
-                f"{r.coverage_theta_mean:.3f} | {r.bias:+.4f} | {r.mean_ci_width:.3f} |")
+        keys = self._keys()
+        targets = [t for t in ("mu", "theta_mean", "theta_completers") if f"coverage_{t}" in s.columns]
+        names = {"mu": "coverage of starters' μ", "theta_mean": "of programme mean starters' θ",
+                 "theta_completers": "of programme mean completers' θ"}
+        head = [*keys, "replicates", "k", *[f"{names[t]} [95 % MC CI]" for t in targets],
+                "bias ± 2 MC SE", "mean CI width"]
+        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        for r in s.to_dict("records"):
+            cells = [str(r[k]) for k in keys] + [str(r["replicates"]), f"{r['k']:.0f}"]
+            cells += [f"{r[f'coverage_{t}']:.3f} [{r[f'coverage_{t}_ci_low']:.3f}, "
+                      f"{r[f'coverage_{t}_ci_high']:.3f}]" for t in targets]
+            cells += [f"{r['bias']:+.4f} ± {2 * r['bias_se']:.4f}".replace("-", "−"),
+                      f"{r['mean_ci_width']:.3f}"]
+            lines.append("| " + " | ".join(cells) + " |")
         return "\n".join(lines)
 
 
 def truth_coverage(seeds: Iterable[int], n_clients: int | None = None, *, jobs: int | None = None,
-                   method: str = "REML", level: float = 0.95,
+                   scenario: str = "programme", pipeline: str = "memory", method: str = "REML",
+                   level: float = 0.95, imputations: int = SIM_IMPUTATIONS,
+                   estimators: Sequence[str] = ESTIMATORS, cache_dir: str | os.PathLike | None = None,
                    progress: bool = True) -> CoverageResult:
-    """Empirical CI coverage of the pooled effect over many synthetic programmes.
+    """Empirical bias and CI coverage of the pooled estimates over many synthetic programmes.
 
     Parameters
     ----------
     seeds : iterable of int
-        One replicate per seed (seeds are the demo generator's; 2015 is the committed demo).
+        One replicate per seed.
     n_clients : int, optional
         Clients per programme (default: the demo's ~1,500).
     jobs : int, optional
         Parallel worker processes (default: CPU count).
-    method, level
-        Passed to :func:`soskulib.meta.meta_analysis`.
-    level : float
-        Confidence level (95 % by default).
+    scenario, pipeline, method, level, imputations, estimators
+        Passed to :func:`replicate`.
+    cache_dir : path, optional
+        Resume from and write to a per-seed cache (module docstring).
     progress : bool
         Show a tqdm progress bar.
 
@@ -220,9 +384,16 @@ def truth_coverage(seeds: Iterable[int], n_clients: int | None = None, *, jobs: 
     seeds = list(seeds)
     if not seeds:
         raise ValueError("give at least one seed")
+    if scenario not in SCENARIOS:
+        raise ValueError(f"unknown scenario {scenario!r}; use one of {', '.join(SCENARIOS)}")
     jobs = jobs or os.cpu_count() or 1
-    args = [(s, n_clients, method, level) for s in seeds]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        frames = list(tqdm(pool.map(_replicate_args, args), total=len(args), disable=not progress,
-                           desc="sosku simulate", unit="programme"))
+    args = [(s, n_clients, scenario, pipeline, method, level, imputations, tuple(estimators),
+             None if cache_dir is None else str(cache_dir)) for s in seeds]
+    if jobs == 1:
+        frames = [_cached_replicate(a) for a in tqdm(args, disable=not progress,
+                                                      desc="sosku simulate", unit="programme")]
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            frames = list(tqdm(pool.map(_cached_replicate, args), total=len(args),
+                               disable=not progress, desc="sosku simulate", unit="programme"))
     return CoverageResult(pd.concat(frames, ignore_index=True), level)
