@@ -151,16 +151,29 @@ def _print_audit(findings: list, reports: Path) -> int:
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from soskulib import simulation
 
+    if args.replicates < 1:
+        print("sosku simulate: --replicates must be at least 1", file=sys.stderr)
+        return 2
     seeds = range(args.first_seed, args.first_seed + args.replicates)
-    result = simulation.truth_coverage(seeds, args.clients, jobs=args.jobs)
+    try:
+        result = simulation.truth_coverage(
+            seeds, args.clients, jobs=args.jobs, scenario=args.scenario, pipeline=args.pipeline,
+            imputations=args.imputations, estimators=args.estimators.split(","),
+            cache_dir=args.cache)
+    except ValueError as exc:
+        print(f"sosku simulate: {exc}", file=sys.stderr)
+        return 2
     table = result.to_markdown()
     print(table)
     if args.out:
-        command = (f"sosku simulate --replicates {args.replicates} --first-seed {args.first_seed}"
+        command = (f"sosku simulate --scenario {args.scenario} --replicates {args.replicates} "
+                   f"--first-seed {args.first_seed} --pipeline {args.pipeline} "
+                   f"--imputations {args.imputations} --estimators {args.estimators}"
                    + (f" --clients {args.clients}" if args.clients else ""))
         Path(args.out).write_text(
-            "# Coverage of the pooled effect over synthetic programmes\n\n"
-            f"Produced by `{command}` (REML, 95 % CIs; Wilson intervals for coverage).\n\n"
+            f"# Coverage of the pooled change over synthetic programmes ({args.scenario})\n\n"
+            f"Produced by `{command}` (REML, 95 % CIs; Wilson intervals = Monte Carlo "
+            "uncertainty of each coverage).\n\n"
             f"{table}\n", encoding="utf-8")
         result.replicates.to_csv(Path(args.out).with_suffix(".csv"), index=False)
         print(f"sosku simulate: written {args.out}")
@@ -210,6 +223,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--clients", type=_CLIENTS, default=None, help="clients per programme (default: demo size)")
     p.add_argument("--jobs", type=_JOBS, default=None, help="parallel processes (default: CPU count)")
     p.add_argument("--out", type=Path, default=None, help="write a Markdown summary (and .csv rows) here")
+    p.add_argument("--scenario", choices=("programme", "k20"), default="programme",
+                   help="programme: the demo's nine organisations (k 6-7); k20: twenty (default: %(default)s)")
+    p.add_argument("--pipeline", choices=("memory", "export"), default="memory",
+                   help="memory: generator in memory; export: write + prepare (default: %(default)s)")
+    p.add_argument("--imputations", type=int, default=5, help="MI imputations (default: %(default)s)")
+    p.add_argument("--estimators", default="cc,ipw,mi",
+                   help="comma-separated subset of cc,ipw,mi (default: %(default)s)")
+    p.add_argument("--cache", type=Path, default=None,
+                   help="per-seed result cache: resume an interrupted run, extend a finished one")
     p.set_defaults(func=_cmd_simulate)
 
     p = sub.add_parser("audit", help="attack a built site: can a small group be recovered?")
