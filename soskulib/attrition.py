@@ -48,6 +48,8 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from soskulib.checks import require_columns
+
 #: Baseline characteristics the completion (IPW) and imputation (MI) models condition on.
 COVARIATES: tuple[str, ...] = ("pre", "age", "female")
 
@@ -62,10 +64,7 @@ def _j(n: np.ndarray | float) -> np.ndarray:
 
 
 def _require(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise KeyError(f"{what} needs column(s) {', '.join(missing)}; "
-                       "build the data with attrition.starters()")
+    require_columns(df, columns, what, hint="build the data with attrition.starters()")
 
 
 def starters(

@@ -663,7 +663,8 @@ def completer_truth(instrument_id: str, code: str, baseline_offset: float, laten
     w, x, y = weight[ok], pre[ok], post[ok]
     mean_x, mean_y = np.average(x, weights=w), np.average(y, weights=w)
     sd_x = np.sqrt(np.average((x - mean_x) ** 2, weights=w))
-    return float(_orientation(instrument_id) * (mean_y - mean_x) / sd_x)
+    sign = 1.0 if instruments.get(instrument_id).headline_higher_is_better else -1.0
+    return float(sign * (mean_y - mean_x) / sd_x)
 
 
 def hetu_check_character(ddmmyy: str, individual_number: int) -> str:

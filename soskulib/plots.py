@@ -1244,7 +1244,7 @@ def tipping_point_chart(
     """
     from soskulib import attrition
 
-    _require(curve, ["name", "delta", "estimate", "ci_low", "ci_high"], "tipping_point_chart")
+    require_columns(curve, ["name", "delta", "estimate", "ci_low", "ci_high"], "tipping_point_chart")
     d = curve.dropna(subset=["estimate"])
     if d.empty:
         raise NothingToPlot("no tipping-point curve to draw")
