@@ -605,11 +605,19 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Kunnat ovat meta-analyysin ”tutkimuksia”: kunkin kunnan standardoitu keskimuutos "
         "(SMCR, metafor escalc) yhdistetään satunnaisvaikutusmallilla (REML). "
         "Ennusteväli kertoo, mihin uuden kunnan muutos todennäköisesti osuu; I² ja τ² "
-        "kuvaavat kuntien välistä vaihtelua. Positiivinen = parannus.",
+        "kuvaavat kuntien välistä vaihtelua. Positiivinen = parannus. Raporttien yksi "
+        "standardoitu muutos on SMCR = muutos / alkuarvioinnin keskihajonta: sama luku kuin "
+        "kuntasivujen otsikoissa, eikä se riipu alku- ja loppumittauksen korrelaatiosta, joten "
+        "kunnat ja mittarit ovat vertailukelpoisia. Kuntasivujen d_z (muutos / muutoksen "
+        "keskihajonta) on eri suure ja yleensä suurempi.",
         "Municipalities are the meta-analysis' studies: each municipality's standardised mean "
         "change (SMCR, metafor escalc) is pooled with a random-effects model (REML). The "
         "prediction interval shows where a new municipality's change is likely to fall; I² and "
-        "τ² describe between-municipality variation. Positive = improvement."),
+        "τ² describe between-municipality variation. Positive = improvement. The reports' one "
+        "standardised change is the SMCR = change / baseline SD: the same number as in the "
+        "municipality pages' headlines, and independent of the baseline–end correlation, so "
+        "municipalities and instruments are comparable. The d_z on municipality pages (change / "
+        "SD of change) is a different quantity and usually larger."),
     "na.meta.caption": ("Yhdistetty standardoitu muutos (SMCR, REML) mittareittain",
                         "Pooled standardised change (SMCR, REML) by instrument"),
     "na.meta.forest_axis": ("standardoitu muutos SMCR (muutos / alkutason kh; positiivinen = parannus)",
