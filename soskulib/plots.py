@@ -1256,8 +1256,9 @@ def tipping_point_chart(
     colour = sns.color_palette(PALETTE)[0]
     comma = labels.check_lang(lang) == "fi"
 
-    def fmt(v: float, _pos: object = None) -> str:
-        text = f"{v:.1f}".replace("-", "−")
+    def fmt(v: float, _pos: object = None, digits: int = 1) -> str:
+        v = 0.0 if abs(v) < 0.5 * 10**-digits else v   # no "−0,0"
+        text = f"{v:.{digits}f}".replace("-", "−")
         return text.replace(".", ",") if comma else text
 
     for ax, name in zip(axes.ravel(), names, strict=False):
@@ -1269,17 +1270,20 @@ def tipping_point_chart(
         tip = attrition.tipping_point(part["delta"], part["estimate"])
         if np.isfinite(tip):
             ax.axvline(-tip, color="#D55E00", linestyle=":", linewidth=1.2)
-            ax.annotate(_t("plot.tipping.point", lang, d=fmt(tip)), xy=(-tip, 0),
-                        xytext=(4, 8), textcoords="offset points", color="#D55E00",
-                        fontsize="small")
+            right = -tip > 0.5 * float(np.max(x))   # label on the side with room
+            ax.annotate(_t("plot.tipping.point", lang, d=fmt(tip, digits=2)), xy=(-tip, 0),
+                        xytext=(-4 if right else 4, 8), textcoords="offset points",
+                        ha="right" if right else "left", color="#D55E00", fontsize="small")
         ax.set_title(name)
         ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: fmt(-v)))
         ax.yaxis.set_major_formatter(plt.FuncFormatter(fmt))
         ax.grid(alpha=0.3)
     for ax in axes.ravel()[len(names):]:
         ax.set_visible(False)
-    fig.supxlabel(_t("plot.tipping.x", lang), fontsize="medium")
-    fig.supylabel(_t("plot.tipping.y", lang), fontsize="medium")
-    fig.suptitle(title or _t("plot.tipping.title", lang))
+    import textwrap
+
+    fig.supxlabel(textwrap.fill(_t("plot.tipping.x", lang), 60 * cols), fontsize="medium")
+    fig.supylabel(textwrap.fill(_t("plot.tipping.y", lang), 40 * rows), fontsize="medium")
+    fig.suptitle(textwrap.fill(title or _t("plot.tipping.title", lang), 60 * cols))
     fig.tight_layout()
     return fig
