@@ -903,8 +903,9 @@ def _generate_org(code: str, n: int, seed: int, truth: dict[str, Any],
         path_p = np.where((reason == r_idx)[:, None], np.array(PATHWAY_OTHER_REASON[r]), path_p)
     pathway = np.where(ongoing, -1, _pick(rng, path_p))
     order = np.lexsort((hetu, start))  # export order: by start date
-    tg, tg_code, gender, start, end, ongoing, reason, pathway, hetu, birth = (
-        a[order] for a in (tg, tg_code, gender, start, end, ongoing, reason, pathway, hetu, birth))
+    tg, tg_code, gender, start, end, ongoing, reason, pathway, hetu, birth, wellbeing, early = (
+        a[order] for a in (tg, tg_code, gender, start, end, ongoing, reason, pathway, hetu, birth,
+                           wellbeing, early))
     stop = np.where(ongoing, export, end)  # last day in service within the export window
     months = (stop - start + 1) / 30.44
 

@@ -281,6 +281,30 @@ def test_completer_truth_is_what_complete_pairs_estimate(inst_id, code):
     assert p_drop.mean() == pytest.approx(prof.dropout, abs=0.005)
 
 
+def test_generated_complete_pairs_estimate_the_completers_truth():
+    """The generator's own tables (a large organisation): complete pairs land on theta_completers.
+
+    Guards the link between the dropout draw and the outcome latents (both must follow the
+    clients when they are put in export order).
+    """
+    truth = demo.true_effects(2015)
+    org = demo._generate_org("491", 20000, 2015, truth, demo._HetuRegistry())
+    table = org.tables["mittari_esis"]
+    items = table[list(instruments.get("esis").items)].astype("float64").to_numpy()
+    frame = pd.DataFrame({"id": table["henkilotunnus"].astype(str),
+                          "occ": table["mittauskerta"].astype(str).map(schema.OCCASION),
+                          "score": demo.headline_score("esis", items)})
+    pre = frame[frame["occ"] == "baseline"].set_index("id")["score"]
+    post = frame[frame["occ"] == "end"].set_index("id")["score"].reindex(pre.index)
+    ok = post.notna().to_numpy()
+    doc = truth["instruments"]["esis"]
+    cc = demo.smcr("esis", pre.to_numpy()[ok], post.to_numpy()[ok])
+    assert cc == pytest.approx(doc["theta_completers"]["491"], abs=0.03)
+    assert cc > doc["theta"]["491"] + 0.03
+    done_by_tertile = post.notna().groupby(pd.qcut(pre, 3, labels=False)).mean()
+    assert done_by_tertile.iloc[0] < done_by_tertile.iloc[2]   # worse start, more dropout
+
+
 def test_smcr_orientation():
     pre = np.array([10.0, 12.0, 14.0])
     assert demo.smcr("whodas12", pre, pre - 2) == pytest.approx(1.0)
