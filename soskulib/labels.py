@@ -539,6 +539,22 @@ STRINGS: dict[str, tuple[str, str]] = {
         "municipality. A flagged municipality exceeds one of metafor's cut-offs: the result rests on it "
         "more than on the others. It does not mean that the municipality's result is wrong."),
     "na.infl.caption": ("Herkkyysdiagnostiikka kunnittain (SMCR, REML)", "Influence diagnostics by municipality (SMCR, REML)"),
+    "na.comb": ("Yksi muutos kaikista mittareista", "One change over all instruments"),
+    "na.comb.intro": (
+        "Saman kunnan mittarit on mitattu samoilta asiakkailta, joten niiden tulokset korreloivat. "
+        "Kaikkien mittareiden yhteinen muutos (SMCR) lasketaan monimuuttujamallilla, jossa kunnalla on "
+        "satunnaisvaikutus ja saman kunnan mittareiden otosvirheet korreloivat oletetusti (ρ). ρ on "
+        "oletus, jota aineisto ei pysty arvioimaan; siksi tulos esitetään kolmella arvolla. "
+        "Luottamusväli on klusterivakioitu (CR2, Satterthwaiten vapausasteet), joten se pätee, "
+        "vaikka oletettu ρ olisi väärä.",
+        "The instruments of a municipality were measured on the same clients, so their results are "
+        "correlated. One change over all instruments (SMCR) comes from a multivariate model with a "
+        "municipality random effect and the instruments' sampling errors correlated ρ within a "
+        "municipality. ρ is an assumption the data cannot estimate, so the result is shown for three "
+        "values. The confidence interval is cluster-robust (CR2, Satterthwaite df), so it holds even "
+        "if the assumed ρ is wrong."),
+    "na.comb.caption": ("Kaikkien mittareiden yhteinen muutos (SMCR) oletetun korrelaation ρ mukaan",
+                        "Change over all instruments (SMCR) by the assumed correlation ρ"),
     "na.cumul": ("Tulos sitä mukaa kuin kuntia tuli mukaan", "The result as municipalities joined"),
     "na.cumul.intro": (
         "Kumulatiivinen meta-analyysi: yhdistetty muutos kuntien aloitusjärjestyksessä (kunnan "
@@ -650,6 +666,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col.name": ("nimi", "name"),
     "col.planned_clients": ("suunniteltu", "planned"),
     "col.left_out": ("pois jätetty", "left out"),
+    "col.rho": ("oletettu korrelaatio ρ", "assumed correlation ρ"),
+    "col.n_effects": ("estimaatteja", "effect sizes"),
+    "col.df": ("vapausasteet", "df"),
     "col.tau2_ci_low": ("τ² lv alaraja", "τ² CI lower"),
     "col.tau2_ci_high": ("τ² lv yläraja", "τ² CI upper"),
     "col.i2_ci_low": ("I² lv alaraja (%)", "I² CI lower (%)"),
