@@ -264,7 +264,7 @@ def measurement_attrition(processed_dir: str | os.PathLike[str], *, pre: str = "
                                        suppress=False)
     total_pre = float(raw["n_pre"].sum())
     table.attrs["overall_share"] = float(raw["n"].sum()) / total_pre if total_pre else float("nan")
-    return publication.mark(table, True, "data_quality.measurement_attrition")
+    return publication.mark(table, True, "data_quality.measurement_attrition", min_cell=threshold)
 
 
 def attrition_figure(attrition: pd.DataFrame, lang: str = "fi") -> Any:

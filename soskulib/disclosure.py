@@ -783,7 +783,7 @@ def suppress_table(
         out[col] = out[col].astype(float).mask(mask)
     for col, mask in masks.items():
         out[mask_column(col)] = mask
-    return publication.mark(out, suppress, "disclosure.suppress_table")
+    return publication.mark(out, suppress, "disclosure.suppress_table", min_cell=min_cell)
 
 
 def display(df: pd.DataFrame, marker: str = MARKER, *, drop_masks: bool = True) -> pd.DataFrame:
