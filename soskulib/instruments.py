@@ -40,7 +40,7 @@ Examples
 --------
 >>> from soskulib import instruments
 >>> instruments.available()
-['3x10d', 'eq5d3l', 'esis', 'gas', 'whodas12']
+['3x10d', 'eq5d3l', 'esis', 'gas', 'kykyviisari', 'whodas12']
 >>> esis = instruments.get("ESIS")
 >>> esis.items[:3], esis.min, esis.max, esis.higher_is_better
 (('esis01', 'esis02', 'esis03'), 1, 5, True)
@@ -70,7 +70,8 @@ MISSING_RULES = ("prorate", "available", "complete")
 _KNOWN_KEYS = {
     "id", "name", "items", "min", "max", "higher_is_better", "reverse", "scales", "has_total",
     "headline", "missing", "profile", "source", "title_fi", "title_en", "item_ranges",
-    "item_labels", "reliability", "norms", "traffic_lights", "headline_name",
+    "item_labels", "reliability", "norms", "traffic_lights", "headline_name", "available_from",
+    "codings", "unverified",
 }
 
 #: The one order in which instruments appear in every table and figure of the reports: the
@@ -234,6 +235,9 @@ class Instrument:
     traffic_lights: dict[str, tuple[float, float]] = field(default_factory=dict)
     headline_name: tuple[str, str] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    available_from: str | None = None
+    codings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    unverified: tuple[str, ...] = ()
 
     def check_scale(self, scale: str | None = None) -> str:
         """The name of ``scale``, checked against the spec; the headline scale when ``None``.
@@ -568,7 +572,48 @@ def _parse(spec: dict[str, Any], origin: str) -> Instrument:
         headline_name=(_pair(spec["headline_name"], "headline_name", origin)
                        if "headline_name" in spec else None),
         extra={k: v for k, v in spec.items() if k not in _KNOWN_KEYS},
+        available_from=_available_from(spec.get("available_from"), origin),
+        codings=_codings(spec.get("codings", {}), items, lo, hi, item_ranges, origin),
+        unverified=tuple(spec.get("unverified", ())),
     )
+
+
+def _available_from(value: Any, origin: str) -> str | None:
+    """``available_from = "YYYY-MM-DD"``: the first day the instrument could have been used."""
+    if value is None:
+        return None
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise ConfigurationError(f"{origin}: available_from must be a date YYYY-MM-DD, got {value!r}")
+    return text
+
+
+def _codings(spec: Any, items: tuple[str, ...], lo: float, hi: float,
+             item_ranges: dict[str, tuple[float, float]], origin: str) -> dict[str, dict[str, Any]]:
+    """``[codings.<name>]`` with ``map = {"1" = 0, ...}``: an alternative answer coding.
+
+    Every mapped value must lie in the instrument's range; the coding's own range is the span
+    of its keys. Only instruments whose items share one range may declare a coding.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    if not isinstance(spec, dict):
+        raise ConfigurationError(f"{origin}: [codings] must be a table of codings")
+    for name, entry in spec.items():
+        mapping = entry.get("map") if isinstance(entry, dict) else None
+        if not isinstance(mapping, dict) or not mapping:
+            raise ConfigurationError(f"{origin}: codings.{name} needs a map, e.g. map = {{\"1\" = 0}}")
+        if item_ranges:
+            raise ConfigurationError(f"{origin}: codings need one range for all items")
+        try:
+            pairs = {float(k): float(_check_number(v, f"codings.{name}.map", origin))
+                     for k, v in mapping.items()}
+        except ValueError:
+            raise ConfigurationError(f"{origin}: codings.{name}.map keys must be numbers") from None
+        if not all(lo <= v <= hi for v in pairs.values()):
+            raise ConfigurationError(f"{origin}: codings.{name}.map values must lie in {lo}-{hi}")
+        out[str(name)] = {"map": pairs, "range": (min(pairs), max(pairs)),
+                          "note": str(entry.get("note", ""))}
+    return out
 
 
 @cache
