@@ -25,7 +25,7 @@ value :mod:`soskulib.demo` draws:
 Examples
 --------
 >>> sorted(EXPERIMENTS_WITH_TRUTH)
-['179-K1', '092-K1']
+['092-K1', '179-K1']
 """
 
 from __future__ import annotations
@@ -72,8 +72,8 @@ _IDEAS = (
     ("Vertaisohjaaja ryhmän rinnalle", "experts_by_experience", "ryhmätoiminta", "esis", "peer_support"),
     ("Yhteinen asiakassuunnitelma TE-palvelujen kanssa", "network", "asiakassuunnitelma", "gas", "multi_agency"),
     ("3X10D-keskustelu tavoitteiden pohjana", "evaluation", "tarpeiden arviointi", "3x10d", "encounter"),
-    ("Luontoryhmä nuorille", "clients", "ryhmätoiminta", "dropout", "peer_support"),
-    ("Digitaalinen yhteydenpito ryhmien välillä", "workers", "ryhmätoiminta", "dropout", "trust"),
+    ("Luontoryhmä nuorille", "clients", "ryhmätoiminta", "esis", "peer_support"),
+    ("Digitaalinen yhteydenpito ryhmien välillä", "workers", "ryhmätoiminta", "entries", "trust"),
     ("Ammattilais–vertaistyöpari vastaanotolle", "experts_by_experience", "ohjaus ja neuvonta", "esis", "peer_support"),
 )
 _STATUS = list(schema.EXPERIMENT_STATUS)  # kokeiltu, vakiintunut, luovuttu

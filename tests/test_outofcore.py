@@ -44,6 +44,8 @@ def processed(tmp_path_factory) -> tuple:
         inst = instruments.get(inst_id)
         frame = _responses(inst, rng)
         table = schema.assessment_table(inst_id)
+        if any(c.name == "coding" for c in table.columns):  # declared answer coding (WHODAS)
+            frame["coding"] = pd.Series(None, index=frame.index, dtype="str")
         io.write_processed(frame.sort_values(["municipality", "client_id", "occasion"]), root,
                            table)
         frames[inst_id] = frame
