@@ -76,7 +76,7 @@ def _quarter(dates: pd.Series) -> pd.Series:
 # Levels and the loop
 # ---------------------------------------------------------------------------------------------
 
-def level_activity(activities: pd.DataFrame) -> pd.DataFrame:
+def level_activity(activities: pd.DataFrame, *, freq: str = "Q") -> pd.DataFrame:
     """Development events per level and quarter, with the organisations taking part.
 
     An event shared by several organisations is logged once (by its host) with all of them
@@ -89,11 +89,13 @@ def level_activity(activities: pd.DataFrame) -> pd.DataFrame:
     ----------
     activities : DataFrame
         Processed ``activities`` (``date, level, organisations, n_<role>``…).
+    freq : {"Q", "Y"}
+        Per calendar quarter (column ``quarter``) or year (column ``year``).
 
     Returns
     -------
     DataFrame
-        ``quarter, level, n_events, n_organisations, n_participants``.
+        ``quarter`` (or ``year``)``, level, n_events, n_organisations, n_participants``.
 
     Examples
     --------
@@ -104,18 +106,23 @@ def level_activity(activities: pd.DataFrame) -> pd.DataFrame:
     [['level_1', 1, 3], ['level_2', 1, 1]]
     """
     _need(activities, ["date", "level", "organisations"], "level_activity")
-    frame = activities.assign(quarter=_quarter(activities["date"]),
+    if freq not in ("Q", "Y"):
+        raise ValueError(f"level_activity: freq must be 'Q' or 'Y', got {freq!r}")
+    period = "quarter" if freq == "Q" else "year"
+    when = (_quarter(activities["date"]) if freq == "Q"
+            else pd.to_datetime(activities["date"]).dt.year)
+    frame = activities.assign(**{period: when},
                               level=activities["level"].fillna("(not recorded)"))
     roles = [r for r in schema.ACTIVITY_ROLES if r in frame.columns]
     frame["n_participants"] = frame[roles].sum(axis=1)
     orgs = frame.assign(org=frame["organisations"].fillna(frame.get("municipality", "")).str.split(";"))
     orgs = orgs.explode("org")
-    n_orgs = orgs.groupby(["quarter", "level"])["org"].nunique().rename("n_organisations")
-    out = frame.groupby(["quarter", "level"]).agg(n_events=("level", "size"),
-                                                  n_participants=("n_participants", "sum"))
+    n_orgs = orgs.groupby([period, "level"])["org"].nunique().rename("n_organisations")
+    out = frame.groupby([period, "level"]).agg(n_events=("level", "size"),
+                                               n_participants=("n_participants", "sum"))
     out = out.join(n_orgs).reset_index()
     out["n_participants"] = out["n_participants"].astype("int64")
-    return out[["quarter", "level", "n_events", "n_organisations", "n_participants"]]
+    return out[[period, "level", "n_events", "n_organisations", "n_participants"]]
 
 
 def loop_matrix(experiments: pd.DataFrame) -> pd.DataFrame:
@@ -807,3 +814,82 @@ def reach_against_need(
         out, "n_clients", keys=["municipality", "indicator", "year"], min_cell=min_cell,
         suppress=suppress,
         derived={c: "n_clients" for c in ("rate_per_1000", "ci_low", "ci_high")})
+
+
+# ---------------------------------------------------------------------------------------------
+# Report helpers
+# ---------------------------------------------------------------------------------------------
+
+def all_experiment_tests(episodes: pd.DataFrame, responses: dict[str, pd.DataFrame],
+                         experiments: pd.DataFrame, *, export_date=None) -> pd.DataFrame:
+    """:func:`experiment_tests` for every series the register targets (dropout, instruments).
+
+    Returns
+    -------
+    DataFrame
+        :func:`experiment_tests` columns plus ``target_measure``, one row per experiment that
+        targets the dropout share or an instrument with responses.
+    """
+    from soskulib import outcomes
+
+    parts = []
+    if experiments.empty:
+        return pd.DataFrame()
+    measures = set(experiments["target_measure"].dropna())
+    if "dropout" in measures:
+        parts.append(experiment_tests(dropout_series(episodes, export_date=export_date),
+                                      experiments, measure="dropout").assign(target_measure="dropout"))
+    chosen = {m: r for m, r in responses.items() if m in measures and not r.empty}
+    if chosen:
+        changes = outcomes.change_scores(chosen)
+        for measure in chosen:
+            series = outcome_series(changes, measure)
+            parts.append(experiment_tests(series, experiments, measure=measure)
+                         .assign(target_measure=measure))
+    parts = [p for p in parts if not p.empty]
+    if not parts:
+        return pd.DataFrame()
+    return pd.concat(parts, ignore_index=True).sort_values(["municipality", "experiment_id"],
+                                                           ignore_index=True)
+
+
+def describe_tests(tests: pd.DataFrame, lang: str = "fi") -> pd.DataFrame:
+    """:func:`experiment_tests` output with its codes in words, for a report table.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"direction": ["down"], "rules": ["shift;trend"], "signal": [True],
+    ...                   "note": [""]})
+    >>> describe_tests(t, "en")[["direction", "rules", "signal"]].values.tolist()
+    [['fell', 'shift, trend', 'yes']]
+    """
+    from soskulib import labels
+
+    out = _plain(tests.copy())
+    out["direction"] = out["direction"].map(lambda d: labels.text(f"dev.direction.{d}", lang))
+    out["rules"] = out["rules"].fillna("").map(
+        lambda r: ", ".join(labels.text(f"dev.rule.{x}", lang) for x in r.split(";") if x))
+    out["signal"] = out["signal"].map(
+        lambda v: "–" if pd.isna(v) else labels.text("dev.yes" if v else "dev.no", lang))
+    out["note"] = out["note"].fillna("").map(
+        lambda n: labels.text(f"dev.note.{n}", lang) if n else "")
+    return out
+
+
+def register_table(experiments: pd.DataFrame) -> pd.DataFrame:
+    """The experiment register as published: dates as ``d.m.yyyy``, sorted by start.
+
+    Not personal data (ideas and experiments of services): no suppression.
+    """
+    cols = ["municipality", "experiment_id", "description", "origin", "raised_level",
+            "start_date", "target_measure", "status", "adopted_level"]
+    out = experiments[[c for c in cols if c in experiments.columns]].sort_values(
+        ["start_date", "experiment_id"]).copy()
+    out["start_date"] = pd.to_datetime(out["start_date"]).dt.strftime("%-d.%-m.%Y")
+    return _plain(out.reset_index(drop=True))
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """Categorical columns (the municipality partition) as plain values, for rendering."""
+    cats = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
+    return frame.assign(**{c: frame[c].astype(object) for c in cats}) if cats else frame

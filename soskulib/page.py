@@ -532,7 +532,8 @@ def load_tables(
     Returns
     -------
     dict
-        ``clients, contacts, goals, activities, quality, subprojects`` (DataFrames),
+        ``clients, contacts, goals, activities, quality, subprojects, experiments,
+        group_sessions`` (DataFrames),
         ``responses`` (``{instrument id: responses table}``, empty tables left out) and
         ``export_date``: the latest date in the *national* clients and contacts, so a
         municipality's ongoing episodes are censored at the same date as in the national
@@ -545,7 +546,8 @@ def load_tables(
         return sio.load_processed(processed_dir, name, municipality=municipality, **kw)
 
     out: dict[str, Any] = {name: load(name) for name in
-                           ("clients", "contacts", "goals", "activities", "quality", "subprojects")}
+                           ("clients", "contacts", "goals", "activities", "quality", "subprojects",
+                            "experiments", "group_sessions")}
     responses = {i: load(f"responses_{i}") for i in schema.ASSESSMENT_INSTRUMENTS}
     out["responses"] = {i: r for i, r in responses.items() if not r.empty}
     dates = [sio.load_processed(processed_dir, "clients", columns=[c])[c].max()

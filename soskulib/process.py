@@ -796,6 +796,12 @@ def quality_change(
 # ---------------------------------------------------------------------------------------------
 
 
+def _with_optional_roles(activities: pd.DataFrame) -> pd.DataFrame:
+    """Roles added after the first data layout count as 0 where a log does not have them."""
+    missing = [r for r in schema.OPTIONAL_ACTIVITY_ROLES if r not in activities.columns]
+    return activities.assign(**dict.fromkeys(missing, 0)) if missing else activities
+
+
 def codevelopment(
     activities: pd.DataFrame,
     *,
@@ -828,6 +834,7 @@ def codevelopment(
     """
     by = as_list(by)
     roles = list(schema.ACTIVITY_ROLES)
+    activities = _with_optional_roles(activities)
     require_columns(activities, ["date", "activity_type", *roles, *by], "codevelopment")
     keys = group_keys(activities, by)
     frame = pd.concat([keys, activities[["activity_type", *roles]]], axis=1)
@@ -1119,6 +1126,7 @@ def codevelopment_summary(
     """
     by = as_list(by)
     roles = list(schema.ACTIVITY_ROLES)
+    activities = _with_optional_roles(activities)
     require_columns(activities, ["activity_type", *roles, *by], "codevelopment_summary")
     keys = group_keys(activities, by)
     frame = pd.concat([keys, activities[["activity_type", *roles]]], axis=1)
@@ -1135,7 +1143,7 @@ def codevelopment_summary(
     table = agg.reindex(full, fill_value=0).reset_index()
     table[["n_events", *roles]] = table[["n_events", *roles]].astype("int64")
     table["n_participants"] = table[roles].sum(axis=1)
-    people = ["n_clients", "n_experts_by_experience"]
+    people = list(schema.LIVED_EXPERIENCE_ROLES)
     return protect(table, people, along=dict.fromkeys(people, ["activity_type", *by]),
                     derived={"n_participants": people}, min_cell=min_cell, suppress=suppress,
                     keys=[*by, "activity_type"])

@@ -426,6 +426,9 @@ CODE_LABELS: dict[str, dict] = {
     "idea_origin": IDEA_ORIGIN_LABELS,
     "target_measure": TARGET_MEASURE_LABELS,
     "mechanism": MECHANISM_LABELS,
+    "role": {name: (fi, en) for name, (_, fi, en) in ACTIVITY_ROLES.items()},
+    "followup": {"3m": ("3 kk", "3 months"), "6m": ("6 kk", "6 months")},
+    "loop_direction": {"up": ("ylös", "up"), "down": ("alas", "down"), "same": ("samalla tasolla", "same level")},
 }
 
 #: Instruments with item-level assessment files (``mittari_<id>``); ids as in

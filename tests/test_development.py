@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from fixtures.rawexport import write_csv
 
 from soskulib import development, evaluation, schema, validation
 from soskulib import io as sio
 from soskulib.errors import ConfigurationError
-from fixtures.rawexport import write_csv
 
 REF = Path(__file__).parent / "reference"
 
