@@ -237,8 +237,7 @@ PATHWAY_LABELS = {
     "none": ("ei jatkopolkua", "none"),
     "work_workshop": ("työpaja", "work-activity workshop"),
     "kela_rehabilitation": ("Kelan kuntoutus", "Kela rehabilitation"),
-    "typ_joint_service": ("TYP (työllisyyttä edistävä monialainen yhteispalvelu)",
-                          "TYP (multi-sector joint service for employment)"),
+    "typ_joint_service": ("TYP-yhteispalvelu", "TYP joint service"),
     "wage_subsidised_work": ("palkkatuettu työ", "wage-subsidised work"),
 }
 #: Pathways of the first data layout, in order (the demo draws these, then the later ones).
