@@ -96,7 +96,8 @@ def loop_chart(loop: pd.DataFrame, *, lang: str = "fi", ax: Axes | None = None) 
     levels = list(schema.LEVEL_LABELS)
     width = 0.8 / len(levels)
     for k, level in enumerate(levels):
-        part = loop[loop["level"] == level].set_index("quarter").reindex(quarters, fill_value=0)
+        part = loop.loc[loop["level"] == level, ["quarter", "n_raised", "n_adopted"]].set_index(
+            "quarter").reindex(quarters, fill_value=0)
         name = schema.label("level", level, lang).split(":")[0]
         ax.bar(x + (k - 1) * width, part["n_raised"], width, color=colours[k],
                label=_t("dev.plot.raised", lang, level=name))

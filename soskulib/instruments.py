@@ -58,9 +58,12 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from soskulib.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Scoring methods a scale may declare (implemented in :mod:`soskulib.scoring`).
 SCALE_METHODS = ("sum", "mean", "linear_0_100", "gas_tscore")
@@ -237,7 +240,7 @@ class Instrument:
     extra: dict[str, Any] = field(default_factory=dict)
     available_from: str | None = None
     codings: dict[str, dict[str, Any]] = field(default_factory=dict)
-    unverified: tuple[str, ...] = ()
+    unverified: tuple[tuple[str, str], ...] = ()
 
     def check_scale(self, scale: str | None = None) -> str:
         """The name of ``scale``, checked against the spec; the headline scale when ``None``.
@@ -574,7 +577,8 @@ def _parse(spec: dict[str, Any], origin: str) -> Instrument:
         extra={k: v for k, v in spec.items() if k not in _KNOWN_KEYS},
         available_from=_available_from(spec.get("available_from"), origin),
         codings=_codings(spec.get("codings", {}), items, lo, hi, item_ranges, origin),
-        unverified=tuple(spec.get("unverified", ())),
+        unverified=tuple(_pair(u, "unverified entry", origin) if isinstance(u, list) else (u, u)
+                         for u in spec.get("unverified", ())),
     )
 
 
@@ -694,3 +698,42 @@ def get(name: str | Instrument) -> Instrument:
         if _normalise(_load(instrument_id).name) == wanted:
             return _load(instrument_id)
     raise KeyError(f"unknown instrument {name!r}; available: {', '.join(available())}")
+
+
+def spec_facts(ids: Any = None, lang: str = "fi") -> pd.DataFrame:
+    """Per instrument: from when it existed, declared answer codings, unverified parts, source.
+
+    For the instruments page: what validation checks assessment dates against
+    (``available_from``), which alternative codings a raw file may declare (column
+    ``koodaus``) and what in the spec is an assumption.
+
+    Parameters
+    ----------
+    ids : iterable of str, optional
+        Instrument ids (default: every available instrument, in :data:`ORDER`).
+    lang : {"fi", "en"}
+        Language of the instrument titles.
+
+    Returns
+    -------
+    DataFrame
+        ``name, title, available_from`` (``d.m.yyyy``)``, codings, unverified, source``.
+
+    Examples
+    --------
+    >>> facts = spec_facts(["whodas12", "esis"], lang="en")
+    >>> facts[["name", "available_from", "codings"]].values.tolist()
+    [['ESIS', '1.1.2017', ''], ['WHODAS-12', '1.1.2010', '1-5']]
+    """
+    import pandas as pd
+
+    rows = []
+    for inst_id in ordered(ids if ids is not None else available()):
+        inst = get(inst_id)
+        day = "" if inst.available_from is None else ".".join(
+            str(int(p)) for p in reversed(inst.available_from.split("-")))
+        rows.append({"name": inst.name, "title": inst.title_fi if lang == "fi" else inst.title_en,
+                     "available_from": day, "codings": ", ".join(inst.codings),
+                     "unverified": "; ".join(u[0] if lang == "fi" else u[1] for u in inst.unverified),
+                     "source": inst.source})
+    return pd.DataFrame(rows)

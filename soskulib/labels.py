@@ -994,4 +994,15 @@ register({
     "col.source": ("lähde", "source"),
     "col.n_ideas": ("ideoita", "ideas"),
     "col.group_name": ("ryhmä", "group"),
+    "col.title": ("nimi", "title"),
+    "col.available_from": ("käytössä alkaen", "in use from"),
+    "col.codings": ("ilmoitettava vaihtoehtoinen koodaus", "alternative coding to declare"),
+    "col.unverified": ("tarkistamatta", "not verified"),
+    "in.specs": ("Mittarien käyttöönotto, koodaukset ja tarkistamattomat oletukset",
+                 "Instruments: in use from, codings and unverified assumptions"),
+    "in.specs.intro": (
+        "Arviointi, joka on päivätty ennen mittarin käyttöönottoa, hylätään. WHODAS-vastaukset, jotka lomakkeella on koodattu 1–5, muunnetaan 0–4-asteikolle, kun tiedostossa sanotaan niin (sarake koodaus). Kykyviisarista tuodaan sen palvelun laskemat pisteet; tarkistamattomat kohdat on lueteltu.",
+        "An assessment dated before its instrument existed is refused. WHODAS answers coded 1–5 on the form are recoded to 0–4 when the file says so (column koodaus). Kykyviisari is imported as the scores its service computes; unverified points are listed."),
+    "in.specs.caption": ("Mittarit: käytössä alkaen, vaihtoehtoiset koodaukset, tarkistamattomat oletukset",
+                         "Instruments: in use from, alternative codings, unverified assumptions"),
 })
