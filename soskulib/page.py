@@ -133,7 +133,8 @@ class Report:
     lang : {"fi", "en"}
         Language of headings, captions and generated text.
     tables_dir : path or None
-        Where :meth:`table` writes its CSV files (created on first use). ``None`` (interactive
+        Where :meth:`table` writes its CSV downloads, an Excel variant and a machine-readable
+        one per table (:mod:`soskulib.downloads`; created on first use). ``None`` (interactive
         use, nbval) writes nothing.
     min_cell : int
         Counts of people below this are suppressed in tables passed with ``counts=``.
@@ -353,7 +354,8 @@ class Report:
         index : bool
             Whether the index is part of the table.
         digits : int
-            Decimals shown for floats (the CSV keeps full precision).
+            Decimals shown for floats (the Excel download rounds likewise; the machine-readable
+            CSV keeps full precision, see :mod:`soskulib.downloads`).
         note : str, optional
             A note printed under the table.
         columns : list of str, optional
@@ -420,13 +422,16 @@ class Report:
         caption_text = self.caption("table", caption)
         link = ""
         if self.tables_dir is not None:
+            from soskulib import downloads
+
             folder = Path(self.tables_dir)
-            folder.mkdir(parents=True, exist_ok=True)
-            published.to_csv(folder / f"{name}.csv", index=index, lineterminator="\n",
-                             encoding="utf-8")
-            href = f"{folder.name}/{name}.csv"
-            link = (f' <a class="sosku-csv" href="{html.escape(href)}" download>'
-                    f"[{self.t('download.machine')}]</a>")
+            files = downloads.write_table(published, folder, name, lang=self.lang,
+                                          digits=digits, index=index)
+            link = " " + " ".join(
+                f'<a class="sosku-csv" href="{html.escape(folder.name + "/" + files[kind].name)}" '
+                f'title="{html.escape(self.t(f"download.{kind}.title"))}" download>'
+                f"[{html.escape(self.t(f'download.{kind}'))}]</a>"
+                for kind in ("excel", "machine"))
         notes = []
         if suppressed:
             notes.append(self.t("suppressed_note", k=self.min_cell, marker=disclosure.MARKER))

@@ -374,6 +374,7 @@ def funnel_plot(
     _decorate(ax, title or _t("plot.funnel.title", lang), xlabel=_t("plot.funnel.x", lang),
               ylabel=ylabel or rate)
     ax.legend(fontsize="small")
+    formatting.localise_axes(ax, lang)
     return ax
 
 
@@ -439,6 +440,7 @@ def caterpillar(
     ax.set_yticks(pos, [_group_label(label, v, lang) for v in d[label]])
     _decorate(ax, title or _t("plot.caterpillar.title", lang), xlabel=xlabel or estimate,
               ylabel=_t("plot.municipality", lang) if label == "municipality" else label)
+    formatting.localise_axes(ax, lang)
     return ax
 
 
@@ -675,6 +677,7 @@ def dose_distribution(
                                       for g in order])
     _decorate(ax, title or _t("plot.dose.title", lang), xlabel=xlabel or measure,
               ylabel=_group_axis_label(by, lang))
+    formatting.localise_axes(ax, lang)
     return ax
 
 
@@ -747,6 +750,7 @@ def pre_post(
         ax.set_xlabel(_t("plot.occasion", lang))
         ax.set_ylabel(_t("plot.score", lang))
     fig.suptitle(title or _t("plot.prepost.title", lang))
+    formatting.localise_axes(fig, lang)
     return fig
 
 
@@ -1050,6 +1054,7 @@ def entries_chart(
     ax.set_xticks(pos[::step], d["quarter"].astype(str).to_numpy()[::step], rotation=45, ha="right")
     _decorate(ax, title or _t("plot.entries.title", lang), xlabel=_t("plot.quarter", lang),
               ylabel=_t("plot.entries", lang))
+    formatting.localise_axes(ax, lang)
     return ax
 
 
