@@ -49,6 +49,29 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Cells with fewer than {k} people, and cells from which they could be deduced, are "
         "suppressed ({marker}).",
     ),
+    "population_note": (
+        "Tietosuoja ja julkaisuväestö: sukupuolen mukaiset tulokset esitetään naisista ja "
+        "miehistä. Sukupuoliryhmä ”muu / ei tiedossa” esitetään kunnassa omana ryhmänään vain, "
+        "jos siinä on vähintään {k} asiakasta ja jokaisella kunnan mittarilla vähintään {k} "
+        "asiakasta, joilla on sekä alku- että loppuarviointi. Muuten ryhmän asiakkaat eivät ole "
+        "mukana missään kunnan luvussa (ei tämän sivun, kansallisen raportin eikä aineiston "
+        "laatu -sivun taulukoissa, kuvioissa, kokonaismäärissä tai otsikkolauseissa), jotta "
+        "heidän lukumääräänsä ei voi päätellä vähentämällä kokonaismäärästä naiset ja miehet. "
+        "Muut alle {k} henkilön luvut on peitetty ({marker}), samoin ne luvut, joista peitetyt "
+        "voisi laskea; koko sivusto on tarkistettu laskemalla jokaiselle peitetylle luvulle sen "
+        "mahdollinen vaihteluväli kaikesta julkaistusta (sosku audit).",
+        "Confidentiality and the publication population: results by gender are shown for women "
+        "and men. The gender group “other / unknown” is shown as a group of its own in a "
+        "municipality only where it has at least {k} clients and at least {k} clients with both "
+        "a baseline and an end assessment on every instrument the municipality used. Otherwise "
+        "its clients are left out of every figure about the municipality (the tables, figures, "
+        "totals and headline sentences of this page, of the national report and of the "
+        "data-quality page), so that their number cannot be found by subtracting women and men "
+        "from a total. Other figures of fewer than {k} people are suppressed ({marker}), and so "
+        "are the figures they could be computed from; the whole site was checked by computing, "
+        "for every suppressed figure, the range it could take given everything published "
+        "(sosku audit).",
+    ),
     "synthetic_banner": (
         "SYNTEETTINEN ESIMERKKIAINEISTO – luvut eivät kuvaa todellisia asiakkaita tai kuntia.",
         "SYNTHETIC DEMO DATA – the numbers do not describe real clients or municipalities.",
@@ -239,6 +262,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "mu.fidelity.caption": ("Ydinelementit toteutuivat (% asiakkaista)", "Core elements delivered (% of clients)"),
     "mu.fidelity.content_caption": ("Asiakkuudet, joissa 17 §:n sisältö toteutui vähintään kerran (n = asiakkuuksia)",
                                     "Episodes that received each §17 content at least once (n = episodes)"),
+    "mu.fidelity.elements_caption": (
+        "Asiakkaat saatujen ydinelementtien määrän (0–4) ja sukupuolen mukaan (kuvion luvut)",
+        "Clients by the number of core elements received (0–4) and gender (the figure's numbers)",
+    ),
     "mu.fidelity.figure": ("Ydinelementit toteutuivat sukupuolittain (% asiakkaista)",
                            "Core elements delivered by gender (% of clients)"),
     "el.needs_assessment": ("kuntoutustarpeen arviointi", "needs assessment"),

@@ -528,11 +528,39 @@ def setup_plotting() -> None:
     })
 
 
+def publication_population(processed_dir: str | os.PathLike[str]) -> Any:
+    """The site's publication population (:func:`soskulib.disclosure.publication_population`).
+
+    Computed from the national clients and assessments, so every page leaves out the same
+    people (``docs/disclosure.md``).
+    """
+    from soskulib import disclosure, schema
+    from soskulib import io as sio
+
+    clients = sio.load_processed(processed_dir, "clients",
+                                 columns=["municipality", "client_id", "gender"])
+    responses = {}
+    for inst_id in schema.ASSESSMENT_INSTRUMENTS:
+        try:
+            responses[inst_id] = sio.load_processed(
+                processed_dir, f"responses_{inst_id}",
+                columns=["municipality", "client_id", "occasion"])
+        except FileNotFoundError:
+            continue
+    return disclosure.publication_population(clients, responses)
+
+
 def load_tables(
     processed_dir: str | os.PathLike[str],
     municipality: str | None = None,
+    *,
+    publication: bool = True,
 ) -> dict[str, Any]:
     """Every processed table a report needs, for one municipality or nationally.
+
+    With ``publication=True`` (the default) the tables hold the site's publication
+    population (:func:`publication_population`): people of a small category that is not the
+    point of a split are left out, on every page alike.
 
     Returns
     -------
@@ -555,6 +583,11 @@ def load_tables(
                             "experiments", "group_sessions")}
     responses = {i: load(f"responses_{i}") for i in schema.ASSESSMENT_INSTRUMENTS}
     out["responses"] = {i: r for i, r in responses.items() if not r.empty}
+    if publication:
+        population = publication_population(processed_dir)
+        for name in ("clients", "contacts", "goals"):
+            out[name] = population.keep(out[name])
+        out["responses"] = {i: population.keep(r) for i, r in out["responses"].items()}
     dates = [sio.load_processed(processed_dir, "clients", columns=[c])[c].max()
              for c in ("start_date", "end_date")]
     dates.append(sio.load_processed(processed_dir, "contacts", columns=["date"])["date"].max())
