@@ -480,6 +480,26 @@ def _model_clients_by(attack: Attack, page: _Page, name: str, frame: pd.DataFram
                         decimal_comma=_dc(frame))
 
 
+def _model_elements(attack: Attack, page: _Page, name: str, frame: pd.DataFrame) -> None:
+    """Clients by gender (rows) × number of core elements received (columns 0–4).
+
+    The row totals are the clients by gender; the column of all four elements adds up to the
+    fidelity table's "all four" count.
+    """
+    attack.add_crosstab(page.path, name, page.scope, "clients", frame, row_dim="gender",
+                        col_dim="elements", decimal_comma=_dc(frame))
+    four = str(len(_FIDELITY_ELEMENTS))
+    if four in [str(c) for c in frame.columns]:
+        all_four = labels.text("el.all_four", page.lang)
+        overall = attack.var((page.scope, "clients", frozenset({("elements", four)})))
+        fidelity = attack.var((page.scope, "received:fidelity", frozenset({("item", all_four)})))
+        attack.equation({overall: 1.0, fidelity: -1.0})
+
+
+_FIDELITY_ELEMENTS = ("needs_assessment", "plan_with_goals", "intensive_individual_work",
+                      "group_activity")
+
+
 def _model_reach(attack: Attack, page: _Page, name: str, frame: pd.DataFrame) -> None:
     col = _col(frame, "n_enrolled", page.lang)
     if col is not None:
@@ -706,6 +726,7 @@ TABLE_MODELS: dict[str, Callable[[Attack, _Page, str, pd.DataFrame], None]] = {
     "clients_by_target_group": _model_clients_by,
     "clients_by_age_group": _model_clients_by,
     "reach": _model_reach,
+    "fidelity_elements": _model_elements,
     "dose": _model_gender_n("clients"),
     "fidelity_index": _model_gender_n("clients"),
     "time_in_service": _model_gender_n("clients", ended=True),
@@ -749,7 +770,8 @@ def _municipality_codes(lang: str) -> dict[str, str]:
 _HEADLINE_CLIENTS = re.compile(r"(\d[\d\u00a0\u202f ]*)\s+(?:asiakasta|asiakkuutta|clients|episodes)\b")
 _LANG = re.compile(r'<html[^>]*\blang="([a-z]{2})"')
 _HEADLINE_P = re.compile(r'<p class="sosku-headline"[^>]*>(.*?)</p>', re.S)
-_INDEX_ROW = re.compile(r'<tr><td><a href="municipalities/(\d+)_[^"]*\.html">.*?</td><td>(.*?)</td></tr>', re.S)
+_INDEX_ROW = re.compile(r'<tr\b[^>]*>((?:(?!</tr>).)*?href="municipalities/(\d{3})_[^"]*"(?:(?!</tr>).)*)</tr>',
+                        re.S)
 
 
 def _headline_count(attack: Attack, page: str, scope: str, text: str) -> None:
@@ -801,8 +823,8 @@ def audit_site(reports_dir: str | Path, *, min_cell: int = disclosure.MIN_CELL,
     m = _LANG.search(index_html)
     lang = m.group(1) if m and m.group(1) in labels.LANGUAGES else "fi"
     attack = Attack(min_cell=min_cell, protection=protection)
-    for code, cell in _INDEX_ROW.findall(index_html):
-        _headline_count(attack, "index.html", code, re.sub(r"<[^>]+>", "", cell))
+    for row, code in _INDEX_ROW.findall(index_html):
+        _headline_count(attack, "index.html", code, re.sub(r"<[^>]+>", " ", row))
     for html_path, scope in _pages(reports):
         rel = html_path.relative_to(reports).as_posix()
         page_html = html_path.read_text(encoding="utf-8")

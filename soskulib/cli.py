@@ -121,6 +121,12 @@ def _cmd_build(args: argparse.Namespace) -> int:
         prepare.prepare(raw, args.processed)
         print(f"sosku build: processed data in {args.processed}")
     index = site.build_reports(args.processed, args.out, lang=args.lang, jobs=args.jobs)
+    # The last step: attack what was just published; a finding fails the build.
+    from soskulib import audit
+
+    if _print_audit(audit.audit_site(args.out), Path(args.out)):
+        print("sosku build: the reports were written but must not be published", file=sys.stderr)
+        return 1
     print(f"sosku build: reports ready, open {Path(index).resolve()}")
     return 0
 
@@ -241,7 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_audit)
 
     for name, helptext in (("report", "execute notebooks and render HTML reports"),
-                           ("build", "demo (if needed) + prepare + report")):
+                           ("build", "demo (if needed) + prepare + report + audit")):
         p = sub.add_parser(name, help=helptext)
         if name == "build":
             p.add_argument("--raw", type=Path, default=DEFAULT_RAW, help="raw export folder (default: %(default)s)")

@@ -119,6 +119,12 @@ def generate() -> str:
         for code, (fi, en) in schema.CODE_LABELS[name].items():
             lines.append(f"| `{code}` | `{raw_of.get(code, '')}` | {_cell(fi)} | {_cell(en)} |")
         lines.append("")
+    for name in (n for n in schema.CODE_LABELS if n not in used_lists):
+        # labels of codes that analyses produce (roles, follow-ups, ...), not raw columns
+        lines += [f"### {name} (analysis output)", "", "| code | fi | en |", "|---|---|---|"]
+        for code, (fi, en) in schema.CODE_LABELS[name].items():
+            lines.append(f"| `{code}` | {_cell(fi)} | {_cell(en)} |")
+        lines.append("")
     lines += ["### municipality", "", "| code | fi | en |", "|---|---|---|"]
     for row in schema.organisations().itertuples():
         lines.append(f"| `{row.code}` | {_cell(row.name_fi)} | {_cell(row.name_en)} |")

@@ -26,18 +26,24 @@ __all__ = ["rows_by_municipality", "reconciliation", "problem_summary", "reject_
 def rows_by_municipality(processed_dir: str | os.PathLike[str]) -> pd.DataFrame:
     """Processed rows per table (rows) and municipality (columns), zeros where none arrived.
 
-    Row counts of tables, not counts of people: no suppression applies (the clients row
-    counts client episodes and is published as such in the reach tables anyway).
+    Row counts of tables, not counts of people: no suppression applies. The clients row
+    counts the client episodes of the publication population
+    (:func:`soskulib.page.publication_population`), as the reach tables of the municipality
+    pages do; a total that included the people left out would give them back.
     """
     from soskulib import io as sio
     from soskulib import schema
+    from soskulib.page import publication_population
 
     counts = {}
+    population = publication_population(processed_dir)
     for table in schema.tables():
         try:
             frame = sio.load_processed(processed_dir, table.name, columns=["municipality"])
         except FileNotFoundError:
             continue
+        if table.name == "clients":  # people: the publication population, as on every page
+            frame = population.clients
         counts[table.name] = frame["municipality"].value_counts()
     wide = pd.DataFrame(counts).T.fillna(0).astype("int64")
     wide = wide.reindex(columns=sorted(wide.columns))
@@ -114,16 +120,20 @@ def completeness(processed_dir: str | os.PathLike[str]) -> pd.DataFrame:
     """Per instrument, municipality and occasion: responses, items answered (%), scorable (%).
 
     "Scorable" applies the instrument's missing-item rule through :func:`soskulib.scoring.score`
-    (the headline scale of the instrument; for 3X10D, its ``life_overall`` item).
+    (the headline scale of the instrument; for 3X10D, its ``life_overall`` item). Responses
+    of the publication population (:func:`soskulib.page.publication_population`);
+    ``responses`` counts people, so the notebook publishes it with suppression.
     """
     from soskulib import instruments, schema, scoring
     from soskulib import io as sio
+    from soskulib.page import publication_population
 
     parts = []
+    population = publication_population(processed_dir)
     for inst_id in instruments.ordered(schema.ASSESSMENT_INSTRUMENTS):
         inst = instruments.get(inst_id)
         try:
-            resp = sio.load_processed(processed_dir, f"responses_{inst_id}")
+            resp = population.keep(sio.load_processed(processed_dir, f"responses_{inst_id}"))
         except FileNotFoundError:
             continue
         if resp.empty:
@@ -264,7 +274,7 @@ def measurement_attrition(processed_dir: str | os.PathLike[str], *, pre: str = "
                                        suppress=False)
     total_pre = float(raw["n_pre"].sum())
     table.attrs["overall_share"] = float(raw["n"].sum()) / total_pre if total_pre else float("nan")
-    return publication.mark(table, True, "data_quality.measurement_attrition")
+    return publication.mark(table, True, "data_quality.measurement_attrition", min_cell=threshold)
 
 
 def attrition_figure(attrition: pd.DataFrame, lang: str = "fi") -> Any:

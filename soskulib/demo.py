@@ -75,7 +75,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from soskulib import instruments, schema
+from soskulib import demo_development, instruments, schema
 from soskulib.errors import ConfigurationError
 
 #: Rule ids of the planted problems, shared with :mod:`soskulib.validation`. ``column`` in a
@@ -105,6 +105,9 @@ EXPORT_DATE = np.datetime64("2018-12-31", "D")
 START_FIRST = np.datetime64("2016-01-01", "D")
 START_LAST = np.datetime64("2018-06-30", "D")
 YEARS = (2016, 2017, 2018)
+#: Years the quality criteria are rated: the recommendation was published 14.12.2018, so only
+#: the programme's last year is assessed against it.
+QUALITY_YEARS = (2018,)
 
 #: Fixed timestamp for everything that would otherwise carry the wall clock (xlsx metadata).
 FIXED_TIMESTAMP = (2018, 12, 31, 0, 0, 0)
@@ -126,9 +129,9 @@ FOLLOWUP_LATENT_R = 0.70
 FOLLOWUP_KEEP = 0.8  # share of the end-of-service latent shift still present at follow-up
 CALIBRATION_DRAWS = 100_000
 
-TARGET_GROUPS = list(schema.TARGET_GROUP)  # raw codes, schema order
+TARGET_GROUPS = list(schema.TARGET_GROUP_FIRST_LAYOUT)  # raw codes drawn first (schema order)
 END_REASONS = list(schema.END_REASON)      # valmis, keskeytti, muutti, muu
-PATHWAYS = list(schema.PATHWAY)
+PATHWAYS = list(schema.PATHWAY_FIRST_LAYOUT)  # drawn first; demo_development adds the rest
 LIFE_AREAS = list(schema.LIFE_AREA)
 
 
@@ -874,8 +877,9 @@ def _generate_org(code: str, n: int, seed: int, truth: dict[str, Any],
     u = rng.random(n)
     gender = np.where(u < OTHER_GENDER_SHARE, "3",
                       np.where(u < OTHER_GENDER_SHARE + (1 - OTHER_GENDER_SHARE) * male_p, "1", "2"))
-    span = _days(str(START_LAST)) - _days(str(START_FIRST))
-    start = _days(str(START_FIRST)) + np.floor(rng.random(n) ** 0.9 * (span + 1)).astype(np.int64)
+    first = demo_development.first_day(code)  # SOS-Kainuu started in 2017 (seed 002)
+    span = _days(str(START_LAST)) - first
+    start = first + np.floor(rng.random(n) ** 0.9 * (span + 1)).astype(np.int64)
     age_par = np.array([AGE_BY_GROUP[g] for g in TARGET_GROUPS])[tg]
     age = np.clip(np.floor(rng.normal(age_par[:, 0], age_par[:, 1])), age_par[:, 2], age_par[:, 3])
     birth, number = registry.draw(rng, start - np.floor(age * 365.25).astype(np.int64) - 15, gender)
@@ -903,9 +907,9 @@ def _generate_org(code: str, n: int, seed: int, truth: dict[str, Any],
         path_p = np.where((reason == r_idx)[:, None], np.array(PATHWAY_OTHER_REASON[r]), path_p)
     pathway = np.where(ongoing, -1, _pick(rng, path_p))
     order = np.lexsort((hetu, start))  # export order: by start date
-    tg, tg_code, gender, start, end, ongoing, reason, pathway, hetu, birth, wellbeing, early = (
+    tg, tg_code, gender, start, end, ongoing, reason, pathway, hetu, birth, age, wellbeing, early = (
         a[order] for a in (tg, tg_code, gender, start, end, ongoing, reason, pathway, hetu, birth,
-                           wellbeing, early))
+                           age, wellbeing, early))
     stop = np.where(ongoing, export, end)  # last day in service within the export window
     months = (stop - start + 1) / 30.44
 
@@ -919,6 +923,17 @@ def _generate_org(code: str, n: int, seed: int, truth: dict[str, Any],
         "paattymissyy": _codes(reason, END_REASONS),
         "jatkopolku": _codes(pathway, PATHWAYS),
     })
+    sets, paths, held_3m, held_6m = demo_development.client_fields(
+        code, np.array(TARGET_GROUPS)[tg], age,
+        np.where(pathway < 0, "", np.array(PATHWAYS)[np.maximum(pathway, 0)]), end, ongoing, seed,
+        export)
+    clients["jatkopolku"] = pd.Categorical(np.where(paths == "", None, paths),
+                                           categories=list(schema.PATHWAY))
+    clients["kohderyhmat"] = sets
+    clients["jatkopolku_3kk"] = pd.Categorical(np.where(held_3m == "", None, held_3m),
+                                               categories=list(schema.PLACEMENT_STATUS))
+    clients["jatkopolku_6kk"] = pd.Categorical(np.where(held_6m == "", None, held_6m),
+                                               categories=list(schema.PLACEMENT_STATUS))
 
     # --- fidelity elements -----------------------------------------------------------------
     elements = rng.random((n, 4)) < np.array(prof.fidelity)
@@ -963,6 +978,9 @@ def _generate_org(code: str, n: int, seed: int, truth: dict[str, Any],
         "muoto": _codes(contacts["mode"].to_numpy(), list(schema.CONTACT_MODE)),
         "sisalto": _codes(contacts["content"].to_numpy(), list(schema.CONTACT_CONTENT)),
     })
+    kaynnit["tyontekija"], kaynnit["menetelma"] = demo_development.contact_fields(
+        code, c_who, np.array(list(schema.CONTACT_MODE))[contacts["mode"].to_numpy()],
+        contacts["day"].to_numpy(), n, seed)
 
     # --- goals (GAS) ----------------------------------------------------------------------
     n_goals = np.where(plan, rng.choice([1, 2, 3, 4, 5], n, p=[.10, .30, .35, .20, .05]), 0)
@@ -1015,10 +1033,12 @@ def _generate_org(code: str, n: int, seed: int, truth: dict[str, Any],
         latent_end = offset + PREPOST_LATENT_R * eta + np.sqrt(1 - PREPOST_LATENT_R**2) * z + shift
         latent_fu = (offset + FOLLOWUP_KEEP * shift + FOLLOWUP_LATENT_R * (latent_end - offset - shift)
                      + np.sqrt(1 - FOLLOWUP_LATENT_R**2) * z_fu)
-        has_base = u_base < P_BASELINE
+        base_day = np.minimum(start + lag_base, stop)
+        # No assessment before the instrument existed (3X10D 2016, ESIS 2017: the specs).
+        available = _days(instruments.get(inst_id).available_from or "1900-01-01")
+        has_base = (u_base < P_BASELINE) & (base_day >= available)
         has_end = has_base & (u_end < end_p)
         has_fu = has_end & (reason == 0) & (end <= _days("2018-09-01")) & (u_fu < P_FOLLOWUP)
-        base_day = np.minimum(start + lag_base, stop)
         end_day = np.maximum(base_day, end - lag_end)
         fu_day = end + lag_fu
         parts = []
@@ -1043,9 +1063,17 @@ def _generate_org(code: str, n: int, seed: int, truth: dict[str, Any],
             col = items[:, j]
             frame[item] = pd.arrays.IntegerArray(np.nan_to_num(col).astype(np.int64), np.isnan(col))
         tables[f"mittari_{inst_id}"] = pd.DataFrame(frame)
+        if instruments.get(inst_id).codings:
+            tables[f"mittari_{inst_id}"] = demo_development.whodas_coding(
+                code, tables[f"mittari_{inst_id}"], list(instruments.get(inst_id).items))
 
-    tables["kehittaminen"] = _activities(code, prof, np.random.default_rng([seed, 5, int(code)]))
+    tables["kehittaminen"] = demo_development.extend_activities(
+        code, _activities(code, prof, np.random.default_rng([seed, 5, int(code)])), seed)
     tables["laatukriteerit"] = _quality(code, prof, np.random.default_rng([seed, 6, int(code)]))
+    tables["kokeilut"] = demo_development.experiments(code, seed)
+    sessions = demo_development.group_sessions(code, seed)
+    if len(sessions):
+        tables["ryhmakerrat"] = sessions
     return _OrgData(code, tables)
 
 
@@ -1113,18 +1141,20 @@ def _activities(code: str, prof: OrgProfile, rng: np.random.Generator) -> pd.Dat
         "pvm": _date_column(frame["day"].to_numpy()),
         "tyyppi": frame["tyyppi"].to_numpy(),
         "teema": frame["teema"].to_numpy(),
-        **{raw: frame[raw].to_numpy(dtype=np.int64) for raw, _, _ in schema.ACTIVITY_ROLES.values()},
+        **{raw: frame[raw].to_numpy(dtype=np.int64) for name, (raw, _, _) in schema.ACTIVITY_ROLES.items()
+           if name not in schema.OPTIONAL_ACTIVITY_ROLES},  # the later roles: demo_development
     })
 
 
 def _quality(code: str, prof: OrgProfile, rng: np.random.Generator) -> pd.DataFrame:
-    """Quality-criteria self-assessment: 10 criteria × 3 years, rated 1-4, improving."""
+    """Quality-criteria self-assessment: 10 criteria rated 1-4 in :data:`QUALITY_YEARS`."""
     crit = schema.quality_criteria()["criterion"].to_numpy()
     crit_offset = rng.normal(0, 0.35, len(crit))
-    years = np.repeat(np.array(YEARS), len(crit))
-    c = np.tile(crit, len(YEARS))
-    rating = np.clip(np.rint(prof.quality_2016 + np.tile(crit_offset, len(YEARS))
-                             + prof.quality_slope * (years - YEARS[0]) + rng.normal(0, 0.4, len(c))), 1, 4)
+    years = np.repeat(np.array(QUALITY_YEARS), len(crit))
+    c = np.tile(crit, len(QUALITY_YEARS))
+    rating = np.clip(np.rint(prof.quality_2016 + np.tile(crit_offset, len(QUALITY_YEARS))
+                             + prof.quality_slope * (years - YEARS[0])
+                             + rng.normal(0, 0.4, len(c))), 1, 4)
     return pd.DataFrame({"kunta": np.full(len(c), code), "vuosi": years.astype(np.int64),
                          "kriteeri": c.astype(np.int64), "arvio": rating.astype(np.int64)})
 
@@ -1472,6 +1502,43 @@ def _is_previous_demo(folder: Path) -> bool:
         return False
 
 
+#: Planned participants from the programme documents: SOSKU (ESF S20506) planned 550 in its
+#: municipal sub-projects (seed 001); SOS-Kainuu about 100 clients (seed 002).
+PLANNED_TOTALS = {"sosku": 550, "205": 100}
+PLANNED_SOURCE = ("SOSKU ESF application S20506: 550 planned participants, split over the eight "
+                  "municipal sub-projects in proportion to the demo's default sizes; SOS-Kainuu: "
+                  "about 100 clients (project description). The split is synthetic.")
+
+
+def planned_clients() -> dict[str, int]:
+    """Planned clients per organisation, consistent with the programme documents.
+
+    The eight SOSKU municipal sub-projects share the ESF application's 550 planned
+    participants in proportion to :data:`DEFAULT_SIZES` (largest remainder); SOS-Kainuu
+    (code 205), a separate ESF project, planned about 100. The demo simulates more clients than
+    planned (the programme's realised scale), so reach against plan exceeds 100 %.
+
+    Returns
+    -------
+    dict
+        Organisation code -> planned clients.
+
+    Examples
+    --------
+    >>> plan = planned_clients()
+    >>> sum(v for c, v in plan.items() if c != "205"), plan["205"]
+    (550, 100)
+    """
+    sosku = {c: n for c, n in DEFAULT_SIZES.items() if c != "205"}
+    total = PLANNED_TOTALS["sosku"]
+    exact = {c: n * total / sum(sosku.values()) for c, n in sosku.items()}
+    plan = {c: int(v) for c, v in exact.items()}
+    for c in sorted(exact, key=lambda c: (plan[c] - exact[c], c))[: total - sum(plan.values())]:
+        plan[c] += 1
+    plan["205"] = PLANNED_TOTALS["205"]
+    return plan
+
+
 def _write_export(root: Path, seed: int, n_clients: int | None, sizes: dict[str, int]) -> None:
     orgs_meta = schema.organisations().set_index("code")
     truth = true_effects(seed)
@@ -1487,13 +1554,7 @@ def _write_export(root: Path, seed: int, n_clients: int | None, sizes: dict[str,
         planted.extend(records)
         del org
 
-    plan_rng = np.random.default_rng([seed, 7])
-    planned = {}
-    for code in orgs_meta.index:
-        factor = plan_rng.uniform(0.8, 1.2)
-        planned[code] = max(1, int(round(sizes[code] * factor)))
-        if planned[code] == sizes[code]:
-            planned[code] += 1 if factor >= 1 else -1
+    planned = planned_clients()
     sub = pd.DataFrame({
         "kunta": orgs_meta.index,
         "nimi": [PROFILES[c].name for c in orgs_meta.index],
@@ -1577,8 +1638,21 @@ def _truth_document(seed: int, n_clients: int | None, sizes: dict[str, int], pla
                           "1.6 group contacts per month)"),
         "dropout_probability": {c: PROFILES[c].dropout for c in codes},
         "signals": signal,
+        "experiments": {
+            "note": ("ideas and experiments register (kokeilut.csv); these entries have a known true "
+                     "effect on the quarterly dropout share of their municipality, the others none "
+                     "that the generator puts in"),
+            "with_known_effect": demo_development.EXPERIMENTS_WITH_TRUTH,
+        },
+        "timeline": {"first_day": {c: demo_development.FIRST_DAY.get(c, demo_development.DEFAULT_FIRST_DAY)
+                                   for c in codes},
+                     "quality_years": list(QUALITY_YEARS),
+                     "instrument_available_from": {i: instruments.get(i).available_from
+                                                   for i in schema.ASSESSMENT_INSTRUMENTS},
+                     "intensive_sites": list(demo_development.INTENSIVE_SITES)},
         "sizes": sizes,
         "planned_clients": planned,
+        "planned_clients_source": PLANNED_SOURCE,
         "deliveries": deliveries,
         "planted_problems": sorted(planted, key=lambda p: (p["file"], p["row"])),
     }

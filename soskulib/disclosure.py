@@ -5,25 +5,40 @@ participants) fall into a cell passes through this module. Two layers protect sm
 
 * **Primary suppression.** A count ``0 < n < min_cell`` (default 5) is hidden. Zeros are shown
   (``suppress_zeros=False``), following Statistics Finland's practice for published tables.
-* **Secondary (complementary) suppression.** Published totals would let a reader recover a
-  hidden cell by subtraction, so every *line* of additive cells (a row or a column of a
-  two-way table with its margin, or the cells of a long table that sum to a total published
-  elsewhere) must hide either no cell or at least two. A line with exactly one hidden cell gets
-  its smallest non-zero visible cell hidden too (zeros and then totals only as a last resort),
-  and this repeats until stable. A final linear-algebra check then looks for hidden cells that
-  are still exactly determined by the system of all published totals (a cell lying on no
-  cycle of hidden cells, e.g. a "bridge" between two 2×2 blocks) and hides further cells until
-  none is. This is the standard heuristic of e.g. Hundepool et al. (2012) *Statistical
-  Disclosure Control*, ch. 4 ("hypercube"/line-by-line approach); it ignores the bounds
-  ``n >= 0`` (interval disclosure), which the ``min_cell`` rule itself already concedes.
+* **Secondary (complementary) suppression**, as an optimisation
+  (:func:`secondary_suppression`): published totals would let a reader recover a hidden cell
+  by subtraction or narrow it down with ``n >= 0``, so further cells are hidden, at least
+  cost, until the reader's own attack (:func:`feasible_intervals`, linear programming over
+  everything visible and every line that adds up) leaves each hidden cell that may be a small
+  group at least ``min_cell - 2`` wide (four possible values, as many as the rule itself
+  leaves for 1–4). Mixed-integer programming with HiGHS (:func:`scipy.optimize.milp`), after
+  Fischetti & Salazar-González (2000) and Hundepool et al. (2012) *Statistical Disclosure
+  Control*, §4.3; see ``docs/disclosure.md`` for the comparison with Tau-Argus.
 
-**Which cell is the complement** is a cost rule (``secondary_suppression(..., cost=...)``).
-By default the smallest non-zero inner cell is hidden, then zeros, then totals. A *protected
-split* changes that: the ESF programme required gender-disaggregated figures, so the cells of
-the women's and men's groups (:data:`KEEP_VISIBLE`) are hidden only when nothing else protects
-the line, and a margin (the row total, or the small group's own column total) is the preferred
-complement. With ~5 people of "other / unknown" gender in a municipality this keeps the
-women's column visible instead of hiding most of it.
+**Which cell is the complement** is a cost rule (``secondary_suppression(..., cost=...)``):
+ordinary inner cells first (least information, ``1 + log(1 + n)``), then margins, then the
+cells of a *protected split*: the ESF programme required gender-disaggregated figures, so the
+cells of the women's and men's groups (:data:`KEEP_VISIBLE`) are hidden only when nothing
+else protects the table. Totals that the page repeats elsewhere are never complements
+(``crosstab(..., fixed_totals=..., fixed_cells=...)``).
+
+**One publication, one population.** A small category that is not the point of a split
+("other / unknown" gender where it is too small to show in every breakdown) would otherwise
+force complements into the women's or men's figures, or be recovered as total − women − men
+from a total published anywhere on the site. :func:`publication_population` leaves such
+people out of everything published about the municipality; :func:`soskulib.page.load_tables`
+applies it for every notebook. A whole built site is attacked by :mod:`soskulib.audit`
+(``sosku audit``, the last step of ``sosku build``).
+
+**Publishing a new table of people** (e.g. participation by role and gender):
+
+1. compute it from :func:`soskulib.page.load_tables` data (the publication population);
+2. protect it with :func:`crosstab` (two-way; ``fixed_totals``/``fixed_cells`` for margins
+   shown elsewhere on the page) or :func:`suppress_table` (long; ``along=`` the key columns
+   whose totals are shown elsewhere, ``derived=`` shares, means and limits of the counts);
+3. draw its figure from the protected table, never from the rows;
+4. describe what it counts in :data:`soskulib.audit.TABLE_MODELS` so the attack sees how it
+   links to the rest of the site, and run ``sosku audit``.
 
 Derived numbers follow their counts: a share, confidence limit, mean or SD computed from a
 hidden count is hidden too (``derived=``), *also* where the count is hidden only as a
@@ -61,6 +76,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -95,6 +111,8 @@ __all__ = [
     "warn_unsuppressed",
     "secondary_suppression",
     "determined_cells",
+    "PublicationPopulation",
+    "publication_population",
 ]
 
 
@@ -225,14 +243,37 @@ def secondary_suppression(
     lines: Sequence[_Line],
     is_total: np.ndarray | None = None,
     cost: np.ndarray | None = None,
+    *,
+    min_cell: int = MIN_CELL,
+    protection: int | None = None,
+    fixed: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Extend a primary suppression mask so no hidden cell can be recovered from totals.
+    """Extend a primary suppression mask, optimally, until no small group can be recovered.
 
-    Each line (cells adding up to a published total) must hide no cell or at least two; a
-    line hiding exactly one gets a complement, chosen by ``cost`` (cheapest first), then as
-    a cell that also completes another line, then non-zero inner cells before zeros before
-    totals, smallest first. A last pass hides further cells until no hidden cell is exactly
-    determined by all lines together (:func:`determined_cells`).
+    Secondary suppression as an optimisation (Fischetti & Salazar-González 2000, "Models and
+    algorithms for optimizing cell suppression in tabular data with linear constraints",
+    *JASA* 95, 916–928; Hundepool et al. 2012, *Statistical Disclosure Control*, §4.3): hide
+    the set of cells of least cost such that every hidden cell that could be a small group
+    stays uncertain. Solved by mixed-integer programming (HiGHS through
+    :func:`scipy.optimize.milp`) with the constraints added as they are needed:
+
+    1. every line (cells adding up to a total) hides no cell or at least two;
+    2. a primary cell's line hides enough other people for its interval to be
+       ``protection`` wide: the cell can fall to 0 and rise by what the other hidden cells
+       of the line can give up (at most their own value; a hidden total any amount);
+    3. then the reader's attack (:func:`feasible_intervals`: the interval of each hidden cell
+       given every published cell, the lines and ``n >= 0``) is run on the solution; for
+       every hidden cell with ``lo < min_cell`` and ``hi - lo < protection`` (an exact zero
+       excepted) a cut asks for one more hidden cell among the visible cells of its lines,
+       and the problem is solved again. The loop ends when the attack finds nothing, so the
+       result is safe by the same criterion that ``sosku audit`` applies to a built site.
+       (The cuts are a heuristic of the cutting-plane kind, not the exact Benders cuts of
+       Fischetti & Salazar: the pattern is optimal for the constraints generated, and safe,
+       but not proven the global optimum.)
+
+    The objective is lexicographic in ``cost`` (a cell of a higher cost tier is hidden only
+    when no cheaper pattern protects the table) and, within a tier, the information lost,
+    ``1 + log(1 + n)`` per hidden cell (zeros count double: a hidden zero protects little).
 
     Parameters
     ----------
@@ -243,11 +284,19 @@ def secondary_suppression(
     lines : sequence of _Line
         Groups of cells that add up to a published total.
     is_total : ndarray of bool, optional
-        Cells that are themselves totals (hidden after inner cells of the same cost).
+        Cells that are themselves totals (one cost tier above ordinary cells when ``cost``
+        is not given).
     cost : ndarray of float, optional
-        Cost of hiding each cell as a complement (default: all equal). A cell of a higher
-        cost is hidden only when no cheaper visible cell of the line is left, e.g. ``0`` for
-        ordinary cells, ``1`` for margins and ``2`` for the groups of a required split.
+        Cost tier of hiding each cell as a complement: ``0`` ordinary cells, ``1`` margins,
+        ``2`` groups of a required split (women, men); ``inf`` never (a total published
+        elsewhere on the page).
+    min_cell : int
+        Reporting minimum.
+    protection : int, optional
+        Width the feasible interval of a hidden cell that may be a small group must reach;
+        default ``min_cell - 2`` (as many possible values as primary suppression leaves).
+    fixed : ndarray of bool, optional
+        Cells that must stay visible (same as ``cost = inf``).
 
     Returns
     -------
@@ -268,72 +317,249 @@ def secondary_suppression(
     ...                       cost=np.array([2, 2, 0, 1]))
     array([False, False,  True,  True])
     """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
     values = np.asarray(values, dtype=float)
     mask = np.asarray(primary, dtype=bool).copy()
-    is_total = np.zeros(mask.shape, bool) if is_total is None else np.asarray(is_total, bool)
-    cost = np.zeros(mask.shape) if cost is None else np.asarray(cost, dtype=float)
-    if cost.shape != mask.shape or not np.all(np.isfinite(cost)):
-        raise ValueError(f"cost must give a finite number for each of the {mask.size} cells")
-    if not lines:
+    n = mask.size
+    is_total = np.zeros(n, bool) if is_total is None else np.asarray(is_total, bool)
+    if cost is None:
+        cost = np.where(is_total, 1.0, 0.0)
+    cost = np.asarray(cost, dtype=float)
+    if cost.shape != mask.shape or np.any(np.isnan(cost)) or np.any(cost < 0):
+        raise ValueError(f"cost must give a non-negative number (or inf) for each of the {n} cells")
+    protection = _check_min_cell(min_cell) - 2 if protection is None else int(protection)
+    never = ~np.isfinite(cost) & ~mask
+    if fixed is not None:
+        never |= np.asarray(fixed, bool) & ~mask
+    # A total published elsewhere that is itself a small group is hidden there (primary
+    # suppression): its line tells a reader nothing and cannot be protected here.
+    lines = [line for line in lines if line.total >= 0
+             or not 0 < values[line.members].sum() < min_cell]
+    if not lines or not mask.any():
         return mask
-    order = _candidate_order(values, is_total, cost)
-    rank = np.empty_like(order)
-    rank[order] = np.arange(order.size)
-    line_cells = [line.cells for line in lines]
-    # Sparse line-by-cell incidence: hidden cells per line in one product.
-    incidence = sparse.csr_matrix((
-        np.ones(sum(c.size for c in line_cells)),
-        (np.repeat(np.arange(len(line_cells)), [c.size for c in line_cells]), np.concatenate(line_cells)),
-    ), shape=(len(line_cells), mask.size))
-    lines_of_cell = incidence.T.tocsr()
-    signed = _signed_incidence(lines, mask.size)
+    tiers = np.where(np.isfinite(cost), cost, 0.0)
+    weight = (1.0 + np.log1p(np.maximum(values, 0))) * np.where(values == 0, 2.0, 1.0)
+    weight = weight * (4.0 * n + 4.0) ** tiers  # a higher tier outweighs any pattern below it
+    weight = weight / weight.max()
+    cells = [line.cells for line in lines]
+    rows: list[np.ndarray] = []
+    lower: list[float] = []
+    # 1. No line hides exactly one cell: for each cell j of a line, sum(others) - s_j >= 0.
+    for members in cells:
+        for j in members:
+            row = np.zeros(n)
+            row[members] = 1.0
+            row[j] = -1.0
+            rows.append(row)
+            lower.append(0.0)
+    n_line_rule = len(rows)
+    # 2. A primary cell's line can absorb `protection` people.
+    cap = np.minimum(np.maximum(values, 0), protection)
+    for line, members in zip(lines, cells, strict=True):
+        for i in np.flatnonzero(mask[members]):
+            cell = members[i]
+            if not 0 < values[cell] < min_cell:
+                continue
+            row = np.zeros(n)
+            if cell == line.total:  # a total rises with any of its members
+                row[line.members] = protection
+            else:  # a member rises as other members fall, or with the total
+                row[line.members] = cap[line.members]
+                if line.total >= 0:
+                    row[line.total] = protection
+            row[cell] = 0.0
+            # The cell can fall to 0 (its own value) and rise by what the others can give up.
+            need = protection - values[cell]
+            if need > 0:
+                rows.append(row)
+                lower.append(float(need))
+    n_capacity = len(rows) - n_line_rule
+    lines_of: list[list[int]] = [[] for _ in range(n)]
+    for k, members in enumerate(cells):
+        for c in members:
+            lines_of[c].append(k)
+    lo_b = np.where(mask, 1.0, 0.0)
+    hi_b = np.where(never, 0.0, 1.0)
+    unprotectable: np.ndarray | None = None
+    for _ in range(4 * n + 8):
+        constraints = [LinearConstraint(np.vstack(rows), np.asarray(lower), np.inf)] if rows else []
+        res = milp(weight, constraints=constraints, integrality=np.ones(n),
+                   bounds=Bounds(lo_b, hi_b), options={"presolve": True})
+        if res.x is None:
+            if n_capacity:  # the capacity rows are a heuristic: leave them to the attack
+                del rows[n_line_rule:n_line_rule + n_capacity], lower[n_line_rule:n_line_rule + n_capacity]
+                n_capacity = 0
+                continue
+            if never.any():  # the fixed cells themselves give a small group away
+                warnings.warn("secondary suppression must hide a total that was to stay visible "
+                              "(it gives a small group away); do not publish that total "
+                              "elsewhere", UserWarning, stacklevel=2)
+                weight = np.where(never, weight.sum() + 1.0, weight)
+                never = np.zeros(n, bool)
+                hi_b = np.ones(n)
+                continue
+            return _fallback(np.ones(n, bool), primary)
+        solution = res.x > 0.5
+        weak = exposed_cells(values, solution, lines, min_cell=min_cell, protection=protection)
+        if weak.any() and unprotectable is None:
+            # Cells narrowed down even with every cell of this table hidden are given away by
+            # the totals published elsewhere, not by this table: no pattern here helps.
+            unprotectable = exposed_cells(values, ~never, lines, min_cell=min_cell,
+                                          protection=protection)
+            _warn_if_determined(values, ~never, lines, unprotectable)
+        if unprotectable is not None:
+            weak &= ~unprotectable
+        if not weak.any():
+            return solution
+        added = False
+        for cell in np.flatnonzero(weak):
+            if not lines_of[cell]:
+                continue
+            near = np.unique(np.concatenate([cells[k] for k in lines_of[cell]]))
+            near = near[~solution[near] & ~never[near]]
+            if near.size == 0:
+                continue
+            row = np.zeros(n)
+            row[near] = 1.0  # one more hidden cell on the exposed cell's lines
+            rows.append(row)
+            lower.append(1.0)
+            added = True
+        if not added:
+            break
+    warnings.warn("secondary suppression did not converge; every cell of the lines of the "
+                  "exposed cells is hidden", UserWarning, stacklevel=2)
+    return _fallback(solution | ~never, primary)
 
-    def hide_smallest_visible(cells: np.ndarray, fixing: int = -1) -> bool:
-        visible = cells[~mask[cells]]
-        if visible.size == 0:
-            return False
-        # Among the cheapest cells, prefer one that also completes another line hiding exactly
-        # one cell (one hidden cell then protects two lines), then the first by rank.
-        per_line = incidence @ mask.astype(float)
-        if fixing >= 0:
-            per_line[fixing] = 0
-        completes = np.array([
-            np.any(per_line[lines_of_cell.indices[lines_of_cell.indptr[c]:lines_of_cell.indptr[c + 1]]] == 1)
-            for c in visible
-        ])
-        cheapest = cost[visible] == cost[visible].min()
-        key = np.where(completes & cheapest & ~is_total[visible], -1, 0) * (order.size + 1) + rank[visible]
-        mask[visible[np.argmin(key)]] = True
-        return True
 
-    while True:
-        # Line rule: no line may hide exactly one cell.
-        while True:
-            single = np.flatnonzero(incidence @ mask.astype(float) == 1)
-            changed = False
-            for k in single:
-                if np.count_nonzero(mask[line_cells[k]]) == 1:  # an earlier fix may have helped
-                    changed |= hide_smallest_visible(line_cells[k], fixing=k)
-            if not changed:
-                break
-        # Exact-determination rule across all lines together.
-        exposed = np.flatnonzero(_determined(mask, signed))
-        if exposed.size == 0:
-            return mask
-        progressed = False
-        for cell in exposed:
-            own = lines_of_cell.indices[lines_of_cell.indptr[cell]:lines_of_cell.indptr[cell + 1]]
-            cells = np.unique(np.concatenate([line_cells[k] for k in own]))
-            progressed |= hide_smallest_visible(cells)
-        if not progressed:
-            warnings.warn(
-                f"{exposed.size} suppressed cell(s) could still be derived from totals published "
-                "elsewhere (every cell of their lines is already hidden); do not publish those "
-                "totals next to this table",
-                UserWarning,
-                stacklevel=3,
-            )
-            return mask
+def _warn_if_determined(values: np.ndarray, mask: np.ndarray, lines: Sequence[_Line],
+                        cells: np.ndarray) -> None:
+    exact = [c for c, (lo, hi) in feasible_intervals(values, mask, lines).items()
+             if cells[c] and lo == hi and 0 < lo]
+    if exact:
+        warnings.warn(f"{len(exact)} suppressed cell(s) could still be derived from totals "
+                      "published elsewhere (every cell of their lines is already hidden); do "
+                      "not publish those totals next to this table", UserWarning, stacklevel=3)
+
+
+def _fallback(mask: np.ndarray, primary: np.ndarray) -> np.ndarray:
+    return np.asarray(mask, bool) | np.asarray(primary, bool)
+
+
+def _line_system(values: np.ndarray, mask: np.ndarray, lines: Sequence[_Line]
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The reader's equations over the hidden cells: ``A u = b``."""
+    hidden = np.flatnonzero(mask)
+    pos = {c: k for k, c in enumerate(hidden)}
+    a_rows, b = [], []
+    for line in lines:
+        row = np.zeros(hidden.size)
+        rhs = 0.0
+        terms = [(c, 1.0) for c in line.members]
+        if line.total >= 0:
+            terms.append((line.total, -1.0))
+        else:  # total published elsewhere: the sum of the members' true values
+            rhs += float(values[line.members].sum())
+        for c, sign in terms:
+            if c in pos:
+                row[pos[c]] += sign
+            else:
+                rhs -= sign * values[c]
+        if row.any():
+            a_rows.append(row)
+            b.append(rhs)
+    a = np.vstack(a_rows) if a_rows else np.zeros((0, hidden.size))
+    return hidden, a, np.asarray(b, dtype=float)
+
+
+def lp_intervals(a_eq: Any, b_eq: np.ndarray, targets: Iterable[int], *, bounds: Any = (0, None),
+                 a_ub: Any = None, b_ub: np.ndarray | None = None) -> dict[int, tuple[float, float]]:
+    """Smallest and largest value of each target variable subject to the constraints (HiGHS).
+
+    ``inf``/``-inf`` where unbounded and ``nan`` where the constraints contradict each
+    other. Used by :func:`feasible_intervals` and by the site audit (:mod:`soskulib.audit`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> lp_intervals(np.array([[1.0, 1.0]]), np.array([3.0]), [0])
+    {0: (0.0, 3.0)}
+    """
+    from scipy.optimize import linprog
+
+    size = a_eq.shape[1] if a_eq is not None else a_ub.shape[1]
+    has_eq = a_eq is not None and a_eq.shape[0] > 0
+    has_ub = a_ub is not None and a_ub.shape[0] > 0
+    out: dict[int, tuple[float, float]] = {}
+    for v in targets:
+        ends = []
+        for sign in (1.0, -1.0):
+            c = np.zeros(size)
+            c[v] = sign
+            res = linprog(c, A_eq=a_eq if has_eq else None, b_eq=b_eq if has_eq else None,
+                          A_ub=a_ub if has_ub else None, b_ub=b_ub if has_ub else None,
+                          bounds=bounds, method="highs")
+            if res.status == 3:
+                ends.append(-sign * np.inf)
+            elif res.status != 0:
+                ends.append(np.nan)
+            else:
+                ends.append(sign * res.fun)
+        out[int(v)] = (float(ends[0]), float(ends[1]))
+    return out
+
+
+def feasible_intervals(values: np.ndarray, mask: np.ndarray, lines: Sequence[_Line]
+                       ) -> dict[int, tuple[float, float]]:
+    """What a reader can tell about each hidden cell: its range given everything published.
+
+    Every visible cell is known, every line adds up, every count is ``>= 0``; the interval
+    of a hidden cell is its minimum and maximum over that polytope (linear programming),
+    rounded inwards to integers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> values = np.array([3.0, 9.0, 12.0])
+    >>> feasible_intervals(values, np.array([True, True, False]), [_Line(np.arange(2), 2)])
+    {0: (0.0, 12.0), 1: (0.0, 12.0)}
+    """
+    values = np.asarray(values, dtype=float)
+    hidden, a, b = _line_system(values, np.asarray(mask, bool), lines)
+    if hidden.size == 0:
+        return {}
+    raw = lp_intervals(a if a.shape[0] else None, b, range(hidden.size)) if a.shape[0] else {
+        k: (0.0, np.inf) for k in range(hidden.size)}
+    out = {}
+    for k, (lo, hi) in raw.items():
+        lo = float(np.ceil(lo - 1e-6)) + 0.0 if np.isfinite(lo) else lo
+        hi = float(np.floor(hi + 1e-6)) + 0.0 if np.isfinite(hi) else hi
+        out[int(hidden[k])] = (lo, hi)
+    return out
+
+
+def exposed_cells(values: np.ndarray, mask: np.ndarray, lines: Sequence[_Line], *,
+                  min_cell: int = MIN_CELL, protection: int | None = None) -> np.ndarray:
+    """Hidden cells a reader can narrow to fewer than ``protection + 1`` values that include
+    a small group (``lo < min_cell``); an exact zero is no disclosure.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> line = [_Line(np.arange(2), 2)]
+    >>> exposed_cells(np.array([1.0, 1.0, 2.0]), np.array([True, True, False]), line)
+    array([ True,  True, False])
+    >>> exposed_cells(np.array([1.0, 9.0, 10.0]), np.array([True, True, False]), line)
+    array([False, False, False])
+    """
+    protection = min_cell - 2 if protection is None else protection
+    out = np.zeros(np.asarray(mask).shape, bool)
+    for cell, (lo, hi) in feasible_intervals(values, mask, lines).items():
+        if np.isnan(lo) or np.isnan(hi):
+            continue
+        if lo < min_cell and hi - lo < protection and not (lo == hi == 0):
+            out[cell] = True
+    return out
 
 
 def _primary(values: np.ndarray, min_cell: int, suppress_zeros: bool) -> np.ndarray:
@@ -442,6 +668,8 @@ def crosstab(
     suppress_zeros: bool = False,
     marker: str = MARKER,
     keep_visible: Iterable[Hashable] | None = None,
+    fixed_totals: str | None = None,
+    fixed_cells: Iterable[tuple[Hashable, Hashable]] = (),
 ) -> CrossTab:
     """Two-way table of counts of people with primary and secondary suppression.
 
@@ -480,6 +708,14 @@ def crosstab(
         :data:`KEEP_VISIBLE` for the ``rows``/``cols`` column names (``gender``: women and
         men, by code or by Finnish/English label). ``[]`` gives the plain cost rule (totals
         last).
+    fixed_totals : {None, "row", "column", "both"}
+        Margins that are published elsewhere on the page and must stay visible: ``"row"``
+        the total row (e.g. the women's, men's and all clients, which other tables of the
+        page repeat), ``"column"`` the total column. A fixed total below ``min_cell`` is
+        still hidden.
+    fixed_cells : iterable of (row, column)
+        Further cells published elsewhere, e.g. ``[("total", 4)]`` for the number of clients
+        who received all four elements when the fidelity table shows it.
 
     Returns
     -------
@@ -523,6 +759,8 @@ def crosstab(
         if name not in data.columns:
             raise KeyError(f"column {name!r} not in data; columns are {', '.join(map(str, data.columns))}")
     min_cell = _check_min_cell(min_cell)
+    if fixed_totals not in (None, "row", "column", "both"):
+        raise ValueError(f"fixed_totals must be None, 'row', 'column' or 'both', got {fixed_totals!r}")
     keep = data[[rows, cols]].notna().all(axis=1)
     frame = data.loc[keep]
     if id_col is None:
@@ -559,10 +797,19 @@ def crosstab(
         kept[[*table.index.isin(list(_kept_labels(rows, keep_visible))), False], :] = True
         kept[:, [*table.columns.isin(list(_kept_labels(cols, keep_visible))), False]] = True
         cost = np.where(kept, 2.0, np.where(is_total, 1.0, 0.0))
+        if fixed_totals in ("row", "both"):
+            cost[n_rows, :] = np.inf
+        if fixed_totals in ("column", "both"):
+            cost[:, n_cols] = np.inf
+        for r, c in fixed_cells:
+            if r not in index or c not in columns:
+                raise KeyError(f"fixed cell ({r!r}, {c!r}) is not a cell of the table")
+            cost[index.get_loc(r), columns.get_loc(c)] = np.inf
         if id_col is not None:
             lines = []  # distinct counts are not additive: primary suppression only
         mask = secondary_suppression(flat, _primary(flat, min_cell, suppress_zeros), lines,
-                                     is_total.ravel(), cost.ravel()).reshape(full.shape)
+                                     is_total.ravel(), cost.ravel(),
+                                     min_cell=min_cell).reshape(full.shape)
     else:
         warn_unsuppressed("crosstab")
         mask = np.zeros(full.shape, bool)
@@ -767,7 +1014,7 @@ def suppress_table(
                 rest = raw_values[complements[col]] - values
                 primary |= _primary(rest, min_cell, suppress_zeros=False)
             mask = secondary_suppression(values, primary, lines_along(along_by_col[col]),
-                                         cost=cost)
+                                         cost=cost, min_cell=min_cell)
         else:
             primary = mask = np.zeros(n, bool)
         primaries[col] = primary
@@ -783,7 +1030,7 @@ def suppress_table(
         out[col] = out[col].astype(float).mask(mask)
     for col, mask in masks.items():
         out[mask_column(col)] = mask
-    return publication.mark(out, suppress, "disclosure.suppress_table")
+    return publication.mark(out, suppress, "disclosure.suppress_table", min_cell=min_cell)
 
 
 def display(df: pd.DataFrame, marker: str = MARKER, *, drop_masks: bool = True) -> pd.DataFrame:
@@ -837,3 +1084,127 @@ def is_protected(df: pd.DataFrame, count_cols: Iterable[Hashable], min_cell: int
     """
     values = df[list(count_cols)].to_numpy(dtype=float)
     return not bool(np.any((values >= 1) & (values < min_cell)))
+
+
+# ---------------------------------------------------------------------------------------------
+# The publication population
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicationPopulation:
+    """The people a site publishes figures of, after the small-category policy.
+
+    Attributes
+    ----------
+    clients : DataFrame
+        The clients (episodes) kept.
+    excluded : DataFrame
+        ``unit, category, n`` of the groups left out (for the analyst; never published: the
+        size of a left-out group is what the policy protects).
+    split : str
+        The column of the split (``"gender"``).
+    """
+
+    clients: pd.DataFrame
+    excluded: pd.DataFrame
+    split: str
+
+    @property
+    def excluded_ids(self) -> set[str]:
+        """Pseudonyms of the people left out."""
+        return set(self._excluded_ids)
+
+    @property
+    def _excluded_ids(self) -> frozenset[str]:
+        return frozenset(self.excluded.attrs.get("client_ids", ()))
+
+    def keep(self, frame: pd.DataFrame, id_col: str = "client_id") -> pd.DataFrame:
+        """Rows of ``frame`` (contacts, goals, responses ...) of the people kept."""
+        ids = self._excluded_ids
+        if not ids or frame.empty or id_col not in frame.columns:
+            return frame
+        return frame.loc[~frame[id_col].astype(str).isin(ids)].reset_index(drop=True)
+
+
+def publication_population(
+    clients: pd.DataFrame,
+    responses: Mapping[str, pd.DataFrame] | None = None,
+    *,
+    split: str = "gender",
+    unit: str = "municipality",
+    min_cell: int = MIN_CELL,
+    pre: str = "baseline",
+    post: str = "end",
+) -> PublicationPopulation:
+    """Leave out the small categories of a split that are not the point of the split.
+
+    The project's policy (``docs/disclosure.md``): the ESF required results for women and
+    men (:data:`KEEP_VISIBLE`), so those two groups are the point of the gender split. A
+    further category ("other / unknown") is published as its own group in a municipality
+    only where it is large enough to be shown in *every* breakdown by gender there: at least
+    ``min_cell`` clients, and at least ``min_cell`` clients with both a ``pre`` and a
+    ``post`` assessment on every instrument the municipality used. Where it is smaller, its
+    people are left out of *everything* published about that municipality (on its own page,
+    on the national page and on the data-quality page), so that no published total includes
+    them and ``total − women − men`` cannot give them back; the pages say so in their method
+    note. Otherwise one small group would force complementary suppression of the women's or
+    the men's results wherever the overall result is shown.
+
+    Parameters
+    ----------
+    clients : DataFrame
+        Clients with ``client_id``, ``unit`` and ``split`` columns.
+    responses : mapping, optional
+        ``{instrument id: responses}`` with ``client_id`` and ``occasion``.
+    split, unit : str
+        The split and the publication unit.
+    min_cell : int
+        The reporting minimum.
+    pre, post : str
+        Occasions that make a complete pair.
+
+    Returns
+    -------
+    PublicationPopulation
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> c = pd.DataFrame({"client_id": [f"c{i}" for i in range(13)], "municipality": "410",
+    ...                   "gender": ["female"] * 6 + ["male"] * 6 + ["other"]})
+    >>> pop = publication_population(c)
+    >>> len(pop.clients), sorted(pop.clients["gender"].unique())
+    (12, ['female', 'male'])
+    """
+    min_cell = _check_min_cell(min_cell)
+    for col in ("client_id", unit, split):
+        if col not in clients.columns:
+            raise KeyError(f"clients need a {col!r} column for the publication population")
+    kept_codes = _kept_labels(split, None)
+    others = clients.loc[clients[split].notna() & ~clients[split].isin(list(kept_codes))]
+    if others.empty:
+        return PublicationPopulation(clients, pd.DataFrame(columns=[unit, "category", "n"]), split)
+    small: set[tuple[str, str]] = set()
+    size = others.groupby([unit, split], observed=True)["client_id"].nunique()
+    small |= {key for key, n in size.items() if n < min_cell}
+    for frame in (responses or {}).values():
+        if frame.empty or "occasion" not in frame.columns:
+            continue
+        used = set(frame[unit].astype(str)) if unit in frame.columns else set()
+        at_pre = set(frame.loc[frame["occasion"] == pre, "client_id"].astype(str))
+        at_post = set(frame.loc[frame["occasion"] == post, "client_id"].astype(str))
+        paired = at_pre & at_post
+        for (u, cat), _ in size.items():
+            if str(u) not in used:
+                continue
+            group = others.loc[(others[unit] == u) & (others[split] == cat), "client_id"].astype(str)
+            if len(set(group) & paired) < min_cell:
+                small.add((u, cat))
+    drop = pd.Series(list(zip(others[unit], others[split], strict=True)), index=others.index).isin(small)
+    dropped = others.loc[drop]
+    excluded = (dropped.groupby([unit, split], observed=True)["client_id"].nunique()
+                .rename("n").reset_index().rename(columns={split: "category"}))
+    excluded.attrs["client_ids"] = tuple(sorted(set(dropped["client_id"].astype(str))))
+    kept = clients.loc[~clients.index.isin(dropped.index)].reset_index(drop=True)
+    return PublicationPopulation(kept, excluded, split)

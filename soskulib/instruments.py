@@ -40,7 +40,7 @@ Examples
 --------
 >>> from soskulib import instruments
 >>> instruments.available()
-['3x10d', 'eq5d3l', 'esis', 'gas', 'whodas12']
+['3x10d', 'eq5d3l', 'esis', 'gas', 'kykyviisari', 'whodas12']
 >>> esis = instruments.get("ESIS")
 >>> esis.items[:3], esis.min, esis.max, esis.higher_is_better
 (('esis01', 'esis02', 'esis03'), 1, 5, True)
@@ -58,9 +58,12 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from soskulib.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Scoring methods a scale may declare (implemented in :mod:`soskulib.scoring`).
 SCALE_METHODS = ("sum", "mean", "linear_0_100", "gas_tscore")
@@ -70,7 +73,8 @@ MISSING_RULES = ("prorate", "available", "complete")
 _KNOWN_KEYS = {
     "id", "name", "items", "min", "max", "higher_is_better", "reverse", "scales", "has_total",
     "headline", "missing", "profile", "source", "title_fi", "title_en", "item_ranges",
-    "item_labels", "reliability", "norms", "traffic_lights", "headline_name",
+    "item_labels", "reliability", "norms", "traffic_lights", "headline_name", "available_from",
+    "codings", "unverified",
 }
 
 #: The one order in which instruments appear in every table and figure of the reports: the
@@ -234,6 +238,9 @@ class Instrument:
     traffic_lights: dict[str, tuple[float, float]] = field(default_factory=dict)
     headline_name: tuple[str, str] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    available_from: str | None = None
+    codings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    unverified: tuple[tuple[str, str], ...] = ()
 
     def check_scale(self, scale: str | None = None) -> str:
         """The name of ``scale``, checked against the spec; the headline scale when ``None``.
@@ -568,7 +575,49 @@ def _parse(spec: dict[str, Any], origin: str) -> Instrument:
         headline_name=(_pair(spec["headline_name"], "headline_name", origin)
                        if "headline_name" in spec else None),
         extra={k: v for k, v in spec.items() if k not in _KNOWN_KEYS},
+        available_from=_available_from(spec.get("available_from"), origin),
+        codings=_codings(spec.get("codings", {}), items, lo, hi, item_ranges, origin),
+        unverified=tuple(_pair(u, "unverified entry", origin) if isinstance(u, list) else (u, u)
+                         for u in spec.get("unverified", ())),
     )
+
+
+def _available_from(value: Any, origin: str) -> str | None:
+    """``available_from = "YYYY-MM-DD"``: the first day the instrument could have been used."""
+    if value is None:
+        return None
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise ConfigurationError(f"{origin}: available_from must be a date YYYY-MM-DD, got {value!r}")
+    return text
+
+
+def _codings(spec: Any, items: tuple[str, ...], lo: float, hi: float,
+             item_ranges: dict[str, tuple[float, float]], origin: str) -> dict[str, dict[str, Any]]:
+    """``[codings.<name>]`` with ``map = {"1" = 0, ...}``: an alternative answer coding.
+
+    Every mapped value must lie in the instrument's range; the coding's own range is the span
+    of its keys. Only instruments whose items share one range may declare a coding.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    if not isinstance(spec, dict):
+        raise ConfigurationError(f"{origin}: [codings] must be a table of codings")
+    for name, entry in spec.items():
+        mapping = entry.get("map") if isinstance(entry, dict) else None
+        if not isinstance(mapping, dict) or not mapping:
+            raise ConfigurationError(f"{origin}: codings.{name} needs a map, e.g. map = {{\"1\" = 0}}")
+        if item_ranges:
+            raise ConfigurationError(f"{origin}: codings need one range for all items")
+        try:
+            pairs = {float(k): float(_check_number(v, f"codings.{name}.map", origin))
+                     for k, v in mapping.items()}
+        except ValueError:
+            raise ConfigurationError(f"{origin}: codings.{name}.map keys must be numbers") from None
+        if not all(lo <= v <= hi for v in pairs.values()):
+            raise ConfigurationError(f"{origin}: codings.{name}.map values must lie in {lo}-{hi}")
+        out[str(name)] = {"map": pairs, "range": (min(pairs), max(pairs)),
+                          "note": str(entry.get("note", ""))}
+    return out
 
 
 @cache
@@ -649,3 +698,42 @@ def get(name: str | Instrument) -> Instrument:
         if _normalise(_load(instrument_id).name) == wanted:
             return _load(instrument_id)
     raise KeyError(f"unknown instrument {name!r}; available: {', '.join(available())}")
+
+
+def spec_facts(ids: Any = None, lang: str = "fi") -> pd.DataFrame:
+    """Per instrument: from when it existed, declared answer codings, unverified parts, source.
+
+    For the instruments page: what validation checks assessment dates against
+    (``available_from``), which alternative codings a raw file may declare (column
+    ``koodaus``) and what in the spec is an assumption.
+
+    Parameters
+    ----------
+    ids : iterable of str, optional
+        Instrument ids (default: every available instrument, in :data:`ORDER`).
+    lang : {"fi", "en"}
+        Language of the instrument titles.
+
+    Returns
+    -------
+    DataFrame
+        ``name, title, available_from`` (``d.m.yyyy``)``, codings, unverified, source``.
+
+    Examples
+    --------
+    >>> facts = spec_facts(["whodas12", "esis"], lang="en")
+    >>> facts[["name", "available_from", "codings"]].values.tolist()
+    [['ESIS', '1.1.2017', ''], ['WHODAS-12', '1.1.2010', '1-5']]
+    """
+    import pandas as pd
+
+    rows = []
+    for inst_id in ordered(ids if ids is not None else available()):
+        inst = get(inst_id)
+        day = "" if inst.available_from is None else ".".join(
+            str(int(p)) for p in reversed(inst.available_from.split("-")))
+        rows.append({"name": inst.name, "title": inst.title_fi if lang == "fi" else inst.title_en,
+                     "available_from": day, "codings": ", ".join(inst.codings),
+                     "unverified": "; ".join(u[0] if lang == "fi" else u[1] for u in inst.unverified),
+                     "source": inst.source})
+    return pd.DataFrame(rows)

@@ -1081,7 +1081,7 @@ def write_processed(frame: pd.DataFrame | pa.Table, out_dir: Path | str,
         municipality = frame["municipality"]
     codes = municipality.to_numpy()
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else []
-    stops = [*starts[1:], len(codes)]
+    stops = [*starts[1:], len(codes)] if len(codes) else []  # an empty table: no partition
     data = frame.drop_columns(["municipality"]).replace_schema_metadata(None)
     written = []
     for start, stop in zip(starts, stops, strict=True):

@@ -49,6 +49,29 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Cells with fewer than {k} people, and cells from which they could be deduced, are "
         "suppressed ({marker}).",
     ),
+    "population_note": (
+        "Tietosuoja ja julkaisuväestö: sukupuolen mukaiset tulokset esitetään naisista ja "
+        "miehistä. Sukupuoliryhmä ”muu / ei tiedossa” esitetään kunnassa omana ryhmänään vain, "
+        "jos siinä on vähintään {k} asiakasta ja jokaisella kunnan mittarilla vähintään {k} "
+        "asiakasta, joilla on sekä alku- että loppuarviointi. Muuten ryhmän asiakkaat eivät ole "
+        "mukana missään kunnan luvussa (ei tämän sivun, kansallisen raportin eikä aineiston "
+        "laatu -sivun taulukoissa, kuvioissa, kokonaismäärissä tai otsikkolauseissa), jotta "
+        "heidän lukumääräänsä ei voi päätellä vähentämällä kokonaismäärästä naiset ja miehet. "
+        "Muut alle {k} henkilön luvut on peitetty ({marker}), samoin ne luvut, joista peitetyt "
+        "voisi laskea; koko sivusto on tarkistettu laskemalla jokaiselle peitetylle luvulle sen "
+        "mahdollinen vaihteluväli kaikesta julkaistusta (sosku audit).",
+        "Confidentiality and the publication population: results by gender are shown for women "
+        "and men. The gender group “other / unknown” is shown as a group of its own in a "
+        "municipality only where it has at least {k} clients and at least {k} clients with both "
+        "a baseline and an end assessment on every instrument the municipality used. Otherwise "
+        "its clients are left out of every figure about the municipality (the tables, figures, "
+        "totals and headline sentences of this page, of the national report and of the "
+        "data-quality page), so that their number cannot be found by subtracting women and men "
+        "from a total. Other figures of fewer than {k} people are suppressed ({marker}), and so "
+        "are the figures they could be computed from; the whole site was checked by computing, "
+        "for every suppressed figure, the range it could take given everything published "
+        "(sosku audit).",
+    ),
     "synthetic_banner": (
         "SYNTEETTINEN ESIMERKKIAINEISTO – luvut eivät kuvaa todellisia asiakkaita tai kuntia.",
         "SYNTHETIC DEMO DATA – the numbers do not describe real clients or municipalities.",
@@ -239,6 +262,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "mu.fidelity.caption": ("Ydinelementit toteutuivat (% asiakkaista)", "Core elements delivered (% of clients)"),
     "mu.fidelity.content_caption": ("Asiakkuudet, joissa 17 §:n sisältö toteutui vähintään kerran (n = asiakkuuksia)",
                                     "Episodes that received each §17 content at least once (n = episodes)"),
+    "mu.fidelity.elements_caption": (
+        "Asiakkaat saatujen ydinelementtien määrän (0–4) ja sukupuolen mukaan (kuvion luvut)",
+        "Clients by the number of core elements received (0–4) and gender (the figure's numbers)",
+    ),
     "mu.fidelity.figure": ("Ydinelementit toteutuivat sukupuolittain (% asiakkaista)",
                            "Core elements delivered by gender (% of clients)"),
     "el.needs_assessment": ("kuntoutustarpeen arviointi", "needs assessment"),
@@ -390,7 +417,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "attr.var.gender": ("naisia (%)", "women (%)"),
     "attr.var.target_group": ("kohderyhmä (%)", "target group (%)"),
     "col.variable": ("muuttuja", "variable"),
-    "col.level": ("luokka", "level"),
     "col.n_completers": ("loppuarvioituja", "completers"),
     "col.n_non_completers": ("ilman loppuarviointia", "non-completers"),
     "col.completers": ("loppuarvioidut", "completers"),
@@ -701,6 +727,22 @@ STRINGS: dict[str, tuple[str, str]] = {
         "municipality. A flagged municipality exceeds one of metafor's cut-offs: the result rests on it "
         "more than on the others. It does not mean that the municipality's result is wrong."),
     "na.infl.caption": ("Herkkyysdiagnostiikka kunnittain (SMCR, REML)", "Influence diagnostics by municipality (SMCR, REML)"),
+    "na.comb": ("Yksi muutos kaikista mittareista", "One change over all instruments"),
+    "na.comb.intro": (
+        "Saman kunnan mittarit on mitattu samoilta asiakkailta, joten niiden tulokset korreloivat. "
+        "Kaikkien mittareiden yhteinen muutos (SMCR) lasketaan monimuuttujamallilla, jossa kunnalla on "
+        "satunnaisvaikutus ja saman kunnan mittareiden otosvirheet korreloivat oletetusti (ρ). ρ on "
+        "oletus, jota aineisto ei pysty arvioimaan; siksi tulos esitetään kolmella arvolla. "
+        "Luottamusväli on klusterivakioitu (CR2, Satterthwaiten vapausasteet), joten se pätee, "
+        "vaikka oletettu ρ olisi väärä.",
+        "The instruments of a municipality were measured on the same clients, so their results are "
+        "correlated. One change over all instruments (SMCR) comes from a multivariate model with a "
+        "municipality random effect and the instruments' sampling errors correlated ρ within a "
+        "municipality. ρ is an assumption the data cannot estimate, so the result is shown for three "
+        "values. The confidence interval is cluster-robust (CR2, Satterthwaite df), so it holds even "
+        "if the assumed ρ is wrong."),
+    "na.comb.caption": ("Kaikkien mittareiden yhteinen muutos (SMCR) oletetun korrelaation ρ mukaan",
+                        "Change over all instruments (SMCR) by the assumed correlation ρ"),
     "na.cumul": ("Tulos sitä mukaa kuin kuntia tuli mukaan", "The result as municipalities joined"),
     "na.cumul.intro": (
         "Kumulatiivinen meta-analyysi: yhdistetty muutos kuntien aloitusjärjestyksessä (kunnan "
@@ -814,6 +856,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col.name": ("nimi", "name"),
     "col.planned_clients": ("suunniteltu", "planned"),
     "col.left_out": ("pois jätetty", "left out"),
+    "col.rho": ("oletettu korrelaatio ρ", "assumed correlation ρ"),
+    "col.n_effects": ("estimaatteja", "effect sizes"),
+    "col.df": ("vapausasteet", "df"),
     "col.tau2_ci_low": ("τ² lv alaraja", "τ² CI lower"),
     "col.tau2_ci_high": ("τ² lv yläraja", "τ² CI upper"),
     "col.i2_ci_low": ("I² lv alaraja (%)", "I² CI lower (%)"),
@@ -1024,3 +1069,130 @@ def register(strings: dict[str, tuple[str, str]]) -> None:
         if key in STRINGS and STRINGS[key] != tuple(pair):
             raise ValueError(f"report string {key!r} is already defined with different text")
         STRINGS[key] = (pair[0], pair[1])
+
+
+# --- development work in depth (soskulib.development, issue 14) -------------------------------
+register({
+    "rule.old_layout": ("vanha tiedostomuoto (uudet sarakkeet tyhjinä)", "old layout (new columns read as empty)"),
+    "rule.placement_without_pathway": ("sijoittumisen tila ilman jatkopolkua", "placement status without a pathway"),
+    "rule.placement_before_end": ("sijoittumisen tila ennen asiakkuuden päättymistä", "placement status before the episode ended"),
+    "rule.gender_count_exceeds_total": ("naiset + miehet yli osallistujamäärän", "women + men exceed participants"),
+    "rule.instrument_not_available": ("arviointi ennen mittarin käyttöönottoa", "assessment before the instrument existed"),
+    "dev.plot.experiment": ("kokeilu alkoi", "experiment started"),
+    "dev.plot.raised": ("ideat, {level}", "ideas raised, {level}"),
+    "dev.plot.adopted": ("otettu käyttöön, {level}", "taken up, {level}"),
+    "dev.plot.ideas": ("ideoita (ylös: nousseet, alas: käyttöön otetut)", "ideas (up: raised, down: taken up)"),
+    "dev.plot.loop_title": ("Tasoilla nousseet ja käyttöön otetut ideat neljänneksittäin",
+                            "Ideas raised and taken up per level and quarter"),
+    "dev.direction.down": ("laski", "fell"),
+    "dev.direction.up": ("nousi", "rose"),
+    "dev.direction.none": ("ei muutosta", "no change"),
+    "dev.direction.same": ("samalla tasolla", "same level"),
+    "dev.rule.shift": ("siirtymä", "shift"),
+    "dev.rule.trend": ("trendi", "trend"),
+    "dev.rule.astronomical": ("poikkeava piste", "astronomical point"),
+    "dev.note.too_few_quarters": ("liian vähän neljänneksiä ennen kokeilua", "too few quarters before the experiment"),
+    "dev.note.medians_hidden_small_quarters": ("mediaanit piilotettu (pieniä neljänneksiä)", "medians hidden (small quarters)"),
+    "dev.yes": ("kyllä", "yes"),
+    "dev.no": ("ei", "no"),
+    "mu.devwork": ("Kehittämistyön tasot, kokeilut ja osallistujat", "Levels, experiments and participants of development work"),
+    "mu.devwork.intro": (
+        "Kuntoutussäätiön kehittämisen tuki toimi kolmella tasolla: alueelliset ja valtakunnalliset areenat (taso 1), hankkeita yhdistävät työpajaryhmät (taso 2) ja intensiivinen verkostokehittäminen muutamassa kunnassa (taso 3). Taulukot kertovat osahankkeen kirjaamat tapahtumat tasoittain, osallistujat rooleittain ja sukupuolen mukaan (osallistumiskertoja, ei henkilöitä; alle viiden kerrat on peitetty) sekä kokeilurekisterin. Kokeilun vaikutus näkyy ajantasaisessa seurannassa: muuttuiko sarja kokeilun jälkeen ajoituskaavion sääntöjen (Perla ym. 2011) mukaan? Muutos ei todista, että kokeilu sen aiheutti.",
+        "Kuntoutussäätiö's development support worked at three levels: regional and national arenas (level 1), workshop groups across sub-projects (level 2) and intensive network development in a few municipalities (level 3). The tables give the events the sub-project logged by level, participants by role and by gender (attendances, not persons; fewer than five hidden) and the experiment register. Whether an experiment shows on the monitoring charts is tested by the run-chart rules (Perla et al. 2011): did the series move after it? A change does not prove the experiment caused it."),
+    "mu.devwork.levels_caption": ("Kehittämistapahtumat tasoittain ja vuosittain", "Development events by level and year"),
+    "mu.devwork.roles_caption": ("Osallistumiskerrat rooleittain ja tasoittain", "Attendances by role and level"),
+    "mu.devwork.gender_caption": ("Osallistumiskerrat sukupuolen mukaan ja tasoittain (muu = sukupuoli ei kirjattu)",
+                                  "Attendances by gender and level (other = gender not recorded)"),
+    "mu.devwork.register_caption": ("Ideat ja kokeilut (kokeilurekisteri)", "Ideas and experiments (register)"),
+    "mu.devwork.tests_caption": ("Muuttuiko seurattu sarja kokeilun jälkeen? (ajoituskaavion säännöt, perustaso = kokeilua edeltävien neljännesten mediaani)",
+                                 "Did the targeted series move after the experiment? (run-chart rules, baseline = median of the quarters before it)"),
+    "mu.devwork.tests_note": ("Ennen–jälkeen-vertailu kertoo muutoksesta, ei vaikutuksesta: sama muutos voi johtua muusta samaan aikaan tapahtuneesta.",
+                              "A before–after comparison shows change, not effect: something else happening at the same time could move the series too."),
+    "mu.spc.experiments_figure": ("Keskeyttäneiden osuus neljänneksittäin (p-kortti) ja keskeyttämiseen kohdistuneet kokeilut",
+                                  "Quarterly dropout share (p-chart) with the experiments aimed at dropout"),
+    "mu.service": ("Työntekijäjatkuvuus, menetelmät ja jatkopolkujen pysyvyys", "Continuity with a worker, methods, and placements held"),
+    "mu.service.intro": (
+        "Jatkuvuus: kuinka suuri osa asiakkaan yksilökäynneistä oli saman, useimmin tavatun työntekijän kanssa (UPC-indeksi, Breslau & Reeb 1975; asiakkaat, joilla vähintään kolme käyntiä). Menetelmäperheet: käynnit ja asiakkaat menetelmittäin. Avoimet ryhmät kirjataan ilman henkilötietoja. Jatkopolkujen pysyvyys: oliko työ-, koulutus-, työkokeilu-, työpaja- tai kuntoutuspaikka voimassa 3 ja 6 kuukautta asiakkuuden päättymisen jälkeen; tuntemattomat tilat näytetään erikseen.",
+        "Continuity: the share of a client's individual contacts with the same, most frequent worker (usual-provider continuity, Breslau & Reeb 1975; clients with at least three contacts). Method families: contacts and clients by method. Open groups are counted without identities. Placements held: whether the work, study, work-trial, workshop or rehabilitation placement was still in place 3 and 6 months after the episode ended; unknown statuses are shown separately."),
+    "mu.service.continuity_caption": ("Jatkuvuus saman työntekijän kanssa (UPC)", "Continuity with the same worker (UPC)"),
+    "mu.service.method_caption": ("Käynnit ja asiakkaat menetelmäperheittäin", "Contacts and clients by method family"),
+    "mu.service.sessions_caption": ("Avoimet ryhmäkerrat (ei henkilötietoja)", "Open group sessions (no personal data)"),
+    "mu.service.placements_caption": ("Jatkopolkujen pysyvyys 3 ja 6 kuukauden kuluttua", "Placements held after 3 and 6 months"),
+    "mu.service.targets_caption": ("Asiakkuudet kohderyhmittäin, kun ryhmät menevät päällekkäin (asiakas voi kuulua useaan)",
+                                   "Episodes by target group when groups overlap (an episode may belong to several)"),
+    "na.loop": ("Kehittämisen tasot ja silmukka", "Levels of development and the loop"),
+    "na.loop.intro": (
+        "Paikallisen kehittämisen tulokset viedään seuraavalle tasolle työstettäviksi, ja tuotokset ja uudet ideat palautetaan alue- ja paikallistasolle (Kuntoutussäätiö). Kokeilurekisteristä näkyy, millä tasolla idea nousi ja millä se otettiin käyttöön: ylös = paikalliselta yleisemmälle tasolle, alas = takaisin paikallistasolle. Jaetut tapahtumat on kirjattu kerran, kaikki osallistuneet organisaatiot mukaan lukien.",
+        "Local results are taken to the next level to be worked on, and the outputs and new ideas come back to the regional and local level (Kuntoutussäätiö). The experiment register shows where an idea was raised and where it was taken up: up = from local to a more general level, down = back to the local level. Shared events are logged once, with every organisation that took part."),
+    "na.loop.levels_caption": ("Kehittämistapahtumat ja osallistuneet organisaatiot tasoittain vuosittain",
+                               "Development events and organisations taking part by level and year"),
+    "na.loop.figure": ("Ideat, jotka nousivat ja otettiin käyttöön kullakin tasolla, neljänneksittäin",
+                       "Ideas raised and taken up at each level, per quarter"),
+    "na.loop.matrix_caption": ("Käyttöön otetut ideat: nousutaso × käyttöönottotaso", "Adopted ideas: level raised × level taken up"),
+    "na.loop.gender_caption": ("Kehittämistyöhön osallistuminen sukupuolen mukaan tasoittain (osallistumiskertoja)",
+                               "Participation in development work by gender and level (attendances)"),
+    "na.loop.roles_caption": ("Kehittämistyöhön osallistuminen rooleittain tasoittain (osallistumiskertoja)",
+                              "Participation in development work by role and level (attendances)"),
+    "na.loop.tests_caption": ("Kokeilut seurantakorteilla: muuttuiko sarja kokeilun jälkeen?", "Experiments on the monitoring charts: did the series move after them?"),
+    "na.reach_need": ("Tavoittavuus suhteessa tarpeeseen", "Reach against need"),
+    "na.reach_need.intro": (
+        "Asiakkuuksia tuhatta pitkäaikaistyötöntä kohden kunnittain (tarvetaulukko käyttäjältä; Poisson-luottamusväli). Esimerkkiaineiston tarveluvut ovat KEKSITTYJÄ, eivät Sotkanetin tai Tilastokeskuksen lukuja: oikeassa käytössä tilalle tulee julkaistu taulukko (muoto: docs/context_table.md).",
+        "Episodes per 1,000 long-term unemployed residents by municipality (need table supplied by the user; Poisson confidence interval). The demo's need figures are SYNTHETIC, not Sotkanet or Statistics Finland numbers: in real use, supply the published table (format: docs/context_table.md)."),
+    "na.reach_need.caption": ("Asiakkuudet tuhatta tarvitsevaa kohden", "Episodes per 1,000 persons in need"),
+    "na.continuity_caption": ("Jatkuvuus saman työntekijän kanssa kunnittain (UPC)", "Continuity with the same worker by municipality (UPC)"),
+    "col.level": ("taso", "level"),
+    "col.n_organisations": ("organisaatioita", "organisations"),
+    "col.role": ("rooli", "role"),
+    "col.experiment_id": ("tunnus", "id"),
+    "col.description": ("kuvaus", "description"),
+    "col.origin": ("idean lähde", "origin"),
+    "col.raised_level": ("nousutaso", "level raised"),
+    "col.adopted_level": ("käyttöönottotaso", "level taken up"),
+    "col.start_date": ("alkoi", "started"),
+    "col.target_measure": ("seurattava sarja", "series"),
+    "col.status": ("tila", "status"),
+    "col.mechanism": ("mekanismi", "mechanism"),
+    "col.start_quarter": ("aloitusneljännes", "start quarter"),
+    "col.n_before": ("neljänneksiä ennen", "quarters before"),
+    "col.n_after": ("neljänneksiä jälkeen", "quarters after"),
+    "col.median_before": ("mediaani ennen", "median before"),
+    "col.median_after": ("mediaani jälkeen", "median after"),
+    "col.direction": ("suunta", "direction"),
+    "col.rules": ("säännöt", "rules"),
+    "col.signal": ("muutos", "moved"),
+    "col.note": ("huomio", "note"),
+    "col.n_clients_upc": ("asiakkaita", "clients"),
+    "col.mean_upc": ("UPC, ka", "UPC, mean"),
+    "col.share_upc_75": ("UPC ≥ 0,75 (%)", "UPC ≥ 0.75 (%)"),
+    "col.method": ("menetelmä", "method"),
+    "col.n_contacts": ("käyntejä", "contacts"),
+    "col.share_contacts": ("käynneistä (%)", "of contacts (%)"),
+    "col.n_sessions": ("kertoja", "sessions"),
+    "col.attendance": ("osallistumisia", "attendances"),
+    "col.mean_per_session": ("keskimäärin kerralla", "mean per session"),
+    "col.share_women": ("naisia (%)", "women (%)"),
+    "col.followup": ("seuranta", "follow-up"),
+    "col.n_placed": ("sijoittuneita", "placed"),
+    "col.n_due": ("tila kirjattu", "status recorded"),
+    "col.n_known": ("tila tiedossa", "status known"),
+    "col.held": ("jatkui", "held"),
+    "col.share_held": ("jatkui (%)", "held (%)"),
+    "col.n_only": ("vain tämä ryhmä", "this group only"),
+    "col.indicator": ("tarveluku", "indicator"),
+    "col.need": ("tarvitsevia", "persons in need"),
+    "col.rate_per_1000": ("per 1 000", "per 1,000"),
+    "col.source": ("lähde", "source"),
+    "col.n_ideas": ("ideoita", "ideas"),
+    "col.group_name": ("ryhmä", "group"),
+    "col.title": ("nimi", "title"),
+    "col.available_from": ("käytössä alkaen", "in use from"),
+    "col.codings": ("ilmoitettava vaihtoehtoinen koodaus", "alternative coding to declare"),
+    "col.unverified": ("tarkistamatta", "not verified"),
+    "in.specs": ("Mittarien käyttöönotto, koodaukset ja tarkistamattomat oletukset",
+                 "Instruments: in use from, codings and unverified assumptions"),
+    "in.specs.intro": (
+        "Arviointi, joka on päivätty ennen mittarin käyttöönottoa, hylätään. WHODAS-vastaukset, jotka lomakkeella on koodattu 1–5, muunnetaan 0–4-asteikolle, kun tiedostossa sanotaan niin (sarake koodaus). Kykyviisarista tuodaan sen palvelun laskemat pisteet; tarkistamattomat kohdat on lueteltu.",
+        "An assessment dated before its instrument existed is refused. WHODAS answers coded 1–5 on the form are recoded to 0–4 when the file says so (column koodaus). Kykyviisari is imported as the scores its service computes; unverified points are listed."),
+    "in.specs.caption": ("Mittarit: käytössä alkaen, vaihtoehtoiset koodaukset, tarkistamattomat oletukset",
+                         "Instruments: in use from, alternative codings, unverified assumptions"),
+})

@@ -164,6 +164,7 @@ def outcome_summary(
     level: float = 0.95,
     min_cell: int = disclosure.MIN_CELL,
     suppress: bool = True,
+    masks: bool = True,
 ) -> pd.DataFrame:
     """Pre/post change on each instrument's headline scale, per group, effect oriented.
 
@@ -182,6 +183,9 @@ def outcome_summary(
         effect, effect_ci_low, effect_ci_high`` (+ masks: statistics hide with ``n``, also
         where ``n`` is hidden as a complement: means of integer scores are ``S / n`` and the
         ``d_z`` interval is a function of ``d_z`` and ``n``, so either would give ``n`` back).
+        With ``masks=False`` (reading in a notebook) the ``*_suppressed`` columns are left
+        out, hidden cells are missing values and ``n_pre``, ``n`` are whole numbers
+        (pandas ``Int64``); reports keep the masks, which show hidden cells as "..".
 
     Examples
     --------
@@ -195,6 +199,10 @@ def outcome_summary(
 
     Changes of the 12-item sum are −12, −12, 0, −24, −24, −12: mean −14, SD 9.03, so
     d_z = −1.55 and, WHODAS being lower-is-better, the oriented effect is +1.55.
+
+    >>> clean = outcome_summary({"whodas12": r}, masks=False)
+    >>> clean["n"].dtype, any(c.endswith("_suppressed") for c in clean.columns)
+    (Int64Dtype(), False)
     """
     from soskulib import change, instruments
 
@@ -229,9 +237,20 @@ def outcome_summary(
         return pd.DataFrame(columns=columns)
     table = pd.concat(parts, ignore_index=True)[columns]
     keys = ["instrument", "name", "scale", *by]
-    return protect(table, ["n_pre", "n"], along={"n_pre": by, "n": by},
-                    derived=dict.fromkeys(stats_cols, ["n"]), min_cell=min_cell,
-                    suppress=suppress, keys=keys)
+    protected = protect(table, ["n_pre", "n"], along={"n_pre": by, "n": by},
+                        derived=dict.fromkeys(stats_cols, ["n"]), min_cell=min_cell,
+                        suppress=suppress, keys=keys)
+    return protected if masks else _without_masks(protected, ["n_pre", "n"])
+
+
+def _without_masks(table: pd.DataFrame, counts: Sequence[str]) -> pd.DataFrame:
+    """A protected table for reading: no mask columns, counts as nullable whole numbers."""
+    out = table.drop(columns=[c for c in table.columns
+                              if str(c).endswith(disclosure.MASK_SUFFIX)])
+    for col in counts:
+        out[col] = pd.to_numeric(out[col]).round().astype("Int64")
+    out.attrs = dict(table.attrs)
+    return out
 
 
 def change_categories(

@@ -133,7 +133,8 @@ class Report:
     lang : {"fi", "en"}
         Language of headings, captions and generated text.
     tables_dir : path or None
-        Where :meth:`table` writes its CSV files (created on first use). ``None`` (interactive
+        Where :meth:`table` writes its CSV downloads, an Excel variant and a machine-readable
+        one per table (:mod:`soskulib.downloads`; created on first use). ``None`` (interactive
         use, nbval) writes nothing.
     min_cell : int
         Counts of people below this are suppressed in tables passed with ``counts=``.
@@ -353,7 +354,8 @@ class Report:
         index : bool
             Whether the index is part of the table.
         digits : int
-            Decimals shown for floats (the CSV keeps full precision).
+            Decimals shown for floats (the Excel download rounds likewise; the machine-readable
+            CSV keeps full precision, see :mod:`soskulib.downloads`).
         note : str, optional
             A note printed under the table.
         columns : list of str, optional
@@ -420,13 +422,16 @@ class Report:
         caption_text = self.caption("table", caption)
         link = ""
         if self.tables_dir is not None:
+            from soskulib import downloads
+
             folder = Path(self.tables_dir)
-            folder.mkdir(parents=True, exist_ok=True)
-            published.to_csv(folder / f"{name}.csv", index=index, lineterminator="\n",
-                             encoding="utf-8")
-            href = f"{folder.name}/{name}.csv"
-            link = (f' <a class="sosku-csv" href="{html.escape(href)}" download>'
-                    f"[{self.t('download.machine')}]</a>")
+            files = downloads.write_table(published, folder, name, lang=self.lang,
+                                          digits=digits, index=index)
+            link = " " + " ".join(
+                f'<a class="sosku-csv" href="{html.escape(folder.name + "/" + files[kind].name)}" '
+                f'title="{html.escape(self.t(f"download.{kind}.title"))}" download>'
+                f"[{html.escape(self.t(f'download.{kind}'))}]</a>"
+                for kind in ("excel", "machine"))
         notes = []
         if suppressed:
             notes.append(self.t("suppressed_note", k=self.min_cell, marker=disclosure.MARKER))
@@ -523,16 +528,45 @@ def setup_plotting() -> None:
     })
 
 
+def publication_population(processed_dir: str | os.PathLike[str]) -> Any:
+    """The site's publication population (:func:`soskulib.disclosure.publication_population`).
+
+    Computed from the national clients and assessments, so every page leaves out the same
+    people (``docs/disclosure.md``).
+    """
+    from soskulib import disclosure, schema
+    from soskulib import io as sio
+
+    clients = sio.load_processed(processed_dir, "clients",
+                                 columns=["municipality", "client_id", "gender"])
+    responses = {}
+    for inst_id in schema.ASSESSMENT_INSTRUMENTS:
+        try:
+            responses[inst_id] = sio.load_processed(
+                processed_dir, f"responses_{inst_id}",
+                columns=["municipality", "client_id", "occasion"])
+        except FileNotFoundError:
+            continue
+    return disclosure.publication_population(clients, responses)
+
+
 def load_tables(
     processed_dir: str | os.PathLike[str],
     municipality: str | None = None,
+    *,
+    publication: bool = True,
 ) -> dict[str, Any]:
     """Every processed table a report needs, for one municipality or nationally.
+
+    With ``publication=True`` (the default) the tables hold the site's publication
+    population (:func:`publication_population`): people of a small category that is not the
+    point of a split are left out, on every page alike.
 
     Returns
     -------
     dict
-        ``clients, contacts, goals, activities, quality, subprojects`` (DataFrames),
+        ``clients, contacts, goals, activities, quality, subprojects, experiments,
+        group_sessions`` (DataFrames),
         ``responses`` (``{instrument id: responses table}``, empty tables left out) and
         ``export_date``: the latest date in the *national* clients and contacts, so a
         municipality's ongoing episodes are censored at the same date as in the national
@@ -545,9 +579,15 @@ def load_tables(
         return sio.load_processed(processed_dir, name, municipality=municipality, **kw)
 
     out: dict[str, Any] = {name: load(name) for name in
-                           ("clients", "contacts", "goals", "activities", "quality", "subprojects")}
+                           ("clients", "contacts", "goals", "activities", "quality", "subprojects",
+                            "experiments", "group_sessions")}
     responses = {i: load(f"responses_{i}") for i in schema.ASSESSMENT_INSTRUMENTS}
     out["responses"] = {i: r for i, r in responses.items() if not r.empty}
+    if publication:
+        population = publication_population(processed_dir)
+        for name in ("clients", "contacts", "goals"):
+            out[name] = population.keep(out[name])
+        out["responses"] = {i: population.keep(r) for i, r in out["responses"].items()}
     dates = [sio.load_processed(processed_dir, "clients", columns=[c])[c].max()
              for c in ("start_date", "end_date")]
     dates.append(sio.load_processed(processed_dir, "contacts", columns=["date"])["date"].max())

@@ -243,6 +243,8 @@ def spc_chart(
         Disclosure threshold (default :data:`soskulib.disclosure.MIN_CELL`, 5).
     ax : matplotlib Axes, optional
         Draw into these axes (default: a new figure).
+    published : DataFrame, optional
+        The protected dose table (``by, measure, n`` with an ``n_suppressed`` mask).
 
     Returns
     -------
@@ -341,6 +343,8 @@ def funnel_plot(
         Y-axis label (default: the ``rate`` column name).
     ax : matplotlib Axes, optional
         Draw into these axes (default: a new figure).
+    published : DataFrame, optional
+        The protected dose table (``by, measure, n`` with an ``n_suppressed`` mask).
 
     Returns
     -------
@@ -384,6 +388,7 @@ def funnel_plot(
     _decorate(ax, title or _t("plot.funnel.title", lang), xlabel=_t("plot.funnel.x", lang),
               ylabel=ylabel or rate)
     ax.legend(fontsize="small")
+    formatting.localise_axes(ax, lang)
     return ax
 
 
@@ -418,6 +423,8 @@ def caterpillar(
         Position of a dashed reference line (e.g. the pooled estimate).
     ax : matplotlib Axes, optional
         Draw into these axes (default: a new figure).
+    published : DataFrame, optional
+        The protected dose table (``by, measure, n`` with an ``n_suppressed`` mask).
 
     Returns
     -------
@@ -449,6 +456,7 @@ def caterpillar(
     ax.set_yticks(pos, [_group_label(label, v, lang) for v in d[label]])
     _decorate(ax, title or _t("plot.caterpillar.title", lang), xlabel=xlabel or estimate,
               ylabel=_t("plot.municipality", lang) if label == "municipality" else label)
+    formatting.localise_axes(ax, lang)
     return ax
 
 
@@ -541,25 +549,85 @@ def _stacked_shares(
     lang: str,
     min_cell: int,
 ) -> None:
-    """Horizontal 100 % bars; hidden categories are merged into one hatched segment."""
+    """Horizontal 100 % bars from a protected long table of shares.
+
+    The hidden categories of a group are one hatched segment at the position of the first
+    of them, so the visible categories keep their order.
+    """
     groups = list(dict.fromkeys(table[group]))
-    left = np.zeros(len(groups))
-    pos = np.arange(len(groups))
-    for cat, colour, name in zip(categories, colours, names, strict=True):
-        rows = table.loc[table[category] == cat].set_index(group).reindex(groups)
-        width = rows["share"].fillna(0).to_numpy()
-        ax.barh(pos, width, left=left, color=colour, edgecolor="white", label=name)
-        left += width
-    rest = np.clip(1 - left, 0, 1)
-    if np.any(rest > 1e-9):
-        ax.barh(pos, rest, left=left, label=_t("plot.suppressed", lang, k=min_cell), **SUPPRESSED_STYLE)
-    ax.set_yticks(pos, [_group_label(group, g, lang) for g in groups])
+    hatched = _t("plot.suppressed", lang, k=min_cell)
+    for pos, g in enumerate(groups):
+        rows = table.loc[table[group] == g].set_index(category).reindex(categories)
+        shares = rows["share"]
+        rest = max(0.0, 1.0 - float(shares.fillna(0).sum()))
+        left, placed = 0.0, False
+        for cat, colour, name in zip(categories, colours, names, strict=True):
+            value = shares.get(cat)
+            if pd.isna(value):
+                if not placed and rest > 1e-9:
+                    ax.barh(pos, rest, left=left, label=hatched, **SUPPRESSED_STYLE)
+                    left += rest
+                placed = True
+                continue
+            ax.barh(pos, float(value), left=left, color=colour, edgecolor="white", label=name)
+            left += float(value)
+    handles, labels_ = ax.get_legend_handles_labels()
+    unique = dict(zip(labels_, handles, strict=True))
+    order = [n for n in names if n in unique] + ([hatched] if hatched in unique else [])
+    ax.legend([unique[n] for n in order], order)
+    ax.set_yticks(range(len(groups)), [_group_label(group, g, lang) for g in groups])
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(formatting.axis_formatter(lang, percent_axis=True))
 
 
+def _stacked_counts(ax: Axes, table: disclosure.CrossTab, colours: Sequence, lang: str,
+                    min_cell: int, group: str) -> list:
+    """Horizontal 100 % bars from a protected cross-tabulation (groups × categories).
+
+    Visible cells are drawn as their share of the group's total, in category order; the
+    hidden cells of a group are one hatched segment placed where the first of them would be
+    (their sum is known, their split is not), so the order of the visible categories stays.
+    Groups whose total is hidden are left out. Returns the drawn ``(group, category, share)``
+    segments (category ``None`` for the hatched one), which the tests compare with the table.
+    """
+    counts = table.counts
+    inner = counts.drop(index="total", columns="total", errors="ignore")
+    totals = counts["total"] if "total" in counts.columns else inner.sum(axis=1, min_count=1)
+    groups = [g for g in inner.index if pd.notna(totals.get(g)) and totals[g] > 0]
+    drawn = []
+    hatched_label = _t("plot.suppressed", lang, k=min_cell)
+    for pos, g in enumerate(groups):
+        row = inner.loc[g]
+        hidden_share = 1.0 - float(row.fillna(0).sum()) / float(totals[g])
+        left, placed = 0.0, False
+        for k, (cat, value) in enumerate(row.items()):
+            if pd.isna(value):
+                if not placed and hidden_share > 1e-9:
+                    ax.barh(pos, hidden_share, left=left, label=hatched_label, **SUPPRESSED_STYLE)
+                    drawn.append((g, None, hidden_share))
+                    left += hidden_share
+                placed = True
+                continue
+            share = float(value) / float(totals[g])
+            ax.barh(pos, share, left=left, color=colours[k], edgecolor="white", label=str(cat))
+            drawn.append((g, cat, share))
+            left += share
+    ax.set_yticks(range(len(groups)), [_group_label(group, g, lang) for g in groups])
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+    handles, names = ax.get_legend_handles_labels()
+    unique = dict(zip(names, handles, strict=True))  # one legend entry per category
+    order = [str(c) for c in inner.columns if str(c) in unique]
+    if hatched_label in unique:
+        order.append(hatched_label)
+    ax.legend([unique[n] for n in order], order, title=_t("plot.fidelity.legend", lang),
+              bbox_to_anchor=(1.01, 1), loc="upper left", fontsize="small")
+    ax.figure.sosku_plotted = drawn
+    return drawn
+
+
 def fidelity_bars(
-    data: pd.DataFrame,
+    data: pd.DataFrame | disclosure.CrossTab,
     *,
     by: str = "municipality",
     lang: str = "fi",
@@ -569,16 +637,20 @@ def fidelity_bars(
 ) -> Axes:
     """Stacked bars of the number of core elements (0–4) each client received, per group.
 
-    ``data`` is :func:`soskulib.process.client_episodes` output with contacts and goals;
-    shares come from :func:`soskulib.process.composition` (suppressed), so hidden
-    categories appear as one hatched "suppressed" segment.
+    Drawn from the published, protected table: pass the
+    :func:`soskulib.process.elements_received` cross-tabulation that the page publishes (or
+    per-episode rows, from which it is made). A hidden cell is never drawn, a visible one always: the hidden
+    cells of a group form one hatched "suppressed" segment at the position of the first of
+    them (:func:`_stacked_counts`). The drawn segments are kept on the figure as
+    ``figure.sosku_plotted`` for the test that compares them with the table.
 
     Parameters
     ----------
-    data : DataFrame
-        Per-episode rows with ``n_elements`` (0-4) and ``by``.
+    data : DataFrame or CrossTab
+        The protected cross-tabulation, or per-episode rows with ``n_elements`` (0-4) and
+        ``by``.
     by : str
-        Grouping column.
+        Grouping column (for labels, and for the cross-tabulation made from rows).
     lang : {"fi", "en"}
         Language of titles, axis labels and legends.
     title : str, optional
@@ -598,18 +670,17 @@ def fidelity_bars(
     >>> episodes = process.client_episodes(clients, contacts, goals)  # doctest: +SKIP
     >>> ax = fidelity_bars(episodes, by="municipality", lang="en")       # doctest: +SKIP
     """
-    require_columns(data, ["n_elements", by], "fidelity_bars")
-    table = process.composition(data.assign(n_elements=data["n_elements"].astype(int)),
-                                "n_elements", by=by, min_cell=min_cell)
-    table = table.loc[table["n_group"].notna() | table["n_group_suppressed"]]
-    ax = _axes(ax, figsize=(8, 0.5 * table[by].nunique() + 2))
-    cats = list(range(len(process.FIDELITY_ELEMENTS) + 1))
-    colours = sns.color_palette("viridis", len(cats))
-    _stacked_shares(ax, table, by, "n_elements", cats, colours, [str(c) for c in cats], lang, min_cell)
+    if isinstance(data, disclosure.CrossTab):
+        table = data
+    else:
+        table = process.elements_received(data, by, min_cell=min_cell)
+    n_groups = len(table.counts.index) - ("total" in table.counts.index)
+    ax = _axes(ax, figsize=(8, 0.5 * n_groups + 2))
+    n_cats = len(table.counts.columns) - ("total" in table.counts.columns)
+    colours = sns.color_palette("viridis", n_cats)
+    _stacked_counts(ax, table, colours, lang, min_cell, by)
     _decorate(ax, title or _t("plot.fidelity.title", lang), xlabel=_t("plot.share_clients", lang),
               ylabel=_group_axis_label(by, lang))
-    ax.legend(title=_t("plot.fidelity.legend", lang), bbox_to_anchor=(1.01, 1), loc="upper left",
-              fontsize="small")
     return ax
 
 
@@ -628,8 +699,13 @@ def dose_distribution(
     xlabel: str | None = None,
     min_cell: int = disclosure.MIN_CELL,
     ax: Axes | None = None,
+    published: pd.DataFrame | None = None,
 ) -> Axes:
     """Box plots of a per-client dose measure by group (groups under ``min_cell`` left out).
+
+    With ``published`` (the protected :func:`soskulib.process.dose` table the page shows)
+    exactly the groups whose ``n`` that table shows for ``measure`` are drawn, labelled with
+    that ``n``: a figure never shows a group its table hides, nor hides one it shows.
 
     Whiskers span the 10th–90th percentiles; individual values are never drawn. The tick
     labels carry each group's n.
@@ -652,6 +728,8 @@ def dose_distribution(
         Disclosure threshold (default :data:`soskulib.disclosure.MIN_CELL`, 5).
     ax : matplotlib Axes, optional
         Draw into these axes (default: a new figure).
+    published : DataFrame, optional
+        The protected dose table (``by, measure, n`` with an ``n_suppressed`` mask).
 
     Returns
     -------
@@ -672,7 +750,15 @@ def dose_distribution(
     require_columns(data, [measure, by], "dose_distribution")
     d = data.dropna(subset=[measure, by])
     sizes = d.groupby(by).size()
-    keep = sizes[sizes >= min_cell].index
+    if published is not None:
+        # Exactly the groups the published table shows for this measure, with its n.
+        require_columns(published, [by, "measure", "n"], "dose_distribution(published=...)")
+        rows = published.loc[published["measure"] == measure]
+        visible = rows.loc[rows["n"].notna() & ~_hidden(rows, "n").reindex(rows.index).to_numpy()]
+        sizes = visible.set_index(by)["n"].astype(int)
+        keep = sizes.index
+    else:
+        keep = sizes[sizes >= min_cell].index
     d = d.loc[d[by].isin(keep)]
     if d.empty:
         raise NothingToPlot(f"dose_distribution: no group has at least {min_cell} clients")
@@ -685,6 +771,7 @@ def dose_distribution(
                                       for g in order])
     _decorate(ax, title or _t("plot.dose.title", lang), xlabel=xlabel or measure,
               ylabel=_group_axis_label(by, lang))
+    formatting.localise_axes(ax, lang)
     return ax
 
 
@@ -757,6 +844,7 @@ def pre_post(
         ax.set_xlabel(_t("plot.occasion", lang))
         ax.set_ylabel(_t("plot.score", lang))
     fig.suptitle(title or _t("plot.prepost.title", lang))
+    formatting.localise_axes(fig, lang)
     return fig
 
 
@@ -829,7 +917,9 @@ def traffic_light_profile(
     ax.invert_yaxis()
     _decorate(ax, title or _t("plot.traffic.title", lang, occasion=_code_label("occasion", occasion, lang)),
               xlabel=_t("plot.share_clients", lang), ylabel=_t("plot.life_area", lang))
-    ax.legend(bbox_to_anchor=(1.01, 1), loc="upper left", fontsize="small")
+    legend = ax.get_legend()
+    ax.legend(legend.legend_handles, [t.get_text() for t in legend.get_texts()],
+              bbox_to_anchor=(1.01, 1), loc="upper left", fontsize="small")
     return ax
 
 
@@ -860,6 +950,8 @@ def pathway_heatmap(
         Disclosure threshold (default :data:`soskulib.disclosure.MIN_CELL`, 5).
     ax : matplotlib Axes, optional
         Draw into these axes (default: a new figure).
+    published : DataFrame, optional
+        The protected dose table (``by, measure, n`` with an ``n_suppressed`` mask).
 
     Returns
     -------
@@ -1027,6 +1119,8 @@ def entries_chart(
         Disclosure threshold (default :data:`soskulib.disclosure.MIN_CELL`, 5).
     ax : matplotlib Axes, optional
         Draw into these axes (default: a new figure).
+    published : DataFrame, optional
+        The protected dose table (``by, measure, n`` with an ``n_suppressed`` mask).
 
     Returns
     -------
@@ -1060,6 +1154,7 @@ def entries_chart(
     ax.set_xticks(pos[::step], d["quarter"].astype(str).to_numpy()[::step], rotation=45, ha="right")
     _decorate(ax, title or _t("plot.entries.title", lang), xlabel=_t("plot.quarter", lang),
               ylabel=_t("plot.entries", lang))
+    formatting.localise_axes(ax, lang)
     return ax
 
 
@@ -1099,6 +1194,8 @@ def effect_chart(
         X-axis label (default: standardised change, positive = improvement).
     ax : matplotlib Axes, optional
         Draw into these axes (default: a new figure).
+    published : DataFrame, optional
+        The protected dose table (``by, measure, n`` with an ``n_suppressed`` mask).
 
     Returns
     -------

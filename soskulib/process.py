@@ -78,6 +78,7 @@ __all__ = [
     "fidelity",
     "fidelity_index",
     "contents_received",
+    "elements_received",
     "quality_profile",
     "quality_change",
     "quality_change_table",
@@ -530,10 +531,31 @@ def time_in_service(
     table["n_ended"] = table["n_ended"].astype("int64")
     table.insert(len(by) + 2, "n_censored", table["n"] - table["n_ended"])
     derived = {c: ["n"] for c in ("median_days", "median_ci_low", "median_ci_high")}
-    return protect(table, ["n", "n_ended", "n_censored"],
-                    along={"n": by, "n_ended": by, "n_censored": by},
-                    complements={"n_ended": "n", "n_censored": "n"}, derived=derived,
-                    min_cell=min_cell, suppress=suppress, keys=by)
+    out = protect(table, ["n", "n_ended", "n_censored"],
+                  along={"n": by, "n_ended": by, "n_censored": by},
+                  complements={"n_ended": "n", "n_censored": "n"}, derived=derived,
+                  min_cell=min_cell, suppress=suppress, keys=by)
+    if suppress and by:
+        out = _protect_ended_and_ongoing(table, out, by, min_cell)
+    return out
+
+
+def _protect_ended_and_ongoing(table: pd.DataFrame, out: pd.DataFrame, by: list[str],
+                               min_cell: int) -> pd.DataFrame:
+    """Ended and ongoing are one two-way table (groups × state) whose margins are published:
+    ``n`` per group here, the ended total in the end-reasons table, so ongoing too. Protect
+    the two columns together, not one by one (``n − ended`` would give a hidden ongoing
+    count back)."""
+    long = table[[*by, "n_ended", "n_censored"]].melt(id_vars=by, var_name="state", value_name="k")
+    protected = disclosure.suppress_table(long, "k", along=["state", *by], keys=[*by, "state"],
+                                          min_cell=min_cell)
+    n_hidden = out[disclosure.mask_column("n")].to_numpy()
+    for state in ("n_ended", "n_censored"):
+        hidden = protected.loc[protected["state"] == state, disclosure.mask_column("k")].to_numpy()
+        hidden = hidden | n_hidden
+        out[state] = table[state].astype(float).mask(hidden)
+        out[disclosure.mask_column(state)] = hidden
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -649,6 +671,38 @@ def fidelity(
     require_columns(data, [*columns, *by], "fidelity",
              "build data with client_episodes(clients, contacts, goals)")
     return _binary_shares(data, columns, "element", by, level, min_cell, suppress)
+
+
+def elements_received(
+    data: pd.DataFrame,
+    by: str = "gender",
+    *,
+    min_cell: int = disclosure.MIN_CELL,
+) -> disclosure.CrossTab:
+    """Clients by group and number of core elements received (0–4), protected for publishing.
+
+    The distribution that :func:`soskulib.plots.fidelity_bars` draws, as the table the page
+    publishes beside it. The group totals (the clients by ``by``, shown in other tables of
+    the page) and the number who received all four elements (shown by :func:`fidelity`) are
+    fixed: they are never complements, so the table cannot contradict the page.
+
+    Examples
+    --------
+    >>> ep = pd.DataFrame({"gender": ["female"] * 9 + ["male"] * 9,
+    ...                    "n_elements": [4] * 6 + [1] * 3 + [4] * 5 + [2] * 4})
+    >>> elements_received(ep).display()  # doctest: +NORMALIZE_WHITESPACE
+    n_elements 0  1  2   3   4 total
+    gender
+    female     0 ..  ..  0  6     9
+    male       0 ..  ..  0  5     9
+    total      0 ..  ..  0 11    18
+    """
+    require_columns(data, ["n_elements", by], "elements_received")
+    all_four = len(FIDELITY_ELEMENTS)
+    rows = data.assign(n_elements=data["n_elements"].astype(int).astype(
+        pd.CategoricalDtype(range(all_four + 1))))
+    return disclosure.crosstab(rows, by, "n_elements", min_cell=min_cell, fixed_totals="column",
+                               fixed_cells=[("total", all_four)])
 
 
 def contents_received(
@@ -796,6 +850,12 @@ def quality_change(
 # ---------------------------------------------------------------------------------------------
 
 
+def _with_optional_roles(activities: pd.DataFrame) -> pd.DataFrame:
+    """Roles added after the first data layout count as 0 where a log does not have them."""
+    missing = [r for r in schema.OPTIONAL_ACTIVITY_ROLES if r not in activities.columns]
+    return activities.assign(**dict.fromkeys(missing, 0)) if missing else activities
+
+
 def codevelopment(
     activities: pd.DataFrame,
     *,
@@ -828,6 +888,7 @@ def codevelopment(
     """
     by = as_list(by)
     roles = list(schema.ACTIVITY_ROLES)
+    activities = _with_optional_roles(activities)
     require_columns(activities, ["date", "activity_type", *roles, *by], "codevelopment")
     keys = group_keys(activities, by)
     frame = pd.concat([keys, activities[["activity_type", *roles]]], axis=1)
@@ -1119,6 +1180,7 @@ def codevelopment_summary(
     """
     by = as_list(by)
     roles = list(schema.ACTIVITY_ROLES)
+    activities = _with_optional_roles(activities)
     require_columns(activities, ["activity_type", *roles, *by], "codevelopment_summary")
     keys = group_keys(activities, by)
     frame = pd.concat([keys, activities[["activity_type", *roles]]], axis=1)
@@ -1135,7 +1197,7 @@ def codevelopment_summary(
     table = agg.reindex(full, fill_value=0).reset_index()
     table[["n_events", *roles]] = table[["n_events", *roles]].astype("int64")
     table["n_participants"] = table[roles].sum(axis=1)
-    people = ["n_clients", "n_experts_by_experience"]
+    people = list(schema.LIVED_EXPERIENCE_ROLES)
     return protect(table, people, along=dict.fromkeys(people, ["activity_type", *by]),
                     derived={"n_participants": people}, min_cell=min_cell, suppress=suppress,
                     keys=[*by, "activity_type"])

@@ -54,13 +54,16 @@ import pandas as pd
 ATTR = "publishable"
 #: Key of the function that produced the table.
 SOURCE = "produced_by"
+#: Key of the disclosure threshold a protected table was suppressed with.
+MIN_CELL = "min_cell"
 
 
 class PublicationWarning(UserWarning):
     """An analysis result describes groups small enough to identify people if published."""
 
 
-def mark(table: pd.DataFrame, publishable: bool, source: str) -> pd.DataFrame:
+def mark(table: pd.DataFrame, publishable: bool, source: str,
+         min_cell: int | None = None) -> pd.DataFrame:
     """Mark ``table`` (in place) as publishable or analysis only; return it.
 
     Parameters
@@ -71,6 +74,9 @@ def mark(table: pd.DataFrame, publishable: bool, source: str) -> pd.DataFrame:
         Whether the table is disclosure-protected.
     source : str
         The function that produced it (shown by :func:`describe`).
+    min_cell : int, optional
+        The disclosure threshold a protected table was suppressed with (shown by
+        :func:`describe`).
 
     Returns
     -------
@@ -86,6 +92,8 @@ def mark(table: pd.DataFrame, publishable: bool, source: str) -> pd.DataFrame:
         raise TypeError(f"mark() needs a DataFrame, got {type(table).__name__}")
     table.attrs[ATTR] = bool(publishable)
     table.attrs[SOURCE] = source
+    if min_cell is not None:
+        table.attrs[MIN_CELL] = int(min_cell)
     return table
 
 
@@ -106,17 +114,16 @@ def describe(table: Any) -> str:
 
     Examples
     --------
-    >>> print(describe(mark(pd.DataFrame(), True, "evaluation.outcome_summary")))
-    disclosure-protected (evaluation.outcome_summary): cells under 5 people and what reveals them are hidden
+    >>> print(describe(mark(pd.DataFrame(), True, "outcomes.outcome_summary", min_cell=5)))
+    disclosure-protected (outcomes.outcome_summary): cells under 5 people and what reveals them are hidden
     """
-    from soskulib.disclosure import MIN_CELL
-
     state = is_publishable(table)
     source = getattr(table, "attrs", {}).get(SOURCE, "unknown function")
     if state is None:
         return "unmarked: not produced by a soskulib function that states its disclosure status"
     if state:
-        return (f"disclosure-protected ({source}): cells under {MIN_CELL} people and what "
-                "reveals them are hidden")
+        threshold = getattr(table, "attrs", {}).get(MIN_CELL)
+        small = f"cells under {threshold} people" if threshold else "small cells"
+        return f"disclosure-protected ({source}): {small} and what reveals them are hidden"
     return (f"analysis only ({source}): not protected against disclosure; publish it through a "
             "publication function (see soskulib.publication)")

@@ -58,7 +58,8 @@ def _numeric_columns(df: pd.DataFrame) -> list[bool]:
             flags.append(True)
         else:
             present = col[col.notna()]
-            flags.append(bool(len(present)) and bool(present.map(_is_quantity).all()))
+            # object first: mapping a one-category categorical gives a categorical (no .all)
+            flags.append(bool(len(present)) and bool(present.astype(object).map(_is_quantity).all()))
     return flags
 
 

@@ -36,7 +36,11 @@ from typing import Literal
 
 import pandas as pd
 
-ColumnKind = Literal["hetu", "municipality", "code", "date", "int", "float", "text", "item"]
+ColumnKind = Literal["hetu", "municipality", "municipality_set", "code", "code_set", "date", "int",
+                     "float", "text", "item"]
+
+#: Separators between the values of a set-valued cell (``code_set``, ``municipality_set``).
+SET_SEPARATORS = ",;|/"
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,9 @@ class Column:
     kind : str
         ``"hetu"`` personal identity code (pseudonymised in processing), ``"municipality"``
         organisation code (see :func:`organisations`), ``"code"`` a value from ``codes``,
+        ``"code_set"`` / ``"municipality_set"`` several codes in one cell separated by any of
+        :data:`SET_SEPARATORS` or spaces (processed: the distinct codes sorted and joined
+        with ``;``),
         ``"date"`` a ``dd.mm.yyyy`` date, ``"int"``/``"float"`` numbers (decimal comma allowed),
         ``"text"`` free text, ``"item"`` an instrument item (range from the instrument spec).
     label_fi, label_en : str
@@ -122,6 +129,17 @@ class Table:
         """Raw column names in export order."""
         return [c.raw for c in self.columns]
 
+    @property
+    def first_layout_columns(self) -> list[str]:
+        """Raw columns of the first data layout (before the development-work columns).
+
+        Examples
+        --------
+        >>> CONTACTS.first_layout_columns
+        ['kunta', 'henkilotunnus', 'pvm', 'kesto_min', 'muoto', 'sisalto']
+        """
+        return [c for c in self.raw_columns if c not in ADDED_COLUMNS]
+
     def column(self, name: str) -> Column:
         """Return the column with processed ``name`` (or raw name).
 
@@ -170,6 +188,9 @@ TARGET_GROUP = {
     "kuntouttava_tyotoiminta": "rehabilitative_work",
     "nuori": "young_adult",
     "nuori_13_17": "youth_13_17",
+    "osatyokykyinen": "partial_work_ability",
+    "ikaantynyt_tyoton": "older_unemployed",
+    "valiinputoaja": "between_services",
 }
 TARGET_GROUP_LABELS = {
     "adult_social_work": ("aikuissosiaalityön asiakas", "adult social-work client"),
@@ -179,7 +200,13 @@ TARGET_GROUP_LABELS = {
     "rehabilitative_work": ("kuntouttavan työtoiminnan asiakas", "rehabilitative work activity client"),
     "young_adult": ("nuori aikuinen (18–29)", "young adult (18–29)"),
     "youth_13_17": ("nuori 13–17 v", "young person 13–17"),
+    "partial_work_ability": ("osatyökykyinen", "partially able to work"),
+    "older_unemployed": ("ikääntynyt työtön", "older unemployed"),
+    "between_services": ("palvelujen väliinputoaja", "falls between services"),
 }
+#: The target groups of the first data layout (one code per episode); the later codes were
+#: added with the set-valued ``kohderyhmat`` column (seed 001 lists all of them).
+TARGET_GROUP_FIRST_LAYOUT = tuple(list(TARGET_GROUP)[:7])
 
 END_REASON = {"valmis": "completed", "keskeytti": "dropped_out", "muutti": "moved", "muu": "other"}
 END_REASON_LABELS = {
@@ -196,6 +223,10 @@ PATHWAY = {
     "kuntouttava_tyotoiminta": "rehabilitative_work",
     "muut_palvelut": "other_services",
     "ei_jatkopolkua": "none",
+    "tyopaja": "work_workshop",
+    "kela_kuntoutus": "kela_rehabilitation",
+    "typ": "typ_joint_service",
+    "palkkatuki": "wage_subsidised_work",
 }
 PATHWAY_LABELS = {
     "work": ("työ", "work"),
@@ -204,6 +235,21 @@ PATHWAY_LABELS = {
     "rehabilitative_work": ("kuntouttava työtoiminta", "rehabilitative work activity"),
     "other_services": ("muut palvelut", "other services"),
     "none": ("ei jatkopolkua", "none"),
+    "work_workshop": ("työpaja", "work-activity workshop"),
+    "kela_rehabilitation": ("Kelan kuntoutus", "Kela rehabilitation"),
+    "typ_joint_service": ("TYP-yhteispalvelu", "TYP joint service"),
+    "wage_subsidised_work": ("palkkatuettu työ", "wage-subsidised work"),
+}
+#: Pathways of the first data layout, in order (the demo draws these, then the later ones).
+PATHWAY_FIRST_LAYOUT = tuple(list(PATHWAY)[:6])
+
+# Whether a placement held, asked 3 and 6 months after the episode ended (§17: placement in
+# work, work trial, study, workshop or rehabilitation "and preventing drop-out").
+PLACEMENT_STATUS = {"jatkuu": "held", "paattynyt": "ended", "ei_tietoa": "unknown"}
+PLACEMENT_STATUS_LABELS = {
+    "held": ("jatkuu", "held"),
+    "ended": ("päättynyt / keskeytynyt", "ended / broke off"),
+    "unknown": ("ei tietoa", "not known"),
 }
 
 CONTACT_MODE = {"yksilo": "individual", "ryhma": "group", "etsiva": "outreach"}
@@ -250,6 +296,20 @@ LIFE_AREA_LABELS = {
     "leisure": ("vapaa-aika", "leisure"),
 }
 
+# Method family of a contact or group session (seed 001: nature-based and creative methods,
+# methods for health and wellbeing; peer-led and digital work named in the sub-projects).
+METHOD = {"luonto": "nature", "luova": "creative_cultural", "liikunta": "physical",
+          "digi": "digital", "vertais": "peer_led", "keskustelu": "conversation", "muu": "other"}
+METHOD_LABELS = {
+    "nature": ("luontolähtöinen", "nature-based"),
+    "creative_cultural": ("luova / kulttuurinen", "creative / cultural"),
+    "physical": ("liikunnallinen", "physical activity"),
+    "digital": ("digitaalinen", "digital"),
+    "peer_led": ("vertaisohjattu", "peer-led"),
+    "conversation": ("keskusteleva / ohjauksellinen", "conversational / counselling"),
+    "other": ("muu", "other"),
+}
+
 OCCASION = {"alku": "baseline", "loppu": "end", "seuranta": "followup"}
 OCCASION_LABELS = {
     "baseline": ("alkuarviointi", "baseline"),
@@ -270,6 +330,19 @@ ACTIVITY_TYPE_LABELS = {
     "training": ("koulutus", "training"),
 }
 
+# Kuntoutussäätiö's three levels of development support (seed 000): 1 regional/national arenas
+# once or twice a year, 2 workshop groups joining several sub-projects around a theme,
+# 3 intensive network development in a few representative municipalities.
+LEVEL = {"1": "level_1", "2": "level_2", "3": "level_3"}
+LEVEL_LABELS = {
+    "level_1": ("taso 1: alueelliset ja valtakunnalliset areenat",
+                "level 1: regional and national arenas"),
+    "level_2": ("taso 2: hankkeita yhdistävät työpajaryhmät",
+                "level 2: workshop groups across sub-projects"),
+    "level_3": ("taso 3: intensiivinen verkostokehittäminen",
+                "level 3: intensive network development"),
+}
+
 # Participant roles in the development-activity log: processed column -> (raw column, fi, en).
 ACTIVITY_ROLES = {
     "n_managers": ("johto", "johto ja esihenkilöt", "managers"),
@@ -277,6 +350,54 @@ ACTIVITY_ROLES = {
     "n_clients": ("asiakkaat", "asiakkaat", "clients"),
     "n_experts_by_experience": ("kokemusasiantuntijat", "kokemusasiantuntijat", "experts by experience"),
     "n_third_sector": ("kolmas_sektori", "kolmas sektori", "third sector"),
+    "n_developer_clients": ("kehittajaasiakkaat", "kehittäjäasiakkaat", "developer clients"),
+    "n_peer_instructors": ("vertaisohjaajat", "vertaisohjaajat", "peer instructors"),
+    "n_client_panel": ("asiakasraati", "asiakasraadin jäsenet", "client panel members"),
+}
+#: Roles added after the first data layout: optional columns (an old export reads as missing).
+OPTIONAL_ACTIVITY_ROLES = ("n_developer_clients", "n_peer_instructors", "n_client_panel")
+#: Roles whose people bring lived experience (clients and the client-based roles).
+LIVED_EXPERIENCE_ROLES = ("n_clients", "n_experts_by_experience", "n_developer_clients",
+                          "n_peer_instructors", "n_client_panel")
+
+# Idea/experiment register (kokeilut).
+EXPERIMENT_STATUS = {"kokeiltu": "tried", "vakiintunut": "adopted", "luovuttu": "dropped"}
+EXPERIMENT_STATUS_LABELS = {
+    "tried": ("kokeiltu", "tried"),
+    "adopted": ("vakiintunut käytäntöön", "adopted"),
+    "dropped": ("luovuttu", "dropped"),
+}
+IDEA_ORIGIN = {"asiakkaat": "clients", "kokemusasiantuntijat": "experts_by_experience",
+               "tyontekijat": "workers", "johto": "managers", "verkosto": "network",
+               "arviointi": "evaluation"}
+IDEA_ORIGIN_LABELS = {
+    "clients": ("asiakkaat", "clients"),
+    "experts_by_experience": ("kokemusasiantuntijat", "experts by experience"),
+    "workers": ("työntekijät", "workers"),
+    "managers": ("johto", "managers"),
+    "network": ("yhteistyöverkosto", "partner network"),
+    "evaluation": ("arviointi- ja seurantatieto", "evaluation and monitoring data"),
+}
+#: Series an experiment may target: the quarterly series the charts draw.
+TARGET_MEASURE = {"keskeyttaminen": "dropout", "aloitukset": "entries", "3x10d": "3x10d",
+                  "esis": "esis", "whodas12": "whodas12", "eq5d3l": "eq5d3l", "gas": "gas",
+                  "muu": "other"}
+TARGET_MEASURE_LABELS = {
+    "dropout": ("keskeyttäneiden osuus", "dropout share"),
+    "entries": ("uudet asiakkuudet", "new episodes"),
+    "3x10d": ("3X10D", "3X10D"), "esis": ("ESIS", "ESIS"), "whodas12": ("WHODAS-12", "WHODAS-12"),
+    "eq5d3l": ("EQ-5D-3L", "EQ-5D-3L"), "gas": ("GAS", "GAS"),
+    "other": ("muu", "other"),
+}
+# The mechanisms of THL's model (seed 004).
+MECHANISM = {"vertaistuki": "peer_support", "monialaisuus": "multi_agency",
+             "luottamus": "trust", "kohtaaminen": "encounter", "muu": "other"}
+MECHANISM_LABELS = {
+    "peer_support": ("vertaistuki", "peer support"),
+    "multi_agency": ("monialainen yhteistyö", "multi-agency work"),
+    "trust": ("luottamus", "trust"),
+    "encounter": ("kohtaamisen taidot", "skill of encounter"),
+    "other": ("muu", "other"),
 }
 
 QUALITY_RATING_LABELS = {
@@ -297,11 +418,24 @@ CODE_LABELS: dict[str, dict] = {
     "life_area": LIFE_AREA_LABELS,
     "occasion": OCCASION_LABELS,
     "activity_type": ACTIVITY_TYPE_LABELS,
+    "placement_status": PLACEMENT_STATUS_LABELS,
+    "method": METHOD_LABELS,
+    "level": LEVEL_LABELS,
+    "experiment_status": EXPERIMENT_STATUS_LABELS,
+    "idea_origin": IDEA_ORIGIN_LABELS,
+    "target_measure": TARGET_MEASURE_LABELS,
+    "mechanism": MECHANISM_LABELS,
+    "role": {name: (fi, en) for name, (_, fi, en) in ACTIVITY_ROLES.items()},
+    "followup": {"3m": ("3 kk", "3 months"), "6m": ("6 kk", "6 months")},
+    "loop_direction": {"up": ("ylös", "up"), "down": ("alas", "down"), "same": ("samalla tasolla", "same level")},
 }
 
 #: Instruments with item-level assessment files (``mittari_<id>``); ids as in
 #: :func:`soskulib.instruments.available` (GAS lives in the goals table instead).
 ASSESSMENT_INSTRUMENTS = ("3x10d", "esis", "whodas12", "eq5d3l")
+#: Instruments whose scores are imported from another service's export (``mittari_<id>`` holds
+#: the exported scores, not questionnaire answers); not simulated by the demo.
+IMPORTED_INSTRUMENTS = ("kykyviisari",)
 
 AGE_BINS = (13, 18, 30, 50, 65, 120)
 AGE_GROUP_LABELS = ("13–17", "18–29", "30–49", "50–64", "65+")
@@ -328,6 +462,12 @@ CLIENTS = Table(
         Column("loppupvm", "end_date", "date", "asiakkuuden loppupäivä", "end date", required=False),
         Column("paattymissyy", "end_reason", "code", "päättymisen syy", "end reason", required=False, codes=END_REASON),
         Column("jatkopolku", "pathway", "code", "jatkopolku", "onward pathway", required=False, codes=PATHWAY),
+        Column("kohderyhmat", "target_groups", "code_set", "kaikki kohderyhmät (joukko)",
+               "all target groups (a set)", required=False, codes=TARGET_GROUP),
+        Column("jatkopolku_3kk", "placement_3m", "code", "jatkopolku 3 kk jälkeen",
+               "placement after 3 months", required=False, codes=PLACEMENT_STATUS),
+        Column("jatkopolku_6kk", "placement_6m", "code", "jatkopolku 6 kk jälkeen",
+               "placement after 6 months", required=False, codes=PLACEMENT_STATUS),
     ),
 )
 
@@ -344,6 +484,10 @@ CONTACTS = Table(
         Column("kesto_min", "minutes", "int", "kesto (min)", "duration (minutes)", min=1, max=600),
         Column("muoto", "mode", "code", "toteutustapa", "mode", codes=CONTACT_MODE),
         Column("sisalto", "content", "code", "sisältö (SHL 17 §)", "content (Social Welfare Act §17)", codes=CONTACT_CONTENT),
+        Column("tyontekija", "worker", "text", "työntekijä (pseudonyymi)", "worker (pseudonym)",
+               required=False),
+        Column("menetelma", "method", "code", "menetelmäperhe", "method family", required=False,
+               codes=METHOD),
     ),
 )
 
@@ -379,9 +523,74 @@ ACTIVITIES = Table(
         Column("tyyppi", "activity_type", "code", "toiminnan tyyppi", "activity type", codes=ACTIVITY_TYPE),
         Column("teema", "theme", "text", "teema", "theme"),
         *(
-            Column(raw, name, "int", f"osallistujat: {fi}", f"participants: {en}", min=0, max=500)
+            Column(raw, name, "int", f"osallistujat: {fi}", f"participants: {en}", min=0, max=500,
+                   required=name not in OPTIONAL_ACTIVITY_ROLES)
             for name, (raw, fi, en) in ACTIVITY_ROLES.items()
         ),
+        Column("taso", "level", "code", "kehittämisen tuen taso (1–3)", "level of development support (1–3)",
+               required=False, codes=LEVEL),
+        Column("kunnat", "organisations", "municipality_set", "osallistuvat kunnat ja kuntayhtymät",
+               "organisations taking part", required=False),
+        Column("ammattilais_vertaisparit", "n_peer_pairs", "int", "ammattilais–vertaistyöparit (paria)",
+               "professional–peer pairs (pairs)", required=False, min=0, max=200),
+        Column("naiset", "n_women", "int", "osallistujat: naiset", "participants: women",
+               required=False, min=0, max=2000),
+        Column("miehet", "n_men", "int", "osallistujat: miehet", "participants: men",
+               required=False, min=0, max=2000),
+    ),
+)
+
+EXPERIMENTS = Table(
+    raw="kokeilut",
+    name="experiments",
+    label_fi="ideat ja kokeilut",
+    label_en="ideas and experiments",
+    key=("municipality", "experiment_id"),
+    personal=False,
+    columns=(
+        _MUNI,
+        Column("tunnus", "experiment_id", "text", "kokeilun tunnus", "experiment id"),
+        Column("kuvaus", "description", "text", "mitä kokeiltiin", "what was tried"),
+        Column("lahde", "origin", "code", "mistä idea tuli", "where the idea came from",
+               required=False, codes=IDEA_ORIGIN),
+        Column("ideataso", "raised_level", "code", "taso, jolla idea nousi", "level where the idea was raised",
+               required=False, codes=LEVEL),
+        Column("alkupvm", "start_date", "date", "kokeilun alkupäivä", "start date"),
+        Column("kohdepalvelu", "target_service", "text", "palvelu, johon kokeilu kohdistuu",
+               "service the experiment targets", required=False),
+        Column("kohdemittari", "target_measure", "code", "seurattava mittari tai sarja",
+               "measure or series it targets", codes=TARGET_MEASURE),
+        Column("mekanismi", "mechanism", "code", "mekanismi (THL:n malli)", "mechanism (THL model)",
+               required=False, codes=MECHANISM),
+        Column("tila", "status", "code", "tila", "status", codes=EXPERIMENT_STATUS),
+        Column("tilapvm", "status_date", "date", "tilan päivä", "status date", required=False),
+        Column("omaksuttu_taso", "adopted_level", "code", "taso, jolla kokeilu otettiin käyttöön",
+               "level where it was taken up", required=False, codes=LEVEL),
+    ),
+)
+
+GROUP_SESSIONS = Table(
+    raw="ryhmakerrat",
+    name="group_sessions",
+    label_fi="avoimet ryhmäkerrat (ilman henkilötietoja)",
+    label_en="open group sessions (no personal data)",
+    key=("municipality", "date", "group"),
+    personal=False,
+    columns=(
+        _MUNI,
+        Column("pvm", "date", "date", "päivä", "date"),
+        Column("ryhma", "group", "text", "ryhmä", "group"),
+        Column("menetelma", "method", "code", "menetelmäperhe", "method family", required=False,
+               codes=METHOD),
+        Column("kesto_min", "minutes", "int", "kesto (min)", "duration (minutes)", required=False,
+               min=1, max=600),
+        Column("osallistujat", "n_participants", "int", "osallistujia", "participants", min=0, max=500),
+        Column("naiset", "n_women", "int", "osallistujat: naiset", "participants: women",
+               required=False, min=0, max=500),
+        Column("miehet", "n_men", "int", "osallistujat: miehet", "participants: men",
+               required=False, min=0, max=500),
+        Column("tyontekija", "worker", "text", "ohjaaja (pseudonyymi)", "facilitator (pseudonym)",
+               required=False),
     ),
 )
 
@@ -416,6 +625,19 @@ SUBPROJECTS = Table(
 )
 
 
+#: Raw columns added to existing tables by the development-work layout (levels, roles by
+#: gender, workers, methods, target-group sets, placements held, answer codings). An export in
+#: the first layout lacks them: validation says so once per file (rule ``old_layout``, a
+#: warning) and reads them as empty. The tables ``kokeilut`` and ``ryhmakerrat`` are new.
+ADDED_COLUMNS = frozenset({
+    "kohderyhmat", "jatkopolku_3kk", "jatkopolku_6kk",          # asiakkaat
+    "tyontekija", "menetelma",                                   # kaynnit
+    "kehittajaasiakkaat", "vertaisohjaajat", "asiakasraati",     # kehittaminen
+    "taso", "kunnat", "ammattilais_vertaisparit", "naiset", "miehet",
+    "koodaus",                                                   # mittari_<id>
+})
+
+
 def assessment_table(instrument_id: str) -> Table:
     """Declare the raw/processed assessment table of one instrument.
 
@@ -441,6 +663,12 @@ def assessment_table(instrument_id: str) -> Table:
     from soskulib import instruments
 
     inst = instruments.get(instrument_id)
+    # An instrument with a declared alternative answer coding (WHODAS 1-5) may say per row
+    # which coding its answers use.
+    coding = tuple(
+        Column("koodaus", "coding", "code", "vastausten koodaus", "answer coding", required=False,
+               codes={name: name for name in inst.codings})
+        for _ in (0,) if inst.codings)
     items = tuple(
         Column(item, item, "item", f"{inst.name}: {item}", f"{inst.name}: {item}", required=False,
                min=inst.item_range(item)[0], max=inst.item_range(item)[1])
@@ -457,6 +685,7 @@ def assessment_table(instrument_id: str) -> Table:
             _HETU,
             Column("pvm", "date", "date", "arviointipäivä", "assessment date"),
             Column("mittauskerta", "occasion", "code", "mittauskerta", "occasion", codes=OCCASION),
+            *coding,
             *items,
         ),
     )
@@ -474,9 +703,9 @@ def tables() -> list[Table]:
     >>> [t.name for t in tables()][:3]
     ['subprojects', 'clients', 'contacts']
     """
-    return [SUBPROJECTS, CLIENTS, CONTACTS, GOALS, ACTIVITIES, QUALITY] + [
-        assessment_table(i) for i in ASSESSMENT_INSTRUMENTS
-    ]
+    return [SUBPROJECTS, CLIENTS, CONTACTS, GOALS, ACTIVITIES, QUALITY, EXPERIMENTS,
+            GROUP_SESSIONS] + [assessment_table(i)
+                               for i in ASSESSMENT_INSTRUMENTS + IMPORTED_INSTRUMENTS]
 
 
 def table_by_raw_name(raw: str) -> Table | None:

@@ -37,6 +37,7 @@ __all__ = [
     "influence_table",
     "municipality_start",
     "start_order",
+    "combined_outcome_table",
     "truth_table",
     "coverage",
     "change_score_model",
@@ -436,6 +437,49 @@ def start_order(result: object, started: pd.Series) -> list:
         last.
     """
     return [started.get(label, pd.Timestamp.max) for label in result.labels]
+
+
+def combined_outcome_table(effects: pd.DataFrame,
+                           rhos: Sequence[float] = (0.3, 0.5, 0.7)) -> pd.DataFrame:
+    """One change over all instruments, for each assumed within-municipality correlation.
+
+    :func:`soskulib.meta_multivariate.combined_outcome` on every municipality × instrument SMCR
+    of :func:`municipality_effects` (all oriented so that positive = improvement): a
+    municipality random intercept (REML) with the instruments' sampling errors correlated
+    ``rho`` within a municipality, and the small-sample cluster-robust CR2 interval on
+    Satterthwaite df (clubSandwich), which stays valid if ``rho`` is wrong. ``rho`` is an
+    assumption (the summary data cannot estimate it), so the table repeats the fit over
+    ``rhos`` as a sensitivity check.
+
+    Parameters
+    ----------
+    effects : DataFrame
+        :func:`municipality_effects` (``municipality, yi, vi``).
+    rhos : sequence of float
+        Assumed correlations.
+
+    Returns
+    -------
+    DataFrame
+        ``rho, n_effects, k, estimate, ci_low, ci_high, df, sigma2_municipality``; empty when
+        fewer than three municipalities have effects.
+    """
+    from soskulib import meta_multivariate
+
+    require_columns(effects, ["municipality", "yi", "vi"], "combined_outcome_table")
+    columns = ["rho", "n_effects", "k", "estimate", "ci_low", "ci_high", "df",
+               "sigma2_municipality"]
+    if effects["municipality"].nunique() < 3:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for rho in rhos:
+        res = meta_multivariate.combined_outcome(effects["yi"], effects["vi"],
+                                                 effects["municipality"], rho=rho)
+        rows.append({"rho": rho, "n_effects": res.k, "k": res.n_clusters,
+                     "estimate": res.estimate, "ci_low": res.cr2_ci_low,
+                     "ci_high": res.cr2_ci_high, "df": res.cr2_df,
+                     "sigma2_municipality": res.sigma2})
+    return pd.DataFrame(rows, columns=columns)
 
 
 def truth_table(pooled: pd.DataFrame, truth: Mapping) -> pd.DataFrame:

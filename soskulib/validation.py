@@ -19,7 +19,9 @@ file level
     ``not_sav``, ``unknown_format``, ``unknown_table`` (file/sheet name is not a table),
     ``wrong_header`` (a column whose values are required is missing, or a column appears twice:
     every row of the file is rejected), ``unknown_municipality`` (folder code), and two
-    warnings that reject nothing: ``unknown_column``, ``missing_optional_column``.
+    warnings that reject nothing: ``unknown_column``, ``missing_optional_column``,
+    ``old_layout`` (columns added by the development-work layout are missing: one warning per
+    file naming them).
 row level
     ``truncated``, ``wrong_field_count``, ``bad_encoding``, ``missing_required``,
     ``not_a_number``, ``not_an_integer``, ``out_of_range``, ``unknown_code``,
@@ -39,6 +41,7 @@ looks like one is shown as ``<hetu>``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,11 +56,13 @@ from soskulib import pseudonym, schema
 from soskulib.errors import ConfigurationError, Problem
 
 #: Date pairs that must be in order: processed table -> [(earlier, later)].
-DATE_ORDER = {"clients": [("start_date", "end_date")], "goals": [("set_date", "review_date")]}
+DATE_ORDER = {"clients": [("start_date", "end_date")], "goals": [("set_date", "review_date")],
+              "experiments": [("start_date", "status_date")]}
 #: Tables whose rows must belong to an accepted client of the same municipality.
-REFERENCES = ("contacts", "goals") + tuple(f"responses_{i}" for i in schema.ASSESSMENT_INSTRUMENTS)
+REFERENCES = ("contacts", "goals") + tuple(
+    f"responses_{i}" for i in schema.ASSESSMENT_INSTRUMENTS + schema.IMPORTED_INSTRUMENTS)
 #: File-level rules that only warn.
-WARNING_RULES = frozenset({"unknown_column", "missing_optional_column"})
+WARNING_RULES = frozenset({"unknown_column", "missing_optional_column", "old_layout"})
 _QUOTE_WIDTH = 40
 
 
@@ -232,8 +237,15 @@ def check_raw_table(raw: sio.RawTable) -> tuple[pd.DataFrame, pd.DataFrame]:
     has_header = raw.countable and len(data.columns) > 0
     header_broken = False
     if has_header:
+        added = [c.raw for c in table.columns
+                 if c.raw in schema.ADDED_COLUMNS and c.raw not in present]
+        if added:
+            file_fails.append(sio.failures(
+                [-1], 1, "-", "old_layout",
+                f"old_layout: the file has the first data layout; columns added since "
+                f"({', '.join(added)}) are read as empty (warning; see docs/codebook.md)"))
         for c in table.columns:
-            if c.raw in present:
+            if c.raw in present or c.raw in added:
                 continue
             if c.required:
                 header_broken = True
@@ -303,13 +315,23 @@ def check_raw_table(raw: sio.RawTable) -> tuple[pd.DataFrame, pd.DataFrame]:
                     f" is outside {schema.FIRST_DATE:%d.%m.%Y}–"
                     f"{schema.LAST_DATE:%d.%m.%Y}", values=values)
             frame[c.name] = dates
+        elif c.kind in ("code_set", "municipality_set"):
+            allowed = c.codes if c.kind == "code_set" else {k: k for k in known}
+            parsed, unknown = code_sets(values, allowed, municipality=c.kind == "municipality_set")
+            what = "target group" if c.kind == "code_set" else "SOSKU municipality"
+            out.add(given & unknown.notna(), c.raw, "unknown_code",
+                    f" is not a {what} code (allowed: {', '.join(sorted(allowed))}; "
+                    "separate several with , or ;)", values=unknown)
+            frame[c.name] = parsed
         elif c.kind in ("int", "float", "item"):
             numeric.append((c, values))
             frame[c.name] = None  # parsed below, all numeric columns at once
         else:
             frame[c.name] = values
-    _check_numbers(numeric, n, out, frame)
+    coding = _answer_coding(table, data, present, header_broken, out)
+    _check_numbers(numeric, n, out, frame, coding)
     frame = pd.DataFrame(frame, index=data.index)
+    _development_rules(table, frame, out)
     for earlier, later in DATE_ORDER.get(table.name, []):
         col = table.column(later)
         out.add(frame[later] < frame[earlier], col.raw, "end_before_start",
@@ -327,8 +349,15 @@ def check_raw_table(raw: sio.RawTable) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _check_numbers(numeric: list[tuple[schema.Column, pd.Series]], n: int, out: _Collector,
-                   frame: dict[str, object]) -> None:
-    """Parse and check every numeric column of a file in one pass (items come in dozens)."""
+                   frame: dict[str, object],
+                   coding: tuple[np.ndarray, dict[float, float], tuple[float, float], str] | None = None,
+                   ) -> None:
+    """Parse and check every numeric column of a file in one pass (items come in dozens).
+
+    ``coding`` = (rows answered in a declared alternative coding, value map, that coding's
+    range, its name): on those rows item values are checked against the alternative range and
+    recoded to the instrument's own (:func:`_answer_coding`).
+    """
     if not numeric:
         return
     stacked = pd.concat([values for _, values in numeric], ignore_index=True)
@@ -344,9 +373,152 @@ def _check_numbers(numeric: list[tuple[schema.Column, pd.Series]], n: int, out: 
                     values=values)
         lo = -np.inf if c.min is None else c.min
         hi = np.inf if c.max is None else c.max
-        out.add((numbers < lo) | (numbers > hi), c.raw, "out_of_range",
-                f" is outside {_fmt(lo)}–{_fmt(hi)}", values=values)
+        if coding is not None and c.kind == "item":
+            rows, mapping, (alt_lo, alt_hi), name = coding
+            out.add(rows & ((numbers < alt_lo) | (numbers > alt_hi)), c.raw, "out_of_range",
+                    f" is outside {_fmt(alt_lo)}–{_fmt(alt_hi)} (answers coded {name})",
+                    values=values)
+            recoded = pd.Series(numbers).map(mapping).to_numpy(dtype=float)
+            bad = ~rows & ((numbers < lo) | (numbers > hi))
+            out.add(bad, c.raw, "out_of_range", f" is outside {_fmt(lo)}–{_fmt(hi)}" + (
+                    f" (if the form codes answers {name}, say so in column "
+                    f"{_CODING_RAW!r})"), values=values)
+            numbers = np.where(rows, recoded, numbers)
+        else:
+            out.add((numbers < lo) | (numbers > hi), c.raw, "out_of_range",
+                    f" is outside {_fmt(lo)}–{_fmt(hi)}", values=values)
         frame[c.name] = pd.Series(numbers, index=values.index)
+
+
+_CODING_RAW = "koodaus"
+
+
+def _answer_coding(table: schema.Table, data: pd.DataFrame, present: set[str],
+                   header_broken: bool, out: _Collector):
+    """Rows of an assessment file answered in a declared alternative coding (e.g. WHODAS 1–5).
+
+    The instrument spec declares its alternative codings (``[codings."1-5"]`` with a value
+    ``map``); the raw file says per row which one was used in column ``koodaus`` (empty = the
+    instrument's own coding). Returns None when the table has no such column.
+    """
+    if not table.name.startswith("responses_") or _CODING_RAW not in present or header_broken:
+        return None
+    from soskulib import instruments
+
+    inst = instruments.get(table.name.removeprefix("responses_"))
+    codings = inst.codings
+    if len(codings) != 1:  # one alternative per instrument is what the specs declare
+        return None
+    (name, spec), = codings.items()
+    values = data[_CODING_RAW]
+    rows = (values.str.strip() == name).fillna(False).to_numpy()
+    return rows, spec["map"], spec["range"], name
+
+
+def code_sets(values: pd.Series, codes: dict[str, str], municipality: bool = False,
+              ) -> tuple[pd.Series, pd.Series]:
+    """Parse set-valued code cells: ``"nuori, osatyokykyinen"`` -> ``"partial_work_ability;young_adult"``.
+
+    Values are split at any of :data:`soskulib.schema.SET_SEPARATORS` or white space,
+    normalised like single codes (:func:`soskulib.io.normalise_codes`; municipality codes as
+    3 digits), mapped, de-duplicated and sorted, and joined with ``;``.
+
+    Parameters
+    ----------
+    values : Series of str
+        Raw cells (missing = NA).
+    codes : dict
+        Normalised raw code -> processed code.
+    municipality : bool
+        Normalise as municipality codes (``92`` -> ``092``).
+
+    Returns
+    -------
+    (Series, Series)
+        The processed sets (NA where the cell is missing or holds an unknown code) and the
+        first unknown raw code of each cell (NA where all are known).
+
+    Examples
+    --------
+    >>> sets, unknown = code_sets(pd.Series(["nuori; osatyokykyinen", "nuori,x", None]),
+    ...                           schema.TARGET_GROUP)
+    >>> sets.tolist(), unknown.tolist()
+    (['partial_work_ability;young_adult', nan, nan], [nan, 'x', nan])
+    """
+    separators = "".join("\\" + ch for ch in schema.SET_SEPARATORS)
+
+    def parse(unique: pd.Series) -> np.ndarray:
+        result = np.empty((len(unique), 2), dtype=object)
+        for i, cell in enumerate(unique.tolist()):
+            parts = [p for p in pd.Series(re.split(f"[{separators}\\s]+", str(cell))) if p]
+            normal = (sio.normalise_municipality(pd.Series(parts, dtype="str")) if municipality
+                      else sio.normalise_codes(pd.Series(parts, dtype="str"))).tolist()
+            mapped = [codes.get(p) for p in normal]
+            unknown = [p for p, m in zip(parts, mapped, strict=True) if m is None]
+            if unknown or not parts:
+                result[i] = (None, unknown[0] if unknown else str(cell))
+            else:
+                result[i] = (";".join(sorted(set(mapped))), None)
+        return result
+
+    codes_idx, uniques = pd.factorize(values, use_na_sentinel=True)
+    parsed = parse(pd.Series(uniques, dtype="str")) if len(uniques) else np.empty((0, 2), object)
+    parsed = np.vstack([parsed, [[None, None]]])  # code -1: missing cell
+    sets = pd.Series(parsed[codes_idx, 0], index=values.index, dtype="str")
+    unknown = pd.Series(parsed[codes_idx, 1], index=values.index, dtype="str")
+    return sets, unknown
+
+
+def _union_code(sets: pd.Series, single: pd.Series) -> pd.Series:
+    """``sets`` with ``single`` added (sorted, ``;``-joined); ``single`` alone where no set."""
+    joined = (sets.fillna("") + ";" + single.fillna("")).str.strip(";")
+    return sio.per_unique(joined, lambda v: v.map(
+        lambda x: ";".join(sorted(set(filter(None, x.split(";")))))).astype("str"), None).where(
+        sets.notna() | single.notna())
+
+
+def _development_rules(table: schema.Table, frame: pd.DataFrame, out: _Collector) -> None:
+    """Cross-column rules of the development-work fields, and the derived set columns.
+
+    * clients: ``target_groups`` always holds the primary ``target_group``; a 3- or 6-month
+      placement status needs a recorded pathway (``placement_without_pathway``) and an ended
+      episode (``placement_before_end``).
+    * activities: ``organisations`` always holds the recording organisation; women + men may
+      not exceed the participants by role (``gender_count_exceeds_total``).
+    * group sessions: women + men may not exceed the participants.
+    * assessments: the date may not precede the instrument's ``available_from``
+      (``instrument_not_available``).
+    """
+    name = table.name
+    if name == schema.CLIENTS.name:
+        frame["target_groups"] = _union_code(frame["target_groups"], frame["target_group"])
+        for col, raw in (("placement_3m", "jatkopolku_3kk"), ("placement_6m", "jatkopolku_6kk")):
+            given = frame[col].notna().to_numpy()
+            out.add(given & frame["pathway"].isna().to_numpy(), raw, "placement_without_pathway",
+                    "a placement status needs an onward pathway (jatkopolku)")
+            out.add(given & frame["end_date"].isna().to_numpy(), raw, "placement_before_end",
+                    "a placement status needs an ended episode (loppupvm)")
+    elif name == schema.ACTIVITIES.name:
+        frame["organisations"] = _union_code(frame["organisations"], frame["municipality"])
+        roles = frame[list(schema.ACTIVITY_ROLES)].sum(axis=1, min_count=1)
+        _gender_rule(frame, roles, "naiset", out)
+    elif name == schema.GROUP_SESSIONS.name:
+        _gender_rule(frame, frame["n_participants"], "naiset", out)
+    elif name.startswith("responses_"):
+        from soskulib import instruments
+
+        inst = instruments.get(name.removeprefix("responses_"))
+        if inst.available_from is not None:
+            first = pd.Timestamp(inst.available_from)
+            out.add((frame["date"] < first).to_numpy(), "pvm", "instrument_not_available",
+                    f"assessment date is before {inst.name} existed (in use from "
+                    f"{first:%d.%m.%Y}; see the instrument spec)")
+
+
+def _gender_rule(frame: pd.DataFrame, total: pd.Series, raw: str, out: _Collector) -> None:
+    both = frame["n_women"].fillna(0) + frame["n_men"].fillna(0)
+    out.add((both > total).to_numpy(), raw, "gender_count_exceeds_total",
+            "women + men exceed the number of participants")
 
 
 _HETU_RAW = next(c.raw for c in schema.CLIENTS.columns if c.kind == "hetu")
@@ -791,6 +963,7 @@ def validate_paths(paths: Sequence[Path | str]) -> list[Finding]:
     ...     "kunta;henkilotunnus;pvm;kesto_min;muoto;sisalto\\n"
     ...     "092;131052-9085;31.02.2017;45;yksilo;ohjaus\\n", encoding="utf-8")
     >>> for p in validate_paths([folder]): print(p)
+    kaynnit.csv:1:-: old_layout: the file has the first data layout; columns added since (tyontekija, menetelma) are read as empty (warning; see docs/codebook.md)
     kaynnit.csv:2:pvm: impossible_date: '31.02.2017' is not a date (dd.mm.yyyy)
     """
     raw_tables, _files = read_paths(paths)

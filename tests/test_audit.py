@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from soskulib import audit, cli
 
@@ -181,3 +183,36 @@ def test_docstring_examples():
 
     result = doctest.testmod(audit, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def _published(ct) -> pd.DataFrame:
+    """A cross-tabulation as its CSV download reads: labels and texts, ``..`` where hidden."""
+    shown = ct.display()
+    shown = shown.rename(index={"total": "yhteensä"}, columns={"total": "yhteensä"})
+    frame = shown.reset_index()
+    frame.columns = [str(c) for c in frame.columns]
+    return frame.astype(str)
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(2, 6), st.integers(2, 4), st.integers(0, 100_000), st.booleans())
+def test_random_crosstabs_protected_by_the_library_cannot_be_attacked(n_rows, n_cols, seed, kept):
+    import numpy as np
+
+    from soskulib import disclosure
+
+    rng = np.random.default_rng(seed)
+    table = np.where(rng.random((n_rows, n_cols)) < 0.4, rng.integers(0, 5, (n_rows, n_cols)),
+                     rng.integers(5, 60, (n_rows, n_cols)))
+    rows, cols = np.indices(table.shape)
+    people = pd.DataFrame({
+        "row": np.repeat([f"r{i}" for i in rows.ravel()], table.ravel()),
+        "col": np.repeat([f"c{j}" for j in cols.ravel()], table.ravel()),
+    })
+    people["row"] = pd.Categorical(people["row"], categories=[f"r{i}" for i in range(n_rows)])
+    people["col"] = pd.Categorical(people["col"], categories=[f"c{j}" for j in range(n_cols)])
+    ct = disclosure.crosstab(people, "row", "col", keep_visible=["c0", "c1"] if kept else [],
+                             fixed_totals="row" if kept else None)
+    attack = audit.Attack()
+    attack.add_crosstab("p.html", "t", "000", "clients", _published(ct))
+    assert attack.findings() == []

@@ -67,3 +67,17 @@ def test_one_responses_table_instead_of_a_dict_says_what_was_expected(processed)
             func(esis)
     with pytest.raises(TypeError, match="needs a dict"):
         outcomes.change_scores(esis)
+
+
+def test_outcome_summary_for_reading_has_no_masks_and_whole_counts(processed):
+    from soskulib import io as sio
+
+    responses = {"esis": sio.load_processed(processed, "responses_esis")}
+    clients = sio.load_processed(processed, "clients")
+    full = outcomes.outcome_summary(responses, clients, by="gender")
+    clean = outcomes.outcome_summary(responses, clients, by="gender", masks=False)
+    assert sum(c.endswith("_suppressed") for c in full.columns) > 10
+    assert not any(c.endswith("_suppressed") for c in clean.columns)
+    assert str(clean["n"].dtype) == "Int64" and str(clean["n_pre"].dtype) == "Int64"
+    assert clean["n"].isna().tolist() == full["n_suppressed"].tolist()
+    assert publication.is_publishable(clean) is True

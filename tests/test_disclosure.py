@@ -184,7 +184,11 @@ def test_shares_hidden_with_their_counts():
     ct = disclosure.crosstab(_people(np.array([[2, 10, 9], [8, 11, 30]])), "row", "col")
     shares = ct.shares("index")
     assert shares.loc["r0", "c0"] != shares.loc["r0", "c0"]  # NaN
-    assert shares.loc["r1", "c1"] == pytest.approx(11 / 49)
+    # Every share is hidden exactly where its count is, and is count / row total elsewhere.
+    assert shares.isna().equals(ct.suppressed | ct.counts.isna())
+    visible = ~ct.suppressed
+    expected = ct.counts.div(ct.counts["total"], axis=0)
+    assert np.allclose(shares.to_numpy()[visible.to_numpy()], expected.to_numpy()[visible.to_numpy()])
     assert ct.shares("columns").loc["total", "c1"] == pytest.approx(1.0)
 
 

@@ -12,7 +12,7 @@ from soskulib import instruments
 from soskulib.errors import ConfigurationError
 from soskulib.instruments import MISSING_RULES, SCALE_METHODS
 
-SHIPPED = ["3x10d", "eq5d3l", "esis", "gas", "whodas12"]
+SHIPPED = ["3x10d", "eq5d3l", "esis", "gas", "kykyviisari", "whodas12"]
 
 MINIMAL = """
 id = "{id}"

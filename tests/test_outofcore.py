@@ -44,6 +44,8 @@ def processed(tmp_path_factory) -> tuple:
         inst = instruments.get(inst_id)
         frame = _responses(inst, rng)
         table = schema.assessment_table(inst_id)
+        if any(c.name == "coding" for c in table.columns):  # declared answer coding (WHODAS)
+            frame["coding"] = pd.Series(None, index=frame.index, dtype="str")
         io.write_processed(frame.sort_values(["municipality", "client_id", "occasion"]), root,
                            table)
         frames[inst_id] = frame
@@ -249,6 +251,9 @@ def service(tmp_path_factory) -> tuple:
                                 "planned_clients": [30, 40], "instruments": "esis"})
     for frame, table in ((clients, schema.CLIENTS), (contacts, schema.CONTACTS),
                          (goals, schema.GOALS), (subprojects, schema.SUBPROJECTS)):
+        # columns of the development-work layout (optional) are empty here
+        added = [c for c in io.processed_dtypes(table) if c not in frame.columns]
+        frame = frame.assign(**{c: pd.Series(None, index=frame.index, dtype="str") for c in added})
         io.write_processed(frame, root, table)
     return root, clients, contacts, goals, subprojects
 

@@ -168,3 +168,17 @@ def test_changelog_has_an_entry_for_this_version():
         "version"]
     text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     assert "## [Unreleased]" in text and f"## [{version}]" in text
+
+
+def test_make_and_ci_install_from_the_lock_by_default():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^LOCKED \?= 1$", makefile, re.MULTILINE)
+    locked = makefile.split("ifeq ($(LOCKED),1)", 1)[1].split("else", 1)[0]
+    assert "pip install --quiet --require-hashes -r $(LOCK)" in locked
+    assert "pip install --quiet --require-hashes -r $(TEST_LOCK)" in locked
+    assert "pip install --quiet --no-deps -e ." in locked
+    assert re.search(r"^LOCK := requirements\.lock$", makefile, re.MULTILINE)
+    assert re.search(r"^TEST_LOCK := requirements-test\.lock$", makefile, re.MULTILINE)
+    assert "uv pip compile" in makefile and "--generate-hashes" in makefile
+    assert re.search(r"^make test$", (ROOT / ".ci" / "run").read_text(encoding="utf-8"),
+                     re.MULTILINE)

@@ -231,3 +231,66 @@ def test_truth_chart_legend_is_outside_the_data():
     assert ax.get_legend().get_window_extent().y1 <= ax.get_window_extent().y0
     assert all("." not in t.get_text() for t in ax.get_xticklabels())
     plt.close(ax.figure)
+
+
+# --- Figures agree with their published tables ------------------------------------------------
+
+
+def _published_csv(table, tmp_path, name):
+    """Write a protected table as the page would (Report.table) and read it back as a reader."""
+    from soskulib import audit, page
+
+    rep = page.Report("en", tables_dir=tmp_path, display=False)
+    rep.table(table, name, "caption")
+    return audit.read_csv_text((tmp_path / f"{name}.csv").read_text(encoding="utf-8"))
+
+
+def test_fidelity_bars_draw_exactly_the_published_table(episodes, tmp_path):
+    from soskulib import audit, disclosure
+
+    by_gender = episodes.assign(n_elements=episodes["n_elements"].astype(int))
+    table = disclosure.crosstab(by_gender, "municipality", "n_elements", fixed_totals="column")
+    assert table.suppressed.to_numpy().any()  # the fixture has small cells
+    ax = plots.fidelity_bars(table, by="municipality", lang="en")
+    drawn = ax.figure.sosku_plotted
+    published = _published_csv(table, tmp_path, "fidelity_elements").set_index("municipality")
+    categories = [c for c in published.columns if c != "total"]
+    for group, row in published.iterrows():
+        if group == "total":
+            continue
+        total = audit.number(row["total"])
+        segments = {cat: share for g, cat, share in drawn if g == group}
+        for cat in categories:
+            value = audit.number(row[cat])
+            if audit.is_hidden(row[cat]):
+                assert int(cat) not in segments  # never drawn when the table hides it
+            elif value:
+                assert segments[int(cat)] == pytest.approx(value / total)  # always when shown
+        hidden = [c for c in categories if audit.is_hidden(row[c])]
+        if hidden:
+            shown = sum(audit.number(row[c]) or 0 for c in categories if c not in hidden)
+            assert segments[None] == pytest.approx(1 - shown / total)
+    # The hatched segment sits where the first hidden category would: the visible categories
+    # keep their order along each bar.
+    for group in {g for g, _, _ in drawn}:
+        order = [cat for g, cat, _ in drawn if g == group and cat is not None]
+        assert order == sorted(order)
+
+
+def test_dose_figure_shows_the_groups_its_table_shows(episodes):
+    from soskulib import disclosure
+
+    dose = process.dose(episodes, by="gender", measures=process.DOSE_MEASURES[:4])
+    hidden = disclosure.mask_column("n")
+    # Hide a group the way complementary suppression would, although it has 5 or more.
+    big = dose.loc[dose["measure"] == "hours"].sort_values("n").iloc[-1]["gender"]
+    forced = dose.copy()
+    forced.loc[forced["gender"] == big, ["n", hidden]] = [np.nan, True]
+    ax = plots.dose_distribution(episodes, "hours", by="gender", published=forced, lang="en")
+    shown = [t.get_text() for t in ax.get_yticklabels()]
+    for row in forced.loc[forced["measure"] == "hours"].itertuples():
+        label = {"male": "male", "female": "female", "other": "other / unknown"}[row.gender]
+        drawn = any(t.startswith(f"{label} (") for t in shown)
+        assert drawn == (not getattr(row, hidden)), row.gender
+        if drawn:
+            assert f"{label} (n = {int(row.n)})" in shown

@@ -150,3 +150,49 @@ def test_rebuilt_page_is_identical_apart_from_the_build_time(built, tmp_path):
     page = Path(site._execute_and_render(job).html_path).relative_to(tmp_path).as_posix()
     assert provenance.compare_builds(root / "reports", tmp_path, [page]) == []
     assert list((tmp_path / page).parent.glob("*_tables/*.csv"))  # CSVs were compared too
+
+
+@pytest.fixture(scope="module")
+def built_demo(tmp_path_factory):
+    """The demo as `make reports` builds it (default size and seed); under a minute on two
+    quiet cores."""
+    demo = pytest.importorskip("soskulib.demo")
+    prepare = pytest.importorskip("soskulib.prepare")
+    root = tmp_path_factory.mktemp("demo")
+    demo.write_demo(root / "raw")
+    prepare.prepare(root / "raw", root / "processed")
+    site.build_reports(root / "processed", root / "reports", lang="fi", jobs=2, progress=False)
+    return root
+
+
+def test_the_demo_site_withstands_the_attack(built_demo):
+    """`sosku audit` on the whole demo build: no group of fewer than 5 recoverable on any
+    page, across pages or through the index (what `sosku build` checks last)."""
+    from soskulib import audit
+
+    findings = audit.audit_site(built_demo / "reports")
+    assert findings == [], "\n".join(map(str, findings))
+
+
+def test_women_and_men_are_published_wherever_both_groups_are_large_enough(built):
+    """Outcomes by gender: every municipality × instrument row where women and men each have
+    at least 5 complete pairs (in the publication population) is published for both."""
+    from soskulib import audit, outcomes, page
+
+    root, _ = built
+    checked = 0
+    for code, slug, _name in site.municipalities_in(root / "processed"):
+        data = page.load_tables(root / "processed", code)
+        truth = outcomes.outcome_summary(data["responses"], data["clients"], by="gender",
+                                         suppress=False).reset_index(drop=True)
+        csv = root / "reports" / "municipalities" / f"{code}_{slug}_tables" / "outcomes_by_gender.csv"
+        published = audit.read_csv_text(csv.read_text(encoding="utf-8"))
+        assert len(published) == len(truth)  # the same rows in the same order
+        for _inst, rows in truth.groupby("instrument", sort=False):
+            pairs = dict(zip(rows["gender"], rows["n"], strict=True))
+            if min(pairs.get("female", 0), pairs.get("male", 0)) < 5:
+                continue
+            for i in rows.index[rows["gender"].isin(["female", "male"])]:
+                assert audit.number(published.iloc[i]["n"]) == truth.at[i, "n"], (code, i)
+                checked += 1
+    assert checked > 0

@@ -157,3 +157,20 @@ def test_heterogeneity_influence_and_start_order_helpers():
     order = synthesis.start_order(fits["whodas12"], start)
     assert order == [pd.Timestamp("2015-09-01"), pd.Timestamp("2016-01-15")]
     assert synthesis.start_order(fits["esis"], start)[2] == pd.Timestamp.max
+
+
+def test_combined_outcome_table_repeats_the_fit_over_rho():
+    from soskulib import meta_multivariate
+
+    effects = pd.DataFrame({
+        "municipality": ["092", "092", "179", "179", "698", "743", "743"],
+        "yi": [0.3, 0.4, 0.1, 0.2, 0.5, 0.25, 0.35],
+        "vi": [0.02, 0.03, 0.02, 0.04, 0.03, 0.02, 0.05]})
+    table = synthesis.combined_outcome_table(effects, rhos=(0.2, 0.6))
+    assert table["rho"].tolist() == [0.2, 0.6] and (table["k"] == 4).all()
+    direct = meta_multivariate.combined_outcome(effects["yi"], effects["vi"],
+                                                effects["municipality"], rho=0.6)
+    assert table.loc[1, "estimate"] == direct.estimate
+    assert (table.loc[1, "ci_low"], table.loc[1, "ci_high"]) == (direct.cr2_ci_low,
+                                                                 direct.cr2_ci_high)
+    assert synthesis.combined_outcome_table(effects.iloc[:4]).empty

@@ -1,0 +1,116 @@
+"""Figures of development work: experiments on the run/SPC charts and the loop between levels.
+
+Built on :mod:`soskulib.plots` (same palette and localisation); the data come from
+:mod:`soskulib.development` and :mod:`soskulib.process`. Experiments are drawn as vertical
+lines at their start date labelled with their register id, so a reader sees on the chart
+itself whether the series moved after the change.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from soskulib import development_plots
+>>> loop = pd.DataFrame({"quarter": ["2017Q1", "2017Q1"], "level": ["level_1", "level_3"],
+...                      "n_raised": [1, 2], "n_adopted": [0, 1], "n_moved_up": [0, 0],
+...                      "n_moved_down": [0, 0]})
+>>> ax = development_plots.loop_chart(loop, lang="en")
+>>> ax.get_title()
+'Ideas raised and taken up per level and quarter'
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.axes import Axes
+
+from soskulib import disclosure, formatting, labels, plots, schema
+
+
+def _t(key: str, lang: str, **fields) -> str:
+    return labels.text(key, lang, **fields)
+
+
+def mark_experiments(ax: Axes, experiments: pd.DataFrame, *, lang: str = "fi") -> Axes:
+    """Draw each experiment as a vertical line at its start date, labelled with its id.
+
+    Parameters
+    ----------
+    ax : Axes
+        A time axis (dates on x).
+    experiments : DataFrame
+        ``experiment_id, start_date`` (processed ``experiments``; other rows ignored).
+
+    Returns
+    -------
+    Axes
+    """
+    if experiments is None or experiments.empty:
+        return ax
+    colour = sns.color_palette(plots.PALETTE)[3]
+    top = ax.get_ylim()[1]
+    for i, exp in enumerate(experiments.sort_values("start_date").itertuples(index=False)):
+        ax.axvline(exp.start_date, color=colour, linestyle="-.", linewidth=1.2, zorder=2,
+                   label=_t("dev.plot.experiment", lang) if i == 0 else None)
+        ax.annotate(str(exp.experiment_id), (exp.start_date, top), xytext=(3, -12 - 10 * (i % 3)),
+                    textcoords="offset points", fontsize="small", color=colour)
+    return ax
+
+
+def spc_with_experiments(chart: pd.DataFrame, experiments: pd.DataFrame | None, *,
+                         lang: str = "fi", measure: str = "dropout",
+                         min_cell: int = disclosure.MIN_CELL) -> Axes:
+    """The dropout run/SPC chart (:func:`soskulib.plots.spc_chart`) with the experiments on it.
+
+    Only experiments that target ``measure`` are drawn (an experiment on ESIS has no
+    business on the dropout chart).
+
+    Examples
+    --------
+    >>> chart = process.dropout_chart(episodes)                      # doctest: +SKIP
+    >>> spc_with_experiments(chart, data["experiments"], lang="en")  # doctest: +SKIP
+    """
+    ax = plots.spc_chart(chart, lang=lang, min_cell=min_cell)
+    if experiments is not None and not experiments.empty:
+        chosen = experiments[experiments["target_measure"] == measure]
+        mark_experiments(ax, chosen, lang=lang)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=3, fontsize="small",
+                  frameon=False)
+    return ax
+
+
+def loop_chart(loop: pd.DataFrame, *, lang: str = "fi", ax: Axes | None = None) -> Axes:
+    """Ideas raised (bars up) and taken up (bars down) per level and quarter.
+
+    ``loop`` is :func:`soskulib.development.level_loop` output (ideas, not people: nothing
+    to suppress).
+    """
+    if loop.empty:
+        raise plots.NothingToPlot("loop_chart: no ideas in the register")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
+    colours = sns.color_palette(plots.PALETTE)
+    quarters = sorted(loop["quarter"].unique())
+    x = np.arange(len(quarters))
+    levels = list(schema.LEVEL_LABELS)
+    width = 0.8 / len(levels)
+    for k, level in enumerate(levels):
+        part = loop.loc[loop["level"] == level, ["quarter", "n_raised", "n_adopted"]].set_index(
+            "quarter").reindex(quarters, fill_value=0)
+        name = schema.label("level", level, lang).split(":")[0]
+        ax.bar(x + (k - 1) * width, part["n_raised"], width, color=colours[k],
+               label=_t("dev.plot.raised", lang, level=name))
+        ax.bar(x + (k - 1) * width, -part["n_adopted"], width, color=colours[k], alpha=0.5,
+               hatch="//", label=_t("dev.plot.adopted", lang, level=name))
+    ax.axhline(0, color="black", linewidth=0.8)
+    step = max(1, -(-len(quarters) // 12))
+    ax.set_xticks(x[::step], [q.replace("Q", " Q") for q in quarters[::step]], rotation=45,
+                  ha="right")
+    ax.set_xlabel(_t("plot.quarter", lang))
+    ax.set_ylabel(_t("dev.plot.ideas", lang))
+    ax.set_title(_t("dev.plot.loop_title", lang))
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=3, fontsize="small",
+              frameon=False)
+    formatting.localise_axes(ax, lang)
+    return ax
