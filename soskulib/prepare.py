@@ -385,6 +385,11 @@ def prepare(raw_dir: Path | str, out_dir: Path | str,
         for raw in read_logged(path, name):
             read_now.setdefault(raw.table.name if raw.table else None, []).append((number, raw))
     planned = set(deferred) | {t for t in read_now if t is not None}
+    names = dict(files)
+    present = [(path, name, table) for table, entries in deferred.items()
+               for _, path, name in entries]
+    present += [(raw.path, names.get(raw.path, raw.source), table)
+                for table, entries in read_now.items() for _, raw in entries]
 
     synthetic = pseudonym.is_synthetic_export(raw_dir)
     key, key_source = None, None
@@ -466,6 +471,7 @@ def prepare(raw_dir: Path | str, out_dir: Path | str,
             count_rows(*count)
         if table_failures is not None:
             failures.append(table_failures)
+    failures.append(validation.missing_tables(present))
     findings = validation.collect_findings(failures)
     errors = [f for f in findings if f.level == "error"]
 

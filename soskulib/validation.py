@@ -24,6 +24,7 @@ file level
     ``symlink`` (links are not followed, :data:`soskulib.io.LINK_RULE`),
     ``unknown_municipality`` (folder code), and warnings that reject nothing:
     ``unknown_column``, ``missing_optional_column``, ``no_rows`` (header only),
+    ``missing_table`` (a municipality folder or workbook lacks one of :data:`FOLDER_TABLES`),
     ``hetu_in_text`` (an identity code in free text, stored masked), ``old_layout`` (columns
     added by the development-work layout are missing: one warning per file naming them).
 row level
@@ -72,8 +73,10 @@ REFERENCES = ("contacts", "goals") + tuple(
     f"responses_{i}" for i in schema.ASSESSMENT_INSTRUMENTS + schema.IMPORTED_INSTRUMENTS)
 #: File-level rules that only warn.
 WARNING_RULES = frozenset({"unknown_column", "missing_optional_column", "old_layout",
-                           "hetu_in_text", "no_rows"})
+                           "hetu_in_text", "no_rows", "missing_table"})
 _QUOTE_WIDTH = 40
+#: Tables every municipality folder delivers (a folder without one: ``missing_table``).
+FOLDER_TABLES = ("clients", "contacts", "goals", "activities", "quality")
 #: Above this many ``unknown_client`` rows in one file they are reported as one line.
 CASCADE_LIMIT = 20
 
@@ -892,6 +895,51 @@ def validate(raw_tables: Sequence[sio.RawTable]) -> ValidationResult:
     return ValidationResult(results, findings, internal_errors=validator.internal_errors)
 
 
+def missing_tables(entries: Sequence[tuple[Path, str, str | None]]) -> pd.DataFrame:
+    """``missing_table`` warnings for municipality folders without one of :data:`FOLDER_TABLES`.
+
+    A workbook that lost a sheet, or a folder that lost a file, would otherwise leave a whole
+    table of one municipality out of the results without a word.
+
+    Parameters
+    ----------
+    entries : sequence of (Path, str, str or None)
+        For every file (or workbook sheet) read: its path, its display name and its table's
+        processed name (``None`` when not a table). Only files inside a ``<code>_<slug>``
+        folder and shown with that folder in their display name count.
+
+    Returns
+    -------
+    DataFrame
+        Failures (:data:`soskulib.io.FAILURE_COLUMNS` plus ``source`` = the folder).
+
+    Examples
+    --------
+    >>> fails = missing_tables([(Path("x/092_vantaa/asiakkaat.csv"), "092_vantaa/asiakkaat.csv",
+    ...                          "clients")])
+    >>> fails["message"].iloc[0]
+    "missing_table: no file or sheet for table 'kaynnit' in this folder (warning)"
+    """
+    present: dict[tuple[Path, str], set[str]] = {}
+    for path, name, table in entries:
+        path = Path(path)
+        if sio.folder_municipality(path) is None or "/" not in name:
+            continue
+        folder = (path.parent, name.rsplit("/", 1)[0])
+        present.setdefault(folder, set())
+        if table is not None:
+            present[folder].add(table)
+    parts = [sio.no_failures().assign(source=pd.Series(dtype="str"))]
+    for (_, shown), tables in sorted(present.items(), key=lambda item: item[0][1]):
+        for name in FOLDER_TABLES:
+            if name not in tables:
+                raw = next(t.raw for t in schema.tables() if t.name == name)
+                parts.append(sio.failures([-1], "-", "-", "missing_table",
+                                          f"missing_table: no file or sheet for table {raw!r} "
+                                          "in this folder (warning)").assign(source=shown))
+    return pd.concat(parts, ignore_index=True)
+
+
 def collect_findings(failures: Sequence[pd.DataFrame]) -> list[Finding]:
     """Located findings from failure frames (rows without a message are silent rejections).
 
@@ -1089,9 +1137,16 @@ def validate_paths(paths: Sequence[Path | str]) -> list[Finding]:
     kaynnit.csv:1:-: old_layout: the file has the first data layout; columns added since (tyontekija, menetelma) are read as empty (warning; see docs/codebook.md)
     kaynnit.csv:2:pvm: impossible_date: '31.02.2017' is not a date (dd.mm.yyyy)
     """
-    raw_tables, errors = read_files(find_files(paths))
+    files = find_files(paths)
+    raw_tables, errors = read_files(files)
     result = validate(raw_tables)
     errors += result.internal_errors
+    # Folders given are checked for missing tables (a file given alone is not).
+    folders = [p for p in paths if Path(p).is_dir()]
+    in_folders = dict(sio.discover(folders)) if folders else {}
+    findings = sort_findings([*result.findings, *collect_findings([missing_tables(
+        [(r.path, in_folders[r.path], r.table.name if r.table else None)
+         for r in raw_tables if r.path in in_folders])])])
     if errors:  # the CLI prints the findings of the other files, then this, and exits 3
-        raise InternalError(*errors[0], findings=result.findings)
-    return result.findings
+        raise InternalError(*errors[0], findings=findings)
+    return findings

@@ -180,6 +180,24 @@ def test_missing_sheet_and_header_only_file_are_reported(tmp_path):
         "kaynnit.csv:-:-: no_rows: the file has a header but no data rows (warning)"]
 
 
+def test_a_workbook_that_lost_a_sheet_is_reported(tmp_path, monkeypatch):
+    raw = tmp_path / "raw"
+    write_export(raw)
+    folder = raw / V
+    book = folder / "sosku_vantaa.xlsx"
+    with pd.ExcelWriter(book) as writer:
+        for csv_path in sorted(folder.glob("*.csv")):
+            if csv_path.stem != "kaynnit":  # the contacts sheet is lost
+                pd.read_csv(csv_path, sep=";", dtype=str).to_excel(writer, sheet_name=csv_path.stem,
+                                                                   index=False)
+            csv_path.unlink()
+    expected = f"{V}:-:-: missing_table: no file or sheet for table 'kaynnit' in this folder"
+    assert any(f.startswith(expected) for f in _findings(raw))
+    manifest = _prepare(raw, tmp_path / "out", monkeypatch)
+    assert manifest["problems"]["by_rule"]["missing_table"] == 1
+    assert _balanced(manifest)
+
+
 def test_symbolic_links_are_reported_never_followed(tmp_path, capsys):
     outside = tmp_path / "outside_secret_dir"
     outside.mkdir()
