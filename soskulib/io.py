@@ -1121,12 +1121,33 @@ def _scan_refs(block: bytes, letters: set[bytes], last_row: int) -> tuple[set[by
     return letters, last_row
 
 
+def _chunks(book: zipfile.ZipFile, part: str):
+    """The XML of a sheet in 4 MiB pieces that end at a tag boundary."""
+    with book.open(part) as fh:
+        tail = b""
+        while chunk := fh.read(1 << 22):
+            block = tail + chunk
+            cut = block.rfind(b"<")  # a tag may straddle two chunks
+            cut = cut if cut > 0 else len(block)
+            yield block[:cut]
+            tail = block[cut:]
+        yield tail
+
+
+#: A cell reference beyond column AZ or at row 100,000 or below: only then is a sheet measured
+#: cell by cell (a table of this project has far fewer columns, a workbook rarely more rows).
+_FAR_REF_RE = re.compile(rb" r=\"(?:[A-Z]{3}|[B-Z][A-Z]|[A-Z]{1,2}[0-9]{6})")
+
+
 def xlsx_extents(path: Path) -> dict[str, tuple[int, int]]:
     """Last row and column holding a cell, per sheet, read from the workbook's XML.
 
     The reader allocates the whole used range of a sheet at once, so one stray value at
     XFD1048576 asks for 17 billion cells; this looks at the cell references first (the
-    ``<dimension>`` element is not trusted: any writer may leave it out or get it wrong).
+    ``<dimension>`` element is not trusted: any writer may leave it out or get it wrong). A
+    sheet without any reference beyond column AZ or at row 100,000 or below is small enough
+    whatever its exact size, and reported as ``(0, 0)`` after one quick pass; the others are
+    measured cell by cell.
 
     Parameters
     ----------
@@ -1136,7 +1157,8 @@ def xlsx_extents(path: Path) -> dict[str, tuple[int, int]]:
     Returns
     -------
     dict
-        Sheet name -> ``(last row, last column)``, both 1-based (``(0, 0)`` for no cells).
+        Sheet name -> ``(last row, last column)``, both 1-based; ``(0, 0)`` for a sheet that
+        stays within AZ and 99,999 rows.
 
     Raises
     ------
@@ -1145,11 +1167,14 @@ def xlsx_extents(path: Path) -> dict[str, tuple[int, int]]:
 
     Examples
     --------
-    >>> import tempfile
+    >>> import tempfile, openpyxl
     >>> path = Path(tempfile.mkdtemp()) / "asiakkaat.xlsx"
-    >>> pd.DataFrame({"kunta": ["092"]}).to_excel(path, sheet_name="asiakkaat", index=False)
+    >>> book = openpyxl.Workbook()
+    >>> book.active.title = "asiakkaat"
+    >>> book.active["A1"], book.active["XFD1048576"] = "kunta", "x"
+    >>> book.save(path)
     >>> xlsx_extents(path)
-    {'asiakkaat': (2, 1)}
+    {'asiakkaat': (1048576, 16384)}
     """
     with zipfile.ZipFile(path) as book:
         workbook = ET.fromstring(book.read("xl/workbook.xml"))
@@ -1162,17 +1187,10 @@ def xlsx_extents(path: Path) -> dict[str, tuple[int, int]]:
             part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
             if part not in book.namelist():
                 continue  # the reader reports a sheet it cannot find
-            last_row = last_col = 0
-            letters: set[bytes] = set()
-            with book.open(part) as fh:
-                tail = b""
-                while chunk := fh.read(1 << 22):
-                    block = tail + chunk
-                    cut = block.rfind(b"<")  # a tag may straddle two chunks
-                    cut = cut if cut > 0 else len(block)
-                    letters, last_row = _scan_refs(block[:cut], letters, last_row)
-                    tail = block[cut:]
-                letters, last_row = _scan_refs(tail, letters, last_row)
+            last_row, letters = 0, set()
+            if any(_FAR_REF_RE.search(block) for block in _chunks(book, part)):
+                for block in _chunks(book, part):
+                    letters, last_row = _scan_refs(block, letters, last_row)
             last_col = max((_column_number(c) for c in letters), default=0)
             extents[sheet.get("name", "")] = (last_row, last_col)
     return extents
