@@ -275,8 +275,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sosku {args.command}: {len(exc.problems)} data problem(s); nothing was written "
               "for the failing step", file=sys.stderr)
         return 1
-    except ConfigurationError as exc:
-        print(f"sosku {args.command}: {exc}", file=sys.stderr)
+    except ConfigurationError as exc:  # may name a path given: masked like every message
+        print(f"sosku {args.command}: {_one_line(str(exc))}", file=sys.stderr)
         return 2
     except InternalError as exc:
         for problem in exc.findings:
