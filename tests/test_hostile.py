@@ -53,10 +53,15 @@ def _balanced(manifest: dict) -> bool:
 
 def _contacts(tmp_path: Path) -> tuple[Path, list[list[object]]]:
     """A valid contacts file of 10 rows (no clients file, so no unknown_client)."""
-    rows = [["092", make_hetu(1 + i, 3, 1980, 100 + i), f"{10 + i}.01.2018", 45, "yksilo",
-             "ohjaus"] for i in range(10)]
+    rows = [_contact(i) for i in range(10)]
     path = write_csv(tmp_path / V / "kaynnit.csv", schema.CONTACTS.raw_columns, rows)
     return path, rows
+
+
+def _contact(i: int) -> list[object]:
+    """A valid contacts row (any columns added to the table left empty)."""
+    row = ["092", make_hetu(1 + i, 3, 1980, 100 + i), f"{10 + i}.01.2018", 45, "yksilo", "ohjaus"]
+    return row + [""] * (len(schema.CONTACTS.raw_columns) - len(row))
 
 
 def _text(path: Path) -> bytes:
@@ -102,8 +107,7 @@ def test_duplicated_csv_header_with_a_quoted_cell(tmp_path):
 
 
 def test_duplicated_xlsx_column(tmp_path):
-    frame = pd.DataFrame([["092", make_hetu(1, 3, 1980, 100), "10.01.2018", 45, "yksilo",
-                           "ohjaus", "x"]], columns=[*schema.CONTACTS.raw_columns, "pvm"])
+    frame = pd.DataFrame([[*_contact(0), "x"]], columns=[*schema.CONTACTS.raw_columns, "pvm"])
     path = tmp_path / V / "kaynnit.xlsx"
     path.parent.mkdir(parents=True)
     frame.to_excel(path, sheet_name="kaynnit", index=False)
@@ -132,7 +136,7 @@ def test_stray_value_at_xfd1048576_is_refused_before_allocation(tmp_path):
     sheet = book.active
     sheet.title = "kaynnit"
     sheet.append(schema.CONTACTS.raw_columns)
-    sheet.append(["092", make_hetu(1, 3, 1980, 100), "10.01.2018", 45, "yksilo", "ohjaus"])
+    sheet.append(_contact(0))
     sheet["XFD1048576"] = "stray"
     book.create_sheet("laatukriteerit").append(schema.QUALITY.raw_columns)
     book.save(path)
