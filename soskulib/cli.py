@@ -1,17 +1,19 @@
 """The ``sosku`` command line: demo, validate, prepare, simulate, report, build, audit.
 
 Exit codes: 0 success, 1 a data rule is broken (problems printed one per line as
-``FILE:ROW:COLUMN: message``), 2 usage or configuration errors. A data problem never shows a
-Python traceback.
+``FILE:ROW:COLUMN: message``), 2 usage or configuration errors, 3 an internal error (a bug,
+not a data problem): the findings of the other files are printed first, then one line naming
+the file being read. No Python traceback reaches the user; set ``SOSKU_DEBUG=1`` to see it.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-from soskulib.errors import ConfigurationError, DataError, SoskuError
+from soskulib.errors import ConfigurationError, DataError, InternalError, SoskuError, describe
 
 DEFAULT_RAW = Path("data/raw/demo")
 DEFAULT_PROCESSED = Path("data/processed")
@@ -274,7 +276,8 @@ def main(argv: list[str] | None = None) -> int:
     -------
     int
         0 success, 1 a data rule is broken (problems printed one per line as
-        ``FILE:ROW:COLUMN: message``), 2 a usage or configuration error, 130 interrupted.
+        ``FILE:ROW:COLUMN: message``), 2 a usage or configuration error, 3 an internal error
+        (a bug: one line naming the file, after the other files' findings), 130 interrupted.
 
     Examples
     --------
@@ -290,19 +293,45 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args))
     except DataError as exc:
         for problem in exc.problems:
-            print(problem)
+            print(_one_line(str(problem)))
         print(f"sosku {args.command}: {len(exc.problems)} data problem(s); nothing was written "
               "for the failing step", file=sys.stderr)
         return 1
-    except ConfigurationError as exc:
-        print(f"sosku {args.command}: {exc}", file=sys.stderr)
+    except ConfigurationError as exc:  # may name a path given: masked like every message
+        print(f"sosku {args.command}: {_one_line(str(exc))}", file=sys.stderr)
         return 2
-    except SoskuError as exc:
+    except InternalError as exc:
+        for problem in exc.findings:
+            print(problem)
         print(f"sosku {args.command}: {exc}", file=sys.stderr)
+        return 3
+    except SoskuError as exc:
+        print(f"sosku {args.command}: {_one_line(str(exc))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"sosku {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: one line, exit 3 (SOSKU_DEBUG=1 shows the traceback)
+        if os.environ.get("SOSKU_DEBUG"):
+            raise
+        print(f"sosku {args.command}: internal error in {_where(exc)}: {describe(exc)} (a bug "
+              "in soskulib, not a data problem; please report it)", file=sys.stderr)
+        return 3
+
+
+def _one_line(text: str) -> str:
+    from soskulib.sanitize import one_line  # imported late: `sosku --help` stays fast
+
+    return one_line(text)
+
+
+def _where(exc: BaseException) -> str:
+    """``module.py:line`` of the innermost soskulib frame of a traceback (else ``-``)."""
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if "soskulib" in Path(f.filename).parts]
+    return f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else "-"
 
 
 if __name__ == "__main__":

@@ -45,3 +45,47 @@ class DataError(SoskuError):
 
 class ConfigurationError(SoskuError):
     """Something the user must set up (a key, a path, a parameter) is missing or wrong."""
+
+
+class InternalError(SoskuError):
+    """A bug met while handling one file (not a data problem): the CLI exits with code 3.
+
+    Carries the name of the file (as shown in findings; ``"-"`` when none was being read),
+    a one-line description and the findings of the other files, which are printed first.
+
+    Examples
+    --------
+    >>> err = InternalError("092_vantaa/kaynnit.csv", "KeyError: 0")
+    >>> str(err)
+    'internal error while reading 092_vantaa/kaynnit.csv: KeyError: 0 (a bug in soskulib, not a data problem; please report it)'
+    """
+
+    def __init__(self, file: str, detail: str, findings: list[Problem] | None = None):
+        self.file, self.detail = file, detail
+        self.findings: list[Problem] = list(findings or [])
+        super().__init__(f"internal error while reading {file}: {detail} (a bug in soskulib, "
+                         "not a data problem; please report it)")
+
+
+def describe(exc: BaseException, limit: int = 200) -> str:
+    """``Type: message`` of an unexpected exception, on one line and shortened.
+
+    Parameters
+    ----------
+    exc : BaseException
+    limit : int
+        Longest text returned.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> describe(KeyError("a\\nb"))
+    "KeyError: 'a\\\\nb'"
+    """
+    from soskulib import sanitize
+
+    text = sanitize.one_line(f"{type(exc).__name__}: {exc}")
+    return text if len(text) <= limit else text[:limit - 1] + "…"

@@ -40,7 +40,11 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 import re
+import sys
+import xml.etree.ElementTree as ET
+import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,7 +58,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from numpy.typing import ArrayLike
 
-from soskulib import schema
+from soskulib import sanitize, schema
 
 #: File suffixes read as raw tables.
 RAW_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".sav")
@@ -62,13 +66,33 @@ RAW_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".sav")
 IGNORED_NAMES = ("truth.json", "readme.md", "readme.txt", ".gitkeep")
 #: Columns of a failure frame: position in the table, file row, raw column, rule id, message.
 FAILURE_COLUMNS = ["pos", "row", "column", "rule", "message"]
+#: How symbolic links are handled (stated in the docs and in the ``symlink`` message).
+LINK_RULE = ("a symbolic link inside an export folder (to a file or a folder, inside the export "
+             "or outside it) is not followed and not read; it is reported as ``symlink`` by its "
+             "own name, never by its target. A path named on the command line is read as given.")
 #: Folder names ``<3-digit code>_<slug>`` carry the municipality of the files inside.
 FOLDER_RE = re.compile(r"^(\d{3})_")
 #: Integer-coded columns that are nevertheless float64 in processed data (NaN-able GAS levels,
 #: analysed together with ``attainment``), following the project's dtype convention.
 FLOAT_INT_COLUMNS = frozenset({"baseline_level"})
 
+#: Longest cell accepted (Excel's limit, 32,767 characters); a longer one is ``too_long``.
+MAX_CELL_CHARS = 32_767
+#: A sheet whose used range exceeds this many cells is refused before it is allocated
+#: (a stray value at XFD1048576 would make the reader allocate 17 billion cells).
+MAX_SHEET_CELLS = 50_000_000
+#: ... or this many columns (the widest declared table has far fewer).
+MAX_SHEET_COLUMNS = 1_000
+
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: The same characters for RE2 (pyarrow), to locate the cells that contain one.
+_CONTROL_RE2 = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+_LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
+#: A header cell that is a value, not a name: a date, a number (a municipality code too).
+_DATA_LIKE_RE2 = (r"^([0-9]{1,2}\.[0-9]{1,2}\.[0-9]{2,4}|[0-9]{4}-[0-9]{2}-[0-9]{2}.*"
+                  r"|[+-]?[0-9]+([.,][0-9]+)?)$")
+# A field may be as long as the file (the limit is checked as a located rule, ``too_long``).
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 _UTF8_MULTIBYTE_RE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
 #: The bytes _CONTROL_RE matches (for :func:`_count_controls`).
 _CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
@@ -216,7 +240,7 @@ def discover(paths: Sequence[Path | str]) -> list[tuple[Path, str]]:
     """Raw files under ``paths`` as ``(path, display name)``, sorted, without duplicates.
 
     A folder contributes every file with a suffix in :data:`RAW_SUFFIXES` below it (display
-    name relative to the folder); a file is taken as given. Raises ``FileNotFoundError`` for a
+    name relative to the folder) and every symbolic link below it; a file is taken as given. Raises ``FileNotFoundError`` for a
     path that does not exist.
 
     Parameters
@@ -237,21 +261,36 @@ def discover(paths: Sequence[Path | str]) -> list[tuple[Path, str]]:
     >>> _ = (root / "092_vantaa" / "asiakkaat.csv").write_text("kunta\\n092\\n")
     >>> [name for _, name in discover([root])]
     ['092_vantaa/asiakkaat.csv']
+
+    Symbolic links inside a folder are listed but not followed (:data:`LINK_RULE`).
     """
     found: dict[Path, str] = {}
     for given in map(Path, paths):
         if not given.exists():
             raise FileNotFoundError(f"no such file or folder: {given}")
         if given.is_dir():
-            for file in sorted(p for p in given.rglob("*") if p.is_file()):
-                hidden = any(part.startswith(".") for part in file.relative_to(given).parts)
-                if hidden or file.name.lower() in IGNORED_NAMES:
+            for file in _walk(given):
+                rel = file.relative_to(given)
+                if any(part.startswith(".") for part in rel.parts):
                     continue
-                if file.suffix.lower() in RAW_SUFFIXES:
-                    found.setdefault(file.resolve(), file.relative_to(given).as_posix())
+                if file.is_symlink():  # reported by read_raw, never followed (see LINK_RULE)
+                    found.setdefault(Path(os.path.abspath(file)), rel.as_posix())
+                elif file.name.lower() not in IGNORED_NAMES and \
+                        file.suffix.lower() in RAW_SUFFIXES:
+                    found.setdefault(file.resolve(), rel.as_posix())
         else:
             found.setdefault(given.resolve(), given.as_posix())
     return sorted(((p, name) for p, name in found.items()), key=lambda item: item[1])
+
+
+def _walk(folder: Path) -> list[Path]:
+    """Files and symbolic links (to files or folders) below ``folder``, links not followed."""
+    out = []
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        base = Path(root)
+        out.extend(base / d for d in dirs if (base / d).is_symlink())
+        out.extend(base / f for f in files)
+    return sorted(out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -277,9 +316,12 @@ def clean_cells(frame: pd.DataFrame) -> pd.DataFrame:
     >>> clean_cells(pd.DataFrame({"a": [" x ", "", None]}))["a"].tolist()
     ['x', nan, nan]
     """
-    out = {col: pd.Series(_clean_strings(arrow_strings(frame[col].astype("str")))[0],
-                          index=frame.index, dtype="str") for col in frame.columns}
-    return pd.DataFrame(out, index=frame.index)
+    # By position: a header may name a column twice (reported by the reader).
+    out = {j: pd.Series(_clean_strings(arrow_strings(frame.iloc[:, j].astype("str")))[0],
+                        index=frame.index, dtype="str") for j in range(frame.shape[1])}
+    cleaned = pd.DataFrame(out, index=frame.index)
+    cleaned.columns = frame.columns
+    return cleaned
 
 
 def _clean_strings(values: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
@@ -579,8 +621,8 @@ def decode_bytes(data: bytes) -> tuple[str | None, str]:
                 return None, f"bytes are not valid {encoding}"
             break
     else:
-        if b"\x00" in data:
-            return None, "contains NUL bytes (binary data, not a text table)"
+        # A NUL byte is a control character like any other: a few are located as
+        # ``control_character`` in their cells, many make the file binary (below).
         try:
             text, encoding = data.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
@@ -642,8 +684,8 @@ def _encoding_failures(cells: pd.DataFrame, rows: np.ndarray, encoding: str) -> 
     """``bad_encoding`` for cells with replacement characters (file decoded with errors)."""
     fails = [no_failures()]
     if encoding.endswith("+replaced"):
-        for col in cells.columns:
-            bad = cells[col].str.contains("\ufffd", regex=False, na=False).to_numpy()
+        for j, col in enumerate(cells.columns):
+            bad = cells.iloc[:, j].str.contains("\ufffd", regex=False, na=False).to_numpy()
             if bad.any():
                 pos = np.flatnonzero(bad)
                 fails.append(failures(pos, rows[pos], col, "bad_encoding",
@@ -713,9 +755,9 @@ def _read_utf8_plain(data: bytes) -> tuple[list[str], pd.DataFrame] | None:
     if _count_control_bytes(data) > 0:
         return None
     offset = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
-    end = data.find(b"\n", offset)
+    end = _first_line_end(data, offset)
     try:
-        header_text = data[offset:end if end >= 0 else len(data)].decode("utf-8")
+        header_text = data[offset:end].decode("utf-8")
     except UnicodeDecodeError:
         return None
     if not header_text.strip():
@@ -723,22 +765,51 @@ def _read_utf8_plain(data: bytes) -> tuple[list[str], pd.DataFrame] | None:
     return _read_plain_text(header_text, data, offset, sniff_delimiter(header_text))
 
 
+def _first_line_end(data: bytes, offset: int = 0) -> int:
+    """Position of the first line break (``\\n`` or a lone ``\\r``, as old Mac files end
+    their lines) at or after ``offset``; ``len(data)`` when there is none."""
+    ends = [i for i in (data.find(b"\n", offset), data.find(b"\r", offset)) if i >= 0]
+    return min(ends) if ends else len(data)
+
+
+def _strip_eof_marker(data: bytes) -> bytes:
+    """Without a DOS end-of-file mark (Ctrl-Z, ``\\x1a``) and the blanks after it at the end.
+
+    Old Windows tools end a text file with it; it is not a row. UTF-16 text is left alone
+    (its Ctrl-Z is two bytes and is handled as a control character)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data
+    stripped = data.rstrip(b" \t\r\n")
+    if stripped.endswith(b"\x1a"):
+        return stripped.rstrip(b"\x1a") + b"\n"
+    return data
+
+
 def _read_text_table(data: bytes, source: str) -> tuple[list[str], pd.DataFrame, np.ndarray,
-                                                          pd.DataFrame, bool]:
-    """Parse CSV bytes: header, cells, file rows, failures, countable."""
+                                                          pd.DataFrame, bool, bool]:
+    """Parse CSV bytes: header, cells, file rows, failures, countable, has control bytes."""
     empty = (pd.DataFrame(), np.empty(0, dtype=np.int64))
+    data = _strip_eof_marker(data)
     if not data or data.isspace():
-        return [], *empty, _file_failure("empty_file", "the file is empty"), True
+        return [], *empty, _file_failure("empty_file", "the file is empty"), True, False
     plain = _read_utf8_plain(data)
-    if plain is not None:
+    if plain is not None:  # no control byte in it
         header, cells = plain
-        return header, cells, 2 + np.arange(len(cells), dtype=np.int64), no_failures(), True
+        rows = 2 + np.arange(len(cells), dtype=np.int64)
+        return header, cells, rows, no_failures(), True, False
     text, encoding = decode_bytes(data)
     if text is None:
-        return [], *empty, _file_failure("not_text", f"cannot read the file: {encoding}"), False
+        return ([], *empty, _file_failure("not_text", f"cannot read the file: {encoding}"),
+                False, False)
     if not text.strip():
-        return [], *empty, _file_failure("empty_file", "the file has no header or data"), True
-    header_line = text.lstrip("\ufeff").split("\n", 1)[0]
+        return [], *empty, _file_failure("empty_file", "the file has no header or data"), True, False
+    return (*_parse_text(text, data, encoding), _count_controls(data, text, encoding) > 0)
+
+
+def _parse_text(text: str, data: bytes, encoding: str) -> tuple[list[str], pd.DataFrame,
+                                                                 np.ndarray, pd.DataFrame, bool]:
+    """:func:`_read_text_table` on decoded text: header, cells, rows, failures, countable."""
+    header_line = _LINE_BREAK_RE.split(text.lstrip("\ufeff"), maxsplit=1)[0]
     delimiter = sniff_delimiter(header_line)
     if encoding in ("utf-8", "utf-8-sig"):  # the bytes as they are, after any BOM
         offset = len(codecs.BOM_UTF8) if encoding == "utf-8-sig" else 0
@@ -749,7 +820,8 @@ def _read_text_table(data: bytes, source: str) -> tuple[list[str], pd.DataFrame,
         header, cells = plain
         rows = 2 + np.arange(len(cells), dtype=np.int64)
         return header, cells, rows, _encoding_failures(cells, rows, encoding), True
-    records = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    # newline="": "\r\n", "\n" and a lone "\r" all end a record (outside quotes).
+    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     header = normalise_header(records[0])
     width = len(header)
     body = records[1:]
@@ -759,14 +831,17 @@ def _read_text_table(data: bytes, source: str) -> tuple[list[str], pd.DataFrame,
         ragged = np.flatnonzero(lengths != width)
         for i in ragged:
             body[i] = (body[i] + [""] * width)[:width]
-    cells = pd.DataFrame(body, columns=header, dtype="str") if body else pd.DataFrame(
-        {c: pd.Series(dtype="str") for c in header})
+    # Columns by position first: a header may name a column twice (reported later).
+    cells = pd.DataFrame(body, dtype="str") if body else pd.DataFrame(
+        {j: pd.Series(dtype="str") for j in range(width)})
     # File line of each record: 1 + record index + line breaks inside earlier quoted values.
     breaks = np.zeros(len(body) + 1, dtype=np.int64)
-    breaks[0] = sum(v.count("\n") for v in records[0])
-    if "\n" in "".join(records[0]) or '"' in text:
-        for col in cells.columns:
-            breaks[1:] += cells[col].str.count("\n").fillna(0).to_numpy(dtype=np.int64)
+    breaks[0] = sum(len(_LINE_BREAK_RE.findall(v)) for v in records[0])
+    if breaks[0] or '"' in text:
+        for j in range(width):
+            breaks[1:] += cells.iloc[:, j].str.count(_LINE_BREAK_RE.pattern).fillna(0).to_numpy(
+                dtype=np.int64)
+    cells.columns = header
     rows = 2 + np.arange(len(body)) + np.cumsum(breaks)[:-1]
     cells = clean_cells(cells)
     fails = [no_failures()]
@@ -799,22 +874,98 @@ def _read_text_table(data: bytes, source: str) -> tuple[list[str], pd.DataFrame,
 # ---------------------------------------------------------------------------------------------
 
 
-def _raw_table(source, name, header, cells, rows, fails, muni, countable, sheet=None, path=None):
+def _raw_table(source, name, header, cells, rows, fails, muni, countable, sheet=None, path=None,
+               header_row: int = 1, check_controls: bool = True):
     table = schema.table_by_raw_name(name)
     if table is None:
         known = ", ".join(t.raw for t in schema.tables())
         fails = pd.concat([fails, _file_failure(
             "unknown_table", f"{name!r} is not a table name (expected one of: {known})")],
             ignore_index=True)
-    if len(cells.columns) != len(set(cells.columns)):
+    rows = np.asarray(rows, dtype=np.int64)
+    if header and _header_is_data(header):
+        # The header line is missing: the first row of data took its place. Its cells (an
+        # identity code, perhaps) are never echoed, and it is counted as a rejected row.
+        expected = ";".join(table.raw_columns) if table is not None else ""
+        fails = pd.concat([fails, failures(
+            [-1], header_row, "-", "no_header",
+            "no_header: the first row holds values (an identity code, a date or a number), "
+            "not column names; add the header row"
+            + (f" ({expected})" if expected else ""))], ignore_index=True)
+        n = len(cells) + 1
+        return RawTable(source=source, table=table,
+                        data=pd.DataFrame(index=pd.RangeIndex(n)),
+                        rows=np.r_[header_row, rows].astype(np.int64), failures=fails,
+                        folder_municipality=muni, countable=countable, sheet=sheet, path=path)
+    if len(header) != len(set(header)):
         dupes = sorted({c for c in header if header.count(c) > 1})
-        fails = pd.concat([fails, failures([-1], 1, dupes[0], "wrong_header",
+        fails = pd.concat([fails, failures([-1], header_row, dupes[0], "wrong_header",
                                            f"wrong_header: column {dupes[0]!r} appears twice")],
                           ignore_index=True)
-        cells = cells.loc[:, ~cells.columns.duplicated()]
-    return RawTable(source=source, table=table, data=cells.reset_index(drop=True),
-                    rows=np.asarray(rows, dtype=np.int64), failures=fails,
+        cells = cells.iloc[:, [header.index(c) == j for j, c in enumerate(header)]]
+    cells = cells.reset_index(drop=True)
+    cells, cell_fails = _check_cells(cells, rows, check_controls)
+    fails = pd.concat([fails, cell_fails], ignore_index=True)
+    if countable and header and table is not None and len(cells) == 0 and fails.empty:
+        fails = failures([-1], "-", "-", "no_rows",
+                         "no_rows: the file has a header but no data rows (warning)")
+    return RawTable(source=source, table=table, data=cells, rows=rows, failures=fails,
                     folder_municipality=muni, countable=countable, sheet=sheet, path=path)
+
+
+def _header_is_data(header: Sequence[str]) -> bool:
+    """Whether a header row is really a row of values (its header line is missing).
+
+    True when a cell is shaped like an identity code, or when a cell is a date or a number
+    and no cell is a declared column name (so an extra column named ``2017`` is not enough).
+    """
+    names = pd.Series(list(header), dtype="str")
+    if sanitize.identity_code_mask(names).any():
+        return True
+    valueish = arrow_mask(pc.match_substring_regex(arrow_strings(names), _DATA_LIKE_RE2))
+    if not valueish.any():
+        return False
+    declared = {c for t in schema.tables() for c in t.raw_columns}
+    return not declared.intersection(header)
+
+
+def _check_cells(cells: pd.DataFrame, rows: np.ndarray,
+                 check_controls: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Row rules on the cells themselves: ``too_long`` and ``control_character``.
+
+    A cell over :data:`MAX_CELL_CHARS` is reported by its length (its text is cut, so the
+    rejects stay readable); a cell with a control character (NUL, BEL, Ctrl-Z ... but not tab
+    or a line break inside quotes) is reported with the character shown as an escape. Both
+    are checked per column with Arrow kernels, the first only when the column's longest cell
+    in bytes exceeds the limit, the second only when the reader saw a control byte.
+    """
+    fails = [no_failures()]
+    for j, col in enumerate(cells.columns):
+        values = arrow_strings(cells.iloc[:, j])
+        lengths = pc.binary_length(values)
+        if len(values) and (pc.max(lengths).as_py() or 0) > MAX_CELL_CHARS:
+            chars = pc.utf8_length(values).to_numpy(zero_copy_only=False)
+            long = np.nan_to_num(chars.astype(float)) > MAX_CELL_CHARS
+            if long.any():
+                pos = np.flatnonzero(long)
+                fails.append(failures(pos, rows[pos], col, "too_long",
+                                      [f"too_long: {int(n)} characters; a cell may have at most "
+                                       f"{MAX_CELL_CHARS}" for n in chars[pos]]))
+                short = pc.utf8_slice_codeunits(values, 0, 200)
+                cut = pc.binary_join_element_wise(short, pa.scalar("…[cut]", pa.large_string()),
+                                                  pa.scalar("", pa.large_string()))
+                values = pc.if_else(pa.array(long), cut, values)
+                cells = cells.copy()
+                cells.isetitem(j, pd.Series(values, dtype="str"))
+        if check_controls:
+            bad = arrow_mask(pc.match_substring_regex(values, _CONTROL_RE2))
+            if bad.any():
+                pos = np.flatnonzero(bad)
+                shown = [sanitize.one_line(v)[:60] for v in cells.iloc[pos, j]]
+                fails.append(failures(pos, rows[pos], col, "control_character",
+                                      [f"control_character: '{v}' contains a control character "
+                                       "(shown as \\x..); remove it" for v in shown]))
+    return cells, pd.concat(fails, ignore_index=True)
 
 
 def _empty_raw(source, name, fail, muni, path, countable=False):
@@ -851,6 +1002,11 @@ def read_raw(path: Path, source: str | None = None) -> list[RawTable]:
     muni = folder_municipality(path)
     suffix = path.suffix.lower()
     stem = path.stem
+    if path.is_symlink():
+        fail = _file_failure("symlink", "a symbolic link is not followed (it may point outside "
+                             "the export); copy the file or folder itself into the export")
+        return [RawTable(source, schema.table_by_raw_name(stem), pd.DataFrame(),
+                         np.empty(0, dtype=np.int64), fail, muni, countable=False, path=path)]
     if suffix == ".xlsx":
         return _read_xlsx(path, source, muni)
     if suffix == ".sav":
@@ -859,19 +1015,37 @@ def read_raw(path: Path, source: str | None = None) -> list[RawTable]:
         fail = _file_failure("unknown_format", f"cannot read {suffix or 'extension-less'} files; "
                              "use .csv, .xlsx or .sav")
         return [_empty_raw(source, stem, fail, muni, path)]
-    header, cells, rows, fails, countable = _read_text_table(path.read_bytes(), source)
-    return [_raw_table(source, stem, header, cells, rows, fails, muni, countable, path=path)]
+    header, cells, rows, fails, countable, controls = _read_text_table(path.read_bytes(), source)
+    return [_raw_table(source, stem, header, cells, rows, fails, muni, countable, path=path,
+                       check_controls=controls)]
 
 
 def _read_xlsx(path: Path, source: str, muni: str | None) -> list[RawTable]:
+    out, readable = [], None
+    try:
+        extents = xlsx_extents(path)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, ET.ParseError):
+        extents = {}  # not a workbook we can look into: the reader below says why
+    for sheet, (last_row, last_col) in extents.items():
+        if last_col > MAX_SHEET_COLUMNS or last_row * last_col > MAX_SHEET_CELLS:
+            # Refused before the reader allocates the whole used range.
+            readable = [s for s in extents if s != sheet] if readable is None else [
+                s for s in readable if s != sheet]
+            where = f"{column_letters(last_col)}{last_row}"
+            fail = failures([-1], last_row, column_letters(last_col), "sheet_too_large",
+                            f"sheet_too_large: the sheet's used range reaches cell {where} "
+                            f"({last_col} columns × {last_row} rows); delete the stray cells "
+                            f"outside the table (at most {MAX_SHEET_COLUMNS} columns and "
+                            f"{MAX_SHEET_CELLS:,} cells are read)")
+            out.append(_empty_raw(f"{source}[{sheet}]", sheet, fail, muni, path))
     try:
         # calamine (Rust) reads a workbook ~10x faster than openpyxl, with the same cells:
         # integral numbers as ints, date cells as datetimes, rows from A1 (no trimming).
-        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str, engine="calamine")
+        sheets = (pd.read_excel(path, sheet_name=readable, header=None, dtype=str,
+                                engine="calamine") if readable is None or readable else {})
     except Exception as exc:  # noqa: BLE001 - any reader failure is a data problem here
         fail = _file_failure("not_xlsx", f"cannot read the workbook ({type(exc).__name__})")
-        return [_empty_raw(source, path.stem, fail, muni, path)]
-    out = []
+        return [*out, _empty_raw(source, path.stem, fail, muni, path)]
     for sheet, frame in sheets.items():
         label = f"{source}[{sheet}]"
         frame = frame.dropna(how="all")  # blank sheet rows are not data rows
@@ -884,8 +1058,142 @@ def _read_xlsx(path: Path, source: str, muni: str | None) -> list[RawTable]:
         cells.columns = header
         rows = cells.index.to_numpy(dtype=np.int64) + 1  # sheet rows are 1-based
         out.append(_raw_table(label, sheet, header, clean_cells(cells), rows, no_failures(), muni,
-                              True, sheet=sheet, path=path))
+                              True, sheet=sheet, path=path, header_row=int(frame.index[0]) + 1))
+    out.extend(_missing_sheet(path, source, muni, [str(s) for s in extents or sheets]))
     return out
+
+
+def _missing_sheet(path: Path, source: str, muni: str | None,
+                   sheets: list[str]) -> list[RawTable]:
+    """A workbook named after a table (``asiakkaat.xlsx``) without a sheet of that name."""
+    table = schema.table_by_raw_name(path.stem)
+    if table is None or any(schema.table_by_raw_name(s) is not None for s in sheets):
+        return []
+    fail = _file_failure("missing_sheet", f"the workbook has no sheet named {table.raw!r} "
+                         f"(its sheets: {', '.join(sheets) or 'none'}); name the sheet after "
+                         "the table")
+    return [_empty_raw(source, path.stem, fail, muni, path, countable=True)]
+
+
+def column_letters(number: int) -> str:
+    """Spreadsheet column letters of a 1-based column number.
+
+    Parameters
+    ----------
+    number : int
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> column_letters(1), column_letters(28), column_letters(16384)
+    ('A', 'AB', 'XFD')
+    """
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + (ch - ord("A") + 1)
+    return number
+
+
+#: A cell reference attribute (``r="XFD1048576"``; a row's ``r`` has digits only).
+_CELL_REF_RE = re.compile(rb" r=\"([A-Z]{1,4})([0-9]{1,9})\"")
+_XLSX_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+            "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+            "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
+
+
+def _scan_refs(block: bytes, letters: set[bytes], last_row: int) -> tuple[set[bytes], int]:
+    refs = _CELL_REF_RE.findall(block)
+    if refs:
+        cols, rows = zip(*refs, strict=True)
+        letters.update(cols)
+        last_row = max(last_row, max(map(int, rows)))
+    return letters, last_row
+
+
+def _chunks(book: zipfile.ZipFile, part: str):
+    """The XML of a sheet in 4 MiB pieces that end at a tag boundary."""
+    with book.open(part) as fh:
+        tail = b""
+        while chunk := fh.read(1 << 22):
+            block = tail + chunk
+            cut = block.rfind(b"<")  # a tag may straddle two chunks
+            cut = cut if cut > 0 else len(block)
+            yield block[:cut]
+            tail = block[cut:]
+        yield tail
+
+
+#: A cell reference beyond column AZ or at row 100,000 or below: only then is a sheet measured
+#: cell by cell (a table of this project has far fewer columns, a workbook rarely more rows).
+_FAR_REF_RE = re.compile(rb" r=\"(?:[A-Z]{3}|[B-Z][A-Z]|[A-Z]{1,2}[0-9]{6})")
+
+
+def xlsx_extents(path: Path) -> dict[str, tuple[int, int]]:
+    """Last row and column holding a cell, per sheet, read from the workbook's XML.
+
+    The reader allocates the whole used range of a sheet at once, so one stray value at
+    XFD1048576 asks for 17 billion cells; this looks at the cell references first (the
+    ``<dimension>`` element is not trusted: any writer may leave it out or get it wrong). A
+    sheet without any reference beyond column AZ or at row 100,000 or below is small enough
+    whatever its exact size, and reported as ``(0, 0)`` after one quick pass; the others are
+    measured cell by cell.
+
+    Parameters
+    ----------
+    path : Path
+        An ``.xlsx`` file.
+
+    Returns
+    -------
+    dict
+        Sheet name -> ``(last row, last column)``, both 1-based; ``(0, 0)`` for a sheet that
+        stays within AZ and 99,999 rows.
+
+    Raises
+    ------
+    zipfile.BadZipFile, KeyError, xml.etree.ElementTree.ParseError
+        The file is not a readable workbook.
+
+    Examples
+    --------
+    >>> import tempfile, openpyxl
+    >>> path = Path(tempfile.mkdtemp()) / "asiakkaat.xlsx"
+    >>> book = openpyxl.Workbook()
+    >>> book.active.title = "asiakkaat"
+    >>> book.active["A1"], book.active["XFD1048576"] = "kunta", "x"
+    >>> book.save(path)
+    >>> xlsx_extents(path)
+    {'asiakkaat': (1048576, 16384)}
+    """
+    with zipfile.ZipFile(path) as book:
+        workbook = ET.fromstring(book.read("xl/workbook.xml"))
+        rels = ET.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+        targets = {r.get("Id"): r.get("Target", "") for r in rels.findall("p:Relationship",
+                                                                           _XLSX_NS)}
+        extents = {}
+        for sheet in workbook.iterfind("m:sheets/m:sheet", _XLSX_NS):
+            target = targets.get(sheet.get(f"{{{_XLSX_NS['r']}}}id"), "")
+            part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            if part not in book.namelist():
+                continue  # the reader reports a sheet it cannot find
+            last_row, letters = 0, set()
+            if any(_FAR_REF_RE.search(block) for block in _chunks(book, part)):
+                for block in _chunks(book, part):
+                    letters, last_row = _scan_refs(block, letters, last_row)
+            last_col = max((_column_number(c) for c in letters), default=0)
+            extents[sheet.get("name", "")] = (last_row, last_col)
+    return extents
 
 
 def _read_sav(path: Path, source: str, muni: str | None) -> RawTable:

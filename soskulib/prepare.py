@@ -14,13 +14,17 @@ Output layout (``out_dir``, default ``data/processed/``)::
 Row balance: for every table ``rows_in == rows_out + rows_rejected``. ``rows_in`` counts the
 data rows of every file of the table, including files whose header is wrong (all their rows
 are rejected with ``wrong_header``) and truncated files. A file with no countable rows (binary
-garbage, an unreadable workbook) contributes 0 rows: it is listed in ``inputs`` with
-``"rows": null`` and its problem is in ``problems.csv``. A file whose name is not a table name
+garbage, an unreadable workbook, a symbolic link) contributes 0 rows: it is listed in
+``inputs`` with ``"rows": null`` and in ``unread_files``, and its problem is in
+``problems.csv``. A bug met in a file is listed under ``internal_errors`` (exit code 3). A file whose name is not a table name
 belongs to no table; it is listed in ``inputs`` with ``"tables": []``.
 
 Privacy: the identity code is replaced by ``client_id`` (:mod:`soskulib.pseudonym`) before
 anything is written; rejects carry the pseudonym of whatever string was in the identity-code
-column, and every other written cell or message has identity-code-like strings masked.
+column, and every other written cell, column name, file name and message has
+identity-code-like strings masked (:mod:`soskulib.sanitize`; free text is masked on the way
+in). ``rejects/*.csv`` and ``problems.csv`` are opened by people in spreadsheets, so their
+formulas are neutralised (:func:`soskulib.sanitize.csv_safe`, OWASP CSV injection).
 
 Determinism: rows are sorted by municipality and key, parquet files carry an explicit schema
 and no pandas or time metadata, so the same raw bytes give the same output bytes.
@@ -48,9 +52,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 import soskulib
-from soskulib import codebook, provenance, pseudonym, schema, validation
+from soskulib import codebook, provenance, pseudonym, sanitize, schema, validation
 from soskulib import io as sio
-from soskulib.errors import ConfigurationError
+from soskulib.errors import ConfigurationError, InternalError, describe
 
 OUTPUT_FILES = ("manifest.json", "problems.csv", "codebook.md", "truth.json")
 PROBLEM_COLUMNS = ["file", "row", "column", "rule", "message", "level"]
@@ -76,14 +80,10 @@ def _clear(out_dir: Path) -> None:
         (out_dir / name).unlink(missing_ok=True)
 
 
-def _scrub(frame: pd.DataFrame) -> pd.DataFrame:
-    """Mask identity-code-like strings in every text column."""
-    out = frame.copy()
-    for col in out.columns:
-        if out[col].dtype == "str" or out[col].dtype == object:
-            out[col] = out[col].astype("str").str.replace(pseudonym.HETU_LIKE_PATTERN, "<hetu>",
-                                                          regex=True)
-    return out
+def _for_people(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame as written to a CSV that people open: identity codes masked, formulas
+    neutralised (:func:`soskulib.sanitize.scrub_frame`, :func:`soskulib.sanitize.csv_safe`)."""
+    return sanitize.csv_safe(sanitize.scrub_frame(frame))
 
 
 def processed_table(result: validation.TableResult, key: bytes | None,
@@ -212,10 +212,13 @@ def rejects_frame(result: validation.TableResult, key: bytes | None,
         "source_row": result.frame.loc[rejected, "_row"].to_numpy(dtype=np.int64),
         "reason": result.reason[rejected].to_numpy(),
     }, index=cells.index)
-    return _scrub(pd.concat([head, cells], axis=1)).reset_index(drop=True)
+    return _for_people(pd.concat([head, cells], axis=1).reset_index(drop=True))
 
 
-def _sha256(path: Path) -> str:
+def _sha256(path: Path) -> str | None:
+    """SHA-256 of a file's bytes; ``None`` for a symbolic link (never followed)."""
+    if path.is_symlink():
+        return None
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -342,6 +345,9 @@ def prepare(raw_dir: Path | str, out_dir: Path | str,
     ConfigurationError
         ``raw_dir`` is missing or holds no raw files, or no pseudonymisation key is configured
         for a real export (see :func:`soskulib.pseudonym.resolve_key`).
+    InternalError
+        A bug was met in a file (named, with the others' findings); everything else was
+        written, and ``manifest.json`` lists it under ``internal_errors``.
 
     Examples
     --------
@@ -364,14 +370,26 @@ def prepare(raw_dir: Path | str, out_dir: Path | str,
     # table), unknown names and formats are read now.
     deferred: dict[str, list[tuple[int, Path, str]]] = {}
     read_now: dict[str | None, list[tuple[int, sio.RawTable]]] = {}
+    internal: list[tuple[str, str]] = []  # (file, description) of bugs met; exit code 3
+
+    def read_logged(path: Path, name: str) -> list[sio.RawTable]:
+        tables, errors = validation.read_files([(path, name)])
+        internal.extend(errors)
+        return tables
+
     for number, (path, name) in enumerate(files):
         stem_table = schema.table_by_raw_name(path.stem)
         if path.suffix.lower() in _DEFERRED_SUFFIXES and stem_table is not None:
             deferred.setdefault(stem_table.name, []).append((number, path, name))
             continue
-        for raw in sio.read_raw(path, name):
+        for raw in read_logged(path, name):
             read_now.setdefault(raw.table.name if raw.table else None, []).append((number, raw))
     planned = set(deferred) | {t for t in read_now if t is not None}
+    names = dict(files)
+    present = [(path, name, table) for table, entries in deferred.items()
+               for _, path, name in entries]
+    present += [(raw.path, names.get(raw.path, raw.source), table)
+                for table, entries in read_now.items() for _, raw in entries]
 
     synthetic = pseudonym.is_synthetic_export(raw_dir)
     key, key_source = None, None
@@ -406,18 +424,27 @@ def prepare(raw_dir: Path | str, out_dir: Path | str,
     validator = validation.TableValidator(check_references=schema.CLIENTS.name in planned)
 
     def process(table: schema.Table) -> tuple[dict, list, pd.DataFrame | None]:
+        """:func:`process_table`; a bug is recorded (exit code 3) and the others go on."""
+        try:
+            return process_table(table)
+        except Exception as exc:  # noqa: BLE001 - a bug: recorded, the other tables go on
+            internal.append((table.raw, describe(exc)))
+            sio.write_processed(sio.empty_processed(table), out_dir, table)
+            return {"rows_in": 0, "rows_out": 0, "rows_rejected": 0}, [], None
+
+    def process_table(table: schema.Table) -> tuple[dict, list, pd.DataFrame | None]:
         """Read, validate and write one table; return its manifest entry, counts, failures."""
         numbered = read_now.pop(table.name, []) + [
             (number, raw) for number, path, name in deferred.pop(table.name, [])
-            for raw in sio.read_raw(path, name)]
+            for raw in read_logged(path, name)]
         raws = [raw for _, raw in sorted(numbered, key=lambda item: item[0])]  # file order
         del numbered
         counts = [counted(raw) for raw in raws]
-        if not raws:
+        res = validator.validate_or_record(table, raws) if raws else None
+        del raws  # the validation result holds what is still needed
+        if res is None:
             sio.write_processed(sio.empty_processed(table), out_dir, table)
             return {"rows_in": 0, "rows_out": 0, "rows_rejected": 0}, counts, None
-        res = validator.validate(table, raws)
-        del raws  # the validation result holds what is still needed
         accepted = processed_table(res, key, pseudonyms)
         sio.write_processed(accepted, out_dir, table)
         n_rejected = int((~res.accepted).sum())
@@ -444,17 +471,22 @@ def prepare(raw_dir: Path | str, out_dir: Path | str,
             count_rows(*count)
         if table_failures is not None:
             failures.append(table_failures)
+    failures.append(validation.missing_tables(present))
     findings = validation.collect_findings(failures)
     errors = [f for f in findings if f.level == "error"]
 
     problems = pd.DataFrame(
         [(f.file, f.row, f.column, f.rule, f.message, f.level) for f in findings],
         columns=PROBLEM_COLUMNS)
-    _scrub(problems).to_csv(out_dir / "problems.csv", index=False, encoding="utf-8",
+    _for_people(problems).to_csv(out_dir / "problems.csv", index=False, encoding="utf-8",
                             lineterminator="\n")
 
-    inputs = [{"file": name, "sha256": _sha256(path), "rows": rows_by_file.get(name),
-               "tables": tables_by_file.get(name, [])} for path, name in files]
+    internal.extend(validator.internal_errors)
+    checksums = {name: _sha256(path) for path, name in files}
+    # File and folder names are data too: an identity code in a name is masked here.
+    inputs = [{"file": sanitize.one_line(name), "sha256": checksums[name],
+               "rows": rows_by_file.get(name), "tables": tables_by_file.get(name, [])}
+              for path, name in files]
     truth = raw_dir / "truth.json"
     if truth.is_file():
         shutil.copyfile(truth, out_dir / "truth.json")
@@ -470,9 +502,15 @@ def prepare(raw_dir: Path | str, out_dir: Path | str,
         "problems": {"errors": len(errors), "warnings": len(findings) - len(errors),
                      "by_rule": dict(sorted(rules.items()))},
         "layout": "<table>/municipality=<code>/part-0.parquet; rejects/<table>.csv",
-        "fingerprint": fingerprint(raw_dir, {i["file"]: i["sha256"] for i in inputs}),
+        "fingerprint": fingerprint(raw_dir, checksums),
         "provenance": _provenance(),
+        # Files whose rows could not be counted (binary, unreadable workbook, symbolic link):
+        # their rows are in no table's balance; each has its finding in problems.csv.
+        "unread_files": [i["file"] for i in inputs if i["rows"] is None],
+        "internal_errors": [{"file": sanitize.one_line(f), "error": d} for f, d in internal],
     }
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False)
                                            + "\n", encoding="utf-8")
+    if internal:  # everything else is written; the CLI prints the findings and exits 3
+        raise InternalError(*internal[0], findings=errors)
     return manifest

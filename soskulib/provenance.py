@@ -110,11 +110,14 @@ labels.register({
     "prov.language.en": ("englanti", "English"),
     "prov.setting.disclosure": (
         "alle {k} henkilön solut peitetään ({secondary} toissijainen peittäminen; "
-        "ryhmät {protected} peitetään vasta viimeisenä keinona)",
+        "ryhmät {protected} peitetään vasta viimeisenä keinona; muun ryhmän alle {k} hengen "
+        "joukko jätetään julkaisusta pois, docs/disclosure.md)",
         "cells of fewer than {k} people suppressed ({secondary} secondary suppression; "
-        "the groups {protected} hidden only as a last resort)",
+        "the groups {protected} hidden only as a last resort; another group of fewer than {k} "
+        "is left out of the publication, docs/disclosure.md)",
     ),
     "prov.secondary.complementary": ("täydentävä", "complementary"),
+    "prov.secondary.optimal": ("optimoitu", "optimised"),
     "prov.setting.min_pairs": (
         "kunnan tulos mukaan yhdistettyyn analyysiin vähintään {n} parista",
         "a municipality's result enters the synthesis with at least {n} complete pairs",
@@ -487,7 +490,9 @@ def reporting_settings(lang: str = "fi") -> dict[str, Any]:
         "language": lang,
         "disclosure": {
             "min_cell": disclosure.MIN_CELL,
-            "secondary": "complementary",
+            "secondary": "optimal",
+            "publication_population": "other categories below min_cell left out",
+            "policy": "docs/disclosure.md",
             "keep_visible": {column: list(groups)
                              for column, groups in disclosure.KEEP_VISIBLE.items()},
             "marker": disclosure.MARKER,

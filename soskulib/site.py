@@ -31,21 +31,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from soskulib import formatting, labels, provenance
+from soskulib import formatting, labels, provenance, sanitize
 from soskulib.errors import ConfigurationError, DataError, Problem, SoskuError
 from soskulib.page import data_checksum, read_manifest
 from soskulib.rendering import render_html, report_css, template_dir
 
 __all__ = ["NOTEBOOKS_DIR", "KERNEL_NAME", "CELL_TIMEOUT", "HETU_PATTERN", "build_reports",
-           "check_published", "municipalities_in", "render_index"]
+           "check_published", "guard_published", "municipalities_in", "render_index"]
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 KERNEL_NAME = "python3"
 #: Seconds a single notebook cell may run before the build gives up.
 CELL_TIMEOUT = 900
 
-#: Finnish personal identity code: ddmmyy, century sign, 3-digit individual number, check char.
-HETU_PATTERN = re.compile(r"(?<![0-9A-Za-z])\d{6}[-+A-FU-Y]\d{3}[0-9A-FHJ-NPR-Y](?![0-9A-Za-z])")
+#: Anything shaped like a personal identity code, in any case and with any century sign
+#: (one definition: :data:`soskulib.sanitize.IDENTITY_CODE`).
+HETU_PATTERN = sanitize.IDENTITY_CODE
 _PSEUDONYM_PATTERN = re.compile(r"(?<![0-9a-f])[0-9a-f]{16}(?![0-9a-f])")
 _DATA_URI = re.compile(r"data:[a-z/+.-]+;base64,[A-Za-z0-9+/=]+")
 _NETWORK_MARKERS = ("//cdn", "unpkg.com", "jsdelivr", "require.js", "googleapis", "<script src=",
@@ -204,6 +205,44 @@ def _find_headline(nb: Any) -> str | None:
 
 
 
+def guard_published(out: Path, paths: Iterable[Path], client_ids: Iterable[str] = ()) -> None:
+    """:func:`check_published` on every written page and CSV; delete every refused one.
+
+    A refused file is not left on disk for someone to open or copy: it is deleted, and the
+    error names each one (never quoting what was found).
+
+    Raises
+    ------
+    DataError
+        One problem per refused file, saying it was deleted.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp())
+    >>> _ = (out / "page.html").write_text("<td>010203a923t</td>")
+    >>> guard_published(out, [out / "page.html"])
+    Traceback (most recent call last):
+    ...
+    soskulib.errors.DataError: page.html:-:-: a personal identity code appears in the rendered output; the file was deleted, not published
+    >>> (out / "page.html").exists()
+    False
+    """
+    ids = set(client_ids)
+    refused: list[Problem] = []
+    for path in sorted(paths):
+        try:
+            check_published(path.read_text(encoding="utf-8"), ids,
+                            where=str(path.relative_to(out)))
+        except DataError as exc:
+            path.unlink()
+            refused.extend(Problem(p.file, p.row, p.column, p.message.replace(
+                "the report was not published", "the file was deleted, not published"))
+                for p in exc.problems)
+    if refused:
+        raise DataError(refused)
+
+
 def check_published(page: str, client_ids: Iterable[str] = (), where: str = "page") -> None:
     """Refuse to publish text that contains a henkilötunnus or a client pseudonym.
 
@@ -224,7 +263,7 @@ def check_published(page: str, client_ids: Iterable[str] = (), where: str = "pag
     soskulib.errors.DataError: x.html:-:-: a personal identity code appears in the rendered output; the report was not published
     """
     text = _DATA_URI.sub("", page)
-    if HETU_PATTERN.search(text):
+    if sanitize.contains_identity_code(text):
         raise DataError(Problem(where, "-", "-", "a personal identity code appears in the "
                                 "rendered output; the report was not published"))
     ids = set(client_ids)
@@ -365,10 +404,8 @@ def build_reports(
         else:
             os.environ["PYTHONHASHSEED"] = env_backup
 
-    client_ids = _client_ids(processed)
-    for path in sorted([Path(p) for p in results] + list(out.rglob("*_tables/*.csv"))):
-        check_published(path.read_text(encoding="utf-8"), client_ids,
-                        where=str(path.relative_to(out)))
+    guard_published(out, [Path(p) for p in results] + list(out.rglob("*_tables/*.csv")),
+                    _client_ids(processed))
 
     index = out / "index.html"
     index.write_text(render_index(manifest, out, work, results, munis, lang, prov),

@@ -15,15 +15,21 @@ the checks themselves, so the checks are plain pandas masks in the same declarat
 Rules (ids; the demo's planted problems use the same ones, see ``soskulib.demo.PROBLEM_RULES``)
 
 file level
-    ``empty_file``, ``not_text`` (binary, NUL or control characters), ``not_xlsx``,
+    ``empty_file``, ``not_text`` (binary: many NUL or control characters), ``not_xlsx``,
     ``not_sav``, ``unknown_format``, ``unknown_table`` (file/sheet name is not a table),
     ``wrong_header`` (a column whose values are required is missing, or a column appears twice:
-    every row of the file is rejected), ``unknown_municipality`` (folder code), and two
-    warnings that reject nothing: ``unknown_column``, ``missing_optional_column``,
-    ``old_layout`` (columns added by the development-work layout are missing: one warning per
-    file naming them).
+    every row of the file is rejected), ``no_header`` (the first row holds values: the header
+    line is missing; every row, that one included, is rejected and none is echoed),
+    ``sheet_too_large`` (an xlsx used range too large to read), ``missing_sheet``,
+    ``symlink`` (links are not followed, :data:`soskulib.io.LINK_RULE`),
+    ``unknown_municipality`` (folder code), and warnings that reject nothing:
+    ``unknown_column``, ``missing_optional_column``, ``no_rows`` (header only),
+    ``missing_table`` (a municipality folder or workbook lacks one of :data:`FOLDER_TABLES`),
+    ``hetu_in_text`` (an identity code in free text, stored masked), ``old_layout`` (columns
+    added by the development-work layout are missing: one warning per file naming them).
 row level
-    ``truncated``, ``wrong_field_count``, ``bad_encoding``, ``missing_required``,
+    ``too_long`` (a cell over 32,767 characters), ``control_character`` (NUL, BEL, ... shown
+    as escapes), ``truncated``, ``wrong_field_count``, ``bad_encoding``, ``missing_required``,
     ``not_a_number``, ``not_an_integer``, ``out_of_range``, ``unknown_code``,
     ``impossible_date``, ``date_out_of_window`` (outside ``FIRST_DATE..LAST_DATE``),
     ``end_before_start``, ``invalid_hetu`` (form, birth-date part, individual number, check
@@ -31,12 +37,16 @@ row level
     ``unknown_municipality``, ``municipality_mismatch`` (row code differs from its folder),
     ``duplicate_row`` (exact copy of an earlier row; column ``-``), ``duplicate_key`` (same key
     as an earlier valid row; column = first key column), ``unknown_client`` (contacts/goals/responses of a person who is not an
-    accepted client of that municipality).
+    accepted client of that municipality; more than :data:`CASCADE_LIMIT` in one file are
+    reported as one line for that file).
 
 A row that breaks any rule is rejected once, its ``reason`` listing every rule id it broke.
 Missing *optional* values, including unanswered instrument items, break no rule. The first
 occurrence of a duplicate is kept. Identity codes are never quoted in a message (a value that
-looks like one is shown as ``<hetu>``).
+looks like one is shown as ``<hetu>``), and every finding is one line: file names, column
+names and messages pass :func:`soskulib.sanitize.scrub` and :func:`soskulib.sanitize.visible`.
+An unexpected error (a bug) in one file is recorded, not raised, so the other files'
+findings survive (:class:`soskulib.errors.InternalError`, exit code 3).
 """
 
 from __future__ import annotations
@@ -52,8 +62,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from soskulib import io as sio
-from soskulib import pseudonym, schema
-from soskulib.errors import ConfigurationError, Problem
+from soskulib import pseudonym, sanitize, schema
+from soskulib.errors import ConfigurationError, InternalError, Problem, describe
 
 #: Date pairs that must be in order: processed table -> [(earlier, later)].
 DATE_ORDER = {"clients": [("start_date", "end_date")], "goals": [("set_date", "review_date")],
@@ -62,8 +72,13 @@ DATE_ORDER = {"clients": [("start_date", "end_date")], "goals": [("set_date", "r
 REFERENCES = ("contacts", "goals") + tuple(
     f"responses_{i}" for i in schema.ASSESSMENT_INSTRUMENTS + schema.IMPORTED_INSTRUMENTS)
 #: File-level rules that only warn.
-WARNING_RULES = frozenset({"unknown_column", "missing_optional_column", "old_layout"})
+WARNING_RULES = frozenset({"unknown_column", "missing_optional_column", "old_layout",
+                           "hetu_in_text", "no_rows", "missing_table"})
 _QUOTE_WIDTH = 40
+#: Tables every municipality folder delivers (a folder without one: ``missing_table``).
+FOLDER_TABLES = ("clients", "contacts", "goals", "activities", "quality")
+#: Above this many ``unknown_client`` rows in one file they are reported as one line.
+CASCADE_LIMIT = 20
 
 
 @dataclass(frozen=True, order=True)
@@ -134,6 +149,8 @@ class ValidationResult:
         Every problem, sorted (:func:`sort_findings`).
     inputs : list of dict
         One entry per input file (name, tables, rows, checksum) for the manifest.
+    internal_errors : list of (str, str)
+        Files met by a bug (name, description); their rows are missing from ``tables``.
 
     Examples
     --------
@@ -144,6 +161,7 @@ class ValidationResult:
     tables: dict[str, TableResult]
     findings: list[Finding]
     inputs: list[dict] = field(default_factory=list)
+    internal_errors: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Finding]:
@@ -162,15 +180,16 @@ def quote(values: pd.Series) -> pd.Series:
     Returns
     -------
     Series of str
-        Each value in single quotes, cut to 40 characters with ``…``, identity-code-like text
-        replaced by ``<hetu>``.
+        Each value in single quotes, identity-code-like text replaced by ``<hetu>``
+        (:func:`soskulib.sanitize.scrub`), invisible characters written as escapes
+        (:func:`soskulib.sanitize.visible`), cut to 40 characters with ``…``.
 
     Examples
     --------
-    >>> quote(pd.Series(["31.02.2017", "id 131052-9085"])).tolist()
-    ["'31.02.2017'", "'id <hetu>'"]
+    >>> quote(pd.Series(["31.02.2017", "id 131052-9085", "valmennus\\x07"])).tolist()
+    ["'31.02.2017'", "'id <hetu>'", "'valmennus\\\\x07'"]
     """
-    text = values.astype("str").str.replace(pseudonym.HETU_LIKE_PATTERN, "<hetu>", regex=True)
+    text = sanitize.visible_series(sanitize.scrub(values.astype("str")))
     long = text.str.len() > _QUOTE_WIDTH
     text = text.where(~long, text.str.slice(0, _QUOTE_WIDTH - 1) + "…")
     return "'" + text + "'"
@@ -234,8 +253,11 @@ def check_raw_table(raw: sio.RawTable) -> tuple[pd.DataFrame, pd.DataFrame]:
     file_fails = [raw.failures]
     present = set(data.columns)
     declared = {c.raw for c in table.columns}
-    has_header = raw.countable and len(data.columns) > 0
-    header_broken = False
+    # A header without its line (no_header) or naming a column twice: columns are unreliable.
+    header_rule = next((r for r in ("no_header", "wrong_header")
+                        if (raw.failures["rule"] == r).any()), None)
+    has_header = raw.countable and len(data.columns) > 0 and header_rule != "no_header"
+    header_broken = header_rule is not None
     if has_header:
         added = [c.raw for c in table.columns
                  if c.raw in schema.ADDED_COLUMNS and c.raw not in present]
@@ -261,8 +283,6 @@ def check_raw_table(raw: sio.RawTable) -> tuple[pd.DataFrame, pd.DataFrame]:
                 file_fails.append(sio.failures([-1], 1, col, "unknown_column",
                                                f"unknown_column: {table.raw} has no column "
                                                f"{col!r}; it is ignored (warning)"))
-        if (raw.failures["rule"] == "wrong_header").any():
-            header_broken = True
     known = _known_municipalities()
     if raw.folder_municipality and raw.folder_municipality not in known:
         file_fails.append(sio.failures([-1], "-", "-", "unknown_municipality",
@@ -278,7 +298,7 @@ def check_raw_table(raw: sio.RawTable) -> tuple[pd.DataFrame, pd.DataFrame]:
     frame["_row"] = raw.rows
     empty = pd.Series(pd.NA, index=data.index, dtype="str")
     if header_broken:  # columns are unreliable: reject every row once, report at file level
-        out.add(np.ones(n, dtype=bool), "-", "wrong_header", None)
+        out.add(np.ones(n, dtype=bool), "-", header_rule or "wrong_header", None)
     numeric: list[tuple[schema.Column, pd.Series]] = []
     for c in table.columns:
         values = data[c.raw] if (c.raw in present and not header_broken) else empty
@@ -326,7 +346,13 @@ def check_raw_table(raw: sio.RawTable) -> tuple[pd.DataFrame, pd.DataFrame]:
         elif c.kind in ("int", "float", "item"):
             numeric.append((c, values))
             frame[c.name] = None  # parsed below, all numeric columns at once
-        else:
+        else:  # free text: stored, so an identity code typed into it is masked on the way in
+            found = sanitize.identity_code_mask(values)
+            if found.any():
+                out.add(found, c.raw, "hetu_in_text",
+                        f"an identity code in free text was stored as {sanitize.MASK} "
+                        "(warning; remove it from the source system)")
+                values = sanitize.scrub(values)
             frame[c.name] = values
     coding = _answer_coding(table, data, present, header_broken, out)
     _check_numbers(numeric, n, out, frame, coding)
@@ -670,10 +696,33 @@ def _repeats(frame, subset, groups, rows, rule, text,
     return flagged, [sio.failures(pos, rows[pos], column, rule, message)]
 
 
+def _cascade_messages(sources: pd.Series, pos: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``unknown_client`` messages, one per row, or one per file above :data:`CASCADE_LIMIT`.
+
+    A broken clients file makes every contact, goal and response of its municipality
+    ``unknown_client``: thousands of lines that say one thing. Above the limit, the file's
+    first such row carries a summary (how many rows, which rows) and the others no message;
+    every row is still rejected with its reason and listed in the rejects.
+    """
+    single = ("unknown_client: no accepted client with this identity code in this "
+              "municipality")
+    messages = np.full(len(pos), single, dtype=object)
+    codes = sources.cat.codes.to_numpy()[pos]
+    for code, count in zip(*np.unique(codes, return_counts=True), strict=True):
+        if count > CASCADE_LIMIT:
+            mine = np.flatnonzero(codes == code)
+            messages[mine] = None
+            messages[mine[0]] = (f"unknown_client: {count} rows of this file (rows "
+                                 f"{rows[pos[mine[0]]]}–{rows[pos[mine[-1]]]}) name no accepted "
+                                 "client of this municipality; check the clients file first "
+                                 "(each row is in the rejects)")
+    return messages
+
+
 def _combine(results: list[tuple[sio.RawTable, pd.DataFrame, pd.DataFrame]]):
     frames, raws, fails, offset = [], [], [], 0
     for raw, frame, fail in results:
-        broken = (fail["rule"] == "wrong_header").any()
+        broken = fail["rule"].isin(["wrong_header", "no_header"]).any()
         cells = raw.data.copy()
         cells["_header_broken"] = broken
         frames.append(frame.drop(columns="_source").reset_index(drop=True))
@@ -694,13 +743,22 @@ def _combine(results: list[tuple[sio.RawTable, pd.DataFrame, pd.DataFrame]]):
     return frame, raw_all, pd.concat(fails, ignore_index=True)
 
 
+def _rejecting(fails: pd.DataFrame) -> pd.Series:
+    """Failures that reject their row (located, and not a warning)."""
+    return (fails["pos"] >= 0) & ~fails["rule"].isin(WARNING_RULES)
+
+
 def _reasons(n: int, fails: pd.DataFrame) -> pd.Series:
-    row_fails = fails.loc[fails["pos"] >= 0, ["pos", "rule"]].drop_duplicates()
+    row_fails = fails.loc[_rejecting(fails), ["pos", "rule"]].drop_duplicates()
     reason = pd.Series("", index=range(n), dtype="str")
     if len(row_fails):
         joined = row_fails.sort_values(["pos", "rule"]).groupby("pos")["rule"].agg(";".join)
         reason.loc[joined.index] = joined.to_numpy()
     return reason
+
+
+class _AllFilesFailed(Exception):
+    """Every file of a table met an internal error (already recorded)."""
 
 
 class TableValidator:
@@ -725,6 +783,23 @@ class TableValidator:
     def __init__(self, check_references: bool):
         self.check_references = check_references
         self.accepted_clients = pa.array([], type=pa.large_string())
+        #: ``(file, description)`` of every unexpected error (a bug), file by file.
+        self.internal_errors: list[tuple[str, str]] = []
+
+    def validate_or_record(self, table: schema.Table,
+                           raws: Sequence[sio.RawTable]) -> TableResult | None:
+        """:meth:`validate`, recording an unexpected error instead of raising it.
+
+        Returns ``None`` when the table could not be validated at all; the error is in
+        :attr:`internal_errors` with the names of the files involved.
+        """
+        try:
+            return self.validate(table, raws)
+        except _AllFilesFailed:
+            return None
+        except Exception as exc:  # noqa: BLE001 - a bug: recorded, the other tables go on
+            self.internal_errors.append((", ".join(r.source for r in raws), describe(exc)))
+            return None
 
     def validate(self, table: schema.Table, raws: Sequence[sio.RawTable]) -> TableResult:
         """Check every file of ``table`` (in the order given) as one table.
@@ -741,10 +816,18 @@ class TableValidator:
         TableResult
             ``raw`` keeps the raw cells of the rejected rows only (what the rejects need).
         """
-        frame, raw_all, fails = _combine([(raw, *check_raw_table(raw)) for raw in raws])
+        checked = []
+        for raw in raws:  # a bug met in one file leaves the other files' findings intact
+            try:
+                checked.append((raw, *check_raw_table(raw)))
+            except Exception as exc:  # noqa: BLE001 - recorded; exit code 3 at the end
+                self.internal_errors.append((raw.source, describe(exc)))
+        if not checked:
+            raise _AllFilesFailed(table.name)
+        frame, raw_all, fails = _combine(checked)
         rows = frame["_row"].to_numpy(dtype=np.int64)
         failed = np.zeros(len(frame), dtype=bool)
-        failed[fails.loc[fails["pos"] >= 0, "pos"].to_numpy(dtype=np.int64)] = True
+        failed[fails.loc[_rejecting(fails), "pos"].to_numpy(dtype=np.int64)] = True
         extra = _duplicates(frame, raw_all, table, rows, failed)
         if self.check_references and table.name in REFERENCES:
             client_key = frame["municipality"] + "|" + frame["_hetu"]
@@ -755,8 +838,7 @@ class TableValidator:
             if unknown.any():
                 pos = np.flatnonzero(unknown)
                 extra.append(sio.failures(pos, rows[pos], _HETU_RAW, "unknown_client",
-                                          "unknown_client: no accepted client with this identity "
-                                          "code in this municipality"))
+                                          _cascade_messages(frame["_source"], pos, rows)))
         if extra:
             for part in extra:
                 part["source"] = frame["_source"].iloc[part["pos"].to_numpy()].to_numpy()
@@ -806,10 +888,56 @@ def validate(raw_tables: Sequence[sio.RawTable]) -> ValidationResult:
             by_table.setdefault(raw.table.name, []).append(raw)
     validator = TableValidator(check_references=schema.CLIENTS.name in by_table)
     # clients come before every table that refers to them
-    results = {t.name: validator.validate(t, by_table[t.name])
+    results = {t.name: validator.validate_or_record(t, by_table[t.name])
                for t in schema.tables() if t.name in by_table}
+    results = {name: r for name, r in results.items() if r is not None}
     findings = collect_findings([r.failures for r in results.values()] + loose)
-    return ValidationResult(results, findings)
+    return ValidationResult(results, findings, internal_errors=validator.internal_errors)
+
+
+def missing_tables(entries: Sequence[tuple[Path, str, str | None]]) -> pd.DataFrame:
+    """``missing_table`` warnings for municipality folders without one of :data:`FOLDER_TABLES`.
+
+    A workbook that lost a sheet, or a folder that lost a file, would otherwise leave a whole
+    table of one municipality out of the results without a word.
+
+    Parameters
+    ----------
+    entries : sequence of (Path, str, str or None)
+        For every file (or workbook sheet) read: its path, its display name and its table's
+        processed name (``None`` when not a table). Only files inside a ``<code>_<slug>``
+        folder and shown with that folder in their display name count.
+
+    Returns
+    -------
+    DataFrame
+        Failures (:data:`soskulib.io.FAILURE_COLUMNS` plus ``source`` = the folder).
+
+    Examples
+    --------
+    >>> fails = missing_tables([(Path("x/092_vantaa/asiakkaat.csv"), "092_vantaa/asiakkaat.csv",
+    ...                          "clients")])
+    >>> fails["message"].iloc[0]
+    "missing_table: no file or sheet for table 'kaynnit' in this folder (warning)"
+    """
+    present: dict[tuple[Path, str], set[str]] = {}
+    for path, name, table in entries:
+        path = Path(path)
+        if sio.folder_municipality(path) is None or "/" not in name:
+            continue
+        folder = (path.parent, name.rsplit("/", 1)[0])
+        present.setdefault(folder, set())
+        if table is not None:
+            present[folder].add(table)
+    parts = [sio.no_failures().assign(source=pd.Series(dtype="str"))]
+    for (_, shown), tables in sorted(present.items(), key=lambda item: item[0][1]):
+        for name in FOLDER_TABLES:
+            if name not in tables:
+                raw = next(t.raw for t in schema.tables() if t.name == name)
+                parts.append(sio.failures([-1], "-", "-", "missing_table",
+                                          f"missing_table: no file or sheet for table {raw!r} "
+                                          "in this folder (warning)").assign(source=shown))
+    return pd.concat(parts, ignore_index=True)
 
 
 def collect_findings(failures: Sequence[pd.DataFrame]) -> list[Finding]:
@@ -835,11 +963,16 @@ def collect_findings(failures: Sequence[pd.DataFrame]) -> list[Finding]:
         return []
     fails = pd.concat(failures, ignore_index=True)
     shown = fails[fails["message"].notna()]
+    # One finding, one line: file and column names and messages carry data (a header cell,
+    # a folder name, a quoted value), so identity codes are masked and invisible characters
+    # and line breaks written as escapes (soskulib.sanitize) before anything is printed.
+    text = {name: sanitize.visible_series(sanitize.scrub(shown[name].astype("str")))
+            for name in ("source", "column", "message")}
     found = [
         Finding(file=src, row=row, column=col, message=msg, rule=rule,
                 level="warning" if rule in WARNING_RULES else "error")
-        for src, row, col, msg, rule in zip(shown["source"], shown["row"], shown["column"],
-                                            shown["message"], shown["rule"], strict=True)
+        for src, row, col, msg, rule in zip(text["source"], shown["row"], text["column"],
+                                            text["message"], shown["rule"], strict=True)
     ]
     return sort_findings(found)
 
@@ -890,6 +1023,8 @@ def read_paths(paths: Sequence[Path | str]) -> tuple[list[sio.RawTable], list[tu
     ------
     ConfigurationError
         A path does not exist or holds no raw files (a usage error, exit code 2).
+    InternalError
+        A file met a bug while being read (see :func:`read_files` to go on past it).
 
     Examples
     --------
@@ -899,8 +1034,39 @@ def read_paths(paths: Sequence[Path | str]) -> tuple[list[sio.RawTable], list[tu
     soskulib.errors.ConfigurationError: no such file or folder: /nonexistent
     """
     files = find_files(paths)
-    tables = [t for path, name in files for t in sio.read_raw(path, name)]
+    tables, errors = read_files(files)
+    if errors:
+        raise InternalError(*errors[0])
     return tables, files
+
+
+def read_files(files: Sequence[tuple[Path, str]]) -> tuple[list[sio.RawTable],
+                                                           list[tuple[str, str]]]:
+    """Read files one by one; a bug met in one file is recorded and the others are read.
+
+    Parameters
+    ----------
+    files : sequence of (Path, str)
+        Files and their display names (:func:`find_files`).
+
+    Returns
+    -------
+    (list of io.RawTable, list of (str, str))
+        The tables read, and ``(display name, description)`` of every file that met an
+        unexpected error (a bug in soskulib, exit code 3).
+
+    Examples
+    --------
+    >>> read_files([])
+    ([], [])
+    """
+    tables, errors = [], []
+    for path, name in files:
+        try:
+            tables.extend(sio.read_raw(path, name))
+        except Exception as exc:  # noqa: BLE001 - a bug: recorded, the other files go on
+            errors.append((name, describe(exc)))
+    return tables, errors
 
 
 def find_files(paths: Sequence[Path | str]) -> list[tuple[Path, str]]:
@@ -954,6 +1120,11 @@ def validate_paths(paths: Sequence[Path | str]) -> list[Finding]:
     list of Finding
         Errors and warnings, sorted by file, row and column.
 
+    Raises
+    ------
+    InternalError
+        A bug was met in a file; it names the file and carries the other files' findings.
+
     Examples
     --------
     >>> import tempfile, pathlib
@@ -966,5 +1137,16 @@ def validate_paths(paths: Sequence[Path | str]) -> list[Finding]:
     kaynnit.csv:1:-: old_layout: the file has the first data layout; columns added since (tyontekija, menetelma) are read as empty (warning; see docs/codebook.md)
     kaynnit.csv:2:pvm: impossible_date: '31.02.2017' is not a date (dd.mm.yyyy)
     """
-    raw_tables, _files = read_paths(paths)
-    return validate(raw_tables).findings
+    files = find_files(paths)
+    raw_tables, errors = read_files(files)
+    result = validate(raw_tables)
+    errors += result.internal_errors
+    # Folders given are checked for missing tables (a file given alone is not).
+    folders = [p for p in paths if Path(p).is_dir()]
+    in_folders = dict(sio.discover(folders)) if folders else {}
+    findings = sort_findings([*result.findings, *collect_findings([missing_tables(
+        [(r.path, in_folders[r.path], r.table.name if r.table else None)
+         for r in raw_tables if r.path in in_folders])])])
+    if errors:  # the CLI prints the findings of the other files, then this, and exits 3
+        raise InternalError(*errors[0], findings=findings)
+    return findings

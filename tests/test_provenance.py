@@ -162,7 +162,7 @@ def test_page_block_states_everything_in_both_languages(lang):
         assert text in block, text
     assert "<script" not in block and '<section class="sosku-provenance">' in block
     assert {"fi": "ryhmät nainen ja mies", "en": "groups female and male"}[lang] in block
-    assert "complementary" not in block or lang == "en"  # no English code on a Finnish page
+    assert "optimised" not in block or lang == "en"  # no English code on a Finnish page
 
 
 def test_finnish_block_uses_decimal_comma(monkeypatch):
