@@ -99,7 +99,7 @@ def scrub_text(text: str) -> str:
 
     Examples
     --------
-    >>> scrub_text("asiakas 101263-913u ja 150900a123B, 1310529085")
+    >>> scrub_text("asiakas 101263-913u ja 150900a923B, 1310529085")
     'asiakas <hetu> ja <hetu>, <hetu>'
     >>> scrub_text("0,1310529085 and 12.3")  # a decimal is not a code
     '0,1310529085 and 12.3'

@@ -257,7 +257,7 @@ def test_unknown_client_cascade_is_one_line_per_file(tmp_path):
 # Identity codes never leave raw
 # ---------------------------------------------------------------------------------------------
 
-CODES = ["101263-913u", "150900a123B", "150900E123B", "010150Y9876", "0101509876"]
+CODES = ["101263-913u", "150900a923B", "150900E923B", "010150Y9876", "0101509876"]
 
 
 def _no_code_under(root: Path) -> list[str]:
@@ -315,7 +315,7 @@ def test_codes_in_free_text_and_names_never_leave_raw(tmp_path, monkeypatch, cap
 def test_report_guard_deletes_a_refused_page(tmp_path):
     page = tmp_path / "municipalities" / "092_vantaa.html"
     page.parent.mkdir()
-    page.write_text("<p>teema 150900a123b</p>", encoding="utf-8")
+    page.write_text("<p>teema 150900a923b</p>", encoding="utf-8")
     ok = tmp_path / "index.csv"
     ok.write_text("n\n12\n", encoding="utf-8")
     with pytest.raises(DataError, match="deleted, not published"):
@@ -448,7 +448,7 @@ def _mutations() -> dict[str, callable]:
         path.write_bytes(b"\r".join(line + b";1" if i else line for i, line in enumerate(lines)))
 
     def code_in_names(root):
-        (root / V / "kehittaminen.csv").rename(root / V / "kehittaminen_150900a123b.csv")
+        (root / V / "kehittaminen.csv").rename(root / V / "kehittaminen_150900a923b.csv")
         sub = root / "osahankkeet.csv"
         lines = _lines(_text(sub))
         lines[1] = lines[1].replace(b";", b"; 010150Y9876 <script>x</script> ", 1)
