@@ -43,47 +43,17 @@ Jyväskylä,5,-0.12,x
 from __future__ import annotations
 
 import numbers
-import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from soskulib.sanitize import csv_safe
+
 #: Suffix of the Excel variant's file stem.
 EXCEL_SUFFIX = "_excel"
 #: Separator and decimal mark of the Excel variant per page language.
 EXCEL_DIALECT = {"fi": (";", ","), "en": (",", ".")}
-
-
-#: Text that a spreadsheet would run as a formula (OWASP CSV injection): a leading ``=``,
-#: ``+``, ``-``, ``@`` (also full-width, after blanks), tab, CR or LF, unless the text is a plain
-#: number such as ``-0,5``.
-_FORMULA = re.compile(r"^[\s]*[=+\-@\uff1d\uff0b\uff0d\uff20]|^[\t\r\n]")
-_PLAIN_NUMBER = re.compile(r"^[+\-]?\d[\d\s,.]*(e[+\-]?\d+)?$|^-$", re.I)
-
-
-def _neutralise(value: object) -> object:
-    if isinstance(value, str) and _FORMULA.match(value) and not _PLAIN_NUMBER.match(value.strip()):
-        return "'" + value
-    return value
-
-
-def _csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with formula-like text neutralised (:func:`soskulib.sanitize.csv_safe` when
-    the library has it, else the same OWASP rule here)."""
-    try:
-        from soskulib.sanitize import csv_safe
-    except ImportError:
-        out = frame.copy()
-        for j in range(out.shape[1]):
-            col = out.iloc[:, j]
-            if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)):
-                out.isetitem(j, col.astype(object).map(_neutralise))
-        out.columns = [_neutralise(c) for c in out.columns]
-        if not isinstance(out.index, pd.RangeIndex | pd.MultiIndex):
-            out.index = out.index.map(_neutralise)
-        return out
-    return csv_safe(frame)
 
 
 def _excel_cell(value: object, decimal: str, digits: int) -> object:
@@ -163,9 +133,9 @@ def write_table(table: pd.DataFrame, folder: str | Path, name: str, *, lang: str
     folder.mkdir(parents=True, exist_ok=True)
     machine = folder / f"{name}.csv"
     excel = folder / f"{name}{EXCEL_SUFFIX}.csv"
-    safe = _csv_safe(table)
+    safe = csv_safe(table)
     safe.to_csv(machine, index=index, lineterminator="\n", encoding="utf-8")
     sep = EXCEL_DIALECT[lang][0] if lang in EXCEL_DIALECT else ","
-    _csv_safe(excel_frame(table, lang, digits)).to_csv(
+    csv_safe(excel_frame(table, lang, digits)).to_csv(
         excel, index=index, sep=sep, lineterminator="\r\n", encoding="utf-8-sig")
     return {"machine": machine, "excel": excel}
