@@ -58,7 +58,7 @@ DELTAS: tuple[float, ...] = tuple(np.round(np.arange(0.0, -1.01, -0.1), 2))
 
 
 def _j(n: np.ndarray | float) -> np.ndarray:
-    """metafor's exact small-sample correction J(m), m = n - 1 (as :func:`soskulib.meta.smcr`)."""
+    """metafor's exact small-sample correction J(m), m = n - 1 (as :func:`soskulib.effectsize.smcr`)."""
     m = np.asarray(n, dtype=float) - 1
     return np.exp(special.gammaln(m / 2) - 0.5 * np.log(m / 2) - special.gammaln((m - 1) / 2))
 
@@ -634,7 +634,7 @@ def wald_ci(yi: np.ndarray | float, vi: np.ndarray | float, level: float = 0.95)
 
 def complete_case_change(data: pd.DataFrame, *, by: Sequence[str] = ("instrument", "municipality"),
                          min_completers: int = 10) -> pd.DataFrame:
-    """Complete-case SMCR per group (completers only), as :func:`soskulib.meta.smcr`.
+    """Complete-case SMCR per group (completers only), as :func:`soskulib.effectsize.smcr`.
 
     ``y = J (mean_post − mean_pre) / SD_pre`` and ``v = 2(1 − r)/n + y²/(2n)`` over the
     completers (metafor ``escalc(measure = "SMCR")``), oriented. The same number as

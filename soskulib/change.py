@@ -635,7 +635,7 @@ def change_table(
     ``r_prepost`` is Pearson's r; ``d_z`` = mean_change / sd_change with the noncentral-t CI
     of :func:`soskulib.effectsize.paired_effect_size`. All changes are post - pre (not
     direction-oriented). The columns ``n, mean_pre, sd_pre, mean_post, r_prepost`` feed
-    ``meta.smcr`` (metafor ``escalc(measure = "SMCR")``).
+    ``effectsize.smcr`` (metafor ``escalc(measure = "SMCR")``).
 
     When both ``sd`` and ``reliability`` are given, each client's reliable change
     (:func:`reliable_change` with ``method`` and ``higher_is_better``) is counted:

@@ -1,7 +1,10 @@
-"""Backwards compatibility: the names of the former ``evaluation`` and ``report`` modules.
+"""Backwards compatibility: names that moved to the module of their one concept.
 
 ``soskulib.evaluation`` and ``soskulib.report`` each held several concepts and were split
-(see the module map in the README). Code written against them keeps running: ``from soskulib
+(see the module map in the README); ``soskulib.meta`` and ``soskulib.meta_diagnostics`` gave
+their figures to :mod:`soskulib.meta_plots`, ``meta.smcr`` went to the effect sizes
+(:func:`soskulib.effectsize.smcr`) and ``meta.coverage_simulation`` to the simulation checks
+(:func:`soskulib.simulation.coverage_simulation`). Code written against them keeps running: ``from soskulib
 import evaluation`` still works and ``evaluation.reach`` returns :func:`soskulib.process.reach`,
 with a :class:`DeprecationWarning` that names the new home. New code imports the new modules.
 Two names changed beyond their module: ``report.psychometrics`` is
@@ -70,11 +73,23 @@ MOVED: dict[str, dict[str, tuple[str, str]]] = {
         "psychometrics": ("psychometrics", "summary"),
         "item_table": ("psychometrics", "item_table"),
     },
+    "meta": {
+        "forest_plot": ("meta_plots", "forest_plot"),
+        "smcr": ("effectsize", "smcr"),
+        "coverage_simulation": ("simulation", "coverage_simulation"),
+    },
+    "meta_diagnostics": {
+        "baujat_plot": ("meta_plots", "baujat_plot"),
+        "cumulative_forest_plot": ("meta_plots", "cumulative_forest_plot"),
+    },
 }
 
 
 def forwarder(former: str) -> tuple[Callable[[str], object], Callable[[], list[str]]]:
     """Module ``__getattr__`` and ``__dir__`` of the former module ``soskulib.<former>``.
+
+    A module that still exists (``meta``) uses only the ``__getattr__``: it is called for the
+    names the module no longer defines.
 
     Raises
     ------

@@ -30,13 +30,15 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
+from scipy.special import gammaln
 
-from soskulib.checks import as_float_vector
+from soskulib.checks import as_float_vector, require_columns
 
 KINDS = ("dz", "dav", "gav", "srm")
 
@@ -333,3 +335,108 @@ def _effect_from_summary(s: dict, kind: str, ci: float):
                 est, low, high = est * j, low * j, high * j
                 method += ", Hedges J = 1 - 3/(4(n-1)-1)"
     return est, low, high, method
+
+
+def hedges_j_exact(m: float | np.ndarray) -> np.ndarray:
+    """Exact small-sample bias correction J(m) = Γ(m/2) / (√(m/2) Γ((m-1)/2)) (metafor's).
+
+    Hedges (1981); metafor's ``escalc`` uses this exact form (``.cmicalc``), which
+    :func:`hedges_j` approximates by 1 - 3/(4m - 1).
+
+    Parameters
+    ----------
+    m : float or array
+        Degrees of freedom; for a standardised mean change m = n - 1.
+
+    Returns
+    -------
+    ndarray
+        J, NaN where m <= 1.
+
+    Examples
+    --------
+    >>> round(float(hedges_j_exact(9)), 6)   # R: metafor:::.cmicalc(9)
+    0.913875
+    """
+    m = np.asarray(m, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        j = np.exp(gammaln(m / 2) - np.log(np.sqrt(m / 2)) - gammaln((m - 1) / 2))
+    return np.where(m <= 1, np.nan, j)
+
+
+def smcr(table: pd.DataFrame, *, higher_is_better: bool = True, measure: str = "SMCR",
+         keep: Sequence[str] | None = None) -> pd.DataFrame:
+    r"""Standardised mean change per group from a change table (metafor ``escalc``).
+
+    Parameters
+    ----------
+    table : DataFrame
+        Columns ``n, mean_pre, sd_pre, mean_post, r_prepost`` (``sd_post`` too for SMCC),
+        one row per group/municipality, as produced by :func:`soskulib.change.change_table`.
+    higher_is_better : bool
+        When False (e.g. WHODAS, where higher = more disability) the sign is flipped so that a
+        positive ``yi`` always means improvement.
+    measure : {"SMCR", "SMCC"}
+        ``"SMCR"``: raw-score standardisation (Becker 1988),
+        :math:`y = J\,(\bar x_{post} - \bar x_{pre})/SD_{pre}`,
+        :math:`v = 2(1 - r)/n + y^2/(2n)`.
+        ``"SMCC"``: change-score standardisation (Gibbons et al. 1993),
+        :math:`y = J\,(\bar x_{post} - \bar x_{pre})/SD_{diff}`,
+        :math:`SD_{diff} = \sqrt{SD_{pre}^2 + SD_{post}^2 - 2 r SD_{pre} SD_{post}}`,
+        :math:`v = 1/n + y^2/(2n)`.
+        Both use metafor's exact bias correction
+        :math:`J = \Gamma(m/2) / (\sqrt{m/2}\,\Gamma((m-1)/2))`, m = n - 1 (close to the
+        approximation 1 - 3/(4m - 1)), and metafor's large-sample variance (``vtype="LS"``).
+    keep : sequence of str, optional
+        Extra columns of ``table`` to carry over (e.g. ``["municipality"]``); by default all
+        columns are kept.
+
+    Returns
+    -------
+    DataFrame
+        ``table`` with added columns ``yi`` and ``vi`` (ready for :func:`soskulib.meta.meta_analysis`).
+
+    Notes
+    -----
+    R: ``escalc(measure="SMCR", m1i=mean_post, m2i=mean_pre, sd1i=sd_pre, ni=n,
+    ri=r_prepost)``; ``escalc(measure="SMCC", m1i=mean_post, m2i=mean_pre, sd1i=sd_post,
+    sd2i=sd_pre, ni=n, ri=r_prepost)``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"n": [25], "mean_pre": [20.1], "sd_pre": [5.2],
+    ...                   "mean_post": [23.4], "r_prepost": [0.55]})
+    >>> smcr(t)[["yi", "vi"]].round(5).to_numpy().tolist()
+    [[0.61454, 0.04355]]
+    """
+    if measure not in ("SMCR", "SMCC"):
+        raise ValueError(f"unknown measure {measure!r}; use 'SMCR' or 'SMCC'")
+    needed = ["n", "mean_pre", "sd_pre", "mean_post", "r_prepost"]
+    if measure == "SMCC":
+        needed.append("sd_post")
+    require_columns(table, needed, "smcr", "pass a change table (change.change_table)")
+    num = {c: pd.to_numeric(table[c], errors="coerce").to_numpy(dtype=float) for c in needed}
+    n, r = num["n"], num["r_prepost"]
+    if np.any(n <= 1):
+        raise ValueError("every group needs n >= 2 for a standardised mean change")
+    if np.any(np.abs(r) > 1):
+        raise ValueError("r_prepost must lie in [-1, 1]")
+    if np.any(num["sd_pre"] < 0) or (measure == "SMCC" and np.any(num["sd_post"] < 0)):
+        raise ValueError("standard deviations must be non-negative")
+    j = hedges_j_exact(n - 1)
+    diff = num["mean_post"] - num["mean_pre"]
+    if measure == "SMCR":
+        yi = j * diff / num["sd_pre"]
+        vi = 2 * (1 - r) / n + yi**2 / (2 * n)
+    else:
+        sd_diff = np.sqrt(num["sd_pre"] ** 2 + num["sd_post"] ** 2
+                          - 2 * r * num["sd_pre"] * num["sd_post"])
+        yi = j * diff / sd_diff
+        vi = 1 / n + yi**2 / (2 * n)
+    if not higher_is_better:
+        yi = -yi  # vi depends on yi only through yi^2
+    out = table[list(keep)].copy() if keep is not None else table.copy()
+    out["yi"] = yi
+    out["vi"] = vi
+    return out

@@ -108,8 +108,8 @@ import pandas as pd
 from scipy import stats
 from scipy.linalg import solve_triangular
 
-from soskulib import formatting
 from soskulib.checks import as_float_vector
+from soskulib.compat import forwarder
 
 __all__ = [
     "METHODS",
@@ -120,12 +120,9 @@ __all__ = [
     "SubgroupResult",
     "ConvergenceError",
     "DEFAULT_CONTROL",
-    "coverage_simulation",
-    "forest_plot",
     "leave_one_out",
     "meta_analysis",
     "meta_regression",
-    "smcr",
     "subgroup_analysis",
 ]
 
@@ -1032,12 +1029,13 @@ class MetaResult:
         return self.summary()
 
     def plot(self, **kwargs: Any) -> Any:
-        """Forest plot of this result; keyword arguments go to :func:`forest_plot`.
+        """Forest plot of this result (:func:`soskulib.meta_plots.forest_plot`).
 
         Parameters
         ----------
         **kwargs
-            Any keyword argument of :func:`forest_plot` (``lang``, ``xlabel``, ``refline``, ...).
+            Any keyword argument of :func:`~soskulib.meta_plots.forest_plot` (``lang``,
+            ``xlabel``, ``refline``, ...).
 
         Returns
         -------
@@ -1047,6 +1045,8 @@ class MetaResult:
         --------
         >>> fig = meta_analysis([0.10, 0.65], [0.02, 0.05]).plot(lang="fi")  # doctest: +SKIP
         """
+        from soskulib.meta_plots import forest_plot
+
         return forest_plot(self, **kwargs)
 
 
@@ -1694,324 +1694,5 @@ def subgroup_analysis(yi: Any, vi: Any, groups: Any, method: str = "REML", test:
                           q_between_separate_pval=sep_p, method=method, test=mixed.test)
 
 
-# --------------------------------------------------------------------------------------------
-# effect sizes from change tables
-# --------------------------------------------------------------------------------------------
-def _hedges_j(m: np.ndarray) -> np.ndarray:
-    """metafor's exact bias correction J(m) = Gamma(m/2) / (sqrt(m/2) Gamma((m-1)/2))."""
-    from scipy.special import gammaln
-
-    with np.errstate(invalid="ignore", divide="ignore"):
-        j = np.exp(gammaln(m / 2) - np.log(np.sqrt(m / 2)) - gammaln((m - 1) / 2))
-    return np.where(m <= 1, np.nan, j)
-
-
-def smcr(table: pd.DataFrame, *, higher_is_better: bool = True, measure: str = "SMCR",
-         keep: Sequence[str] | None = None) -> pd.DataFrame:
-    r"""Standardised mean change per group from a change table (metafor ``escalc``).
-
-    Parameters
-    ----------
-    table : DataFrame
-        Columns ``n, mean_pre, sd_pre, mean_post, r_prepost`` (``sd_post`` too for SMCC),
-        one row per group/municipality, as produced by ``change.change_table``.
-    higher_is_better : bool
-        When False (e.g. WHODAS, where higher = more disability) the sign is flipped so that a
-        positive ``yi`` always means improvement.
-    measure : {"SMCR", "SMCC"}
-        ``"SMCR"``: raw-score standardisation (Becker 1988),
-        :math:`y = J\,(\bar x_{post} - \bar x_{pre})/SD_{pre}`,
-        :math:`v = 2(1 - r)/n + y^2/(2n)`.
-        ``"SMCC"``: change-score standardisation (Gibbons et al. 1993),
-        :math:`y = J\,(\bar x_{post} - \bar x_{pre})/SD_{diff}`,
-        :math:`SD_{diff} = \sqrt{SD_{pre}^2 + SD_{post}^2 - 2 r SD_{pre} SD_{post}}`,
-        :math:`v = 1/n + y^2/(2n)`.
-        Both use metafor's exact bias correction
-        :math:`J = \Gamma(m/2) / (\sqrt{m/2}\,\Gamma((m-1)/2))`, m = n - 1 (close to the
-        approximation 1 - 3/(4m - 1)), and metafor's large-sample variance (``vtype="LS"``).
-    keep : sequence of str, optional
-        Extra columns of ``table`` to carry over (e.g. ``["municipality"]``); by default all
-        columns are kept.
-
-    Returns
-    -------
-    DataFrame
-        ``table`` with added columns ``yi`` and ``vi`` (ready for :func:`meta_analysis`).
-
-    Notes
-    -----
-    R: ``escalc(measure="SMCR", m1i=mean_post, m2i=mean_pre, sd1i=sd_pre, ni=n,
-    ri=r_prepost)``; ``escalc(measure="SMCC", m1i=mean_post, m2i=mean_pre, sd1i=sd_post,
-    sd2i=sd_pre, ni=n, ri=r_prepost)``.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> t = pd.DataFrame({"n": [25], "mean_pre": [20.1], "sd_pre": [5.2],
-    ...                   "mean_post": [23.4], "r_prepost": [0.55]})
-    >>> smcr(t)[["yi", "vi"]].round(5).to_numpy().tolist()
-    [[0.61454, 0.04355]]
-    """
-    if measure not in ("SMCR", "SMCC"):
-        raise ValueError(f"unknown measure {measure!r}; use 'SMCR' or 'SMCC'")
-    needed = ["n", "mean_pre", "sd_pre", "mean_post", "r_prepost"]
-    if measure == "SMCC":
-        needed.append("sd_post")
-    missing = [c for c in needed if c not in table.columns]
-    if missing:
-        raise KeyError(f"change table lacks column(s) {missing}")
-    num = {c: pd.to_numeric(table[c], errors="coerce").to_numpy(dtype=float) for c in needed}
-    n, r = num["n"], num["r_prepost"]
-    if np.any(n <= 1):
-        raise ValueError("every group needs n >= 2 for a standardised mean change")
-    if np.any(np.abs(r) > 1):
-        raise ValueError("r_prepost must lie in [-1, 1]")
-    if np.any(num["sd_pre"] < 0) or (measure == "SMCC" and np.any(num["sd_post"] < 0)):
-        raise ValueError("standard deviations must be non-negative")
-    j = _hedges_j(n - 1)
-    diff = num["mean_post"] - num["mean_pre"]
-    if measure == "SMCR":
-        yi = j * diff / num["sd_pre"]
-        vi = 2 * (1 - r) / n + yi**2 / (2 * n)
-    else:
-        sd_diff = np.sqrt(num["sd_pre"] ** 2 + num["sd_post"] ** 2
-                          - 2 * r * num["sd_pre"] * num["sd_post"])
-        yi = j * diff / sd_diff
-        vi = 1 / n + yi**2 / (2 * n)
-    if not higher_is_better:
-        yi = -yi  # vi depends on yi only through yi^2
-    out = table[list(keep)].copy() if keep is not None else table.copy()
-    out["yi"] = yi
-    out["vi"] = vi
-    return out
-
-
-# --------------------------------------------------------------------------------------------
-# simulation check
-# --------------------------------------------------------------------------------------------
-def coverage_simulation(mu: float = 0.3, tau2: float = 0.05, k: int = 10, reps: int = 500,
-                        seed: int = 2024, vi_range: tuple[float, float] = (0.01, 0.2),
-                        combos: Sequence[tuple[str, str]] = (("REML", "z"), ("REML", "knha")),
-                        level: float = 0.95) -> pd.DataFrame:
-    """Empirical CI coverage of the pooled mean under the random-effects model.
-
-    Each replicate draws ``vi ~ U(vi_range)``, ``theta_i ~ N(mu, tau2)``,
-    ``y_i ~ N(theta_i, vi)`` and fits every (method, test) in ``combos``.
-
-    Parameters
-    ----------
-    mu : float
-        True average effect.
-    tau2 : float
-        True between-study variance.
-    k : int
-        Studies per replicate.
-    reps : int
-        Number of replicates.
-    seed : int
-        Seed of ``numpy.random.default_rng``.
-    vi_range : (float, float)
-        Range of the uniform sampling variances.
-    combos : sequence of (method, test)
-        Estimator and test combinations to compare, e.g. ``("DL", "z")``.
-    level : float
-        Confidence level.
-
-    Returns
-    -------
-    DataFrame
-        One row per combination: ``method, test, coverage, mcse`` (Monte Carlo SE
-        sqrt(c(1-c)/reps)), ``mean_width``, ``mean_tau2`` and ``refits`` (replicates where
-        REML's Fisher scoring oscillated, as it does in metafor, and was refitted with
-        ``stepadj = 0.5``).
-
-    Notes
-    -----
-    With few studies the z-based REML interval undercovers (IntHout et al. 2014); the
-    Hartung-Knapp-Sidik-Jonkman interval stays close to nominal.
-
-    Examples
-    --------
-    >>> tab = coverage_simulation(k=5, reps=50, seed=1)
-    >>> tab[["method", "test"]].values.tolist()
-    [['REML', 'z'], ['REML', 'knha']]
-    """
-    rng = np.random.default_rng(seed)
-    vi = rng.uniform(vi_range[0], vi_range[1], size=(reps, k))
-    yi = rng.normal(mu, np.sqrt(tau2 + vi))  # marginal distribution of y_i
-    X = np.ones((k, 1))
-    halved = _control({"stepadj": 0.5})
-    rows = []
-    for method, test in combos:
-        level = _check_options(method, test, level)
-        fits, refits = [], 0
-        for r in range(reps):
-            try:
-                fits.append(_fit_model(yi[r], vi[r], X, method, test, level))
-            except ConvergenceError:
-                refits += 1
-                fits.append(_fit_model(yi[r], vi[r], X, method, test, level, halved))
-        low = np.array([f.ci_low[0] for f in fits])
-        high = np.array([f.ci_high[0] for f in fits])
-        cover = float(np.mean((low <= mu) & (mu <= high)))
-        rows.append({"method": method, "test": test, "coverage": cover,
-                     "mcse": math.sqrt(cover * (1 - cover) / reps),
-                     "mean_width": float(np.mean(high - low)),
-                     "mean_tau2": float(np.mean([f.tau2 for f in fits])), "refits": refits})
-    return pd.DataFrame(rows)
-
-
-# --------------------------------------------------------------------------------------------
-# forest plot
-# --------------------------------------------------------------------------------------------
-def forest_plot(result: MetaResult | pd.DataFrame, labels: Any = None, n: Any = None, *,
-                method: str = "REML", test: str = "z", lang: str = "en",
-                xlabel: str | None = None, refline: float | None = 0.0,
-                text: Mapping[str, str] | None = None, ax: Any = None,
-                digits: int = 2, show_pi: bool = True) -> Any:
-    """Publication-grade forest plot (cf. metafor ``forest(res)``).
-
-    Parameters
-    ----------
-    result : MetaResult or DataFrame
-        A fitted result, or a DataFrame with ``yi`` and ``vi`` (and optional ``label``,
-        ``n``) which is pooled with ``method``/``test``.
-    labels, n : array-like, optional
-        Study labels and sample sizes (override those stored in the result).
-    lang : {"en", "fi"}
-        Language of the column headings and legend texts; ``text`` overrides single entries
-        (keys as in ``meta.TEXT["en"]``).
-    xlabel : str, optional
-        Axis label, e.g. "Standardised mean change (SMCR)"; defaults to the language's
-        "Effect size".
-    refline : float or None
-        Position of the no-effect line.
-    digits : int
-        Decimals in the estimate [CI] column.
-    show_pi : bool
-        Draw the prediction interval under the diamond (random-effects models).
-    method, test : str
-        Estimator and test when ``result`` is a DataFrame (see :func:`meta_analysis`).
-    text : mapping, optional
-        Replacement texts for single entries of ``meta.TEXT[lang]``.
-    ax : matplotlib Axes, optional
-        Draw into this axes (its figure is returned); default a new figure sized to ``k``.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-
-    Notes
-    -----
-    Square areas are proportional to the study weights (``weights(res)``), horizontal lines
-    are the studies' Wald CIs ``yi ± z sqrt(vi)``, the diamond spans the pooled CI, and the
-    line under it the prediction interval.
-
-    Examples
-    --------
-    >>> res = meta_analysis([0.10, 0.65, 0.3], [0.02, 0.05, 0.03], labels=["A", "B", "C"])
-    >>> fig = forest_plot(res, lang="en", xlabel="SMCR")  # doctest: +SKIP
-    >>> fig.savefig("forest.png", dpi=150)                # doctest: +SKIP
-    """
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Polygon
-
-    if isinstance(result, pd.DataFrame):
-        df = result
-        result = meta_analysis(df["yi"], df["vi"], method=method, test=test,
-                               labels=df["label"] if "label" in df.columns else None,
-                               n=df["n"] if "n" in df.columns else None)
-    if not isinstance(result, MetaResult):
-        raise TypeError("forest_plot needs a MetaResult or a DataFrame with yi and vi")
-    t = dict(_text(lang))
-    if text:
-        t.update(text)
-    studies = result.study_table()
-    if labels is not None:
-        studies["label"] = _labels(labels, result.k)
-    if n is not None:
-        studies["n"] = as_float_vector(n, "n")
-    k = result.k
-    est_head = t["estimate_ci"].format(ci=formatting.ci_label(lang, result.level))
-
-    height = 1.8 + 0.32 * (k + 3)
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(10, height))
-    else:
-        fig = ax.figure
-    rows = np.arange(k, 0, -1).astype(float)  # first study on top
-    colour = "#0072B2"  # Okabe-Ito blue, colour-blind safe
-    wmax = float(studies["weight"].max())
-    sizes = 160 * studies["weight"].to_numpy() / wmax  # marker area ∝ weight
-    ax.hlines(rows, studies["ci_low"], studies["ci_high"], color="black", lw=1)
-    ax.scatter(studies["yi"], rows, s=sizes, marker="s", color=colour, zorder=3)
-    pooled_y = -0.2
-    diamond = Polygon([(result.ci_low, pooled_y), (result.estimate, pooled_y + 0.3),
-                       (result.ci_high, pooled_y), (result.estimate, pooled_y - 0.3)],
-                      closed=True, facecolor="#D55E00", edgecolor="black", zorder=3)
-    ax.add_patch(diamond)
-    lows = [float(studies["ci_low"].min()), result.ci_low]
-    highs = [float(studies["ci_high"].max()), result.ci_high]
-    if show_pi and result.method != "FE" and result.k > 1:
-        pi_y = pooled_y - 0.6
-        ax.hlines(pi_y, result.pi_low, result.pi_high, color="#D55E00", lw=2)
-        ax.vlines([result.pi_low, result.pi_high], pi_y - 0.12, pi_y + 0.12, color="#D55E00")
-        lows.append(result.pi_low)
-        highs.append(result.pi_high)
-    if refline is not None:
-        ax.axvline(refline, color="grey", lw=1, ls="--", zorder=1)
-    lo, hi = min(lows), max(highs)
-    pad = 0.05 * (hi - lo if hi > lo else 1.0)
-    ax.set_xlim(lo - pad, hi + pad)
-    ax.set_ylim(-1.0, k + 1.2)
-    ax.set_yticks([])
-    for side in ("left", "right", "top"):
-        ax.spines[side].set_visible(False)
-    ax.set_xlabel(xlabel or t["effect"])
-
-    def fmt(e: float, a: float, b: float) -> str:
-        return formatting.estimate_ci(e, a, b, lang, digits)
-
-    from matplotlib.transforms import blended_transform_factory
-
-    # text columns in figure coordinates (x) and data rows (y): label | n | plot | weight | CI
-    trans = blended_transform_factory(fig.transFigure, ax.transData)
-    x_label, x_n, x_weight, x_ci = 0.02, 0.335, 0.74, 0.985
-    has_n = studies["n"].notna().any()
-    head_y = k + 0.9
-    bold = {"transform": trans, "weight": "bold", "va": "center"}
-    plain = {"transform": trans, "va": "center"}
-    ax.text(x_label, head_y, t["study"], ha="left", **bold)
-    if has_n:
-        ax.text(x_n, head_y, t["n"], ha="right", **bold)
-    ax.text(x_weight, head_y, t["weight"], ha="right", **bold)
-    ax.text(x_ci, head_y, est_head, ha="right", **bold)
-    for row, rec in zip(rows, studies.itertuples(index=False), strict=True):
-        ax.text(x_label, row, rec.label, ha="left", **plain)
-        if has_n and np.isfinite(rec.n):
-            ax.text(x_n, row, formatting.integer(rec.n, lang), ha="right", **plain)
-        ax.text(x_weight, row, formatting.percent(rec.weight, lang, 1), ha="right", **plain)
-        ax.text(x_ci, row, fmt(rec.yi, rec.ci_low, rec.ci_high), ha="right", **plain)
-    pooled_label = t["pooled"].format(method=_METHOD_NAMES[result.method]
-                                      + (", HKSJ" if result.test == "knha" else ""))
-    ax.text(x_label, pooled_y, pooled_label, ha="left", **bold)
-    if has_n:
-        ax.text(x_n, pooled_y, formatting.integer(np.nansum(studies["n"]), lang), ha="right",
-                **bold)
-    ax.text(x_weight, pooled_y, formatting.percent(100, lang), ha="right", **bold)
-    ax.text(x_ci, pooled_y, fmt(result.estimate, result.ci_low, result.ci_high), ha="right",
-            **bold)
-    if show_pi and result.method != "FE" and result.k > 1:
-        ax.text(x_label, pooled_y - 0.6, t["pi"], ha="left", **plain)
-        ax.text(x_ci, pooled_y - 0.6,
-                f"({formatting.interval(result.pi_low, result.pi_high, lang, digits)})",
-                ha="right", **plain)
-    het = t["heterogeneity_plot"].format(
-        tau2=formatting.number(result.tau2, lang, 3), i2=formatting.percent(result.i2, lang, 1),
-        q=formatting.number(result.q, lang, 2), df=max(k - 1, 0),
-        qp=formatting.p_equation(result.q_pval, lang))
-    bottom = min(0.3, 1.1 / height)
-    fig.subplots_adjust(left=0.36, right=0.64, top=1 - 0.3 / height, bottom=bottom)
-    fig.text(x_label, 0.15 / height, het, ha="left", va="bottom", fontsize="small")
-    formatting.localise_axes(ax, lang)
-    return fig
+# Names that moved to another module keep working, with a DeprecationWarning (soskulib.compat).
+__getattr__ = forwarder("meta")[0]

@@ -1,4 +1,4 @@
-r"""Case diagnostics of a fitted meta-analysis: influence, cumulative pooling, Baujat plot.
+r"""Case diagnostics of a fitted meta-analysis: influence, cumulative pooling, Baujat data.
 
 Every function refits :func:`soskulib.meta.meta_analysis`'s model (same estimator, test, level
 and iteration settings) on subsets of the studies and agrees with R ``metafor`` 3.8
@@ -56,10 +56,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from soskulib import formatting
+from soskulib.compat import forwarder
 from soskulib.meta import ConvergenceError, MetaResult, _Fit, _fit_model
 
-__all__ = ["baujat", "baujat_plot", "cumulative", "cumulative_forest_plot", "influence"]
+__all__ = ["baujat", "cumulative", "influence"]
 
 
 def _full_fit(result: MetaResult) -> _Fit:
@@ -200,61 +200,6 @@ def baujat(result: MetaResult) -> pd.DataFrame:
     return pd.DataFrame({"label": list(result.labels), "x": xcoord, "y": ycoord})
 
 
-def baujat_plot(result: MetaResult, *, ax: Any = None, lang: str = "fi",
-                xlabel: str | None = None, ylabel: str | None = None) -> Any:
-    """Baujat plot: each study's contribution to heterogeneity against its influence.
-
-    Studies in the upper right both drive the heterogeneity and move the pooled estimate.
-
-    Parameters
-    ----------
-    result : MetaResult
-        A fit of :func:`soskulib.meta.meta_analysis` (its labels name the points).
-    ax : matplotlib Axes, optional
-        Draw into this axes; default a new figure.
-    lang : {"fi", "en"}
-        Language of the default axis titles.
-    xlabel, ylabel : str, optional
-        Axis titles replacing the defaults.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-
-    Examples
-    --------
-    >>> from soskulib import meta
-    >>> res = meta.meta_analysis([0.1, 0.5, 0.3, 0.9, 0.2], [0.02, 0.03, 0.04, 0.02, 0.05],
-    ...                          labels=list("ABCDE"))
-    >>> fig = baujat_plot(res, lang="en")  # doctest: +SKIP
-    """
-    import matplotlib.pyplot as plt
-
-    texts = {"fi": ("Osuus heterogeenisuudesta (Q)", "Vaikutus yhdistettyyn tulokseen"),
-             "en": ("Contribution to heterogeneity (Q)", "Influence on the pooled result")}
-    if lang not in texts:
-        raise ValueError(f"unknown language {lang!r}; use 'fi' or 'en'")
-    data = baujat(result)
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(6.5, 5))
-    else:
-        fig = ax.figure
-    ax.scatter(data["x"], data["y"], s=30, color="#0072B2", zorder=3)
-    for rec in data.itertuples(index=False):
-        if np.isfinite(rec.y):
-            ax.annotate(str(rec.label), (rec.x, rec.y), textcoords="offset points",
-                        xytext=(4, 4), fontsize="small")
-    ax.set_xlabel(xlabel or texts[lang][0])
-    ax.set_ylabel(ylabel or texts[lang][1])
-    ax.grid(True, color="#dddddd", lw=0.6)
-    ax.set_axisbelow(True)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    fig.tight_layout()
-    formatting.localise_axes(ax, lang)
-    return fig
-
-
 def cumulative(result: MetaResult, order: Any = None, *, decreasing: bool = False
                ) -> pd.DataFrame:
     """Cumulative meta-analysis: the model refitted as studies are added in ``order``.
@@ -321,80 +266,5 @@ def cumulative(result: MetaResult, order: Any = None, *, decreasing: bool = Fals
     return pd.DataFrame(rows, columns=columns)
 
 
-def cumulative_forest_plot(result: MetaResult, order: Any = None, *, ax: Any = None,
-                           lang: str = "fi", xlabel: str | None = None,
-                           refline: float | None = 0.0, digits: int = 2,
-                           number: Any = None) -> Any:
-    """Cumulative forest plot: the pooled estimate and CI as each study is added.
-
-    Parameters
-    ----------
-    result : MetaResult
-        A fit of :func:`soskulib.meta.meta_analysis`.
-    order : array-like, optional
-        Sort key per study, as in :func:`cumulative`.
-    ax : matplotlib Axes, optional
-        Draw into this axes; default a new figure sized to k.
-    lang : {"fi", "en"}
-        Language of headings.
-    xlabel : str, optional
-        Axis title (default "pooled estimate" in the language).
-    refline : float or None
-        Position of the no-change line.
-    digits : int
-        Decimals in the estimate [CI] column.
-    number : callable, optional
-        Formats one number; default :func:`soskulib.formatting.number` in ``lang``.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-
-    Examples
-    --------
-    >>> from soskulib import meta
-    >>> res = meta.meta_analysis([0.1, 0.5, 0.3], [0.02, 0.03, 0.04], labels=["A", "B", "C"])
-    >>> fig = cumulative_forest_plot(res, order=[2016, 2015, 2017])  # doctest: +SKIP
-    """
-    import matplotlib.pyplot as plt
-    from matplotlib.transforms import blended_transform_factory
-
-    heads = {"fi": ("+ kunta", "Yhdistetty ({ci})", "Yhdistetty arvio"),
-             "en": ("+ municipality", "Pooled ({ci})", "Pooled estimate")}
-    if lang not in heads:
-        raise ValueError(f"unknown language {lang!r}; use 'fi' or 'en'")
-    fmt = number or (lambda x: formatting.number(x, lang, digits))
-    table = cumulative(result, order)
-    k = len(table)
-    height = 1.4 + 0.32 * (k + 1)
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(10.5, height))
-    else:
-        fig = ax.figure
-    rows = np.arange(k, 0, -1).astype(float)
-    ok = table["estimate"].notna().to_numpy()
-    ax.hlines(rows[ok], table["ci_low"][ok], table["ci_high"][ok], color="black", lw=1)
-    ax.scatter(table["estimate"][ok], rows[ok], marker="D", s=28, color="#D55E00", zorder=3)
-    if refline is not None:
-        ax.axvline(refline, color="grey", lw=1, ls="--", zorder=1)
-    ax.set_yticks([])
-    ax.set_ylim(0.3, k + 1)
-    for side in ("left", "right", "top"):
-        ax.spines[side].set_visible(False)
-    ax.set_xlabel(xlabel or heads[lang][2])
-    trans = blended_transform_factory(fig.transFigure, ax.transData)
-    head = heads[lang][1].format(ci=formatting.ci_label(lang, result.level))
-    ax.text(0.02, k + 0.6, heads[lang][0], ha="left", va="center", weight="bold",
-            transform=trans)
-    ax.text(0.985, k + 0.6, head, ha="right", va="center", weight="bold", transform=trans)
-    for row, rec in zip(rows, table.itertuples(index=False), strict=True):
-        ax.text(0.02, row, f"{rec.label} (k = {rec.k})", ha="left", va="center",
-                transform=trans)
-        if np.isfinite(rec.estimate):
-            limits = (f"{fmt(rec.ci_low)}{formatting.DASH}{fmt(rec.ci_high)}"
-                      if number else formatting.interval(rec.ci_low, rec.ci_high, lang, digits))
-            ax.text(0.985, row, f"{fmt(rec.estimate)} ({limits})",
-                    ha="right", va="center", transform=trans)
-    fig.subplots_adjust(left=0.42, right=0.76, top=1 - 0.25 / height, bottom=0.6 / height)
-    formatting.localise_axes(ax, lang)
-    return fig
+# Names that moved to another module keep working, with a DeprecationWarning (soskulib.compat).
+__getattr__ = forwarder("meta_diagnostics")[0]

@@ -1,5 +1,7 @@
-"""Internal consistency and item analysis: Cronbach's alpha with Feldt's CI, McDonald's omega
-total (one factor), corrected item-total correlations, alpha if item deleted, floor/ceiling.
+"""Internal consistency and item analysis of an instrument's items.
+
+Cronbach's alpha with Feldt's CI, McDonald's omega total (one factor), corrected item-total
+correlations, alpha if item deleted, floor/ceiling.
 
 Every statistic uses the rows where all items are answered (listwise deletion) by default and
 reports that ``n``. R ``psych`` uses pairwise covariances by default;

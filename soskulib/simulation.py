@@ -24,6 +24,10 @@ scenario only). Results are cached per replicate seed as Parquet files in ``cach
 interrupted run resumes where it stopped and a run with more replicates reuses the earlier
 ones.
 
+The model alone: :func:`coverage_simulation` draws studies from the textbook random-effects
+model itself (no programme, no dropout) and checks the intervals of
+:func:`soskulib.meta.meta_analysis` for each estimator and test.
+
 Command line: ``sosku simulate --replicates 1000 --scenario programme --jobs 2
 --cache .sosku-sim --out docs/truth_coverage.md``.
 """
@@ -31,6 +35,7 @@ Command line: ``sosku simulate --replicates 1000 --scenario programme --jobs 2
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -397,3 +402,77 @@ def truth_coverage(seeds: Iterable[int], n_clients: int | None = None, *, jobs: 
             frames = list(tqdm(pool.map(_cached_replicate, args), total=len(args),
                                disable=not progress, desc="sosku simulate", unit="programme"))
     return CoverageResult(pd.concat(frames, ignore_index=True), level)
+
+
+def coverage_simulation(mu: float = 0.3, tau2: float = 0.05, k: int = 10, reps: int = 500,
+                        seed: int = 2024, vi_range: tuple[float, float] = (0.01, 0.2),
+                        combos: Sequence[tuple[str, str]] = (("REML", "z"), ("REML", "knha")),
+                        level: float = 0.95) -> pd.DataFrame:
+    """Empirical CI coverage of the pooled mean under the random-effects model.
+
+    Each replicate draws ``vi ~ U(vi_range)``, ``theta_i ~ N(mu, tau2)``,
+    ``y_i ~ N(theta_i, vi)`` and fits every (method, test) in ``combos``.
+
+    Parameters
+    ----------
+    mu : float
+        True average effect.
+    tau2 : float
+        True between-study variance.
+    k : int
+        Studies per replicate.
+    reps : int
+        Number of replicates.
+    seed : int
+        Seed of ``numpy.random.default_rng``.
+    vi_range : (float, float)
+        Range of the uniform sampling variances.
+    combos : sequence of (method, test)
+        Estimator and test combinations to compare, e.g. ``("DL", "z")``.
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    DataFrame
+        One row per combination: ``method, test, coverage, mcse`` (Monte Carlo SE
+        sqrt(c(1-c)/reps)), ``mean_width``, ``mean_tau2`` and ``refits`` (replicates where
+        REML's Fisher scoring oscillated, as it does in metafor, and was refitted with
+        ``stepadj = 0.5``).
+
+    Notes
+    -----
+    With few studies the z-based REML interval undercovers (IntHout et al. 2014); the
+    Hartung-Knapp-Sidik-Jonkman interval stays close to nominal.
+
+    Examples
+    --------
+    >>> tab = coverage_simulation(k=5, reps=50, seed=1)
+    >>> tab[["method", "test"]].values.tolist()
+    [['REML', 'z'], ['REML', 'knha']]
+    """
+    from soskulib.meta import ConvergenceError, _check_options, _control, _fit_model
+
+    rng = np.random.default_rng(seed)
+    vi = rng.uniform(vi_range[0], vi_range[1], size=(reps, k))
+    yi = rng.normal(mu, np.sqrt(tau2 + vi))  # marginal distribution of y_i
+    X = np.ones((k, 1))
+    halved = _control({"stepadj": 0.5})
+    rows = []
+    for method, test in combos:
+        level = _check_options(method, test, level)
+        fits, refits = [], 0
+        for r in range(reps):
+            try:
+                fits.append(_fit_model(yi[r], vi[r], X, method, test, level))
+            except ConvergenceError:
+                refits += 1
+                fits.append(_fit_model(yi[r], vi[r], X, method, test, level, halved))
+        low = np.array([f.ci_low[0] for f in fits])
+        high = np.array([f.ci_high[0] for f in fits])
+        cover = float(np.mean((low <= mu) & (mu <= high)))
+        rows.append({"method": method, "test": test, "coverage": cover,
+                     "mcse": math.sqrt(cover * (1 - cover) / reps),
+                     "mean_width": float(np.mean(high - low)),
+                     "mean_tau2": float(np.mean([f.tau2 for f in fits])), "refits": refits})
+    return pd.DataFrame(rows)

@@ -30,6 +30,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from soskulib.checks import require_columns
+
 #: The name the reports print for their standardised change.
 METRIC = "SMCR"
 
@@ -70,12 +72,9 @@ def with_smcr(summary: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     >>> with_smcr(s)["smcr"].round(3).tolist()   # WHODAS-like: a fall is an improvement
     [0.368, nan]
     """
-    from soskulib import meta
+    from soskulib import effectsize
 
-    missing = [c for c in _NEEDED if c not in summary.columns]
-    if missing:
-        raise KeyError(f"summary lacks column(s) {', '.join(missing)}; pass "
-                       "outcomes.outcome_summary output")
+    require_columns(summary, _NEEDED, "with_smcr", "pass outcomes.outcome_summary output")
     if not 0 < level < 1:
         raise ValueError(f"level must lie between 0 and 1, got {level!r}")
     out = summary.copy()
@@ -90,7 +89,7 @@ def with_smcr(summary: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
         rows = ok & (out["higher_is_better"].astype(bool).to_numpy() == better)
         if not rows.any():
             continue
-        es = meta.smcr(num.loc[rows], higher_is_better=better, keep=[])
+        es = effectsize.smcr(num.loc[rows], higher_is_better=better, keep=[])
         half = z * np.sqrt(es["vi"].to_numpy(float))
         out.loc[rows, "smcr"] = es["yi"].to_numpy(float)
         out.loc[rows, "smcr_vi"] = es["vi"].to_numpy(float)

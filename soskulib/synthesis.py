@@ -56,7 +56,7 @@ def municipality_effects(
 ) -> pd.DataFrame:
     """Standardised mean change (SMCR) per municipality and instrument: the meta-analysis input.
 
-    ``change_table(by=["municipality", *by])`` → :func:`soskulib.meta.smcr` (metafor
+    ``change_table(by=["municipality", *by])`` → :func:`soskulib.effectsize.smcr` (metafor
     ``escalc(measure = "SMCR")``: ``yi = J (mean_post − mean_pre) / sd_pre``,
     ``vi = 2(1 − r)/n + yi²/(2n)``), sign-oriented so a positive ``yi`` is an improvement.
     Municipalities (or municipality × subgroup cells) with fewer than ``min_pairs`` complete
@@ -69,7 +69,7 @@ def municipality_effects(
         ``instrument, name, municipality, by…, n, mean_pre, sd_pre, mean_post, r_prepost,
         yi, vi``.
     """
-    from soskulib import change, instruments, meta
+    from soskulib import change, effectsize, instruments
 
     if min_pairs < disclosure.MIN_CELL:
         raise ValueError(f"min_pairs must be at least {disclosure.MIN_CELL} (disclosure rule)")
@@ -87,8 +87,8 @@ def municipality_effects(
         table = table.loc[table["n"] >= min_pairs]
         if table.empty:
             continue
-        es = meta.smcr(table, higher_is_better=better,
-                       keep=[*groups, "n", "mean_pre", "sd_pre", "mean_post", "r_prepost"])
+        es = effectsize.smcr(table, higher_is_better=better,
+                             keep=[*groups, "n", "mean_pre", "sd_pre", "mean_post", "r_prepost"])
         es.insert(0, "instrument", inst_id)
         es.insert(1, "name", instruments.get(inst_id).name)
         parts.append(es)

@@ -193,7 +193,7 @@ def compare_smcr() -> Iterator[tuple[str, str, float, str]]:
     table = pd.DataFrame(INPUT["smcr"])
     ref = REF["smcr"]
     for measure in ("SMCR", "SMCC"):
-        out = meta.smcr(table, measure=measure)
+        out = effectsize.smcr(table, measure=measure)
         for col in ("yi", "vi"):
             key = f"{measure.lower()}_{col}"
             yield "smcr", key, discrepancy(out[col], ref[key], 1e-8), f"{len(table)} rows"

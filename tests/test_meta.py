@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from soskulib import meta
+from soskulib import effectsize, meta, meta_plots, simulation
 
 matplotlib.use("Agg")
 
@@ -124,21 +124,21 @@ def test_subgroup_analysis_matches_metafor(method, test):
 def test_smcr_and_smcc_match_escalc():
     eff = REF["effects"]
     table = pd.DataFrame(eff["table"])
-    out = meta.smcr(table)
+    out = effectsize.smcr(table)
     close(out["yi"], vec(eff["smcr_yi"]))
     close(out["vi"], vec(eff["smcr_vi"]))
-    out = meta.smcr(table, measure="SMCC")
+    out = effectsize.smcr(table, measure="SMCC")
     close(out["yi"], vec(eff["smcc_yi"]))
     close(out["vi"], vec(eff["smcc_vi"]))
 
 
 def test_smcr_flips_sign_when_lower_is_better():
     table = pd.DataFrame(REF["effects"]["table"])
-    up, down = meta.smcr(table), meta.smcr(table, higher_is_better=False)
+    up, down = effectsize.smcr(table), effectsize.smcr(table, higher_is_better=False)
     close(down["yi"], -up["yi"])
     close(down["vi"], up["vi"])
     # the bias correction is metafor's exact J, close to Hedges' approximation
-    j = meta._hedges_j(table["n"].to_numpy(float) - 1)
+    j = effectsize.hedges_j_exact(table["n"].to_numpy(float) - 1)
     approx = 1 - 3 / (4 * (table["n"].to_numpy(float) - 1) - 1)
     np.testing.assert_allclose(j, approx, rtol=2e-3)
 
@@ -146,11 +146,11 @@ def test_smcr_flips_sign_when_lower_is_better():
 def test_smcr_validates_table():
     table = pd.DataFrame(REF["effects"]["table"])
     with pytest.raises(KeyError, match="sd_post"):
-        meta.smcr(table.drop(columns="sd_post"), measure="SMCC")
+        effectsize.smcr(table.drop(columns="sd_post"), measure="SMCC")
     with pytest.raises(ValueError, match="r_prepost"):
-        meta.smcr(table.assign(r_prepost=1.5))
+        effectsize.smcr(table.assign(r_prepost=1.5))
     with pytest.raises(ValueError, match="n >= 2"):
-        meta.smcr(table.assign(n=1))
+        effectsize.smcr(table.assign(n=1))
 
 
 def test_fixed_effect_pi_equals_ci_and_tau2_zero():
@@ -249,7 +249,7 @@ def test_location_scale_equivariance_and_order_invariance(studies, method, shift
 
 def test_coverage_of_reml_z_and_knha():
     """Closing-note check: HKSJ keeps nominal coverage where REML-z undercovers (k = 5)."""
-    tab = meta.coverage_simulation(mu=0.3, tau2=0.05, k=5, reps=200, seed=2024).set_index("test")
+    tab = simulation.coverage_simulation(mu=0.3, tau2=0.05, k=5, reps=200, seed=2024).set_index("test")
     assert 0.90 <= tab.loc["knha", "coverage"] <= 0.99
     assert 0.80 <= tab.loc["z", "coverage"] <= 0.97
     assert tab.loc["knha", "mean_width"] > tab.loc["z", "mean_width"]
@@ -275,8 +275,8 @@ def test_summary_frame_and_forest_plot():
     assert "τ²" in het and "vapausasteita" in het and "df" not in het and "tau" not in het
     assert any(re.fullmatch(r"−?\d+,\d\d \(−?\d+,\d\d( – |–)−?\d+,\d\d\)", t) for t in texts)
     assert fig.axes[0].get_xlabel() == "log RR"
-    fig2 = meta.forest_plot(pd.DataFrame({"yi": vec(data["yi"]), "vi": vec(data["vi"])}),
-                            method="FE")
+    fig2 = meta_plots.forest_plot(pd.DataFrame({"yi": vec(data["yi"]), "vi": vec(data["vi"])}),
+                                  method="FE")
     assert any("FE" in t.get_text() for t in fig2.axes[0].texts)
     import matplotlib.pyplot as plt
 

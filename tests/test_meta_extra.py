@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from soskulib import meta, meta_diagnostics
+from soskulib import meta, meta_diagnostics, meta_plots
 
 REF = json.loads((Path(__file__).parent / "reference" / "meta_extra.json").read_text())
 RTOL = 1e-6
@@ -178,9 +178,9 @@ def test_diagnostic_plots_draw():
 
     res = meta.meta_analysis([0.1, 0.5, 0.3, 0.9, 0.2], [0.02, 0.03, 0.04, 0.02, 0.05],
                              labels=list("ABCDE"))
-    fig = meta_diagnostics.baujat_plot(res, lang="fi")
+    fig = meta_plots.baujat_plot(res, lang="fi")
     assert fig.axes[0].get_xlabel().startswith("Osuus")
-    fig2 = meta_diagnostics.cumulative_forest_plot(res, order=[5, 4, 3, 2, 1], lang="fi",
+    fig2 = meta_plots.cumulative_forest_plot(res, order=[5, 4, 3, 2, 1], lang="fi",
                                                    number=lambda x: f"{x:.2f}".replace(".", ","))
     texts = [t.get_text() for t in fig2.axes[0].texts]
     assert texts[2].startswith("E (k = 1)") and any("–" in t for t in texts)

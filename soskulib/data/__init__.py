@@ -1,0 +1,1 @@
+"""Reference tables shipped with soskulib: organisations, quality criteria, demo context."""

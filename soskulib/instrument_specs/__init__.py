@@ -1,0 +1,1 @@
+"""Instrument specifications (one TOML file per instrument), read by :mod:`soskulib.instruments`."""
