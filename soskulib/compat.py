@@ -47,42 +47,27 @@ _SITE = ("NOTEBOOKS_DIR", "KERNEL_NAME", "CELL_TIMEOUT", "HETU_PATTERN", "build_
 _DATA_QUALITY = ("rows_by_municipality", "reconciliation", "problem_summary", "reject_summary",
                  "completeness", "completeness_figure")
 
+# {former module: {new module: names that kept their name}}.
+_KEPT_NAME: dict[str, dict[str, tuple[str, ...]]] = {
+    "evaluation": {"process": _PROCESS, "outcomes": _OUTCOMES, "synthesis": _SYNTHESIS,
+                   "intervals": ("mean_ci",), "change": ("wilson_ci",),
+                   "survival": ("kaplan_meier", "km_quantile")},
+    "report": {"page": _PAGE, "site": _SITE, "data_quality": _DATA_QUALITY,
+               "disclosure": ("MIN_CELL",), "frames": ("spread",),
+               "rendering": ("TEMPLATE_NAME", "render_html", "report_css"),
+               "outcomes": ("traffic_light_table",), "process": ("quality_change_table",),
+               "narrative": ("subproject_facts",), "psychometrics": ("item_table",)},
+    "meta": {"meta_plots": ("forest_plot",), "effectsize": ("smcr",),
+             "simulation": ("coverage_simulation",)},
+    "meta_diagnostics": {"meta_plots": ("baujat_plot", "cumulative_forest_plot")},
+}
+
 #: ``{former module: {former name: (new module, new name)}}``.
 MOVED: dict[str, dict[str, tuple[str, str]]] = {
-    "evaluation": {
-        **{n: ("process", n) for n in _PROCESS},
-        **{n: ("outcomes", n) for n in _OUTCOMES},
-        **{n: ("synthesis", n) for n in _SYNTHESIS},
-        "mean_ci": ("intervals", "mean_ci"),
-        "wilson_ci": ("change", "wilson_ci"),
-        "kaplan_meier": ("survival", "kaplan_meier"),
-        "km_quantile": ("survival", "km_quantile"),
-    },
-    "report": {
-        **{n: ("page", n) for n in _PAGE},
-        **{n: ("site", n) for n in _SITE},
-        **{n: ("data_quality", n) for n in _DATA_QUALITY},
-        "MIN_CELL": ("disclosure", "MIN_CELL"),
-        "TEMPLATE_NAME": ("rendering", "TEMPLATE_NAME"),
-        "render_html": ("rendering", "render_html"),
-        "report_css": ("rendering", "report_css"),
-        "spread": ("frames", "spread"),
-        "traffic_light_table": ("outcomes", "traffic_light_table"),
-        "quality_change_table": ("process", "quality_change_table"),
-        "subproject_facts": ("narrative", "subproject_facts"),
-        "psychometrics": ("psychometrics", "summary"),
-        "item_table": ("psychometrics", "item_table"),
-    },
-    "meta": {
-        "forest_plot": ("meta_plots", "forest_plot"),
-        "smcr": ("effectsize", "smcr"),
-        "coverage_simulation": ("simulation", "coverage_simulation"),
-    },
-    "meta_diagnostics": {
-        "baujat_plot": ("meta_plots", "baujat_plot"),
-        "cumulative_forest_plot": ("meta_plots", "cumulative_forest_plot"),
-    },
+    former: {name: (module, name) for module, names in moves.items() for name in names}
+    for former, moves in _KEPT_NAME.items()
 }
+MOVED["report"]["psychometrics"] = ("psychometrics", "summary")
 
 
 def forwarder(former: str) -> tuple[Callable[[str], object], Callable[[], list[str]]]:

@@ -210,9 +210,8 @@ def baujat_plot(result: MetaResult, *, ax: Any = None, lang: str = "fi",
 
     Examples
     --------
-    >>> from soskulib import meta
-    >>> res = meta.meta_analysis([0.1, 0.5, 0.3, 0.9, 0.2], [0.02, 0.03, 0.04, 0.02, 0.05],
-    ...                          labels=list("ABCDE"))
+    >>> res = meta_analysis([0.1, 0.5, 0.3, 0.9, 0.2], [0.02, 0.03, 0.04, 0.02, 0.05],
+    ...                     labels=list("ABCDE"))
     >>> fig = baujat_plot(res, lang="en")  # doctest: +SKIP
     """
     import matplotlib.pyplot as plt
@@ -273,8 +272,7 @@ def cumulative_forest_plot(result: MetaResult, order: Any = None, *, ax: Any = N
 
     Examples
     --------
-    >>> from soskulib import meta
-    >>> res = meta.meta_analysis([0.1, 0.5, 0.3], [0.02, 0.03, 0.04], labels=["A", "B", "C"])
+    >>> res = meta_analysis([0.1, 0.5, 0.3], [0.02, 0.03, 0.04], labels=["A", "B", "C"])
     >>> fig = cumulative_forest_plot(res, order=[2016, 2015, 2017])  # doctest: +SKIP
     """
     import matplotlib.pyplot as plt
