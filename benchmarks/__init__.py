@@ -36,7 +36,7 @@ BENCHMARKS = (
     "prepare",
     "scoring",
     "instruments",
-    "evaluation",
+    "process_outcomes",
     "meta",
     "outofcore",
     "build",

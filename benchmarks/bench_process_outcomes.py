@@ -1,4 +1,4 @@
-"""The full set of developmental-evaluation figures on the prepared demo data.
+"""The development-work and client-change tables (process, outcomes, mechanisms) on demo data.
 
 Input: the processed tables of ``sosku demo --clients N`` after ``sosku prepare``, loaded
 before timing. Timed: :func:`soskulib.process.client_episodes` (the per-episode table) and
@@ -16,7 +16,7 @@ import warnings
 
 from benchmarks import _data
 
-TITLE = "Evaluation figures (the full set), prepared demo data"
+TITLE = "Development-work and change tables (process, outcomes, mechanisms), prepared demo data"
 SIZE_UNIT = "clients (sosku demo --clients N)"
 TARGET = None
 AUTORANGE = True
