@@ -658,6 +658,8 @@ def mechanisms(
     changes: pd.DataFrame,
     *,
     predictors: Sequence[str] = (*FIDELITY_ELEMENTS, "log_hours"),
+    change: str = "change",
+    baseline: str | None = "baseline",
     adjust_baseline: bool = True,
     fixed_effects: str | None = None,
     cov_type: str = "nonrobust",
@@ -682,11 +684,18 @@ def mechanisms(
     data : DataFrame
         :func:`client_episodes` output with contacts and goals.
     changes : DataFrame
-        ``client_id, municipality, instrument, change[, baseline]`` (:func:`change_scores`).
+        One row per client and instrument: ``client_id, municipality, instrument`` and the
+        columns named by ``change`` and ``baseline`` (:func:`soskulib.outcomes.change_scores`
+        names its baseline column after the ``pre`` occasion).
     predictors : sequence of str
         Episode columns (``"log_hours"`` is derived from ``hours``).
+    change : str, default "change"
+        Column of ``changes`` holding the change score (the outcome).
+    baseline : str or None, default "baseline"
+        Column of ``changes`` holding the baseline score, entered as a covariate (its term is
+        named after the column); None fits without it.
     adjust_baseline : bool, default True
-        Add the baseline score as a covariate (needs ``changes["baseline"]``).
+        False fits without the baseline score, as ``baseline=None``.
     fixed_effects : str, optional
         A column (e.g. ``"municipality"``) entered as fixed effects, so associations are
         within groups.
@@ -704,7 +713,9 @@ def mechanisms(
     """
     import statsmodels.api as sm
 
-    require_columns(changes, ["client_id", "municipality", "instrument", "change"], "mechanisms")
+    require_columns(changes, ["client_id", "municipality", "instrument", change], "mechanisms")
+    if not adjust_baseline:
+        baseline = None
     ep = data.copy()
     if "log_hours" in predictors and "log_hours" not in ep.columns:
         require_columns(ep, ["hours"], "mechanisms", "build data with client_episodes(clients, contacts)")
@@ -721,10 +732,11 @@ def mechanisms(
     rows = []
     for inst, part in merged.groupby("instrument", sort=True):
         terms = list(base_preds)
-        if adjust_baseline:
-            require_columns(part, ["baseline"], "mechanisms", "pass adjust_baseline=False without baseline")
-            terms.append("baseline")
-        part = part.dropna(subset=[*terms, "change", *fe_cols])
+        if baseline is not None:
+            require_columns(part, [baseline], "mechanisms",
+                            "name the baseline column with baseline=, or pass baseline=None")
+            terms.append(baseline)
+        part = part.dropna(subset=[*terms, change, *fe_cols])
         if len(part) < min_n:
             continue
         design = part[terms].astype(float)
@@ -732,7 +744,7 @@ def mechanisms(
             design = design.join(pd.get_dummies(part[fixed_effects].astype(str), prefix="fe",
                                                 drop_first=True, dtype=float))
         design = sm.add_constant(design, has_constant="add")
-        fit = sm.OLS(part["change"].astype(float), design).fit(cov_type=cov_type)
+        fit = sm.OLS(part[change].astype(float), design).fit(cov_type=cov_type)
         ci = fit.conf_int(alpha=1 - level)
         for term in terms:
             rows.append({"instrument": inst, "term": term, "estimate": fit.params[term],

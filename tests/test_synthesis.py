@@ -45,6 +45,15 @@ def test_change_scores_orientation_and_mechanisms_pipeline(tables, episodes):
     assert later["change"].equals(changes["change"])
     out = synthesis.mechanisms(episodes, changes)
     assert set(out["term"]) == {*process.FIDELITY_ELEMENTS, "log_hours", "baseline"}
+    # tidy data: the outcome and baseline columns are named, not assumed
+    renamed = changes.rename(columns={"baseline": "pre_score", "change": "diff"})
+    named = synthesis.mechanisms(episodes, renamed, change="diff", baseline="pre_score")
+    np.testing.assert_array_equal(named["estimate"], out["estimate"])
+    assert named["term"].tolist() == [t.replace("baseline", "pre_score") for t in out["term"]]
+    with pytest.raises(KeyError, match="baseline="):
+        synthesis.mechanisms(episodes, renamed, change="diff")
+    unadjusted = synthesis.mechanisms(episodes, renamed, change="diff", baseline=None)
+    assert "pre_score" not in set(unadjusted["term"])
     assert (out["ci_low"] <= out["estimate"]).all() and (out["estimate"] <= out["ci_high"]).all()
 
 
