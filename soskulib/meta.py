@@ -108,7 +108,7 @@ import pandas as pd
 from scipy import stats
 from scipy.linalg import solve_triangular
 
-from soskulib.checks import as_float_vector
+from soskulib.checks import as_float_vector, require_columns
 from soskulib.compat import forwarder
 
 __all__ = [
@@ -776,6 +776,16 @@ def _fmt_p(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
+def _fit_stat(name: str, doc: str) -> property:
+    """Read-only fit statistic ``name`` of metafor's ``fitstats`` for the model's likelihood."""
+
+    def get(self: MetaResult) -> float:
+        tag = "REML" if self.method == "REML" else "ML"
+        return float(self.fit_stats().loc[name, tag])
+
+    return property(get, doc=doc)
+
+
 @dataclass(frozen=True)
 class MetaResult:
     """Fitted random-/fixed-effects model without moderators (metafor ``rma(yi, vi)``).
@@ -861,29 +871,12 @@ class MetaResult:
         return pd.DataFrame({tag: [fs.get(f"{r}_{tag}", math.nan) for r in rows]
                              for tag in ("ML", "REML")}, index=rows)
 
-    def _stat(self, name: str) -> float:
-        tag = "REML" if self.method == "REML" else "ML"
-        return float(self.fit_stats().loc[name, tag])
-
-    @property
-    def loglik(self) -> float:
-        """Log-likelihood (REML for ``method="REML"``, ML otherwise; metafor ``logLik``)."""
-        return self._stat("ll")
-
-    @property
-    def deviance(self) -> float:
-        """Deviance as metafor ``deviance(res)`` (REML: -2 ll; ML: against the saturated model)."""
-        return self._stat("dev")
-
-    @property
-    def aic(self) -> float:
-        """Akaike information criterion (metafor ``AIC(res)``)."""
-        return self._stat("AIC")
-
-    @property
-    def bic(self) -> float:
-        """Bayesian information criterion (metafor ``BIC(res)``)."""
-        return self._stat("BIC")
+    loglik = _fit_stat("ll", "Log-likelihood (REML for ``method=\"REML\"``, ML otherwise; "
+                       "metafor ``logLik``).")
+    deviance = _fit_stat("dev", "Deviance as metafor ``deviance(res)`` (REML: -2 ll; ML: "
+                         "against the saturated model).")
+    aic = _fit_stat("AIC", "Akaike information criterion (metafor ``AIC(res)``).")
+    bic = _fit_stat("BIC", "Bayesian information criterion (metafor ``BIC(res)``).")
 
     def confint(self, level: float | None = None) -> pd.DataFrame:
         """Q-profile confidence intervals of tau², tau, I² and H² (metafor ``confint(res)``).
@@ -1520,9 +1513,7 @@ def meta_regression(yi: Any, vi: Any, mods: Any, method: str = "REML", test: str
     if data is not None and isinstance(mods, str):
         mods = data[[mods]]
     elif data is not None and isinstance(mods, list) and all(isinstance(m, str) for m in mods):
-        missing = [m for m in mods if m not in data.columns]
-        if missing:
-            raise KeyError(f"moderator column(s) {missing} not in the data frame")
+        require_columns(data, mods, "meta_regression", "mods= names columns of data=")
         mods = data[mods]
     y = as_float_vector(_column_or_values(data, yi, "yi"), "yi")
     v = as_float_vector(_variances(_column_or_values(data, vi, "vi"),
