@@ -38,7 +38,7 @@ import pandas as pd
 from scipy import stats
 
 from soskulib import publication
-from soskulib.checks import as_float_vector, require_columns
+from soskulib.checks import as_float_vector, as_list, require_columns
 from soskulib.disclosure import MIN_CELL
 from soskulib.effectsize import effect_from_summaries
 
@@ -502,10 +502,8 @@ def category_rates(result: pd.DataFrame, by: str | Sequence[str] | None = None,
     if "category" not in result.columns:
         raise KeyError("result has no 'category' column; pass the output of reliable_change() "
                        "or clinical_significance()")
-    by_cols = [] if by is None else [by] if isinstance(by, str) else list(by)
-    missing = [c for c in by_cols if c not in result.columns]
-    if missing:
-        raise KeyError(f"grouping columns not in result: {', '.join(missing)}")
+    by_cols = as_list(by)
+    require_columns(result, by_cols, "category_rates", "by= names grouping columns of the result")
     category = result["category"]
     if isinstance(category.dtype, pd.CategoricalDtype):
         levels = list(category.cat.categories)

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from soskulib.change import wilson_ci
-from soskulib.checks import as_float_vector
+from soskulib.checks import as_float_vector, as_list, require_columns
 
 #: The GAS attainment levels.
 LEVELS = (-2, -1, 0, 1, 2)
@@ -178,9 +178,7 @@ def gas_tscores(
     if not isinstance(goals, pd.DataFrame):
         raise TypeError(f"goals must be a DataFrame, got {type(goals).__name__}")
     needed = [client, attainment, *([weight] if weight is not None else []), *keep]
-    missing = [c for c in needed if c not in goals.columns]
-    if missing:
-        raise KeyError(f"goals table lacks column(s) {', '.join(map(repr, missing))}")
+    require_columns(goals, needed, "gas_tscores", "pass the processed goals table")
     x = as_float_vector(goals[attainment], attainment)
     _check_attainment(x, goals.index, attainment)
     rated = np.isfinite(x)
@@ -258,10 +256,8 @@ def attainment_summary(
     >>> s[["area", "n_rated", "share_at_or_above_expected", "mean_gain"]].to_string(index=False)
     'area  n_rated  share_at_or_above_expected  mean_gain\\nhome        1                         0.0        1.0\\nwork        2                         1.0        2.0'
     """
-    by_cols = [] if by is None else [by] if isinstance(by, str) else list(by)
-    missing = [c for c in [attainment, *by_cols] if c not in goals.columns]
-    if missing:
-        raise KeyError(f"goals table lacks column(s) {', '.join(map(repr, missing))}")
+    by_cols = as_list(by)
+    require_columns(goals, [attainment, *by_cols], "attainment_summary", "pass the processed goals table")
     x = as_float_vector(goals[attainment], attainment)
     _check_attainment(x, goals.index, attainment)
     rated = np.isfinite(x)

@@ -94,6 +94,8 @@ import numpy as np
 import pandas as pd
 from scipy import linalg, optimize, stats
 
+from soskulib.checks import require_columns
+
 __all__ = ["STRUCTURES", "ModelResult", "change_model", "fit_change_model", "reml_deviance"]
 
 STRUCTURES = ("client", "nested", "municipality")
@@ -699,9 +701,8 @@ def fit_change_model(long_df: pd.DataFrame, score: str = "total", time: str = "o
     if structure not in STRUCTURES:
         raise ValueError(f"unknown structure {structure!r}; use one of {', '.join(STRUCTURES)}")
     needed = [score, time, group, client, municipality, *covariates]
-    missing = [c for c in needed if c not in long_df.columns]
-    if missing:
-        raise KeyError(f"long_df lacks column(s) {missing}")
+    require_columns(long_df, needed, "fit_change_model",
+                    "pass long_df with one row per client and occasion")
     df = long_df[needed].dropna().reset_index(drop=True)
     if df.empty:
         raise ValueError("no complete rows to fit")

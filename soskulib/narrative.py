@@ -34,6 +34,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from soskulib import formatting, labels
+from soskulib.checks import require_columns
 
 #: Cohen's (1988) thresholds for |d|.
 SIZE_THRESHOLDS: tuple[tuple[float, str], ...] = ((0.2, "very_small"), (0.5, "small"),
@@ -195,10 +196,7 @@ def development_points(
     ESIS: only 40% of clients with a baseline assessment have an end assessment; missing follow-up may bias the result, so make the end assessment part of every closing visit.
     """
     labels.check_lang(lang)
-    needed = {"name", "estimate", "ci_low", "ci_high", "n"}
-    missing = needed - set(outcomes.columns)
-    if missing:
-        raise KeyError(f"outcomes lacks column(s) {', '.join(sorted(missing))}")
+    require_columns(outcomes, ["ci_high", "ci_low", "estimate", "n", "name"], "development_points")
     points: list[str] = []
     if reach_pct is not None and math.isfinite(reach_pct):
         if reach_pct < 80:
@@ -294,10 +292,7 @@ def outcomes_from_summary(summary: pd.DataFrame) -> pd.DataFrame:
     """
     stem, metric = ("smcr", "SMCR") if "smcr" in summary.columns else ("effect", "d_z")
     needed = ["name", stem, f"{stem}_ci_low", f"{stem}_ci_high", "n", "n_pre"]
-    missing = [c for c in needed if c not in summary.columns]
-    if missing:
-        raise KeyError(f"summary lacks column(s) {', '.join(missing)}; pass "
-                       "outcomes.outcome_summary output")
+    require_columns(summary, needed, "outcomes_from_summary", "pass outcomes.outcome_summary output")
     out = summary[needed].rename(columns={stem: "estimate", f"{stem}_ci_low": "ci_low",
                                           f"{stem}_ci_high": "ci_high"})
     out["metric"] = metric

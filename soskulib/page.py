@@ -27,6 +27,7 @@ from typing import Any
 import pandas as pd
 
 from soskulib import formatting, labels
+from soskulib.checks import require_columns
 from soskulib.disclosure import MIN_CELL
 from soskulib.errors import ConfigurationError
 from soskulib.rendering import style_table
@@ -391,9 +392,7 @@ class Report:
         elif isinstance(df, pd.DataFrame):
             published = df.copy()
             if columns is not None:
-                missing = [c for c in columns if c not in published.columns]
-                if missing:
-                    raise KeyError(f"columns not in the table: {', '.join(map(str, missing))}")
+                require_columns(published, columns, "Report.table", "columns= names its columns")
                 masks = [disclosure.mask_column(c) for c in columns
                          if disclosure.mask_column(c) in published.columns]
                 published = published[[*columns, *masks]]
@@ -403,9 +402,7 @@ class Report:
                 if str(col).endswith("year") or str(col) == "quarter":
                     published[col] = published[col].astype(str)
             if counts:
-                missing = [c for c in counts if c not in published.columns]
-                if missing:
-                    raise KeyError(f"counts columns not in the table: {', '.join(missing)}")
+                require_columns(published, counts, "Report.table", "counts= names its columns")
                 published = disclosure.suppress_table(published, list(counts), along=along,
                                                       derived=derived, min_cell=self.min_cell)
                 if not disclosure.is_protected(published, counts, self.min_cell):

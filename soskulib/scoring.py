@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from soskulib import instruments
+from soskulib.checks import require_columns
 from soskulib.instruments import Instrument, Scale
 
 __all__ = ["score", "item_matrix", "reverse_items", "traffic_lights", "eq5d_index",
@@ -149,15 +150,12 @@ def _wide_matrix(responses: pd.DataFrame, inst: Instrument, items: Sequence[str]
 def _long_matrix(responses: pd.DataFrame, inst: Instrument, id_cols: Sequence[str] | None,
                  item_col: str, value_col: str) -> tuple[pd.DataFrame, np.ndarray]:
     """Pivot a long frame (one row per item answer) to (id frame, item matrix), vectorised."""
-    missing = [c for c in (item_col, value_col) if c not in responses.columns]
-    if missing:
-        raise KeyError(f"long-layout responses need columns {missing}")
+    require_columns(responses, (item_col, value_col), "score (long layout)",
+                    "name them with item_col= and value_col=")
     if id_cols is None:
         id_cols = [c for c in responses.columns if c not in (item_col, value_col)]
     id_cols = list(id_cols)
-    absent = [c for c in id_cols if c not in responses.columns]
-    if absent:
-        raise KeyError(f"id_cols {absent} are not columns of the responses")
+    require_columns(responses, id_cols, "score (long layout)", "id_cols= names its columns")
     if not id_cols:
         raise ValueError("long-layout responses need at least one id column (e.g. client_id)")
 
@@ -430,9 +428,7 @@ def score(
         non_items = [c for c in responses.columns if c not in inst.items]
         carry = non_items if keep is True else [keep] if isinstance(keep, str) \
             else list(keep or [])
-        absent = [c for c in carry if c not in responses.columns]
-        if absent:
-            raise KeyError(f"keep names columns that responses lack: {absent}")
+        require_columns(responses, carry, "score", "keep= names columns of the responses")
         front = responses[carry] if carry else None
     x = _reverse(x, inst.items, inst)
 
