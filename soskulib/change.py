@@ -38,7 +38,7 @@ import pandas as pd
 from scipy import stats
 
 from soskulib import publication
-from soskulib.checks import as_float_vector, as_list, require_columns
+from soskulib.checks import as_float_pair, as_float_vector, as_list, require_columns
 from soskulib.disclosure import MIN_CELL
 from soskulib.effectsize import effect_from_summaries
 
@@ -126,10 +126,7 @@ def _finite(value: Any, name: str) -> float:
 
 def _pairs(pre: Any, post: Any) -> tuple[np.ndarray, np.ndarray, pd.Index]:
     """Float arrays of pre and post plus the index the result carries."""
-    x = as_float_vector(pre, "pre")
-    y = as_float_vector(post, "post")
-    if x.shape != y.shape:
-        raise ValueError(f"pre and post must have the same length ({x.size} != {y.size})")
+    x, y = as_float_pair(pre, post, ("pre", "post"))
     pre_index = pre.index if isinstance(pre, pd.Series) else None
     post_index = post.index if isinstance(post, pd.Series) else None
     if pre_index is not None and post_index is not None and not pre_index.equals(post_index):

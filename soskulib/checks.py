@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["as_list", "require_columns", "require_responses", "as_float_vector"]
+__all__ = ["as_list", "require_columns", "require_responses", "as_float_vector", "as_float_pair"]
 
 #: Column names quoted at most in a missing-column message.
 _SHOWN_COLUMNS = 20
@@ -85,6 +85,34 @@ def as_float_vector(values: object, name: str) -> np.ndarray:
         return pd.to_numeric(series, errors="raise").to_numpy(dtype=float, na_value=np.nan)
     except (ValueError, TypeError):
         raise TypeError(f"{name} must be numeric; it holds non-numeric values") from None
+
+
+def as_float_pair(first: object, second: object,
+                  names: tuple[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    """Two numeric vectors of one length (``pre`` and ``post``), each as :func:`as_float_vector`.
+
+    Raises
+    ------
+    TypeError
+        As :func:`as_float_vector`, naming the argument.
+    ValueError
+        If either is not one-dimensional or their lengths differ.
+
+    Examples
+    --------
+    >>> as_float_pair([1, 2], [3, None], ("pre", "post"))
+    (array([1., 2.]), array([ 3., nan]))
+    >>> as_float_pair([1, 2, 3], [1, 2], ("pre", "post"))
+    Traceback (most recent call last):
+    ...
+    ValueError: pre and post must have the same length (3 != 2)
+    """
+    x = as_float_vector(first, names[0])
+    y = as_float_vector(second, names[1])
+    if x.shape != y.shape:
+        raise ValueError(f"{names[0]} and {names[1]} must have the same length "
+                         f"({x.size} != {y.size})")
+    return x, y
 
 
 def require_responses(responses: Any, what: str) -> Mapping[str, pd.DataFrame]:

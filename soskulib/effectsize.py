@@ -38,7 +38,7 @@ import pandas as pd
 from scipy import stats
 from scipy.special import gammaln
 
-from soskulib.checks import as_float_vector, require_columns
+from soskulib.checks import as_float_pair, require_columns
 
 KINDS = ("dz", "dav", "gav", "srm")
 
@@ -221,10 +221,7 @@ def paired_effect_size(pre: object, post: object, kind: str = "dz", ci: float = 
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
     _check_level(ci)
-    x = as_float_vector(pre, "pre")
-    y = as_float_vector(post, "post")
-    if x.shape != y.shape:
-        raise ValueError(f"pre and post must have the same length ({x.size} != {y.size})")
+    x, y = as_float_pair(pre, post, ("pre", "post"))
     keep = np.isfinite(x) & np.isfinite(y)
     x, y = x[keep], y[keep]
     stats_ = paired_summary(x, y)

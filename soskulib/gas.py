@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from soskulib.change import wilson_ci
-from soskulib.checks import as_float_vector, as_list, require_columns
+from soskulib.checks import as_float_pair, as_float_vector, as_list, require_columns
 
 #: The GAS attainment levels.
 LEVELS = (-2, -1, 0, 1, 2)
@@ -113,17 +113,15 @@ def gas_tscore(attainment: Any, weights: Any = None, rho: float = 0.3) -> float:
     nan
     """
     rho = _check_rho(rho)
-    x = as_float_vector(attainment, "attainment")
+    if weights is None:
+        x = as_float_vector(attainment, "attainment")
+        w = np.ones_like(x)
+    else:
+        x, w = as_float_pair(attainment, weights, ("attainment", "weights"))
     index = attainment.index if isinstance(attainment, pd.Series) else pd.RangeIndex(x.size)
     _check_attainment(x, index, "attainment")
     rated = np.isfinite(x)
-    if weights is None:
-        w = np.ones_like(x)
-    else:
-        w = as_float_vector(weights, "weights")
-        if w.shape != x.shape:
-            raise ValueError(f"attainment and weights must have the same length "
-                             f"({x.size} != {w.size})")
+    if weights is not None:
         _check_weights(w, rated, index, "weights")
     if not rated.any():
         return float("nan")

@@ -108,7 +108,7 @@ import pandas as pd
 from scipy import stats
 from scipy.linalg import solve_triangular
 
-from soskulib.checks import as_float_vector, require_columns
+from soskulib.checks import as_float_pair, as_float_vector, require_columns
 from soskulib.compat import forwarder
 
 __all__ = [
@@ -180,10 +180,7 @@ def _column_or_values(data: pd.DataFrame | None, value: Any, name: str) -> Any:
 
 
 def _validate(yi: Any, vi: Any) -> tuple[np.ndarray, np.ndarray]:
-    y = as_float_vector(yi, "yi")
-    v = as_float_vector(vi, "vi")
-    if y.size != v.size:
-        raise ValueError(f"yi and vi differ in length ({y.size} vs {v.size})")
+    y, v = as_float_pair(yi, vi, ("yi", "vi"))
     if y.size == 0:
         raise ValueError("no studies: yi and vi are empty or all missing")
     bad = np.flatnonzero(~np.isfinite(y) | ~np.isfinite(v))
