@@ -37,7 +37,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from soskulib import disclosure, formatting, instruments, labels, process, schema
+from soskulib import disclosure, formatting, instruments, labels, outcomes, process, schema
 from soskulib.checks import require_columns
 
 __all__ = [
@@ -895,20 +895,11 @@ def traffic_light_profile(
     if not spec.traffic_lights:
         raise ValueError(f"{spec.name} has no traffic_lights in its spec")
     require_columns(responses, ["occasion", *spec.items], "traffic_light_profile")
-    d = responses.loc[responses["occasion"] == occasion, list(spec.items)]
-    long = d.melt(var_name="item", value_name="value").dropna()
     bands = list(spec.traffic_lights)
-    band = pd.Series(pd.NA, index=long.index, dtype=object)
-    for name, (lo, hi) in spec.traffic_lights.items():
-        band = band.mask(long["value"].between(lo, hi), name)
-    long["band"] = band
-    counts = (pd.crosstab(long["item"], long["band"]).reindex(index=list(spec.items), columns=bands,
-                                                               fill_value=0)
-              .stack().rename("n").reset_index())
-    counts["n_item"] = counts.groupby("item")["n"].transform("sum")
-    counts["share"] = counts["n"] / counts["n_item"].where(counts["n_item"] > 0)
-    table = disclosure.suppress_table(counts, ["n", "n_item"], along={"n": ["band"], "n_item": []},
-                                      derived={"share": ["n", "n_item"]}, min_cell=min_cell)
+    # drawn from the protected table the page publishes
+    table = (outcomes.traffic_light_shares(responses, instrument=instrument, occasions=[occasion],
+                                           min_cell=min_cell)
+             .drop(columns="occasion").reset_index(drop=True))
     table["item"] = table["item"].map(lambda i: spec.label(i, lang))
     ax = _axes(ax, figsize=(8, 5))
     colours = [TRAFFIC_COLOURS.get(b, "#999999") for b in bands]
