@@ -49,6 +49,7 @@ import pandas as pd
 from scipy import special, stats
 
 from soskulib.checks import require_columns
+from soskulib.frames import groups
 
 #: Baseline characteristics the completion (IPW) and imputation (MI) models condition on.
 COVARIATES: tuple[str, ...] = ("pre", "age", "female")
@@ -244,13 +245,12 @@ def compare_completers(
     _require(data, [*by, "completed", "pre_raw"], "compare_completers")
     rows = []
     numbers = [("baseline", "pre_raw"), ("age", "age"), ("hours", "hours")]
-    for key, group in data.groupby(by, sort=False, observed=True):
-        key = key if isinstance(key, tuple) else (key,)
+    for keys, group in groups(data, by):
         done = group["completed"].astype(bool).to_numpy()
         n1, n0 = int(done.sum()), int((~done).sum())
         if n1 < min_cell or n0 < min_cell:
             continue
-        base = dict(zip(by, key, strict=True)) | {"n_completers": n1, "n_non_completers": n0}
+        base = keys | {"n_completers": n1, "n_non_completers": n0}
         for variable, column in numbers:
             if column not in group.columns:
                 continue
@@ -380,8 +380,7 @@ def ipw_change(
     by = list(by)
     _require(data, [*by, "pre", "post", "completed", *covariates], "ipw_change")
     rows = []
-    for key, group in data.groupby(by, sort=False, observed=True):
-        key = key if isinstance(key, tuple) else (key,)
+    for keys, group in groups(data, by):
         done = group["completed"].astype(bool).to_numpy()
         n, n1 = len(group), int(done.sum())
         if n1 < min_completers or n - n1 < min_completers:
@@ -393,7 +392,7 @@ def ipw_change(
         var = float(n1 / (n1 - 1) * np.sum(w**2 * (d - mean) ** 2) / np.sum(w) ** 2)
         s = float(group["pre"].std(ddof=1))
         yi = float(_j(n) * mean / s)
-        rows.append(dict(zip(by, key, strict=True)) | {
+        rows.append(keys | {
             "n_starters": n, "n_completers": n1, "ess": float(np.sum(w) ** 2 / np.sum(w**2)),
             "mean_change": mean, "se_change": np.sqrt(var), "yi": yi,
             "vi": var / s**2 + yi**2 / (2 * n)})
@@ -524,8 +523,7 @@ def delta_mi(
     by = list(by)
     _require(data, [*by, "pre", "post", "completed", *covariates], "delta_mi")
     rows = []
-    for g, (key, group) in enumerate(data.groupby(by, sort=False, observed=True)):
-        key = key if isinstance(key, tuple) else (key,)
+    for g, (keys, group) in enumerate(groups(data, by)):
         done = group["completed"].astype(bool).to_numpy()
         n, n1 = len(group), int(done.sum())
         if n1 < min_completers or n1 == n:
@@ -542,7 +540,7 @@ def delta_mi(
                 q[j], u[j] = _smcr_starters(pre, full)
             b = q.var(ddof=1) if m > 1 else 0.0
             total = u.mean() + (1 + 1 / m) * b
-            rows.append(dict(zip(by, key, strict=True)) | {
+            rows.append(keys | {
                 "delta": float(delta), "n_starters": n, "n_completers": n1, "yi": float(q.mean()),
                 "vi": float(total), "fmi": float((1 + 1 / m) * b / total) if total > 0 else 0.0})
     return pd.DataFrame(rows, columns=[*by, "delta", "n_starters", "n_completers", "yi", "vi", "fmi"])
@@ -609,12 +607,12 @@ def pooled_by_delta(mi: pd.DataFrame, *, by: Sequence[str] = ("instrument",), te
     from soskulib import meta
 
     rows = []
-    for key, part in mi.groupby([*by, "delta"], sort=False):
+    for keys, part in groups(mi, [*by, "delta"]):
         if len(part) < min_k:
             continue
         fit = meta.meta_analysis(part["yi"].to_numpy(float), part["vi"].to_numpy(float),
                                  method="REML", test=test, control={"stepadj": 0.5, "maxiter": 1000})
-        rows.append(dict(zip([*by, "delta"], key, strict=True)) | {
+        rows.append(keys | {
             "k": fit.k, "estimate": fit.estimate, "ci_low": fit.ci_low, "ci_high": fit.ci_high})
     return pd.DataFrame(rows, columns=[*by, "delta", "k", "estimate", "ci_low", "ci_high"])
 
@@ -666,13 +664,20 @@ def complete_case_change(data: pd.DataFrame, *, by: Sequence[str] = ("instrument
     by = list(by)
     done = data.loc[data["completed"].astype(bool)]
     rows = []
-    for key, group in done.groupby(by, sort=False, observed=True):
-        key = key if isinstance(key, tuple) else (key,)
+    for keys, group in groups(done, by):
         if len(group) < min_completers:
             continue
         yi, vi = _smcr_starters(group["pre"].to_numpy(float), group["post"].to_numpy(float))
-        rows.append(dict(zip(by, key, strict=True)) | {"n_completers": len(group), "yi": yi, "vi": vi})
+        rows.append(keys | {"n_completers": len(group), "yi": yi, "vi": vi})
     return pd.DataFrame(rows, columns=[*by, "n_completers", "yi", "vi"])
+
+
+def _tipping_points(curve: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """``by…, tip_estimate, tip_ci``: where each group's curve (estimate, lower limit) reaches 0."""
+    tips = [keys | {"tip_estimate": tipping_point(part["delta"], part["estimate"]),
+                    "tip_ci": tipping_point(part["delta"], part["ci_low"])}
+            for keys, part in groups(curve, by)]
+    return pd.DataFrame(tips, columns=[*by, "tip_estimate", "tip_ci"])
 
 
 def sensitivity(data: pd.DataFrame, *, by: Sequence[str] = ("instrument", "name", "municipality"),
@@ -714,13 +719,7 @@ def sensitivity(data: pd.DataFrame, *, by: Sequence[str] = ("instrument", "name"
     table = table.merge(at0, on=by, how="inner")
     for stem in ("cc", "ipw", "mi"):
         table[f"{stem}_ci_low"], table[f"{stem}_ci_high"] = wald_ci(table[stem], table[f"{stem}_vi"], level)
-    tips = []
-    for key, part in curve.groupby(by, sort=False):
-        key = key if isinstance(key, tuple) else (key,)
-        tips.append(dict(zip(by, key, strict=True)) | {
-            "tip_estimate": tipping_point(part["delta"], part["estimate"]),
-            "tip_ci": tipping_point(part["delta"], part["ci_low"])})
-    table = table.merge(pd.DataFrame(tips, columns=[*by, "tip_estimate", "tip_ci"]), on=by, how="left")
+    table = table.merge(_tipping_points(curve, by), on=by, how="left")
     columns = [*by, "n_starters", "n_completers", "cc", "cc_ci_low", "cc_ci_high", "ipw",
                "ipw_ci_low", "ipw_ci_high", "mi", "mi_ci_low", "mi_ci_high", "tip_estimate", "tip_ci"]
     return table[columns], curve
@@ -763,11 +762,10 @@ def pooled_sensitivity(table: pd.DataFrame, curve: pd.DataFrame, *,
                                   control={"stepadj": 0.5, "maxiter": 1000})
 
     rows = []
-    for key, part in table.groupby(by, sort=False):
-        key = key if isinstance(key, tuple) else (key,)
+    for keys, part in groups(table, by):
         if len(part) < min_k:
             continue
-        row = dict(zip(by, key, strict=True)) | {"k": len(part),
+        row = keys | {"k": len(part),
                                                   "n_starters": int(part["n_starters"].sum()),
                                                   "n_completers": int(part["n_completers"].sum())}
         for stem in ("cc", "ipw", "mi"):
@@ -776,22 +774,16 @@ def pooled_sensitivity(table: pd.DataFrame, curve: pd.DataFrame, *,
         rows.append(row)
     pooled = pd.DataFrame(rows)
     crows = []
-    for key, part in curve.groupby([*by, "delta"], sort=False):
+    for keys, part in groups(curve, [*by, "delta"]):
         if len(part) < min_k:
             continue
         res = fit(part["estimate"], part["ci_low"])
-        crows.append(dict(zip([*by, "delta"], key, strict=True)) | {
+        crows.append(keys | {
             "k": len(part), "estimate": res.estimate, "ci_low": res.ci_low, "ci_high": res.ci_high})
     pooled_curve = pd.DataFrame(crows, columns=[*by, "delta", "k", "estimate", "ci_low", "ci_high"])
     if pooled.empty:
         return pooled, pooled_curve
-    tips = []
-    for key, part in pooled_curve.groupby(by, sort=False):
-        key = key if isinstance(key, tuple) else (key,)
-        tips.append(dict(zip(by, key, strict=True)) | {
-            "tip_estimate": tipping_point(part["delta"], part["estimate"]),
-            "tip_ci": tipping_point(part["delta"], part["ci_low"])})
-    pooled = pooled.merge(pd.DataFrame(tips), on=by, how="left")
+    pooled = pooled.merge(_tipping_points(pooled_curve, by), on=by, how="left")
     return pooled, pooled_curve
 
 

@@ -9,19 +9,33 @@ layout of a (suppressed) tidy table for reading. Argument checks are :mod:`sosku
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
 from soskulib import disclosure
 
-__all__ = ["group_keys", "protect", "quarter", "quarter_range", "quarter_start", "spread"]
+__all__ = ["group_keys", "groups", "protect", "quarter", "quarter_range", "quarter_start", "spread"]
 
 
 def group_keys(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """Group labels with missing values made explicit, so groupby keeps them."""
     return df[by].astype(object).where(df[by].notna(), "(missing)") if by else df[[]]
+
+
+def groups(data: pd.DataFrame, by: Sequence[str]) -> Iterator[tuple[dict[str, Any], pd.DataFrame]]:
+    """Each group of ``data`` by the columns ``by`` as ``({column: value}, rows)``, as they appear.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"g": ["b", "a", "b"], "x": [1, 2, 3]})
+    >>> [(keys, part["x"].tolist()) for keys, part in groups(d, ["g"])]
+    [({'g': 'b'}, [1, 3]), ({'g': 'a'}, [2])]
+    """
+    by = list(by)
+    for key, part in data.groupby(by, sort=False, observed=True):
+        yield dict(zip(by, key if isinstance(key, tuple) else (key,), strict=True)), part
 
 
 def protect(

@@ -46,6 +46,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from soskulib import frames
+
 
 def rtm_adjusted(mean_pre: float, mean_change: float, population_mean: float,
                  reliability: float) -> tuple[float, float]:
@@ -125,8 +127,7 @@ def change_by_baseline(data: pd.DataFrame, *, by: Sequence[str] = ("instrument",
     by = list(by)
     done = data.loc[data["completed"].astype(bool)]
     rows = []
-    for key, group in done.groupby(by, sort=False, observed=True):
-        key = key if isinstance(key, tuple) else (key,)
+    for keys, group in frames.groups(done, by):
         if len(group) < groups * min_cell:
             continue
         pre = group["pre"].to_numpy(float)
@@ -140,7 +141,7 @@ def change_by_baseline(data: pd.DataFrame, *, by: Sequence[str] = ("instrument",
             d = change[cut == g]
             n = len(d)
             half = stats.t.ppf(0.5 + level / 2, n - 1) * d.std(ddof=1) / np.sqrt(n)
-            rows.append(dict(zip(by, key, strict=True)) | {
+            rows.append(keys | {
                 "baseline_group": g + 1, "n": n, "mean_pre": float(sign * pre[cut == g].mean()),
                 "mean_change": float(d.mean()), "ci_low": float(d.mean() - half),
                 "ci_high": float(d.mean() + half)})
@@ -186,15 +187,14 @@ def baseline_regression(data: pd.DataFrame, *, by: Sequence[str] = ("instrument"
     by = list(by)
     done = data.loc[data["completed"].astype(bool)]
     rows = []
-    for key, group in done.groupby(by, sort=False, observed=True):
-        key = key if isinstance(key, tuple) else (key,)
+    for keys, group in frames.groups(done, by):
         if len(group) < min_n:
             continue
         pre = group["pre"].to_numpy(float)
         change = group["post"].to_numpy(float) - pre
         fit = sm.OLS(change, sm.add_constant(pre - pre.mean())).fit()
         low, high = fit.conf_int(alpha=1 - level)[1]
-        rows.append(dict(zip(by, key, strict=True)) | {
+        rows.append(keys | {
             "n": len(group), "intercept": float(fit.params[0]), "slope": float(fit.params[1]),
             "slope_ci_low": float(low), "slope_ci_high": float(high),
             "slope_pval": float(fit.pvalues[1])})
@@ -239,9 +239,8 @@ def rtm_table(data: pd.DataFrame, *, by: Sequence[str] = ("instrument", "name"),
     pop = population.set_index("instrument")
     done = data.loc[data["completed"].astype(bool)]
     rows = []
-    for key, group in done.groupby(by, sort=False, observed=True):
-        key = key if isinstance(key, tuple) else (key,)
-        info = dict(zip(by, key, strict=True))
+    for keys, group in frames.groups(done, by):
+        info = keys
         inst = instruments.get(info["instrument"])
         rho = inst.reliability.get("alpha")
         if len(group) < min_n:
