@@ -1,4 +1,4 @@
-"""Standardised effect sizes for paired (pre/post) data, with confidence intervals.
+"""Standardised change of paired (pre/post) data, from client rows or group summaries, with CIs.
 
 Kinds follow Lakens (2013), "Calculating and reporting effect sizes to facilitate cumulative
 science", Frontiers in Psychology 4:863, doi:10.3389/fpsyg.2013.00863:
@@ -15,6 +15,11 @@ kind      estimate                                            CI method
 Only complete pairs are used (a client with a missing pre or post value is dropped). All
 kinds are signed as post minus pre: orient them (e.g. multiply by -1 for WHODAS, where lower is
 better) where the report needs "positive = improvement".
+
+From per-group summaries (:func:`soskulib.change.change_table`), :func:`smcr` gives the
+standardised mean change as metafor's ``escalc`` (SMCR with raw-score standardisation, SMCC
+with change-score standardisation, exact bias correction :func:`hedges_j_exact`), oriented so
+that positive means improvement: the input of the national meta-analysis.
 
 Examples
 --------

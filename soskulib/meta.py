@@ -1,4 +1,4 @@
-r"""Meta-analysis of municipal sub-project effects (random- and fixed-effects models).
+r"""Meta-analysis of the municipalities' changes: random- and fixed-effects models as metafor.
 
 Every number here reproduces R ``metafor`` (Viechtbauer 2010, version 3.8 checked) for the same
 call; ``tests/reference/metafor.R`` computes the reference values the tests compare against.

@@ -1,4 +1,4 @@
-"""Out-of-core scoring, reliable change and evaluation figures with DuckDB.
+"""The DuckDB path for data larger than memory: scoring, reliable change, development tables.
 
 The processed tables are partitioned parquet (``<processed>/<table>/municipality=<code>/*.parquet``,
 written by :func:`soskulib.prepare.prepare`). The functions here compute the same numbers as
