@@ -38,7 +38,13 @@ import pandas as pd
 from scipy import stats
 
 from soskulib import publication
-from soskulib.checks import as_float_pair, as_float_vector, as_list, require_columns
+from soskulib.checks import (
+    as_float_pair,
+    as_float_vector,
+    as_list,
+    confidence_level,
+    require_columns,
+)
 from soskulib.disclosure import MIN_CELL
 from soskulib.effectsize import effect_from_summaries
 
@@ -445,8 +451,7 @@ def wilson_ci(k: Any, n: Any, level: float = 0.95) -> tuple[np.ndarray, np.ndarr
     >>> round(float(lo), 4), round(float(hi), 4)
     (0.1078, 0.6032)
     """
-    if not 0.0 < float(level) < 1.0:
-        raise ValueError(f"level must lie in (0, 1), got {level}")
+    confidence_level(level)
     k = np.asarray(k, dtype=float)
     n = np.asarray(n, dtype=float)
     if np.any(k < 0) or np.any(k > n):

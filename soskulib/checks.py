@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["as_list", "require_columns", "require_responses", "as_float_vector", "as_float_pair"]
+__all__ = ["as_list", "require_columns", "require_responses", "as_float_vector", "as_float_pair",
+           "confidence_level"]
 
 #: Column names quoted at most in a missing-column message.
 _SHOWN_COLUMNS = 20
@@ -113,6 +114,29 @@ def as_float_pair(first: object, second: object,
         raise ValueError(f"{names[0]} and {names[1]} must have the same length "
                          f"({x.size} != {y.size})")
     return x, y
+
+
+def confidence_level(level: object) -> float:
+    """A confidence level as a probability strictly between 0 and 1 (0.95, not 95).
+
+    Raises
+    ------
+    ValueError
+        If ``level`` is not a number in (0, 1).
+
+    Examples
+    --------
+    >>> confidence_level(0.9)
+    0.9
+    >>> confidence_level(95)
+    Traceback (most recent call last):
+    ...
+    ValueError: level must be a probability in (0, 1) such as 0.95, got 95
+    """
+    if isinstance(level, bool) or not isinstance(level, int | float | np.floating | np.integer) \
+            or not 0 < float(level) < 1:
+        raise ValueError(f"level must be a probability in (0, 1) such as 0.95, got {level!r}")
+    return float(level)
 
 
 def require_responses(responses: Any, what: str) -> Mapping[str, pd.DataFrame]:

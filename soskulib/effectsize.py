@@ -43,7 +43,7 @@ import pandas as pd
 from scipy import stats
 from scipy.special import gammaln
 
-from soskulib.checks import as_float_pair, require_columns
+from soskulib.checks import as_float_pair, confidence_level, require_columns
 
 KINDS = ("dz", "dav", "gav", "srm")
 
@@ -149,7 +149,7 @@ def nct_ci(t: float | np.ndarray, df: float | np.ndarray, level: float = 0.95,
     >>> bool(np.isclose(lo, -hi))
     True
     """
-    _check_level(level)
+    confidence_level(level)
     t_arr, df_arr = np.broadcast_arrays(np.asarray(t, dtype=float), np.asarray(df, dtype=float))
     ok = np.isfinite(t_arr) & np.isfinite(df_arr) & (df_arr > 0)
     t_ok, df_ok = t_arr[ok], df_arr[ok]
@@ -175,11 +175,6 @@ def nct_ci(t: float | np.ndarray, df: float | np.ndarray, level: float = 0.95,
         out[ok] = 0.5 * (lo + hi)
         limits.append(out)
     return limits[0], limits[1]
-
-
-def _check_level(level: float) -> None:
-    if not (isinstance(level, int | float) and 0.0 < float(level) < 1.0):
-        raise ValueError(f"confidence level must be a number in (0, 1), got {level!r}")
 
 
 def paired_effect_size(pre: object, post: object, kind: str = "dz", ci: float = 0.95,
@@ -225,7 +220,7 @@ def paired_effect_size(pre: object, post: object, kind: str = "dz", ci: float = 
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
-    _check_level(ci)
+    confidence_level(ci)
     x, y = as_float_pair(pre, post, ("pre", "post"))
     keep = np.isfinite(x) & np.isfinite(y)
     x, y = x[keep], y[keep]

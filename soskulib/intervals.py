@@ -9,12 +9,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from soskulib.checks import confidence_level
+
 __all__ = ["mean_ci", "normal_quantile"]
 
 
 def normal_quantile(level: float) -> float:
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level}")
+    confidence_level(level)
     return float(stats.norm.ppf(0.5 + level / 2))
 
 

@@ -51,6 +51,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from soskulib.checks import confidence_level
+
 __all__ = ["CombinedResult", "combined_outcome"]
 
 
@@ -211,8 +213,7 @@ def combined_outcome(yi: Any, vi: Any, cluster: Any, *, rho: float, level: float
                          f"{', '.join(str(i + 1) for i in bad[:10])}")
     if not 0 <= rho < 1:
         raise ValueError(f"rho must lie in [0, 1), got {rho}")
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level}")
+    confidence_level(level)
     X = np.ones((y.size, 1))
     blocks = _blocks(v, clusters, rho)
     m, p = len(blocks), X.shape[1]

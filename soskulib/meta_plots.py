@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from soskulib import formatting
+from soskulib import formatting, labels
 from soskulib.checks import as_float_vector
 from soskulib.meta import _METHOD_NAMES, MetaResult, _labels, _text, meta_analysis
 from soskulib.meta_diagnostics import baujat, cumulative
@@ -218,8 +218,7 @@ def baujat_plot(result: MetaResult, *, ax: Any = None, lang: str = "fi",
 
     texts = {"fi": ("Osuus heterogeenisuudesta (Q)", "Vaikutus yhdistettyyn tulokseen"),
              "en": ("Contribution to heterogeneity (Q)", "Influence on the pooled result")}
-    if lang not in texts:
-        raise ValueError(f"unknown language {lang!r}; use 'fi' or 'en'")
+    labels.check_lang(lang)
     data = baujat(result)
     if ax is None:
         fig, ax = plt.subplots(figsize=(6.5, 5))
@@ -280,8 +279,7 @@ def cumulative_forest_plot(result: MetaResult, order: Any = None, *, ax: Any = N
 
     heads = {"fi": ("+ kunta", "Yhdistetty ({ci})", "Yhdistetty arvio"),
              "en": ("+ municipality", "Pooled ({ci})", "Pooled estimate")}
-    if lang not in heads:
-        raise ValueError(f"unknown language {lang!r}; use 'fi' or 'en'")
+    labels.check_lang(lang)
     fmt = number or (lambda x: formatting.number(x, lang, digits))
     table = cumulative(result, order)
     k = len(table)

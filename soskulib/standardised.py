@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from soskulib.checks import require_columns
+from soskulib.checks import confidence_level, require_columns
 
 #: The name the reports print for their standardised change.
 METRIC = "SMCR"
@@ -75,8 +75,7 @@ def with_smcr(summary: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     from soskulib import effectsize
 
     require_columns(summary, _NEEDED, "with_smcr", "pass outcomes.outcome_summary output")
-    if not 0 < level < 1:
-        raise ValueError(f"level must lie between 0 and 1, got {level!r}")
+    confidence_level(level)
     out = summary.copy()
     for col in ("smcr", "smcr_vi", "smcr_ci_low", "smcr_ci_high"):
         out[col] = np.nan
