@@ -96,12 +96,50 @@ from scipy import linalg, optimize, stats
 
 from soskulib.checks import require_columns
 
-__all__ = ["STRUCTURES", "ModelResult", "change_model", "fit_change_model", "reml_deviance"]
+__all__ = ["STRUCTURES", "ModelResult", "change_model", "example_data", "fit_change_model",
+           "reml_deviance"]
 
 STRUCTURES = ("client", "nested", "municipality")
 
 #: R's ``qr()`` tolerance, used by lme4 to detect aliased fixed-effect columns.
 RANK_TOL = 1e-7
+
+
+def example_data(n_clients: int = 40, seed: int = 1) -> pd.DataFrame:
+    """Synthetic baseline and end scores of the examples: clients in two municipalities.
+
+    ``total = 50 + 5·[end] + u_client + e`` with :math:`u \\sim N(0, 4^2)` and
+    :math:`e \\sim N(0, 3^2)`; women and men alternate; the first half of the clients are in
+    ``"091"``, the rest in ``"092"``.
+
+    Parameters
+    ----------
+    n_clients : int
+        Number of clients (even); two rows each.
+    seed : int
+        Seed of ``numpy.random.default_rng``.
+
+    Returns
+    -------
+    DataFrame
+        ``client_id, municipality, occasion, gender, total``, one row per client and occasion.
+
+    Examples
+    --------
+    >>> long = example_data()
+    >>> long.shape, long["occasion"].unique().tolist()
+    ((80, 5), ['baseline', 'end'])
+    """
+    rng = np.random.default_rng(seed)
+    n = n_clients
+    long = pd.DataFrame({
+        "client_id": np.repeat([f"c{i}" for i in range(n)], 2),
+        "municipality": np.repeat(["091", "092"], n),
+        "occasion": np.tile(["baseline", "end"], n),
+        "gender": np.repeat(np.tile(["female", "male"], n // 2), 2)})
+    long["total"] = (50 + 5 * (long["occasion"] == "end") + np.repeat(rng.normal(0, 4, n), 2)
+                     + rng.normal(0, 3, 2 * n))
+    return long
 
 
 def _safe(name: str) -> str:
@@ -134,14 +172,7 @@ class ModelResult:
 
     Examples
     --------
-    >>> rng = np.random.default_rng(1)
-    >>> long = pd.DataFrame({
-    ...     "client_id": np.repeat([f"c{i}" for i in range(40)], 2),
-    ...     "municipality": np.repeat(["091", "092"], 40),
-    ...     "occasion": np.tile(["baseline", "end"], 40),
-    ...     "gender": np.repeat(np.tile(["female", "male"], 20), 2)})
-    >>> long["total"] = (50 + 5 * (long["occasion"] == "end") + np.repeat(rng.normal(0, 4, 40), 2)
-    ...                  + rng.normal(0, 3, 80))
+    >>> long = example_data()  # 40 clients, two municipalities, baseline and end
     >>> res = change_model(long, structure="client")  # lmer(total ~ occasion*gender
     ...                                               #   + municipality + (1 | client_id))
     >>> res.structure, res.n_obs, res.n_clients, res.dropped_terms
@@ -214,14 +245,7 @@ class ModelResult:
         Same numbers as lme4 1.1-31 ``fixef(fit)`` and ``sqrt(diag(vcov(fit)))`` to the
         digits shown:
 
-        >>> rng = np.random.default_rng(1)
-        >>> long = pd.DataFrame({
-        ...     "client_id": np.repeat([f"c{i}" for i in range(40)], 2),
-        ...     "municipality": np.repeat(["091", "092"], 40),
-        ...     "occasion": np.tile(["baseline", "end"], 40),
-        ...     "gender": np.repeat(np.tile(["female", "male"], 20), 2)})
-        >>> long["total"] = (50 + 5 * (long["occasion"] == "end")
-        ...                  + np.repeat(rng.normal(0, 4, 40), 2) + rng.normal(0, 3, 80))
+        >>> long = example_data()  # 40 clients, two municipalities, baseline and end
         >>> res = change_model(long, structure="client")  # lmer(total ~ occasion*gender
         ...                                               #   + municipality + (1 | client_id))
         >>> res.coef_table()[["estimate", "se"]].round(3)  # doctest: +NORMALIZE_WHITESPACE
@@ -257,14 +281,7 @@ class ModelResult:
 
         Examples
         --------
-        >>> rng = np.random.default_rng(1)
-        >>> long = pd.DataFrame({
-        ...     "client_id": np.repeat([f"c{i}" for i in range(40)], 2),
-        ...     "municipality": np.repeat(["091", "092"], 40),
-        ...     "occasion": np.tile(["baseline", "end"], 40),
-        ...     "gender": np.repeat(np.tile(["female", "male"], 20), 2)})
-        >>> long["total"] = (50 + 5 * (long["occasion"] == "end")
-        ...                  + np.repeat(rng.normal(0, 4, 40), 2) + rng.normal(0, 3, 80))
+        >>> long = example_data()  # 40 clients, two municipalities, baseline and end
         >>> res = change_model(long, structure="client")  # lmer(total ~ occasion*gender
         ...                                               #   + municipality + (1 | client_id))
         >>> res.variance_components().round(3)  # doctest: +NORMALIZE_WHITESPACE
@@ -312,14 +329,7 @@ class ModelResult:
 
         Examples
         --------
-        >>> rng = np.random.default_rng(1)
-        >>> long = pd.DataFrame({
-        ...     "client_id": np.repeat([f"c{i}" for i in range(40)], 2),
-        ...     "municipality": np.repeat(["091", "092"], 40),
-        ...     "occasion": np.tile(["baseline", "end"], 40),
-        ...     "gender": np.repeat(np.tile(["female", "male"], 20), 2)})
-        >>> long["total"] = (50 + 5 * (long["occasion"] == "end")
-        ...                  + np.repeat(rng.normal(0, 4, 40), 2) + rng.normal(0, 3, 80))
+        >>> long = example_data()  # 40 clients, two municipalities, baseline and end
         >>> res = change_model(long, structure="client")  # lmer(total ~ occasion*gender
         ...                                               #   + municipality + (1 | client_id))
         >>> res.change_by_group()[["group", "occasion", "change", "se"]].round(3)
@@ -357,14 +367,7 @@ class ModelResult:
 
         Examples
         --------
-        >>> rng = np.random.default_rng(1)
-        >>> long = pd.DataFrame({
-        ...     "client_id": np.repeat([f"c{i}" for i in range(40)], 2),
-        ...     "municipality": np.repeat(["091", "092"], 40),
-        ...     "occasion": np.tile(["baseline", "end"], 40),
-        ...     "gender": np.repeat(np.tile(["female", "male"], 20), 2)})
-        >>> long["total"] = (50 + 5 * (long["occasion"] == "end")
-        ...                  + np.repeat(rng.normal(0, 4, 40), 2) + rng.normal(0, 3, 80))
+        >>> long = example_data()  # 40 clients, two municipalities, baseline and end
         >>> res = change_model(long, structure="client")  # lmer(total ~ occasion*gender
         ...                                               #   + municipality + (1 | client_id))
         >>> print(res.summary().splitlines()[0])  # doctest: +ELLIPSIS
@@ -685,16 +688,9 @@ def fit_change_model(long_df: pd.DataFrame, score: str = "total", time: str = "o
 
     Examples
     --------
-    >>> rng = np.random.default_rng(1)
-    >>> long = pd.DataFrame({
-    ...     "client_id": np.repeat([f"c{i}" for i in range(40)], 2),
-    ...     "municipality": np.repeat(["091", "092"], 40),
-    ...     "occasion": np.tile(["baseline", "end"], 40),
-    ...     "gender": np.repeat(np.tile(["female", "male"], 20), 2)})
-    >>> long["total"] = (50 + 5 * (long["occasion"] == "end") + np.repeat(rng.normal(0, 4, 40), 2)
-    ...                  + rng.normal(0, 3, 80))
+    >>> long = example_data()  # 40 clients, two municipalities, baseline and end
     >>> res = fit_change_model(long, structure="client")  # lmer(total ~ occasion*gender
-    ...                                               #   + municipality + (1 | client_id))
+    ...                                                   #   + municipality + (1 | client_id))
     >>> float(round(res.coef_table().loc["occasion[end]", "estimate"], 3))
     5.155
     """
