@@ -254,7 +254,7 @@ def measurement_attrition(processed_dir: str | os.PathLike[str], *, pre: str = "
         return pd.DataFrame(columns=columns)
     threshold = disclosure.MIN_CELL if min_cell is None else min_cell
     summary = outcomes.outcome_summary(responses, by="municipality", pre=pre, post=post,
-                                       min_cell=threshold)
+                                       min_cell=threshold, masks=True)
     masks = [c for c in ("n_pre_suppressed", "n_suppressed") if c in summary.columns]
     table = summary[["instrument", "municipality", "n_pre", "n", *masks]].copy()
     table.insert(1, "name", [instruments.get(i).display_name(lang) for i in table["instrument"]])

@@ -164,7 +164,7 @@ def outcome_summary(
     level: float = 0.95,
     min_cell: int = disclosure.MIN_CELL,
     suppress: bool = True,
-    masks: bool = True,
+    masks: bool = False,
 ) -> pd.DataFrame:
     """Pre/post change on each instrument's headline scale, per group, effect oriented.
 
@@ -180,12 +180,13 @@ def outcome_summary(
     DataFrame
         ``instrument, name, scale, by…, n_pre, n, mean_pre, sd_pre, mean_post, sd_post,
         mean_change, sd_change, r_prepost, d_z, d_z_ci_low, d_z_ci_high, higher_is_better,
-        effect, effect_ci_low, effect_ci_high`` (+ masks: statistics hide with ``n``, also
-        where ``n`` is hidden as a complement: means of integer scores are ``S / n`` and the
-        ``d_z`` interval is a function of ``d_z`` and ``n``, so either would give ``n`` back).
-        With ``masks=False`` (reading in a notebook) the ``*_suppressed`` columns are left
-        out, hidden cells are missing values and ``n_pre``, ``n`` are whole numbers
-        (pandas ``Int64``); reports keep the masks, which show hidden cells as "..".
+        effect, effect_ci_low, effect_ci_high``: the table for reading. Hidden cells are
+        missing values, ``n_pre`` and ``n`` are whole numbers (pandas ``Int64``) and
+        ``attrs["hidden"]`` counts the hidden cells. Statistics hide with ``n``, also where
+        ``n`` is hidden as a complement: means of integer scores are ``S / n`` and the ``d_z``
+        interval is a function of ``d_z`` and ``n``, so either would give ``n`` back.
+        ``masks=True`` (a report page) adds a boolean ``<column>_suppressed`` mask per
+        column, which :meth:`soskulib.page.Report.table` shows as "..".
 
     Examples
     --------
@@ -194,15 +195,16 @@ def outcome_summary(
     ...     **{f"s{i}": [2.0, 1, 3, 2, 2, 2, 4, 2, 3, 1, 2, 1] for i in range(1, 13)}})
     >>> out = outcome_summary({"whodas12": r})
     >>> out[["name", "n", "mean_change", "effect"]].round(3)
-            name    n  mean_change  effect
-    0  WHODAS-12  6.0        -14.0    1.55
+            name  n  mean_change  effect
+    0  WHODAS-12  6        -14.0    1.55
 
     Changes of the 12-item sum are −12, −12, 0, −24, −24, −12: mean −14, SD 9.03, so
     d_z = −1.55 and, WHODAS being lower-is-better, the oriented effect is +1.55.
 
-    >>> clean = outcome_summary({"whodas12": r}, masks=False)
-    >>> clean["n"].dtype, any(c.endswith("_suppressed") for c in clean.columns)
+    >>> out["n"].dtype, any(c.endswith("_suppressed") for c in out.columns)
     (Int64Dtype(), False)
+    >>> sum(c.endswith("_suppressed") for c in outcome_summary({"whodas12": r}, masks=True).columns)
+    15
     """
     from soskulib import change, instruments
 
@@ -245,11 +247,12 @@ def outcome_summary(
 
 def _without_masks(table: pd.DataFrame, counts: Sequence[str]) -> pd.DataFrame:
     """A protected table for reading: no mask columns, counts as nullable whole numbers."""
-    out = table.drop(columns=[c for c in table.columns
-                              if str(c).endswith(disclosure.MASK_SUFFIX)])
+    mask_cols = [c for c in table.columns if str(c).endswith(disclosure.MASK_SUFFIX)]
+    out = table.drop(columns=mask_cols)
     for col in counts:
         out[col] = pd.to_numeric(out[col]).round().astype("Int64")
     out.attrs = dict(table.attrs)
+    out.attrs["hidden"] = int(table[mask_cols].to_numpy(bool).sum()) if mask_cols else 0
     return out
 
 

@@ -74,10 +74,11 @@ def test_outcome_summary_for_reading_has_no_masks_and_whole_counts(processed):
 
     responses = {"esis": sio.load_processed(processed, "responses_esis")}
     clients = sio.load_processed(processed, "clients")
-    full = outcomes.outcome_summary(responses, clients, by="gender")
-    clean = outcomes.outcome_summary(responses, clients, by="gender", masks=False)
+    full = outcomes.outcome_summary(responses, clients, by="gender", masks=True)
+    clean = outcomes.outcome_summary(responses, clients, by="gender")  # the default: for reading
     assert sum(c.endswith("_suppressed") for c in full.columns) > 10
     assert not any(c.endswith("_suppressed") for c in clean.columns)
     assert str(clean["n"].dtype) == "Int64" and str(clean["n_pre"].dtype) == "Int64"
     assert clean["n"].isna().tolist() == full["n_suppressed"].tolist()
     assert publication.is_publishable(clean) is True
+    assert clean.attrs["hidden"] == int(full.filter(like="_suppressed").to_numpy(bool).sum()) > 0

@@ -34,7 +34,7 @@ def test_outcome_summary_orients_effects_and_matches_change_table(tables, respon
 
 
 def test_outcome_summary_by_group_suppresses_small_groups(tables, responses):
-    out = outcomes.outcome_summary(responses, tables["clients"], by="gender")
+    out = outcomes.outcome_summary(responses, tables["clients"], by="gender", masks=True)
     with pytest.warns(UserWarning, match="disclosure control is off"):
         raw = outcomes.outcome_summary(responses, tables["clients"], by="gender", suppress=False)
     stats_cols = ["mean_pre", "mean_post", "mean_change", "sd_change", "d_z", "effect",
