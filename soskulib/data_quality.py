@@ -165,6 +165,7 @@ def completeness(processed_dir: str | os.PathLike[str]) -> pd.DataFrame:
             .drop(columns=["_o", "_i"]).reset_index(drop=True))
 
 
+@formatting.literal_figure
 def completeness_figure(comp: pd.DataFrame, lang: str = "fi") -> Any:
     """Heat map of the scorable share (%) by instrument × occasion and municipality."""
     import matplotlib.pyplot as plt
@@ -277,6 +278,7 @@ def measurement_attrition(processed_dir: str | os.PathLike[str], *, pre: str = "
     return publication.mark(table, True, "data_quality.measurement_attrition", min_cell=threshold)
 
 
+@formatting.literal_figure
 def attrition_figure(attrition: pd.DataFrame, lang: str = "fi") -> Any:
     """Heat map of the share of baseline assessments with an end assessment.
 

@@ -32,6 +32,7 @@ def _t(key: str, lang: str, **fields) -> str:
     return labels.text(key, lang, **fields)
 
 
+@formatting.literal_figure
 def mark_experiments(ax: Axes, experiments: pd.DataFrame, *, lang: str = "fi") -> Axes:
     """Draw each experiment as a vertical line at its start date, labelled with its id.
 
@@ -58,6 +59,7 @@ def mark_experiments(ax: Axes, experiments: pd.DataFrame, *, lang: str = "fi") -
     return ax
 
 
+@formatting.literal_figure
 def spc_with_experiments(chart: pd.DataFrame, experiments: pd.DataFrame | None, *,
                          lang: str = "fi", measure: str = "dropout",
                          min_cell: int = disclosure.MIN_CELL) -> Axes:
@@ -80,6 +82,7 @@ def spc_with_experiments(chart: pd.DataFrame, experiments: pd.DataFrame | None, 
     return ax
 
 
+@formatting.literal_figure
 def loop_chart(loop: pd.DataFrame, *, lang: str = "fi", ax: Axes | None = None) -> Axes:
     """Ideas raised (bars up) and taken up (bars down) per level and quarter.
 
@@ -105,7 +108,7 @@ def loop_chart(loop: pd.DataFrame, *, lang: str = "fi", ax: Axes | None = None) 
                hatch="//", label=_t("dev.plot.adopted", lang, level=name))
     ax.axhline(0, color="black", linewidth=0.8)
     step = max(1, -(-len(quarters) // 12))
-    ax.set_xticks(x[::step], [q.replace("Q", " Q") for q in quarters[::step]], rotation=45,
+    ax.set_xticks(x[::step], formatting.quarters(quarters[::step], lang), rotation=45,
                   ha="right")
     ax.set_xlabel(_t("plot.quarter", lang))
     ax.set_ylabel(_t("dev.plot.ideas", lang))

@@ -16,6 +16,8 @@ estimate and CI        ``0,24 (0,20–0,51)``        ``0.24 (0.20–0.51)``
 ... in running text    ``0,24 (95 %:n LV 0,20–0,51)``  ``0.24 (95% CI 0.20–0.51)``
 p-value                ``< 0,001``, ``0,003``, ``0,27``  ``< 0.001``, ``0.003``, ``0.27``
 missing                ``–``                       ``–``
+calendar quarter       ``II/2016``                 ``Q2 2016``
+span of quarters       ``II/2016–I/2018``          ``Q2 2016 – Q1 2018``
 =====================  ==========================  ==========================
 
 The limits of an interval are joined by an en dash ("–"), with no spaces when both limits
@@ -25,7 +27,10 @@ that are not single words). A p-value under 0.001 is written "< 0,001"; otherwis
 decimals below 0.01 and two above, so no p-value is printed as "0,00".
 
 Figures use the same rules: :func:`axis_formatter` is a matplotlib tick formatter and
-:func:`localise_axes` puts it on every numeric axis of a figure.
+:func:`localise_axes` puts it on every numeric axis of a figure. Text from data (municipality
+and sub-project names, experiment titles) is shown as written: :func:`literal` turns off
+matplotlib's mathtext, so a "$" in a name is a dollar sign, not the start of a formula;
+every figure function of the library is wrapped in :func:`literal_figure`.
 
 Examples
 --------
@@ -42,8 +47,11 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
+import re
+from collections.abc import Callable
 from typing import Any
 
 #: No-break space: Finnish thousands separator and the space before "%".
@@ -258,6 +266,90 @@ def cell(value: Any, lang: str, digits: int = 2) -> Any:
 
 
 # ---------------------------------------------------------------------------------------------
+# Calendar quarters
+# ---------------------------------------------------------------------------------------------
+
+_ROMAN = ("I", "II", "III", "IV")
+_QUARTER_TEXT = re.compile(r"^\d{4}(Q[1-4]|-\d{2}-\d{2})$")
+
+
+def _year_quarter(value: Any) -> tuple[int, int] | None:
+    """``(year, quarter)`` of ``"2016Q2"``, a quarterly Period or a date; ``None`` if missing."""
+    import pandas as pd
+
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Period):
+        period = value.asfreq("Q")
+    elif isinstance(value, str) and not _QUARTER_TEXT.match(value.strip()):
+        return None
+    else:
+        try:
+            period = pd.Period(value, freq="Q")
+        except (ValueError, TypeError):
+            return None
+    return int(period.year), int(period.quarter)
+
+
+def quarter(value: Any, lang: str) -> str:
+    """A calendar quarter as a reader writes it: ``"II/2016"`` in Finnish, ``"Q2 2016"`` in English.
+
+    The library's tables key quarters as ``"2016Q2"`` (pandas' quarterly period); pages,
+    figures and sentences show them through this function. Finnish writes the quarter
+    (vuosineljännes) as a Roman numeral before the year, the way Statistics Finland's
+    releases do; English puts "Q2" before the year. Text that is not a quarter is returned
+    unchanged, a missing value as :data:`MISSING`.
+
+    Parameters
+    ----------
+    value : str, pandas.Period or date
+        ``"2016Q2"``, ``pd.Period("2016Q2")`` or any date in the quarter.
+    lang : {"fi", "en"}
+        Language.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> quarter("2016Q2", "fi"), quarter("2016Q2", "en"), quarter("2018-03-31", "fi")
+    ('II/2016', 'Q2 2016', 'I/2018')
+    """
+    _check(lang)
+    parts = _year_quarter(value)
+    if parts is None:
+        return MISSING if value is None or not isinstance(value, str) else value
+    year, q = parts
+    return f"{_ROMAN[q - 1]}/{year}" if lang == "fi" else f"Q{q} {year}"
+
+
+def quarter_span(first: Any, last: Any, lang: str) -> str:
+    """The quarters from ``first`` to ``last``, joined by an en dash.
+
+    The English form is spaced ("Q2 2016 – Q1 2018"), as its limits are several words.
+
+    Examples
+    --------
+    >>> quarter_span("2016Q2", "2018Q1", "fi"), quarter_span("2016Q2", "2018Q1", "en")
+    ('II/2016–I/2018', 'Q2 2016 – Q1 2018')
+    """
+    sep = DASH if _check(lang) == "fi" else f" {DASH} "
+    return f"{quarter(first, lang)}{sep}{quarter(last, lang)}"
+
+
+def quarters(values: Any, lang: str) -> list[str]:
+    """:func:`quarter` of each of ``values`` (tick labels, a table column).
+
+    Examples
+    --------
+    >>> quarters(["2017Q1", "2017Q4"], "en")
+    ['Q1 2017', 'Q4 2017']
+    """
+    return [quarter(v, lang) for v in values]
+
+
+# ---------------------------------------------------------------------------------------------
 # Figures
 # ---------------------------------------------------------------------------------------------
 
@@ -363,3 +455,85 @@ def localise_axes(fig_or_ax: Any, lang: str) -> Any:
             if type(current) is ticker.ScalarFormatter:
                 axis.set_major_formatter(axis_formatter(lang))
     return fig_or_ax
+
+
+def literal(drawn: Any) -> Any:
+    """Show every text of a figure as written: ``$`` is never read as mathtext.
+
+    Matplotlib reads text between two ``$`` signs as a formula ("$x$" becomes an italic
+    *x*, a lone backslash sequence may fail to draw). Names and titles that come from data
+    must appear exactly as typed, so every text of the figure (titles, axis labels, tick
+    labels, legends, annotations) gets ``parse_math=False``. Tick labels are made up front
+    (without drawing) so that category axes are covered too. The library's figures use no
+    mathtext (Greek letters and superscripts are Unicode: τ², I²).
+
+    Parameters
+    ----------
+    drawn : Figure, Axes, or a tuple/list of them
+        What a figure function returned; anything else is returned unchanged.
+
+    Returns
+    -------
+    The argument, for chaining.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.bar(["$x$ kunta", "Vantaa"], [3, 4])
+    >>> _ = ax.set_title("Price $5 and $6")
+    >>> _ = literal(fig)
+    >>> [t.get_text() for t in ax.get_xticklabels()], ax.title.get_parse_math()
+    (['$x$ kunta', 'Vantaa'], False)
+    >>> plt.close(fig)
+    """
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
+
+    if isinstance(drawn, (tuple, list)):
+        for item in drawn:
+            literal(item)
+        return drawn
+    fig = drawn if isinstance(drawn, Figure) else getattr(drawn, "figure", None)
+    if not isinstance(fig, Figure):
+        return drawn
+    for ax in fig.get_axes():
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.get_majorticklabels()  # creates the tick labels the figure will draw
+    for text in fig.findobj(Text):
+        text.set_parse_math(False)
+    return drawn
+
+
+def literal_figure(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorate a figure function so that all its text is literal (see :func:`literal`).
+
+    The function runs with ``rcParams["text.parse_math"] = False`` (legends and tick labels
+    made later keep it) and its result passes through :func:`literal`.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> @literal_figure
+    ... def bars(names):
+    ...     fig, ax = plt.subplots()
+    ...     ax.barh(names, [1] * len(names))
+    ...     ax.legend(["$a$ b"])
+    ...     return ax
+    >>> ax = bars(["$x$"])
+    >>> ax.get_legend().get_texts()[0].get_parse_math()
+    False
+    >>> plt.close(ax.figure)
+    """
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        import matplotlib as mpl
+
+        with mpl.rc_context({"text.parse_math": False}):
+            return literal(func(*args, **kwargs))
+
+    return wrapper

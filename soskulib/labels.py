@@ -918,6 +918,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "ei voi arvioida luotettavasti.",
         "{name}: only {n} clients have both a baseline and an end assessment (fewer than "
         "{min_n}); change cannot be judged reliably."),
+    "nar.too_few_hidden": (
+        "{name}: liian harvalla asiakkaalla on sekä alku- että loppuarviointi; muutosta ei voi "
+        "arvioida (lukumäärä on piilotettu tietosuojan vuoksi).",
+        "{name}: too few clients have both a baseline and an end assessment to judge change "
+        "(the number is hidden to protect privacy)."),
     "nar.coverage": (
         "{name}: vain {pct} %:lla alkuarvioiduista on loppuarviointi; puuttuvat arvioinnit voivat "
         "vääristää tulosta, joten loppuarviointi kannattaa tehdä osana jokaista päättökäyntiä.",
@@ -951,7 +956,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Keskeyttämisen p-kortissa on signaali (ei-satunnaista vaihtelua) neljänneksillä "
         "{quarters}: {reasons}. Mitä noina aikoina muuttui?",
         "Dropout chart signals (non-random variation) in {quarters}: {reasons}. What changed then?"),
-    "nar.spc.span": ("{first}–{last} ({k} neljännestä)", "{first}–{last} ({k} quarters)"),
+    "nar.spc.span": ("{span} ({k} neljännestä)", "{span} ({k} quarters)"),
     "nar.spc.outside_limits": ("3σ-rajojen ulkopuolella", "outside the 3σ limits"),
     "nar.spc.shift": ("pitkä jakso mediaanin samalla puolella", "a shift (long run on one side of the median)"),
     "nar.spc.trend": ("yhtäjaksoinen nousu tai lasku", "a trend"),

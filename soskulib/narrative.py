@@ -101,7 +101,7 @@ def size_word(d: float, lang: str) -> str:
     raise ValueError(f"effect size must be finite, got {d!r}")
 
 
-def effect_sentence(name: str, estimate: float, ci_low: float, ci_high: float, n: int,
+def effect_sentence(name: str, estimate: float, ci_low: float, ci_high: float, n: int | None,
                     lang: str = "fi", min_n: int = 20, metric: str = "SMCR") -> str:
     """One sentence on a direction-oriented standardised change (positive = improvement).
 
@@ -113,8 +113,9 @@ def effect_sentence(name: str, estimate: float, ci_low: float, ci_high: float, n
         Instrument name as shown in the report.
     estimate, ci_low, ci_high : float
         Direction-oriented effect size (positive = improvement) and its 95 % CI.
-    n : int
-        Complete pairs.
+    n : int or None
+        Complete pairs; ``None``/missing when the count is hidden (disclosure control), which
+        reads as "too few to judge" without a number.
     lang : {"fi", "en"}
         Language.
     min_n : int
@@ -132,6 +133,8 @@ def effect_sentence(name: str, estimate: float, ci_low: float, ci_high: float, n
     'ESIS: only 10 clients have both a baseline and an end assessment (fewer than 20); change cannot be judged reliably.'
     """
     labels.check_lang(lang)
+    if n is None or pd.isna(n):
+        return labels.text("nar.too_few_hidden", lang, name=name)
     f = {"name": name, "d": fmt_number(estimate, lang), "ci": _ci(ci_low, ci_high, lang),
          "n": formatting.integer(n, lang),
          "metric": metric}
@@ -211,7 +214,7 @@ def development_points(
         points.append(effect_sentence(row.name, row.estimate, row.ci_low, row.ci_high, row.n,
                                       lang, min_n, metric=getattr(row, "metric", "SMCR")))
         n_pre = getattr(row, "n_pre", None)
-        if n_pre and n_pre > 0 and row.n / n_pre < min_coverage:
+        if pd.notna(row.n) and pd.notna(n_pre) and n_pre > 0 and row.n / n_pre < min_coverage:
             points.append(labels.text("nar.coverage", lang, name=row.name,
                                       pct=round(100 * row.n / n_pre)))
     if not points:
@@ -296,9 +299,10 @@ def outcomes_from_summary(summary: pd.DataFrame) -> pd.DataFrame:
     out = summary[needed].rename(columns={stem: "estimate", f"{stem}_ci_low": "ci_low",
                                           f"{stem}_ci_high": "ci_high"})
     out["metric"] = metric
-    # A suppressed count (NaN) means fewer than five pairs: "too few to judge".
-    out["n"] = pd.to_numeric(out["n"], errors="coerce").fillna(0).astype(int)
-    out["n_pre"] = pd.to_numeric(out["n_pre"], errors="coerce").fillna(0).astype(int)
+    # A suppressed count stays missing (pd.NA): "too few to judge", without a number (it
+    # may be hidden as a complement, so "0" would be wrong as well as revealing).
+    out["n"] = pd.to_numeric(out["n"], errors="coerce").round().astype("Int64")
+    out["n_pre"] = pd.to_numeric(out["n_pre"], errors="coerce").round().astype("Int64")
     return out.reset_index(drop=True)
 
 
@@ -322,7 +326,7 @@ def spc_sentence(chart: pd.DataFrame, lang: str = "fi") -> str:
     >>> c = pd.DataFrame({"quarter": ["2017Q1", "2017Q2"], "signal": [False, True],
     ...                   "reasons": ["", "outside_limits"]})
     >>> spc_sentence(c, "en")
-    'Dropout chart signals (non-random variation) in 2017Q2: outside the 3σ limits. What changed then?'
+    'Dropout chart signals (non-random variation) in Q2 2017: outside the 3σ limits. What changed then?'
     """
     labels.check_lang(lang)
     if chart.empty or not chart["signal"].astype(bool).any():
@@ -331,10 +335,11 @@ def spc_sentence(chart: pd.DataFrame, lang: str = "fi") -> str:
     flagged = chart.loc[chart["signal"].astype(bool) & visible]
     if flagged.empty:
         return labels.text("nar.spc.none", lang)
-    quarters = flagged["quarter"].astype(str).tolist()
+    quarters = flagged["quarter"].tolist()
     # A trend or shift flags every point of the run: name the span, not each quarter.
-    span = ", ".join(quarters) if len(quarters) <= 3 else labels.text(
-        "nar.spc.span", lang, first=quarters[0], last=quarters[-1], k=len(quarters))
+    span = ", ".join(formatting.quarters(quarters, lang)) if len(quarters) <= 3 else labels.text(
+        "nar.spc.span", lang, span=formatting.quarter_span(quarters[0], quarters[-1], lang),
+        k=len(quarters))
     reasons = sorted({r for text in flagged["reasons"].fillna("") for r in str(text).replace(";", ",").split(",")
                       if r})
     words = ", ".join(labels.text(f"nar.spc.{r}", lang) if f"nar.spc.{r}" in labels.STRINGS
@@ -447,7 +452,7 @@ def municipality_headline(name: str, reach: pd.DataFrame, summary: pd.DataFrame,
     share = _first_value(reach, "share_of_plan")
     outcomes = outcomes_from_summary(summary)
     best = [f"{r.name} {r.metric} = {fmt_number(r.estimate, lang)}" for r in outcomes.itertuples()
-            if r.n >= min_n and math.isfinite(r.estimate)]
+            if pd.notna(r.n) and r.n >= min_n and math.isfinite(r.estimate)]
     return headline(name, int(n or 0), None if share is None else 100 * share, best[:top], lang)
 
 

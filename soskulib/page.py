@@ -399,8 +399,10 @@ class Report:
             for col in percent:
                 published[col] = 100 * pd.to_numeric(published[col])
             for col in published.columns:  # years and quarters are labels, not quantities
-                if str(col).endswith("year") or str(col) == "quarter":
+                if str(col).endswith("year"):
                     published[col] = published[col].astype(str)
+                elif str(col) == "quarter" or str(col).endswith("_quarter"):
+                    published[col] = formatting.quarters(published[col], self.lang)
             if counts:
                 require_columns(published, counts, "Report.table", "counts= names its columns")
                 published = disclosure.suppress_table(published, list(counts), along=along,
@@ -455,6 +457,7 @@ class Report:
         # A figure with constrained layout already fits its labels and legends; cropping it
         # to the tight bounding box would draw it twice (the build's largest single cost).
         constrained = isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
+        formatting.literal(fig)
         fig.savefig(buf, format="png", dpi=dpi, bbox_inches=None if constrained else "tight",
                     metadata={"Software": None})
         plt.close(fig)
@@ -518,6 +521,9 @@ def setup_plotting() -> None:
         "axes.grid": True,
         "grid.alpha": 0.3,
         "font.size": 10,
+        # Names from data are shown as written: "$" never starts a formula (see
+        # formatting.literal); the reports' own labels use Unicode, not mathtext.
+        "text.parse_math": False,
         # Okabe–Ito: distinguishable under the common colour-vision deficiencies.
         "axes.prop_cycle": mpl.cycler(color=[
             "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",

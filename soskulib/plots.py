@@ -207,6 +207,7 @@ def _hidden(data: pd.DataFrame, column: str) -> pd.Series:
 # ---------------------------------------------------------------------------------------------
 
 
+@formatting.literal_figure
 def spc_chart(
     data: pd.DataFrame,
     x: str = "quarter_start",
@@ -223,9 +224,9 @@ def spc_chart(
     ``data`` is one group of :func:`soskulib.process.dropout_chart` (columns ``p``,
     ``centre``, ``lcl``, ``ucl``, ``median``, ``signal``, ``reasons``). Signalling points are
     drawn as large diamonds; hidden (suppressed) quarters as hatched bands over the whole
-    height (never as a point at zero). Ticks are quarters ("2016Q1"), the share axis is in
-    percent, and numbers follow ``lang`` (:mod:`soskulib.formatting`); the legend sits under
-    the axes so it covers no limit.
+    height (never as a point at zero). Ticks are quarters ("I/2016", "Q1 2016"), the share
+    axis is in percent, and numbers follow ``lang`` (:mod:`soskulib.formatting`); the legend
+    sits under the axes so it covers no limit.
 
     Parameters
     ----------
@@ -243,8 +244,6 @@ def spc_chart(
         Disclosure threshold (default :data:`soskulib.disclosure.MIN_CELL`, 5).
     ax : matplotlib Axes, optional
         Draw into these axes (default: a new figure).
-    published : DataFrame, optional
-        The protected dose table (``by, measure, n`` with an ``n_suppressed`` mask).
 
     Returns
     -------
@@ -294,9 +293,9 @@ def spc_chart(
                        **SUPPRESSED_STYLE)
     ax.set_ylim(bottom=0)
     if times is not None and times.notna().all():
-        # One tick per quarter, labelled as the quarter ("2016Q1", as elsewhere), not a month.
+        # One tick per quarter, labelled as the quarter ("II/2016", as elsewhere), not a month.
         step = max(1, -(-len(d) // 12))
-        ax.set_xticks(d[x].iloc[::step], [f"{t.year}Q{t.quarter}" for t in times.iloc[::step]],
+        ax.set_xticks(d[x].iloc[::step], formatting.quarters(times.iloc[::step], lang),
                       rotation=45, ha="right")
     if y == "p" or d[y].dropna().between(0, 1).all():
         ax.yaxis.set_major_formatter(formatting.axis_formatter(lang, percent_axis=True))
@@ -309,6 +308,7 @@ def spc_chart(
     return ax
 
 
+@formatting.literal_figure
 def funnel_plot(
     data: pd.DataFrame,
     rate: str = "share",
@@ -343,8 +343,6 @@ def funnel_plot(
         Y-axis label (default: the ``rate`` column name).
     ax : matplotlib Axes, optional
         Draw into these axes (default: a new figure).
-    published : DataFrame, optional
-        The protected dose table (``by, measure, n`` with an ``n_suppressed`` mask).
 
     Returns
     -------
@@ -392,6 +390,7 @@ def funnel_plot(
     return ax
 
 
+@formatting.literal_figure
 def caterpillar(
     data: pd.DataFrame,
     estimate: str,
@@ -423,8 +422,6 @@ def caterpillar(
         Position of a dashed reference line (e.g. the pooled estimate).
     ax : matplotlib Axes, optional
         Draw into these axes (default: a new figure).
-    published : DataFrame, optional
-        The protected dose table (``by, measure, n`` with an ``n_suppressed`` mask).
 
     Returns
     -------
@@ -460,6 +457,7 @@ def caterpillar(
     return ax
 
 
+@formatting.literal_figure
 def quality_heatmap(
     data: pd.DataFrame,
     *,
@@ -626,6 +624,7 @@ def _stacked_counts(ax: Axes, table: disclosure.CrossTab, colours: Sequence, lan
     return drawn
 
 
+@formatting.literal_figure
 def fidelity_bars(
     data: pd.DataFrame | disclosure.CrossTab,
     *,
@@ -689,6 +688,7 @@ def _box_without_individuals(ax: Axes, data: pd.DataFrame, x: str, y: str, **kwa
     sns.boxplot(data=data, x=x, y=y, whis=(10, 90), showfliers=False, ax=ax, **kwargs)
 
 
+@formatting.literal_figure
 def dose_distribution(
     data: pd.DataFrame,
     measure: str = "hours",
@@ -775,6 +775,7 @@ def dose_distribution(
     return ax
 
 
+@formatting.literal_figure
 def pre_post(
     data: pd.DataFrame,
     *,
@@ -848,6 +849,7 @@ def pre_post(
     return fig
 
 
+@formatting.literal_figure
 def traffic_light_profile(
     responses: pd.DataFrame,
     *,
@@ -914,6 +916,7 @@ def traffic_light_profile(
     return ax
 
 
+@formatting.literal_figure
 def pathway_heatmap(
     data: pd.DataFrame,
     *,
@@ -941,8 +944,6 @@ def pathway_heatmap(
         Disclosure threshold (default :data:`soskulib.disclosure.MIN_CELL`, 5).
     ax : matplotlib Axes, optional
         Draw into these axes (default: a new figure).
-    published : DataFrame, optional
-        The protected dose table (``by, measure, n`` with an ``n_suppressed`` mask).
 
     Returns
     -------
@@ -989,6 +990,7 @@ def pathway_heatmap(
     return ax
 
 
+@formatting.literal_figure
 def codevelopment_timeline(
     data: pd.DataFrame,
     *,
@@ -1051,7 +1053,7 @@ def codevelopment_timeline(
     twin.set_ylim(0, 1)
     twin.set_ylabel(_t("plot.codev.share", lang), fontsize="small")
     twin.yaxis.set_major_formatter(formatting.axis_formatter(lang, percent_axis=True))
-    ax.set_xticks(pos, grid.index, rotation=45, ha="right")
+    ax.set_xticks(pos, formatting.quarters(grid.index, lang), rotation=45, ha="right")
     _decorate(ax, title or _t("plot.codev.title", lang), xlabel=_t("plot.quarter", lang),
               ylabel=_t("plot.codev.events", lang))
     handles, names = ax.get_legend_handles_labels()
@@ -1085,6 +1087,7 @@ def suppressed_legend_patch(lang: str = "fi", min_cell: int = disclosure.MIN_CEL
     return Patch(label=_t("plot.suppressed", lang, k=min_cell), **SUPPRESSED_STYLE)
 
 
+@formatting.literal_figure
 def entries_chart(
     data: pd.DataFrame,
     *,
@@ -1110,8 +1113,6 @@ def entries_chart(
         Disclosure threshold (default :data:`soskulib.disclosure.MIN_CELL`, 5).
     ax : matplotlib Axes, optional
         Draw into these axes (default: a new figure).
-    published : DataFrame, optional
-        The protected dose table (``by, measure, n`` with an ``n_suppressed`` mask).
 
     Returns
     -------
@@ -1142,13 +1143,15 @@ def entries_chart(
                **SUPPRESSED_STYLE)
         ax.legend(fontsize="small")
     step = max(1, len(pos) // 12)
-    ax.set_xticks(pos[::step], d["quarter"].astype(str).to_numpy()[::step], rotation=45, ha="right")
+    ax.set_xticks(pos[::step], formatting.quarters(d["quarter"].to_numpy()[::step], lang), rotation=45,
+                  ha="right")
     _decorate(ax, title or _t("plot.entries.title", lang), xlabel=_t("plot.quarter", lang),
               ylabel=_t("plot.entries", lang))
     formatting.localise_axes(ax, lang)
     return ax
 
 
+@formatting.literal_figure
 def effect_chart(
     data: pd.DataFrame,
     estimate: str = "effect",
@@ -1185,8 +1188,6 @@ def effect_chart(
         X-axis label (default: standardised change, positive = improvement).
     ax : matplotlib Axes, optional
         Draw into these axes (default: a new figure).
-    published : DataFrame, optional
-        The protected dose table (``by, measure, n`` with an ``n_suppressed`` mask).
 
     Returns
     -------
@@ -1238,6 +1239,7 @@ def effect_chart(
     return ax
 
 
+@formatting.literal_figure
 def truth_chart(
     data: pd.DataFrame,
     *,
@@ -1294,6 +1296,7 @@ def truth_chart(
     return ax
 
 
+@formatting.literal_figure
 def tipping_point_chart(
     curve: pd.DataFrame,
     *,

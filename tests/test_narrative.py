@@ -71,9 +71,10 @@ def test_outcomes_from_summary_and_municipality_points():
     text = "\n".join(points)
     assert "Reach was 50%" in text and "40% of ended episodes" in text
     assert "ESIS: small improvement" in text
-    assert "WHODAS-12: only 0 clients" in text  # a suppressed count reads as too few
+    assert "WHODAS-12: too few clients" in text  # a suppressed count reads as too few
+    assert "only 0" not in text  # with no number: a hidden count is not zero
     assert "fewer than half" in text
-    assert "2017Q1, 2017Q2, 2017Q3: a trend" in text  # the hidden quarter is not named
+    assert "Q1 2017, Q2 2017, Q3 2017: a trend" in text  # the hidden quarter is not named
     headline = narrative.municipality_headline("Vantaa", reach, summary, "en")
     assert headline == "Vantaa: 50 clients (50% of plan); ESIS d_z = 0.40"
 
@@ -81,8 +82,9 @@ def test_outcomes_from_summary_and_municipality_points():
 def test_spc_sentence_summarises_long_runs():
     import pandas as pd
 
-    chart = pd.DataFrame({"quarter": [f"q{i}" for i in range(6)], "p": [0.1] * 6,
-                          "signal": [True] * 6, "reasons": ["shift;trend"] * 6})
+    chart = pd.DataFrame({"quarter": [f"{2016 + i // 4}Q{i % 4 + 1}" for i in range(6)],
+                          "p": [0.1] * 6, "signal": [True] * 6, "reasons": ["shift;trend"] * 6})
     assert narrative.spc_sentence(chart, "en").startswith(
-        "Dropout chart signals (non-random variation) in q0–q5 (6 quarters)")
+        "Dropout chart signals (non-random variation) in Q1 2016 – Q2 2017 (6 quarters)")
+    assert "I/2016–II/2017 (6 neljännestä)" in narrative.spc_sentence(chart, "fi")
     assert narrative.spc_sentence(chart.assign(signal=False), "fi").startswith("Keskeyttämisen")

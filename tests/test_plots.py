@@ -215,7 +215,7 @@ def test_spc_chart_hidden_quarters_are_bands_and_ticks_are_quarters():
         offsets = np.asarray(coll.get_offsets())
         assert not (offsets.size and np.any(offsets[:, 1] == 0))
     ticks = [t.get_text() for t in ax.get_xticklabels()]
-    assert ticks[0] == "2016Q1" and all("Q" in t for t in ticks)
+    assert ticks[0] == "I/2016" and all("/20" in t for t in ticks)  # Finnish quarters
     assert all(t.endswith("\u00a0%") for t in (x.get_text() for x in ax.get_yticklabels()) if t)
     # The legend sits under the axes, so it covers no limit or point.
     legend = ax.get_legend().get_window_extent()
