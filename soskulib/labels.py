@@ -274,12 +274,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "el.group_activity": ("ryhmätoiminta", "group activity"),
     "el.all_four": ("kaikki neljä", "all four"),
     "mu.fidelity.rule": (
-        "Määritelmät (soskulib.process.FidelityRule): arviointi = vähintään yksi käynti, jonka "
+        "Määritelmät: arviointi = vähintään yksi käynti, jonka "
         "sisältö on kuntoutustarpeen arviointi; suunnitelma = vähintään {goals} kirjattu "
         "tavoite; tehostettu yksilötyö = vähintään {contacts} yksilökäyntiä ja keskimäärin "
         "vähintään {per_month} yksilökäyntiä kuukaudessa; ryhmätoiminta = vähintään yksi "
         "ryhmäkäynti. Kynnykset ovat työkalun oletuksia, eivät THL:n mallin määritelmiä.",
-        "Definitions (soskulib.process.FidelityRule): assessment = at least one contact with "
+        "Definitions: assessment = at least one contact with "
         "needs-assessment content; plan = at least {goals} recorded goal(s); intensive "
         "individual work = at least {contacts} individual contacts and on average at least "
         "{per_month} individual contact(s) per month; group activity = at least one group "
@@ -417,10 +417,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "attr.var.gender": ("naisia (%)", "women (%)"),
     "attr.var.target_group": ("kohderyhmä (%)", "target group (%)"),
     "col.variable": ("muuttuja", "variable"),
-    "col.n_completers": ("loppuarvioituja", "completers"),
-    "col.n_non_completers": ("ilman loppuarviointia", "non-completers"),
-    "col.completers": ("loppuarvioidut", "completers"),
-    "col.non_completers": ("ilman loppuarviointia", "non-completers"),
+    "col.n_completers": ("n, loppuarvioidut", "n, completers"),
+    "col.n_non_completers": ("n, ilman loppuarviointia", "n, non-completers"),
+    "col.completers": ("loppuarvioidut: ka tai %", "completers: mean or %"),
+    "col.non_completers": ("ilman loppuarviointia: ka tai %", "non-completers: mean or %"),
     "col.smd": ("standardoitu ero", "standardised difference"),
     "col.n_starters": ("aloittaneita (alkuarvioituja)", "starters (with baseline)"),
     "col.cc": ("täydelliset parit", "complete pairs"),
@@ -532,9 +532,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "mu.meaning": ("Mitä tämä tarkoittaa kehittämiselle", "What this means for development"),
     "mu.meaning.intro": (
         "Automaattisesti tuotettu yhteenveto luvuista epävarmuuksineen. Sanamuodot noudattavat "
-        "kiinteitä sääntöjä (soskulib.narrative); ne ovat keskustelun avaus, eivät arvio.",
+        "kiinteitä sääntöjä (ne on kuvattu työkalun ohjeissa); ne ovat keskustelun avaus, "
+        "eivät arvio.",
         "A summary generated from the numbers with their uncertainty. The wording follows fixed "
-        "rules (soskulib.narrative); it opens a discussion and is not a verdict."),
+        "rules (described in the toolkit's documentation); it opens a discussion and is not a "
+        "verdict."),
     "col.target_group": ("kohderyhmä", "target group"),
     "col.gender": ("sukupuoli", "gender"),
     "col.age_group": ("ikäryhmä", "age group"),
@@ -581,7 +583,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col.share_of_plan": ("suunnitelmasta (%)", "of plan (%)"),
     "col.n_entries": ("uusia asiakkuuksia", "new episodes"),
     "col.quarter": ("neljännes", "quarter"),
-    "col.measure": ("tunnusluku", "measure"),
+    "col.measure": ("tunnusluku", "indicator"),
     "col.q1": ("Q1", "Q1"),
     "col.median": ("mediaani", "median"),
     "col.q3": ("Q3", "Q3"),
@@ -603,6 +605,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col.n_workers": ("työntekijät", "workers"),
     "col.n_clients": ("asiakkaat", "clients"),
     "col.n_experts_by_experience": ("kokemusasiantuntijat", "experts by experience"),
+    "col.n_developer_clients": ("kehittäjäasiakkaat", "developer clients"),
+    "col.n_peer_instructors": ("vertaisohjaajat", "peer instructors"),
+    "col.n_client_panel": ("asiakasraadin jäsenet", "client panel members"),
+    "col.n_elements": ("ydinelementtejä (0–4)", "core elements received (0–4)"),
     "col.n_third_sector": ("järjestöt", "third sector"),
     "col.n_participants": ("osallistujia yhteensä", "participants, total"),
     "col.effect": ("muutos d_z (suunnattu)", "change d_z (oriented)"),
@@ -781,8 +787,8 @@ STRINGS: dict[str, tuple[str, str]] = {
                                    "Pooled standardised change (SMCR) by gender"),
     "na.subgroup.caption.target_group": ("Yhdistetty standardoitu muutos (SMCR) kohderyhmittäin",
                                          "Pooled standardised change (SMCR) by target group"),
-    "na.metareg.mods_caption": ("Kuntatason prosessimittarit: ydinelementtien indeksi ja annos",
-                                "Municipality-level process measures: fidelity index and dose"),
+    "na.metareg.mods_caption": ("Kuntatason prosessin tunnusluvut: ydinelementtien indeksi ja annos",
+                                "Municipality-level process indicators: fidelity index and dose"),
     "moderator.fidelity_index": ("ydinelementtien indeksi (0–1)", "fidelity index (0–1)"),
     "moderator.mean_hours": ("palvelutunteja asiakkuutta kohden", "service hours per episode"),
     "na.mixed.note": (

@@ -513,7 +513,8 @@ def quality_heatmap(
         if data["municipality"].nunique() != 1:
             raise ValueError("rows='year' shows one municipality; filter the data first")
         d = data
-        year_text = f"{int(data['year'].min())}–{int(data['year'].max())}"
+        first, last = int(data["year"].min()), int(data["year"].max())
+        year_text = str(first) if first == last else f"{first}–{last}"
     else:
         year = int(data["year"].max()) if year is None else int(year)
         d = data.loc[data["year"] == year]

@@ -118,9 +118,12 @@ def style_table(df: pd.DataFrame, lang: str, digits: int, index: bool, uid: str 
     styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
     styler = styler.set_table_attributes('class="sosku-df"')
     # `.col<j>` marks both the heading and the data cells of column j (not the row headings).
+    # A number is never broken over two lines ("< 0,001", "−0,15 – 0,54", "1 096").
     styler = styler.set_table_styles([
         {"selector": f".col{j}", "props": f"text-align: {'right' if numeric else 'left'};"}
-        for j, numeric in enumerate(aligned)])
+        for j, numeric in enumerate(aligned)] + [
+        {"selector": f"td.col{j}", "props": "white-space: nowrap;"}
+        for j, numeric in enumerate(aligned) if numeric])
     if not index:
         styler = styler.hide(axis="index")
     # A uuid from the table name keeps the HTML identical between builds and unique on the page.

@@ -80,3 +80,11 @@ def test_render_html_is_offline_and_hides_code():
     assert "<script" not in page
     assert not any(m in page.lower() for m in CDN_MARKERS)
     assert '<a href="#s1">1. Otsikko</a>' in page
+
+
+def test_numbers_in_tables_are_not_broken_over_lines():
+    df = pd.DataFrame({"name": ["a b c", "d"], "p": [0.0001, 0.27], "n": [1096, 12]})
+    html = rendering.style_table(df, "fi", 2, False, uid="wrap", pvalues=[1])
+    nowrap = {int(j) for j in re.findall(r"#T_wrap td\.col(\d+) \{\s*white-space: nowrap;", html)}
+    assert "&lt; 0,001" in html
+    assert nowrap == {1, 2}  # p-values and counts stay on one line, labels may wrap
