@@ -48,6 +48,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from soskulib.formatting import column_digits
 from soskulib.sanitize import csv_safe
 
 #: Suffix of the Excel variant's file stem.
@@ -96,7 +97,7 @@ def excel_frame(table: pd.DataFrame, lang: str, digits: int) -> pd.DataFrame:
         if pd.api.types.is_float_dtype(col):
             whole = col.dropna()
             integral = bool(len(whole)) and bool(np.all(np.mod(whole.to_numpy(), 1) == 0))
-            places = 0 if integral else digits
+            places = 0 if integral else column_digits(out.columns[j], digits)
             out.isetitem(j, col.map(lambda v, p=places: _excel_cell(v, decimal, p)).astype(object))
         elif pd.api.types.is_integer_dtype(col) or col.dtype == object:
             out.isetitem(j, col.map(lambda v: _excel_cell(v, decimal, digits)).astype(object))

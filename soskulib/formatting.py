@@ -236,6 +236,26 @@ def p_equation(p: float | None, lang: str) -> str:
     return f"p {text}" if text.startswith("<") else f"p = {text}"
 
 
+#: Most decimals a percentage is shown with in a table ("I² (%)" 8,0, not 8,044).
+PERCENT_DIGITS = 1
+
+
+def column_digits(header: Any, digits: int) -> int:
+    """Decimals for a table column: ``digits``, but at most one for a percentage column.
+
+    A column whose heading ends in "(%)" holds percentages; a third decimal of a percentage
+    (I², R², shares) is noise, so the page and its Excel download show at most
+    :data:`PERCENT_DIGITS`.
+
+    Examples
+    --------
+    >>> column_digits("I² (%)", 3), column_digits("tau²", 3), column_digits("osuus (%)", 0)
+    (1, 3, 0)
+    """
+    text = str(header).rstrip()
+    return min(digits, PERCENT_DIGITS) if text.endswith("(%)") else digits
+
+
 def cell(value: Any, lang: str, digits: int = 2) -> Any:
     """One table cell as shown on the page: floats with ``digits``, integers grouped.
 

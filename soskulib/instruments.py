@@ -111,6 +111,8 @@ def named(table: Any, lang: str = "fi", *, column: str = "name", ids: str = "ins
     ...       "en")["name"].tolist()
     ['3X10D: life as a whole', 'EQ VAS']
     """
+    if ids not in table.columns and len(table) == 0:
+        return table.copy()  # an empty result (e.g. too few municipalities to pool)
     if ids not in table.columns:
         raise KeyError(f"named() needs the instrument-id column {ids!r}; columns are "
                        f"{', '.join(map(str, table.columns))}")

@@ -476,9 +476,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col.mu_starters": ("tosi muutos, aloittaneet", "true change, starters"),
     "col.mu_completers": ("tosi muutos, loppuarvioidut", "true change, completers"),
     "col.method": ("menetelmä", "method"),
-    "method.cc": ("täydelliset parit", "complete pairs"),
-    "method.ipw": ("IPW", "IPW"),
-    "method.mi": ("MI (δ = 0)", "MI (δ = 0)"),
+    "estimator.cc": ("täydelliset parit", "complete pairs"),
+    "estimator.ipw": ("IPW", "IPW"),
+    "estimator.mi": ("MI (δ = 0)", "MI (δ = 0)"),
     "outcome.design_note": (
         "Mitä alku–loppu-vertailu voi ja ei voi kertoa: luvut kuvaavat muutosta palvelun aikana, "
         "eivät palvelun vaikutusta, koska vertailuryhmää ei ole. Osa muutoksesta voi syntyä "

@@ -118,6 +118,9 @@ _STRINGS = {
     "plot.traffic.green": ("vihreä 8–10", "green 8–10"),
     "plot.life_area": ("elämänalue", "life area"),
     "plot.pathway.title": ("Jatkopolut lähtötilanteen mukaan", "Onward pathways by starting point"),
+    "plot.pathway.title.target_group": ("Jatkopolut kohderyhmän mukaan",
+                                        "Onward pathways by target group"),
+    "plot.pathway.title.gender": ("Jatkopolut sukupuolen mukaan", "Onward pathways by gender"),
     "plot.pathway": ("jatkopolku", "onward pathway"),
     "plot.codev.title": ("Yhteiskehittäminen neljänneksittäin", "Co-development activity by quarter"),
     "plot.codev.events": ("tapahtumia", "events"),
@@ -986,8 +989,10 @@ def pathway_heatmap(
         ax.text(j + 0.5, i + 0.5, disclosure.MARKER, ha="center", va="center", color="#333333")
     from_label = (schema.CLIENTS.column(from_col).label_fi if lang == "fi" and from_col in
                   [c.name for c in schema.CLIENTS.columns] else from_col.replace("_", " "))
-    _decorate(ax, title or _t("plot.pathway.title", lang), xlabel=_t("plot.pathway", lang),
-              ylabel=from_label, rotate=30)
+    # The title names the row variable, as the caption does ("by target group").
+    key = f"plot.pathway.title.{from_col}"
+    _decorate(ax, title or _t(key if key in labels.STRINGS else "plot.pathway.title", lang),
+              xlabel=_t("plot.pathway", lang), ylabel=from_label, rotate=30)
     return ax
 
 

@@ -111,7 +111,7 @@ def style_table(df: pd.DataFrame, lang: str, digits: int, index: bool, uid: str 
             values = pd.to_numeric(col, errors="coerce")
             finite = values[np.isfinite(values)]
             whole = bool(len(finite)) and bool((finite % 1 == 0).all())
-            places = 0 if whole else digits
+            places = 0 if whole else formatting.column_digits(shown.columns[j], digits)
             text = col.map(lambda v, p=places: formatting.cell(v, lang, p))
         shown.isetitem(j, text.astype(object))
     styler = shown.style.format(na_rep=formatting.MISSING, escape="html")

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from soskulib import disclosure, schema
+from soskulib import disclosure, instruments, schema
 from soskulib.checks import as_list, require_columns, require_responses
 from soskulib.frames import protect
 from soskulib.intervals import normal_quantile
@@ -730,7 +730,9 @@ def mechanisms(
     cols = ["client_id", "municipality", *base_preds, *[c for c in fe_cols if c != "municipality"]]
     merged = changes.merge(ep[cols], on=["client_id", "municipality"], how="inner")
     rows = []
-    for inst, part in merged.groupby("instrument", sort=True):
+    parts = dict(tuple(merged.groupby("instrument", sort=False)))
+    for inst in instruments.ordered(parts):  # the reports' one instrument order
+        part = parts[inst]
         terms = list(base_preds)
         if baseline is not None:
             require_columns(part, [baseline], "mechanisms",

@@ -88,3 +88,13 @@ def test_numbers_in_tables_are_not_broken_over_lines():
     nowrap = {int(j) for j in re.findall(r"#T_wrap td\.col(\d+) \{\s*white-space: nowrap;", html)}
     assert "&lt; 0,001" in html
     assert nowrap == {1, 2}  # p-values and counts stay on one line, labels may wrap
+
+
+def test_percentages_show_one_decimal_at_most_in_page_and_excel(tmp_path):
+    from soskulib import downloads
+
+    df = pd.DataFrame({"mittari": ["ESIS"], "tau²": [0.01234], "I² (%)": [8.0444], "R² (%)": [99.991]})
+    html = rendering.style_table(df, "fi", 3, False, uid="pct")
+    assert "0,012" in html and "8,0<" in html and "100,0<" in html and "8,044" not in html
+    excel = downloads.write_table(df, tmp_path, "pct", lang="fi", digits=3)["excel"]
+    assert excel.read_text(encoding="utf-8-sig").splitlines()[1] == "ESIS;0,012;8,0;100,0"
