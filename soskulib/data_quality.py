@@ -161,8 +161,11 @@ def completeness(processed_dir: str | os.PathLike[str]) -> pd.DataFrame:
     out["_o"] = out["occasion"].map(order)
     # Instruments in the reports' one order (parts were built in it), not alphabetically.
     out["_i"] = out["instrument"].map({n: i for i, n in enumerate(dict.fromkeys(out["instrument"]))})
-    return (out.sort_values(["_i", "municipality", "_o"], kind="stable")
-            .drop(columns=["_o", "_i"]).reset_index(drop=True))
+    # Municipalities by name, as in the attrition table and the heat maps, not by code.
+    names = _municipality_names(out["municipality"].unique(), "fi")
+    out["_m"] = out["municipality"].map(names).str.casefold()
+    return (out.sort_values(["_i", "_m", "_o"], kind="stable")
+            .drop(columns=["_o", "_i", "_m"]).reset_index(drop=True))
 
 
 @formatting.literal_figure

@@ -55,6 +55,13 @@ def test_completeness_figure_names_municipalities_in_sorted_order(processed):
     names = [t.get_text() for t in fig.axes[0].get_xticklabels()]
     assert names == sorted(names, key=str.casefold) and not any(n.isdigit() for n in names)
     plt.close(fig)
+    # The table beside it lists municipalities in the same (name) order within an instrument.
+    from soskulib import schema
+
+    fi = dict(zip(schema.organisations()["code"], schema.organisations()["name_fi"], strict=True))
+    for _inst, part in comp.groupby("instrument", sort=False):
+        shown = list(dict.fromkeys(part["municipality"].map(fi)))
+        assert shown == sorted(shown, key=str.casefold)
 
 
 def test_one_responses_table_instead_of_a_dict_says_what_was_expected(processed):
