@@ -77,8 +77,7 @@ def spc_with_experiments(chart: pd.DataFrame, experiments: pd.DataFrame | None, 
     if experiments is not None and not experiments.empty:
         chosen = experiments[experiments["target_measure"] == measure]
         mark_experiments(ax, chosen, lang=lang)
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=3, fontsize="small",
-                  frameon=False)
+        plots.legend_below(ax)
     return ax
 
 

@@ -126,6 +126,7 @@ _STRINGS = {
     "plot.codev.events": ("tapahtumia", "events"),
     "plot.codev.share": ("asiakkaiden ja kokemusasiantuntijoiden osuus osallistujista",
                          "share of clients and experts by experience among participants"),
+    "plot.codev.share_axis": ("kokemustiedon osuus", "lived-experience share"),
     "plot.n_label": ("n = {n}", "n = {n}"),
     "plot.entries": ("uusia asiakkuuksia", "new client episodes"),
     "plot.entries.title": ("Uudet asiakkuudet neljänneksittäin", "New client episodes by quarter"),
@@ -171,6 +172,45 @@ def _decorate(ax: Axes, title: str, *, xlabel: str | None = None, ylabel: str | 
         ax.tick_params(axis="x", labelrotation=rotate)
         plt.setp(ax.get_xticklabels(), ha="right", rotation_mode="anchor")
     return ax
+
+
+def legend_below(ax: Axes, handles: Sequence | None = None, names: Sequence[str] | None = None,
+                 *, ncol: int = 3) -> None:
+    """Put the legend under the axes, where it covers no point or limit, inside the figure.
+
+    In a one-panel figure with constrained layout (every figure of this module) it is a
+    figure legend placed "outside lower center", for which the layout makes room; an axes
+    legend anchored below the axes was cut off at the figure's edge when it had several
+    rows. Otherwise (axes in a larger figure) it is anchored below the axes. Calling it
+    again replaces the legend (e.g. after experiments are drawn on a chart).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> ax = _axes(None)
+    >>> _ = ax.plot([0, 1], [0, 1], label="series")
+    >>> legend_below(ax)
+    >>> [t.get_text() for t in ax.figure.legends[0].get_texts()]
+    ['series']
+    >>> plt.close(ax.figure)
+    """
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    if handles is None or names is None:
+        handles, names = ax.get_legend_handles_labels()
+    fig = ax.figure
+    for old in list(fig.legends):
+        old.remove()
+    if ax.get_legend() is not None:
+        ax.get_legend().remove()
+    one_panel = all(a.get_position().bounds == ax.get_position().bounds for a in fig.axes)
+    if isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine) and one_panel:
+        fig.legend(handles, names, loc="outside lower center", ncol=ncol, fontsize="small",
+                   frameon=False)
+    else:
+        ax.legend(handles, names, loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=ncol,
+                  fontsize="small", frameon=False)
 
 
 def _group_axis_label(column: str, lang: str) -> str:
@@ -304,9 +344,7 @@ def spc_chart(
         ax.yaxis.set_major_formatter(formatting.axis_formatter(lang, percent_axis=True))
     _decorate(ax, title or _t("plot.spc.title", lang), xlabel=_t("plot.quarter", lang),
               ylabel=ylabel or _t("plot.dropout_share", lang))
-    # Below the axes, so that it covers no limit or point.
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=3, fontsize="small",
-              frameon=False)
+    legend_below(ax)  # covers no limit or point
     formatting.localise_axes(ax, lang)
     return ax
 
@@ -1057,16 +1095,14 @@ def codevelopment_timeline(
     twin = ax.twinx()
     twin.plot(pos, share.to_numpy(), color="#333333", marker="o", label=_t("plot.codev.share", lang))
     twin.set_ylim(0, 1)
-    twin.set_ylabel(_t("plot.codev.share", lang), fontsize="small")
+    twin.set_ylabel(_t("plot.codev.share_axis", lang), fontsize="small")  # the legend says more
     twin.yaxis.set_major_formatter(formatting.axis_formatter(lang, percent_axis=True))
     ax.set_xticks(pos, formatting.quarters(grid.index, lang), rotation=45, ha="right")
     _decorate(ax, title or _t("plot.codev.title", lang), xlabel=_t("plot.quarter", lang),
               ylabel=_t("plot.codev.events", lang))
     handles, names = ax.get_legend_handles_labels()
     h2, n2 = twin.get_legend_handles_labels()
-    # Under the rotated quarter labels; constrained layout makes room for it.
-    ax.legend(handles + h2, names + n2, loc="upper center", bbox_to_anchor=(0.5, -0.32), ncol=2,
-              fontsize="small", frameon=False)
+    legend_below(ax, handles + h2, names + n2, ncol=2)  # under the rotated quarter labels
     formatting.localise_axes(ax, lang)
     return ax
 

@@ -80,3 +80,38 @@ def test_spc_chart_ticks_are_quarters_in_the_page_language():
         ticks = [t.get_text() for t in ax.get_xticklabels()]
         assert ticks[0] == first and not any("Q" in t for t in ticks if lang == "fi")
         plt.close(ax.figure)
+
+
+def _cut_off(fig) -> bool:
+    """Whether anything drawn (texts, legends) reaches beyond the figure's edges."""
+    fig.savefig(io.BytesIO(), format="png", dpi=110)
+    drawn = fig.get_tightbbox(fig.canvas.get_renderer())  # inches
+    width, height = fig.get_size_inches()
+    return drawn.x0 < -0.01 or drawn.y0 < -0.01 or drawn.x1 > width + 0.01 or drawn.y1 > height + 0.01
+
+
+@pytest.mark.parametrize("lang", ["fi", "en"])
+def test_codevelopment_legend_is_not_cut_off(lang):
+    q = pd.period_range("2016Q1", "2018Q4", freq="Q").astype(str)
+    acts = pd.DataFrame({"quarter": list(q) * 4,
+                         "activity_type": [t for t in ("workshop", "network_meeting", "experiment",
+                                                       "training") for _ in q],
+                         "n_events": 2, "n_participants": 40, "n_clients": 6,
+                         "n_experts_by_experience": 5})
+    ax = plots.codevelopment_timeline(acts, lang=lang)
+    assert not _cut_off(ax.figure)
+    plt.close(ax.figure)
+
+
+@pytest.mark.parametrize("lang", ["fi", "en"])
+def test_spc_and_quality_figures_fit_their_canvas(lang):
+    q = pd.period_range("2016Q1", "2018Q4", freq="Q")
+    spc = pd.DataFrame({"quarter": q.astype(str), "quarter_start": q.to_timestamp(),
+                        "p": 0.3, "centre": 0.3, "lcl": 0.05, "ucl": 0.6, "median": 0.3,
+                        "signal": [False] * 11 + [True], "reasons": [""] * 11 + ["outside_limits"]})
+    quality = pd.DataFrame({"municipality": "092", "year": [2016] * 10 + [2018] * 10,
+                            "criterion": list(range(1, 11)) * 2, "rating": [1, 2, 3, 4, 3] * 4})
+    for ax in (plots.spc_chart(spc, lang=lang),
+               plots.quality_heatmap(quality, rows="year", lang=lang)):
+        assert not _cut_off(ax.figure), ax.get_title()
+        plt.close(ax.figure)

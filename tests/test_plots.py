@@ -32,9 +32,9 @@ def _labelled(ax: Axes) -> None:
 def _texts(ax: Axes) -> str:
     parts = [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
     parts += [t.get_text() for t in ax.get_xticklabels() + ax.get_yticklabels()]
-    legend = ax.get_legend()
-    if legend:
-        parts += [t.get_text() for t in legend.get_texts()]
+    for legend in [ax.get_legend(), *ax.figure.legends]:  # axes or figure legend
+        if legend:
+            parts += [t.get_text() for t in legend.get_texts()]
     return " ".join(parts)
 
 
@@ -218,7 +218,7 @@ def test_spc_chart_hidden_quarters_are_bands_and_ticks_are_quarters():
     assert ticks[0] == "I/2016" and all("/20" in t for t in ticks)  # Finnish quarters
     assert all(t.endswith("\u00a0%") for t in (x.get_text() for x in ax.get_yticklabels()) if t)
     # The legend sits under the axes, so it covers no limit or point.
-    legend = ax.get_legend().get_window_extent()
+    legend = (ax.get_legend() or ax.figure.legends[0]).get_window_extent()
     assert legend.y1 <= ax.get_window_extent().y0
     plt.close(ax.figure)
 
