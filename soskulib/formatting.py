@@ -13,7 +13,7 @@ percent                ``10,1 %`` (no-break space) ``10.1%``
 confidence interval    ``0,20–0,51``               ``0.20–0.51``
 ... with a negative    ``−0,15 – 0,54``            ``−0.15 – 0.54``
 estimate and CI        ``0,24 (0,20–0,51)``        ``0.24 (0.20–0.51)``
-... in running text    ``0,24 (95 %:n LV 0,20–0,51)``  ``0.24 (95% CI 0.20–0.51)``
+... in running text    ``0,24 (95 %:n lv 0,20–0,51)``  ``0.24 (95% CI 0.20–0.51)``
 p-value                ``< 0,001``, ``0,003``, ``0,27``  ``< 0.001``, ``0.003``, ``0.27``
 missing                ``–``                       ``–``
 calendar quarter       ``II/2016``                 ``Q2 2016``
@@ -179,15 +179,17 @@ def interval(low: float | None, high: float | None, lang: str, digits: int = 2) 
 
 
 def ci_label(lang: str, level: float = 0.95) -> str:
-    """The name of a confidence interval: ``"95 %:n LV"`` or ``"95% CI"``.
+    """The name of a confidence interval: ``"95 %:n lv"`` or ``"95% CI"``.
+
+    Finnish abbreviates luottamusväli in lower case, as the column headings ("lv alaraja") do.
 
     Examples
     --------
     >>> ci_label("fi"), ci_label("en", 0.9)
-    ('95\\xa0%:n LV', '90% CI')
+    ('95\\xa0%:n lv', '90% CI')
     """
     pct = f"{100 * level:g}"
-    return f"{pct}{NBSP}%:n LV" if _check(lang) == "fi" else f"{pct}% CI"
+    return f"{pct}{NBSP}%:n lv" if _check(lang) == "fi" else f"{pct}% CI"
 
 
 def estimate_ci(estimate: float | None, low: float | None, high: float | None, lang: str,
@@ -200,7 +202,7 @@ def estimate_ci(estimate: float | None, low: float | None, high: float | None, l
     Examples
     --------
     >>> estimate_ci(0.24, 0.20, 0.51, "fi", label=True)
-    '0,24 (95\\xa0%:n LV 0,20–0,51)'
+    '0,24 (95\\xa0%:n lv 0,20–0,51)'
     >>> estimate_ci(0.24, 0.20, 0.51, "en")
     '0.24 (0.20–0.51)'
     """

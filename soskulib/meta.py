@@ -766,6 +766,57 @@ TEXT: dict[str, dict[str, str]] = {
 _METHOD_NAMES = {"FE": "FE", "DL": "DL", "REML": "REML", "PM": "PM"}
 
 
+#: Words of the text summaries (``summary(lang)``) of the model results.
+_SUMMARY_WORDS: dict[str, dict[str, str]] = {
+    "en": {"model": "{kind} (k = {k}; τ² estimator: {method}; test: {test})",
+           "random": "Random-effects model", "fixed": "Fixed-effects model",
+           "heterogeneity": "Heterogeneity: τ² = {tau2}, I² = {i2}, Q = {q} (df = {df}, {qp})",
+           "estimate": "estimate", "se": "se", "pi": "{pct} PI", "sep": ", ",
+           "regression": "Mixed-effects meta-regression (k = {k}; {method}; test {test})",
+           "residual": "τ² (residual) = {tau2}, I² = {i2}, R² = {r2}",
+           "between_common": "{stat} (mods = subgroup, common τ²) = {q}, {p}",
+           "between_separate": "Q_between (separate τ², FE over subgroup estimates) = {q}, {p}"},
+    "fi": {"model": "{kind} (k = {k}; τ²-estimaattori: {method}; testi: {test})",
+           "random": "Satunnaisvaikutusten malli", "fixed": "Kiinteiden vaikutusten malli",
+           "heterogeneity": "Heterogeenisuus: τ² = {tau2}; I² = {i2}; Q = {q} "
+                            "(vapausasteita {df}; {qp})",
+           "estimate": "estimaatti", "se": "keskivirhe", "pi": "{pct}:n ennusteväli",
+           "sep": "; ",
+           "regression": "Sekamallin meta-regressio (k = {k}; {method}; testi {test})",
+           "residual": "τ² (jäännös) = {tau2}; I² = {i2}; R² = {r2}",
+           "between_common": "{stat} ryhmien välillä (moderaattorina alaryhmä, yhteinen τ²) = "
+                             "{q}; {p}",
+           "between_separate": "Q ryhmien välillä (erilliset τ², FE alaryhmien estimaateista) "
+                               "= {q}; {p}"},
+}
+
+#: Column names of the result tables in a Finnish summary.
+_COLUMNS_FI = {"estimate": "estimaatti", "se": "keskivirhe", "zval": "z", "tval": "t", "pval": "p",
+               "ci_low": "lv alaraja", "ci_high": "lv yläraja", "pi_low": "ennusteväli ala",
+               "pi_high": "ennusteväli ylä", "tau2": "τ²", "i2": "I² (%)", "q": "Q",
+               "group": "ryhmä", "term": "termi"}
+
+
+def _summary_words(lang: str) -> dict[str, str]:
+    if lang not in _SUMMARY_WORDS:
+        raise ValueError(f"lang must be 'fi' or 'en', got {lang!r}")
+    return _SUMMARY_WORDS[lang]
+
+
+def _table_text(table: pd.DataFrame, lang: str, *, index: bool = True) -> str:
+    """A result table as text: numbers in the style of ``lang``, Finnish headings for "fi"."""
+    shown = table.copy()
+    for col in shown.columns:
+        if pd.api.types.is_float_dtype(shown[col]):
+            pvals = str(col) == "pval"
+            shown[col] = [formatting.pvalue(v, lang) if pvals else formatting.number(v, lang, 4)
+                          for v in shown[col]]
+    if lang == "fi":
+        shown = shown.rename(columns=_COLUMNS_FI)
+        shown.index.name = _COLUMNS_FI.get(str(shown.index.name), shown.index.name)
+    return shown.to_string(index=index)
+
+
 def _fmt_p(p: float) -> str:
     """'p = 0.123', 'p < 0.001' or 'p = NA'."""
     if not np.isfinite(p):
@@ -976,42 +1027,60 @@ class MetaResult:
                 "tau2", "se_tau2", "i2", "h2", "q", "q_pval", "df", "method", "test", "level"]
         return pd.DataFrame([{c: getattr(self, c) for c in cols}])
 
-    def summary(self, lang: str = "en") -> str:
-        """Readable text summary (like ``print(res)`` in metafor); ``lang`` "en" or "fi".
+    def summary(self, lang: str = "fi") -> str:
+        """Readable text summary (what metafor's ``print(res)`` shows), in Finnish or English.
+
+        Numbers follow :mod:`soskulib.formatting` (decimal comma, true minus and "p < 0,001"
+        in Finnish), as everywhere in the library; ``str(result)`` is the Finnish summary.
 
         Parameters
         ----------
-        lang : {"en", "fi"}
-            Language of the heterogeneity line.
+        lang : {"fi", "en"}
+            Language of the words and of the number style (default Finnish, as the
+            library's figures and report text).
 
         Returns
         -------
         str
-            Model line, heterogeneity (tau², I², Q), H², estimate with SE, test statistic
-            and p, CI and PI.
+            Model line, heterogeneity (τ², I², Q), H², estimate with SE, test statistic
+            and p, confidence and prediction interval.
 
         Examples
         --------
-        >>> print(meta_analysis([0.10, 0.65], [0.02, 0.05], method="FE").summary())
-        Fixed-effects model (k = 2; tau² estimator: FE; test: z)
-        Heterogeneity: tau² = 0.000, I² = 76.9%, Q = 4.32 (df = 1, p = 0.038)
+        >>> print(meta_analysis([0.10, 0.65], [0.02, 0.05], method="FE").summary("en"))
+        Fixed-effects model (k = 2; τ² estimator: FE; test: z)
+        Heterogeneity: τ² = 0.000, I² = 76.9%, Q = 4.32 (df = 1, p = 0.04)
         H² = 4.32
-        estimate = 0.2571, se = 0.1195, z = 2.151, p = 0.031
-        95% CI [0.0229, 0.4914], 95% PI [0.0229, 0.4914]
+        estimate = 0.2571, se = 0.1195, z = 2.151, p = 0.03
+        95% CI 0.0229–0.4914, 95% PI 0.0229–0.4914
+        >>> fi = meta_analysis([0.10, 0.65], [0.02, 0.05], method="FE").summary()
+        >>> print(fi.replace("\\xa0", " "))  # no-break spaces ("76,9 %") shown as spaces
+        Kiinteiden vaikutusten malli (k = 2; τ²-estimaattori: FE; testi: z)
+        Heterogeenisuus: τ² = 0,000; I² = 76,9 %; Q = 4,32 (vapausasteita 1; p = 0,04)
+        H² = 4,32
+        estimaatti = 0,2571; keskivirhe = 0,1195; z = 2,151; p = 0,03
+        95 %:n lv 0,0229–0,4914; 95 %:n ennusteväli 0,0229–0,4914
         """
-        t = _text(lang)
-        pct = round(100 * self.level)
+        w = _summary_words(lang)
+        num = formatting.number
         stat_name = "z" if self.test == "z" else "t"
+        sep = w["sep"]
         lines = [
-            f"{'Random' if self.method != 'FE' else 'Fixed'}-effects model "
-            f"(k = {self.k}; tau² estimator: {self.method}; test: {self.test})",
-            t["heterogeneity"].format(tau2=self.tau2, i2=self.i2, q=self.q,
-                                      df=max(self.k - 1, 0), qp=_fmt_p(self.q_pval)),
-            f"H² = {self.h2:.2f}",
-            f"estimate = {self.estimate:.4f}, se = {self.se:.4f}, {stat_name} = {self.zval:.3f}, "
-            f"{_fmt_p(self.pval)}",
-            f"{pct}% CI [{self.ci_low:.4f}, {self.ci_high:.4f}], "
-            f"{pct}% PI [{self.pi_low:.4f}, {self.pi_high:.4f}]",
+            w["model"].format(kind=w["fixed" if self.method == "FE" else "random"], k=self.k,
+                              method=self.method, test=self.test),
+            w["heterogeneity"].format(
+                tau2=num(self.tau2, lang, 3), i2=formatting.percent(self.i2, lang, 1),
+                q=num(self.q, lang, 2), df=max(self.k - 1, 0),
+                qp=formatting.p_equation(self.q_pval, lang)),
+            f"H² = {num(self.h2, lang, 2)}",
+            sep.join([f"{w['estimate']} = {num(self.estimate, lang, 4)}",
+                      f"{w['se']} = {num(self.se, lang, 4)}",
+                      f"{stat_name} = {num(self.zval, lang, 3)}",
+                      formatting.p_equation(self.pval, lang)]),
+            sep.join([f"{formatting.ci_label(lang, self.level)} "
+                      f"{formatting.interval(self.ci_low, self.ci_high, lang, 4)}",
+                      f"{w['pi'].format(pct=formatting.percent(100 * self.level, lang, 0))} "
+                      f"{formatting.interval(self.pi_low, self.pi_high, lang, 4)}"]),
         ]
         return "\n".join(lines)
 
@@ -1362,27 +1431,40 @@ class MetaRegressionResult:
         """
         return _predict(self._fit, _code_new(newmods, self._recipe))
 
-    def summary(self) -> str:
-        """Readable text summary.
+    def summary(self, lang: str = "fi") -> str:
+        """Readable text summary in Finnish or English (numbers in the language's style).
+
+        Parameters
+        ----------
+        lang : {"fi", "en"}
+            Language of the words and of the number style (default Finnish).
 
         Returns
         -------
         str
-            Model line, residual tau², I², R², the QE and QM (or F) tests, and the
+            Model line, residual τ², I², R², the QE and QM (or F) tests, and the
             coefficient table.
 
         Examples
         --------
         >>> res = meta_regression([0.1, 0.3, 0.35, 0.6, 0.7], [0.01, 0.02, 0.015, 0.02, 0.03],
         ...                       mods=[1, 2, 3, 4, 5], method="FE")
-        >>> print(res.summary().splitlines()[0])
+        >>> print(res.summary("en").splitlines()[0])
         Mixed-effects meta-regression (k = 5; FE; test z)
+        >>> print(res.summary().splitlines()[1].replace("\\xa0", " "))
+        τ² (jäännös) = 0,0000; I² = 0,0 %; R² = 96,0 %
         """
+        w = _summary_words(lang)
+        num = formatting.number
         name = "QM" if self.test == "z" else "F"
-        return (f"Mixed-effects meta-regression (k = {self.k}; {self.method}; test {self.test})\n"
-                f"tau² (residual) = {self.tau2:.4f}, I² = {self.i2:.1f}%, R² = {self.r2:.1f}%\n"
-                f"QE = {self.qe:.3f} ({_fmt_p(self.qe_pval)}); {name} = {self.qm:.3f} "
-                f"({_fmt_p(self.qm_pval)})\n" + self.coef.to_string(float_format="%.4f"))
+        return "\n".join([
+            w["regression"].format(k=self.k, method=self.method, test=self.test),
+            w["residual"].format(tau2=num(self.tau2, lang, 4),
+                                 i2=formatting.percent(self.i2, lang, 1),
+                                 r2=formatting.percent(self.r2, lang, 1)),
+            f"QE = {num(self.qe, lang, 3)} ({formatting.p_equation(self.qe_pval, lang)}){w['sep']}"
+            f"{name} = {num(self.qm, lang, 3)} ({formatting.p_equation(self.qm_pval, lang)})",
+            _table_text(self.coef, lang)])
 
     def confint(self, level: float | None = None) -> pd.DataFrame:
         """Q-profile CI of the residual tau², tau, I² and H² (metafor ``confint(res)``).
@@ -1580,8 +1662,13 @@ class SubgroupResult:
     method: str
     test: str
 
-    def summary(self) -> str:
-        """Readable text summary.
+    def summary(self, lang: str = "fi") -> str:
+        """Readable text summary in Finnish or English (numbers in the language's style).
+
+        Parameters
+        ----------
+        lang : {"fi", "en"}
+            Language of the words and of the number style (default Finnish).
 
         Returns
         -------
@@ -1592,15 +1679,21 @@ class SubgroupResult:
         --------
         >>> sg = subgroup_analysis([0.1, 0.2, 0.6, 0.7], [0.01, 0.02, 0.01, 0.02],
         ...                        ["a", "a", "b", "b"], method="FE")
+        >>> print(sg.summary("en").splitlines()[-1])
+        Q_between (separate τ², FE over subgroup estimates) = 18.750, p < 0.001
         >>> print(sg.summary().splitlines()[-1])
-        Q_between (separate tau², FE over subgroup estimates) = 18.750, p < 0.001
+        Q ryhmien välillä (erilliset τ², FE alaryhmien estimaateista) = 18,750; p < 0,001
         """
-        stat = "Q_between" if self.test == "z" else "F"
-        return (self.table.to_string(index=False, float_format="%.4f") + "\n"
-                f"{stat} (mods = subgroup, common tau²) = {self.q_between:.3f}, "
-                f"{_fmt_p(self.q_between_pval)}\n"
-                f"Q_between (separate tau², FE over subgroup estimates) = "
-                f"{self.q_between_separate:.3f}, {_fmt_p(self.q_between_separate_pval)}")
+        w = _summary_words(lang)
+        num = formatting.number
+        stat = ("Q_between" if lang == "en" else "Q") if self.test == "z" else "F"
+        return "\n".join([
+            _table_text(self.table, lang, index=False),
+            w["between_common"].format(stat=stat, q=num(self.q_between, lang, 3),
+                                       p=formatting.p_equation(self.q_between_pval, lang)),
+            w["between_separate"].format(q=num(self.q_between_separate, lang, 3),
+                                         p=formatting.p_equation(self.q_between_separate_pval,
+                                                                 lang))])
 
 
 def subgroup_analysis(yi: Any, vi: Any, groups: Any, method: str = "REML", test: str = "z",

@@ -66,7 +66,7 @@ def fmt_number(x: float, lang: str, digits: int = 2) -> str:
 
 
 def _ci(low: float, high: float, lang: str) -> str:
-    """The interval named as in running text: ``95 %:n LV 0,10–0,50``."""
+    """The interval named as in running text: ``95 %:n lv 0,10–0,50``."""
     return f"{formatting.ci_label(lang)} {formatting.interval(low, high, lang)}"
 
 

@@ -34,7 +34,7 @@ def test_interval_and_estimate_ci():
     assert fmt.interval(0.24, 0.46, "fi") == "0,24–0,46"       # not "[0,24, 0,46]"
     assert fmt.interval(-0.15, 0.54, "fi") == "−0,15 – 0,54"
     assert fmt.interval(-0.5, -0.1, "en") == "−0.50 – −0.10"
-    assert fmt.estimate_ci(0.24, 0.20, 0.51, "fi", label=True) == f"0,24 (95{NB}%:n LV 0,20–0,51)"
+    assert fmt.estimate_ci(0.24, 0.20, 0.51, "fi", label=True) == f"0,24 (95{NB}%:n lv 0,20–0,51)"
     assert fmt.estimate_ci(0.24, 0.20, 0.51, "en", label=True) == "0.24 (95% CI 0.20–0.51)"
 
 
@@ -63,7 +63,7 @@ def test_bad_language():
 
 def test_narrative_uses_the_one_style():
     fi = narrative.effect_sentence("ESIS", 0.42, 0.21, 0.63, 1088, lang="fi")
-    assert f"95{NB}%:n LV 0,21–0,63" in fi and f"n = 1{NB}088" in fi and "…" not in fi
+    assert f"95{NB}%:n lv 0,21–0,63" in fi and f"n = 1{NB}088" in fi and "…" not in fi
     import pandas as pd
 
     pooled = pd.DataFrame({"name": ["ESIS"], "estimate": [0.24], "ci_low": [0.20],

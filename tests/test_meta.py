@@ -261,7 +261,8 @@ def test_summary_frame_and_forest_plot():
                              n=np.arange(13) * 10 + 100)
     frame = res.to_frame()
     assert frame.loc[0, "estimate"] == res.estimate and frame.loc[0, "method"] == "REML"
-    assert "tau²" in res.summary() and "Heterogeenisuus" in res.summary(lang="fi")
+    assert "τ² estimator" in res.summary(lang="en") and "Heterogeenisuus" in res.summary()
+    assert str(res) == res.summary()  # Finnish by default, as the rest of the library
     fig = res.plot(lang="fi", xlabel="log RR")
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert "Aronson 1948" in texts and "Paino" in texts and "Ennusteväli" in texts
@@ -395,3 +396,22 @@ def test_dl_and_reml_fit_twenty_thousand_studies_without_a_k_by_k_matrix():
     info = np.sum(w**2) - 2 * np.sum(w**3) / np.sum(w) + (np.sum(w**2) / np.sum(w)) ** 2
     assert abs(np.sum(w**2 * resid**2) - trace) / info < 1e-5
     assert 0.5 * 0.12**2 < reml.tau2 < 2 * 0.12**2
+
+
+def test_summaries_speak_finnish_or_english_with_the_language_s_numbers():
+    import re
+
+    res = meta.meta_analysis([0.10, 0.65, -0.2], [0.02, 0.05, 0.03])
+    reg = meta.meta_regression([0.1, 0.3, 0.35, 0.6, 0.7], [0.01, 0.02, 0.015, 0.02, 0.03],
+                               mods=[1, 2, 3, 4, 5])
+    sub = meta.subgroup_analysis([0.1, 0.2, 0.6, 0.7], [0.01, 0.02, 0.01, 0.02],
+                                 ["a", "a", "b", "b"])
+    for text in (res.summary(), reg.summary(), sub.summary()):
+        assert not re.search(r"\d\.\d", text)  # decimal comma only
+        assert not re.search(r"tau2|estimate|pval|ci_low|Heterogeneity", text)  # Finnish words
+    for text in (res.summary("en"), reg.summary("en"), sub.summary("en")):
+        assert not re.search(r"\d,\d", text) and "Heterogeenisuus" not in text
+    assert "keskivirhe" in res.summary() and "95\u00a0%:n lv" in res.summary()
+    assert "lv alaraja" in reg.summary() and "ennusteväli ala" in sub.summary()
+    with pytest.raises(ValueError, match="lang"):
+        res.summary("sv")
