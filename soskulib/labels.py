@@ -635,7 +635,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "na.meta": ("Meta-analyysi mittareittain", "Meta-analysis per instrument"),
     "na.meta.intro": (
         "Kunnat ovat meta-analyysin ”tutkimuksia”: kunkin kunnan standardoitu keskimuutos "
-        "(SMCR, metafor escalc) yhdistetään satunnaisvaikutusmallilla (REML). "
+        "(SMCR, Becker 1988) yhdistetään satunnaisvaikutusmallilla (REML). "
         "Ennusteväli kertoo, mihin uuden kunnan muutos todennäköisesti osuu; I² ja τ² "
         "kuvaavat kuntien välistä vaihtelua. Positiivinen = parannus. Raporttien yksi "
         "standardoitu muutos on SMCR = muutos / alkuarvioinnin keskihajonta: sama luku kuin "
@@ -643,7 +643,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "kunnat ja mittarit ovat vertailukelpoisia. Kuntasivujen d_z (muutos / muutoksen "
         "keskihajonta) on eri suure ja yleensä suurempi.",
         "Municipalities are the meta-analysis' studies: each municipality's standardised mean "
-        "change (SMCR, metafor escalc) is pooled with a random-effects model (REML). The "
+        "change (SMCR, Becker 1988) is pooled with a random-effects model (REML). The "
         "prediction interval shows where a new municipality's change is likely to fall; I² and "
         "τ² describe between-municipality variation. Positive = improvement. The reports' one "
         "standardised change is the SMCR = change / baseline SD: the same number as in the "
@@ -664,10 +664,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "na.truth.caption": ("Yhdistetty estimaatti ja todellinen μ", "Pooled estimate and true μ"),
     "na.subgroup": ("Alaryhmäanalyysit", "Subgroup analyses"),
     "na.subgroup.intro": (
-        "Muutos sukupuolittain: kunta × sukupuoli -estimaatit yhdistetään alaryhmittäin, ja "
-        "Q_between testaa eroa. Pieni p-arvo yksinään ei todista eroa, kun vertailuja on monta.",
-        "Change by gender: municipality × gender estimates pooled per subgroup, Q_between tests "
-        "the difference. A small p-value alone proves little when many comparisons are made."),
+        "Muutos sukupuolittain ja kohderyhmittäin: kunta × ryhmä -estimaatit yhdistetään "
+        "alaryhmittäin, ja ryhmien välinen Q-testi testaa eroa. Pieni p-arvo yksinään ei todista "
+        "eroa, kun vertailuja on monta.",
+        "Change by gender and by target group: municipality × group estimates pooled per "
+        "subgroup, and the between-group Q test tests the difference. A small p-value alone "
+        "proves little when many comparisons are made."),
     "na.subgroup.caption": ("{name}: muutos sukupuolittain", "{name}: change by gender"),
     "na.metareg": ("Meta-regressio: annos ja ydinelementit", "Meta-regression on dose and fidelity"),
     "na.metareg.intro": (
@@ -724,13 +726,13 @@ STRINGS: dict[str, tuple[str, str]] = {
                        "Between-municipality variance (τ², REML) and I² with 95% confidence intervals (Q-profile)"),
     "na.infl": ("Kunnat, joihin tulos nojaa", "Municipalities the result rests on"),
     "na.infl.intro": (
-        "Kuinka paljon kukin kunta siirtää yhdistettyä tulosta (metaforin influence-diagnostiikka): ulkoisesti "
+        "Kuinka paljon kukin kunta siirtää yhdistettyä tulosta (vaikutusdiagnostiikka, Viechtbauer & Cheung 2010): ulkoisesti "
         "standardoitu residuaali, DFFITS, Cookin etäisyys, vipuarvo ja τ² ilman kuntaa. Merkitty kunta "
-        "ylittää jonkin metaforin raja-arvoista: tulos nojaa siihen tavallista enemmän. Se ei tarkoita, "
+        "ylittää jonkin diagnostiikan tavanomaisista raja-arvoista: tulos nojaa siihen tavallista enemmän. Se ei tarkoita, "
         "että kunnan tulos olisi virheellinen.",
-        "Each municipality's influence on the pooled result (metafor's influence diagnostics): "
+        "Each municipality's influence on the pooled result (influence diagnostics, Viechtbauer & Cheung 2010): "
         "externally standardised residual, DFFITS, Cook's distance, hat value and τ² without the "
-        "municipality. A flagged municipality exceeds one of metafor's cut-offs: the result rests on it "
+        "municipality. A flagged municipality exceeds one of the usual cut-offs: the result rests on it "
         "more than on the others. It does not mean that the municipality's result is wrong."),
     "na.infl.caption": ("Herkkyysdiagnostiikka kunnittain (SMCR, REML)", "Influence diagnostics by municipality (SMCR, REML)"),
     "na.comb": ("Yksi muutos kaikista mittareista", "One change over all instruments"),
@@ -825,8 +827,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col.q": ("Q", "Q"),
     "col.q_pval": ("p (Q)", "p (Q)"),
     "col.bias": ("harha", "bias"),
-    "col.q_between": ("Q_between", "Q_between"),
-    "col.q_between_pval": ("p (Q_between)", "p (Q_between)"),
+    "col.q_between": ("Q ryhmien välillä", "Q between groups"),
+    "col.q_between_pval": ("p (ryhmien ero)", "p (group difference)"),
     "col.moderator": ("selittäjä", "moderator"),
     "col.slope": ("kulmakerroin", "slope"),
     "col.r2": ("R² (%)", "R² (%)"),
