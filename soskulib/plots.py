@@ -654,7 +654,7 @@ def _stacked_counts(ax: Axes, table: disclosure.CrossTab, colours: Sequence, lan
             left += share
     ax.set_yticks(range(len(groups)), [_group_label(group, g, lang) for g in groups])
     ax.set_xlim(0, 1)
-    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+    ax.xaxis.set_major_formatter(formatting.axis_formatter(lang, percent_axis=True))  # "40 %"
     handles, names = ax.get_legend_handles_labels()
     unique = dict(zip(names, handles, strict=True))  # one legend entry per category
     order = [str(c) for c in inner.columns if str(c) in unique]

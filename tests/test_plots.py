@@ -96,6 +96,13 @@ def test_fidelity_bars_show_suppressed_segment(episodes):
         y = round(patch.get_y() + patch.get_height() / 2)
         widths[y] = widths.get(y, 0) + patch.get_width()
     assert all(w == pytest.approx(1.0) for w in widths.values())
+    plt.close(ax.figure)
+    # Percent ticks in the page's style: "40 %" (no-break space) in Finnish, "40%" in English.
+    for lang, suffix in (("fi", "\u00a0%"), ("en", "0%")):
+        ax = plots.fidelity_bars(episodes, lang=lang)
+        ticks = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+        assert ticks and all(t.endswith(suffix) for t in ticks), ticks
+        plt.close(ax.figure)
 
 
 def test_dose_distribution_drops_small_groups(episodes):
