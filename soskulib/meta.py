@@ -108,6 +108,7 @@ import pandas as pd
 from scipy import stats
 from scipy.linalg import solve_triangular
 
+from soskulib import formatting
 from soskulib.checks import as_float_pair, as_float_vector, require_columns
 from soskulib.compat import forwarder
 
@@ -815,13 +816,6 @@ def _table_text(table: pd.DataFrame, lang: str, *, index: bool = True) -> str:
         shown = shown.rename(columns=_COLUMNS_FI)
         shown.index.name = _COLUMNS_FI.get(str(shown.index.name), shown.index.name)
     return shown.to_string(index=index)
-
-
-def _fmt_p(p: float) -> str:
-    """'p = 0.123', 'p < 0.001' or 'p = NA'."""
-    if not np.isfinite(p):
-        return "p = NA"
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
 def _fit_stat(name: str, doc: str) -> property:

@@ -34,6 +34,7 @@ from soskulib.meta_diagnostics import baujat, cumulative
 __all__ = ["baujat_plot", "cumulative_forest_plot", "forest_plot"]
 
 
+@formatting.literal_figure
 def forest_plot(result: MetaResult | pd.DataFrame, labels: Any = None, n: Any = None, *,
                 method: str = "REML", test: str = "z", lang: str = "en",
                 xlabel: str | None = None, refline: float | None = 0.0,
@@ -187,6 +188,7 @@ def forest_plot(result: MetaResult | pd.DataFrame, labels: Any = None, n: Any = 
     return fig
 
 
+@formatting.literal_figure
 def baujat_plot(result: MetaResult, *, ax: Any = None, lang: str = "fi",
                 xlabel: str | None = None, ylabel: str | None = None) -> Any:
     """Baujat plot: each study's contribution to heterogeneity against its influence.
@@ -240,6 +242,7 @@ def baujat_plot(result: MetaResult, *, ax: Any = None, lang: str = "fi",
     return fig
 
 
+@formatting.literal_figure
 def cumulative_forest_plot(result: MetaResult, order: Any = None, *, ax: Any = None,
                            lang: str = "fi", xlabel: str | None = None,
                            refline: float | None = 0.0, digits: int = 2,

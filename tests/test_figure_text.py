@@ -115,3 +115,14 @@ def test_spc_and_quality_figures_fit_their_canvas(lang):
                plots.quality_heatmap(quality, rows="year", lang=lang)):
         assert not _cut_off(ax.figure), ax.get_title()
         plt.close(ax.figure)
+
+
+def test_forest_plot_study_names_with_dollars_are_literal():
+    from soskulib import meta, meta_plots
+
+    res = meta.meta_analysis([0.1, 0.4, 0.3], [0.02, 0.03, 0.02], labels=["$x$ kunta", "B$", "C"])
+    fig = meta_plots.forest_plot(res, lang="fi")
+    texts = [t.get_text() for t in fig.findobj(Text)]
+    assert "$x$ kunta" in texts and all(t.get_parse_math() is False for t in fig.findobj(Text))
+    assert "$x$ kunta" in _svg_text(fig)
+    plt.close(fig)
