@@ -795,8 +795,7 @@ def quality_profile(quality: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     1  2017  Needs assessment       4     2.0
     """
     require_columns(quality, ["municipality", "year", "criterion", "rating"], "quality_profile")
-    if lang not in ("fi", "en"):
-        raise ValueError("lang must be 'fi' or 'en'")
+    labels.check_lang(lang)
     criteria = schema.quality_criteria().set_index("criterion")[f"short_{lang}"]
     out = quality.sort_values(["municipality", "criterion", "year"]).reset_index(drop=True)
     out["change"] = out.groupby(["municipality", "criterion"])["rating"].diff()
