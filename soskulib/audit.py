@@ -215,6 +215,12 @@ class Attack:
                                              f"a count of {value:g} people is shown"))
         return v
 
+    def implied(self, page: str, table: str, cell: str, key: Key) -> int:
+        """A count the site never prints but a reader can bound (``episodes − ended``)."""
+        v = self.var(key)
+        self._seen[v].append(_Appearance(page, table, cell, None))
+        return v
+
     def equation(self, terms: Mapping[int, float], rhs: float = 0.0) -> None:
         """``Σ coef · x = rhs`` over variables."""
         terms = {k: v for k, v in terms.items() if v}
@@ -549,7 +555,25 @@ def _model_end_reasons(attack: Attack, page: _Page, name: str, frame: pd.DataFra
                                   row[n_col], dc))
         attack.count(page.path, name, f"{row[r_col]} / {t_col}", (page.scope, "ended", frozenset()),
                      row[t_col], dc)
-    attack.additive(attack.var((page.scope, "ended", frozenset())), parts)
+    ended = attack.var((page.scope, "ended", frozenset()))
+    attack.additive(ended, parts)
+    # The page publishes all its episodes: those not among the ended (still going on, or
+    # ended without a reason) are a group of people too.
+    rest = attack.implied(page.path, name, f"{t_col} / {labels.text('col.n_censored', lang)}",
+                          (page.scope, "not-ended", frozenset()))
+    attack.additive(attack.var((page.scope, "clients", frozenset())), [ended, rest])
+
+
+def _model_pathways(attack: Attack, page: _Page, name: str, frame: pd.DataFrame) -> None:
+    """Ended episodes by municipality (rows) and onward pathway: a row total is part of the
+    municipality's ended episodes (those with a recorded pathway)."""
+    attack.add_crosstab(page.path, name, page.scope, "pathways", frame, row_dim="municipality",
+                        col_dim="pathway", decimal_comma=_dc(frame))
+    codes = _municipality_codes(page.lang)
+    for label in (str(v) for v in frame.iloc[:, 0]):
+        if label in codes:
+            total = attack.var((page.scope, "pathways", frozenset({("municipality", label)})))
+            attack.at_most(total, attack.var((codes[label], "ended", frozenset())))
 
 
 def _model_received(attack: Attack, page: _Page, name: str, frame: pd.DataFrame) -> None:
@@ -677,6 +701,30 @@ def _model_rows_by_municipality(attack: Attack, page: _Page, name: str, frame: p
                              row[c], dc)
 
 
+def _model_reconciliation(attack: Attack, page: _Page, name: str, frame: pd.DataFrame) -> None:
+    """Data-quality reconciliation: the clients table's processed rows are the site's people.
+
+    Rows of records are not protected, but the clients table's rows processed less the
+    clients of every municipality would be the people the publication population leaves out.
+    """
+    lang, dc = page.lang, _dc(frame)
+    clients_label = schema.CLIENTS.label_fi if lang == "fi" else schema.CLIENTS.label_en
+    out_col, key_col = _col(frame, "rows_out", lang), frame.columns[0]
+    if out_col is None:
+        return
+    for i in range(len(frame)):
+        row = frame.iloc[i]
+        if str(row[key_col]) != clients_label:
+            continue
+        total = attack.count(page.path, name, f"{row[key_col]} / {out_col}",
+                             ("national", "client-rows", frozenset()), row[out_col], dc,
+                             protected=False)
+        left = attack.implied(page.path, name, f"{row[key_col]} / {out_col} − Σ municipalities",
+                              ("national", "left-out", frozenset()))
+        parts = [attack.var((code, "clients", frozenset())) for code in _municipality_codes(lang).values()]
+        attack.additive(total, [*parts, left])
+
+
 def _model_responses(attack: Attack, page: _Page, name: str, frame: pd.DataFrame) -> None:
     """Data-quality completeness: assessments per instrument, municipality and occasion."""
     lang, dc = page.lang, _dc(frame)
@@ -737,12 +785,13 @@ TABLE_MODELS: dict[str, Callable[[Attack, _Page, str, pd.DataFrame], None]] = {
     "outcomes": _model_outcomes,
     "outcomes_by_gender": _model_outcomes,
     "change_categories": _model_categories,
+    "pathways_by_municipality": _model_pathways,
     "codevelopment": _model_codevelopment,
     "coverage": _model_by_municipality({"n_enrolled": "clients"}),
     "moderators": _model_by_municipality({"n": "clients"}),
     "rows_by_municipality": _model_rows_by_municipality,
     "completeness": _model_responses,
-    "reconciliation": _ignore,
+    "reconciliation": _model_reconciliation,
     "rejects": _ignore,
     "validation_findings": _ignore,
     "mode_mix": _ignore,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -51,8 +52,19 @@ def rows_by_municipality(processed_dir: str | os.PathLike[str]) -> pd.DataFrame:
     return wide
 
 
-def reconciliation(manifest: dict[str, Any]) -> pd.DataFrame:
+def reconciliation(manifest: dict[str, Any], left_out: Mapping[str, int] | None = None) -> pd.DataFrame:
     """``rows_in, rows_out, rows_rejected`` per table from the manifest and whether they add up.
+
+    Parameters
+    ----------
+    manifest : dict
+        ``manifest.json`` of the processed data.
+    left_out : mapping, optional
+        ``{table: rows}`` of the people the publication population leaves out
+        (:func:`soskulib.page.publication_population`): they are taken out of both the rows
+        that arrived and the rows processed, so the table counts the same people as every
+        other page. Otherwise ``rows processed − Σ clients of the municipality pages`` would
+        give their number back (a small group where few are left out).
 
     Examples
     --------
@@ -60,6 +72,10 @@ def reconciliation(manifest: dict[str, Any]) -> pd.DataFrame:
     ...                                        "rows_rejected": 1}}})
          table  rows_in  rows_out  rows_rejected  reconciles
     0  clients       10         9              1        True
+    >>> reconciliation({"tables": {"clients": {"rows_in": 10, "rows_out": 9,
+    ...                                        "rows_rejected": 1}}}, left_out={"clients": 2})
+         table  rows_in  rows_out  rows_rejected  reconciles
+    0  clients        8         7              1        True
     """
     tables = manifest.get("tables")
     if not isinstance(tables, dict):
@@ -69,6 +85,9 @@ def reconciliation(manifest: dict[str, Any]) -> pd.DataFrame:
     if missing:
         raise DataError(f"manifest.json tables lack {', '.join(sorted(missing))}")
     frame = frame[["rows_in", "rows_out", "rows_rejected"]].astype("int64")
+    for table, rows in (left_out or {}).items():
+        if table in frame.index:
+            frame.loc[table, ["rows_in", "rows_out"]] -= int(rows)
     frame["reconciles"] = frame["rows_in"] == frame["rows_out"] + frame["rows_rejected"]
     return frame.rename_axis("table").reset_index()
 

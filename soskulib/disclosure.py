@@ -111,6 +111,7 @@ __all__ = [
     "warn_unsuppressed",
     "secondary_suppression",
     "determined_cells",
+    "protect_total",
     "PublicationPopulation",
     "publication_population",
 ]
@@ -670,6 +671,7 @@ def crosstab(
     keep_visible: Iterable[Hashable] | None = None,
     fixed_totals: str | None = None,
     fixed_cells: Iterable[tuple[Hashable, Hashable]] = (),
+    complements: Mapping[Hashable, float] | None = None,
 ) -> CrossTab:
     """Two-way table of counts of people with primary and secondary suppression.
 
@@ -716,6 +718,11 @@ def crosstab(
     fixed_cells : iterable of (row, column)
         Further cells published elsewhere, e.g. ``[("total", 4)]`` for the number of clients
         who received all four elements when the fidelity table shows it.
+    complements : mapping, optional
+        ``{row category: published number}`` for row totals that are part of a larger number
+        published elsewhere (a municipality's ended episodes with a pathway, of all its
+        episodes): the row total is also hidden when ``0 < number − total < min_cell``, since
+        the difference is a small group.
 
     Returns
     -------
@@ -797,17 +804,27 @@ def crosstab(
         kept[[*table.index.isin(list(_kept_labels(rows, keep_visible))), False], :] = True
         kept[:, [*table.columns.isin(list(_kept_labels(cols, keep_visible))), False]] = True
         cost = np.where(kept, 2.0, np.where(is_total, 1.0, 0.0))
+        primary = _primary(full, min_cell, suppress_zeros)
+        # A fixed margin with a small group in it (4 women of a municipality) cannot stay
+        # whole: the grand total stays, and the margin's other groups become complements of
+        # last resort (the tables that publish them hide them likewise, along the split).
         if fixed_totals in ("row", "both"):
-            cost[n_rows, :] = np.inf
+            cost[n_rows, :] = np.inf if not primary[n_rows, :n_cols].any() else 3.0
+            cost[n_rows, n_cols] = np.inf
         if fixed_totals in ("column", "both"):
-            cost[:, n_cols] = np.inf
+            cost[:, n_cols] = np.inf if not primary[:n_rows, n_cols].any() else 3.0
+            cost[n_rows, n_cols] = np.inf
         for r, c in fixed_cells:
             if r not in index or c not in columns:
                 raise KeyError(f"fixed cell ({r!r}, {c!r}) is not a cell of the table")
             cost[index.get_loc(r), columns.get_loc(c)] = np.inf
         if id_col is not None:
             lines = []  # distinct counts are not additive: primary suppression only
-        mask = secondary_suppression(flat, _primary(flat, min_cell, suppress_zeros), lines,
+        for r, whole in ({} if complements is None else dict(complements)).items():
+            if r in table.index:
+                i = table.index.get_loc(r)
+                primary[i, n_cols] |= bool(0 < whole - full[i, n_cols] < min_cell)
+        mask = secondary_suppression(flat, primary.ravel(), lines,
                                      is_total.ravel(), cost.ravel(),
                                      min_cell=min_cell).reshape(full.shape)
     else:
@@ -1031,6 +1048,62 @@ def suppress_table(
     for col, mask in masks.items():
         out[mask_column(col)] = mask
     return publication.mark(out, suppress, "disclosure.suppress_table", min_cell=min_cell)
+
+
+def protect_total(
+    counts: Sequence[float] | np.ndarray,
+    hidden: Sequence[bool] | np.ndarray,
+    whole: float,
+    *,
+    min_cell: int = MIN_CELL,
+) -> tuple[np.ndarray, bool]:
+    """Protect a line of counts published with its total, when the total is part of a larger
+    published number and the difference is a small group.
+
+    The end reasons of a municipality's ended episodes add up to the ended total, and the
+    page publishes all its episodes (``whole``): ``whole − total`` are the episodes still
+    going on. When that difference is 1 … ``min_cell − 1`` people, the total must be hidden
+    (primary suppression of a complement), and with it enough counts of the line that their
+    visible sum does not give the total back: the reader's interval of the small difference
+    must stay ``min_cell − 2`` wide (the criterion of :func:`secondary_suppression`, which
+    solves it, and of ``sosku audit``).
+
+    Parameters
+    ----------
+    counts : array-like
+        The line's counts (e.g. episodes per end reason).
+    hidden : array-like of bool
+        Counts already hidden (by the table's own suppression).
+    whole : float
+        The published number the line's total is part of.
+    min_cell : int
+        Reporting minimum.
+
+    Returns
+    -------
+    (ndarray of bool, bool)
+        The line's mask and whether the total is hidden.
+
+    Examples
+    --------
+    Ten episodes, eight ended (5 completed, 2 dropped out, 1 moved): the two ongoing would
+    follow from 10 − 8, so the total is hidden, and with it the reasons beyond the first:
+
+    >>> protect_total([5, 2, 1, 0], [False, True, True, False], 10)
+    (array([False,  True,  True, False]), True)
+    """
+    counts = np.asarray(counts, dtype=float)
+    mask = np.asarray(hidden, dtype=bool).copy()
+    total = float(counts.sum())
+    rest = float(whole) - total
+    if not 0 < rest < _check_min_cell(min_cell) or not 0 < total:
+        return mask, False
+    k = counts.size
+    values = np.concatenate([counts, [total, rest]])
+    primary = np.concatenate([mask, [True, True]])
+    lines = [_Line(np.arange(k), k), _Line(np.array([k, k + 1]))]  # members = total; total + rest = whole
+    out = secondary_suppression(values, primary, lines, min_cell=min_cell)
+    return out[:k], True
 
 
 def display(df: pd.DataFrame, marker: str = MARKER, *, drop_masks: bool = True) -> pd.DataFrame:

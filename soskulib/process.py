@@ -465,15 +465,45 @@ def exits(
         end_reason    n  share
     0    completed  NaN    NaN
     1  dropped_out  NaN    NaN
-    2        moved  0.0    0.0
-    3        other  0.0    0.0
+    2        moved  0.0    NaN
+    3        other  0.0    NaN
+
+    The ended total (10) is hidden as well, with every share: the 11 episodes are published
+    elsewhere, and 11 − 10 would give the one episode without an end reason back.
     """
     by = as_list(by)
     require_columns(data, ["end_reason", *by], "exits")
     table = _shares_table(data, "end_reason", by, list(schema.END_REASON_LABELS), "n_ended", level)
-    return protect(table, ["n", "n_ended"], along={"n": ["end_reason", *by], "n_ended": by},
-                    derived={c: ["n", "n_ended"] for c in ("share", "ci_low", "ci_high")},
-                    min_cell=min_cell, suppress=suppress, keys=[*by, "end_reason"])
+    out = protect(table, ["n", "n_ended"], along={"n": ["end_reason", *by], "n_ended": by},
+                  derived={c: ["n", "n_ended"] for c in ("share", "ci_low", "ci_high")},
+                  min_cell=min_cell, suppress=suppress, keys=[*by, "end_reason"])
+    if suppress:
+        _hide_small_rest(data, table, out, by, min_cell)
+    return out
+
+
+def _hide_small_rest(data: pd.DataFrame, table: pd.DataFrame, out: pd.DataFrame, by: list[str],
+                     min_cell: int) -> None:
+    """Hide the ended total where the rest of the group's episodes (ongoing, or ended with no
+    reason) is a small group: the page publishes all episodes (reach, clients by gender), so
+    ``episodes − ended`` would give it back (:func:`soskulib.disclosure.protect_total`)."""
+    whole = data.groupby(by, observed=True).size() if by else pd.Series({(): len(data)})
+    groups = table.groupby(by, sort=False, observed=True).groups if by else {(): table.index}
+    n_mask, e_mask = disclosure.mask_column("n"), disclosure.mask_column("n_ended")
+    for key, rows in groups.items():
+        rows = list(rows)
+        mask, hide_total = disclosure.protect_total(table.loc[rows, "n"].to_numpy(),
+                                                    out.loc[rows, n_mask].to_numpy(),
+                                                    float(whole.get(key, 0)), min_cell=min_cell)
+        if not hide_total:
+            continue
+        out.loc[rows, n_mask] = mask
+        out.loc[rows, "n"] = table.loc[rows, "n"].astype(float).mask(mask)
+        out.loc[rows, e_mask] = True
+        out.loc[rows, "n_ended"] = np.nan
+        for col in ("share", "ci_low", "ci_high"):
+            out.loc[rows, disclosure.mask_column(col)] = True
+            out.loc[rows, col] = np.nan
 
 
 def time_in_service(

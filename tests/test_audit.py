@@ -216,3 +216,51 @@ def test_random_crosstabs_protected_by_the_library_cannot_be_attacked(n_rows, n_
     attack = audit.Attack()
     attack.add_crosstab("p.html", "t", "000", "clients", _published(ct))
     assert attack.findings() == []
+
+
+END_REASONS = """päättymisen syy,n,päättyneitä,osuus (%),lv alaraja,lv yläraja
+päättyi suunnitellusti,5,8,62.5,30.6,86.3
+keskeytti,..,8,..,..,..
+muutti pois,..,8,..,..,..
+muu syy,..,8,..,..,..
+"""
+REACH_10 = "asiakkuuksia,suunniteltu,suunnitelmasta (%)\n10,16,62.5\n"
+
+
+def test_ongoing_episodes_through_reach_minus_ended(tmp_path):
+    # 10 episodes, 8 ended: the 2 still going on follow from two tables of the page.
+    found = audit.audit_site(write_site(tmp_path / "a", {"end_reasons": END_REASONS,
+                                                         "reach": REACH_10}))
+    assert ("end_reasons", "päättyneitä / käynnissä") in cells(found)
+    # With the ended total hidden (as process.exits hides it), only [5, 10] is known.
+    hidden = END_REASONS.replace(",8,", ",..,").replace("62.5,30.6,86.3", "..,..,..")
+    assert audit.audit_site(write_site(tmp_path / "b", {"end_reasons": hidden,
+                                                        "reach": REACH_10})) == []
+
+
+def test_national_pathways_bound_the_ended(tmp_path):
+    # The national table of pathways counts Laukaa's ended episodes with a pathway (8 of
+    # 10): at least 8 ended, so at most 2 ongoing, although the page hides its ended total.
+    hidden = END_REASONS.replace(",8,", ",..,").replace("62.5,30.6,86.3", "..,..,..")
+    site = write_site(tmp_path, {"end_reasons": hidden, "reach": REACH_10})
+    folder = site / "national_synthesis_tables"
+    folder.mkdir()
+    (site / "national_synthesis.html").write_text('<html lang="fi"></html>', encoding="utf-8")
+    (folder / "pathways_by_municipality.csv").write_text(
+        "kunta,työ,koulutus,yhteensä\nLaukaa,..,..,8\nVantaa,20,30,50\nyhteensä,..,..,58\n",
+        encoding="utf-8")
+    assert ("end_reasons", "päättyneitä / käynnissä") in cells(audit.audit_site(site))
+
+
+def test_reconciliation_gives_the_people_left_out(tmp_path):
+    site = write_site(tmp_path, {"reach": REACH_10})
+    (site / "data_quality_tables").mkdir()
+    (site / "data_quality.html").write_text('<html lang="fi"></html>', encoding="utf-8")
+    recon = "taulu,rivejä saapui,rivejä käsitelty,rivejä hylätty,täsmää\nasiakkaat,{n},{n},0,kyllä\n"
+    table = site / "data_quality_tables" / "reconciliation.csv"
+    cell = ("reconciliation", "asiakkaat / rivejä käsitelty − Σ municipalities")
+    table.write_text(recon.format(n=12), encoding="utf-8")  # 12 rows, 10 people published
+    assert cell in cells(audit.audit_site(site))  # at most 2 people left out
+    # Counting the publication population (data_quality.reconciliation(left_out=...)):
+    table.write_text(recon.format(n=10), encoding="utf-8")
+    assert cell not in cells(audit.audit_site(site))

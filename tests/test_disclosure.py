@@ -47,7 +47,10 @@ def _attack_by_subtraction(ct: disclosure.CrossTab) -> list[tuple]:
 
 
 def _attack_by_linear_programming(ct: disclosure.CrossTab, truth: np.ndarray) -> list[tuple]:
-    """Hidden cells whose value is pinned down by all published cells (min == max by LP)."""
+    """Hidden cells a reader narrows down by LP on all published cells to an interval
+    ``[lo, hi]`` with ``lo < 5`` and ``hi - lo < 3`` (the protection criterion of
+    ``docs/disclosure.md``; an exact zero, or a large cell pinned down, reveals no small
+    group)."""
     full = np.zeros((truth.shape[0] + 1, truth.shape[1] + 1))
     full[:-1, :-1] = truth
     full[:-1, -1] = truth.sum(axis=1)
@@ -81,7 +84,10 @@ def _attack_by_linear_programming(ct: disclosure.CrossTab, truth: np.ndarray) ->
         c[k] = 1.0
         lo = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
         hi = linprog(-c, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
-        if lo.status == 0 and hi.status == 0 and abs(-hi.fun - lo.fun) < 1e-6:
+        if lo.status != 0 or hi.status != 0:
+            continue
+        low, high = np.ceil(lo.fun - 1e-6), np.floor(-hi.fun + 1e-6)
+        if low < 5 and high - low < 3 and not low == high == 0:
             recovered.append(divmod(int(flat), n_cols))
     return recovered
 
@@ -354,3 +360,29 @@ def test_statistics_validation():
         disclosure.suppress_table(_by_gender(), "n", keep_visible={"nope": ["a"]})
     with pytest.raises(TypeError, match="keep_visible"):
         disclosure.suppress_table(_by_gender(), "n", keep_visible=["female"])
+
+
+def test_protect_total_hides_a_total_whose_rest_is_small():
+    from soskulib.disclosure import protect_total
+
+    # 10 episodes, 8 ended: the total goes, and the visible reasons must leave the 2 ongoing
+    # (and what the hidden reasons hold) at least 3 wide.
+    mask, hidden = protect_total([5, 2, 1, 0], [False, True, True, False], 10)
+    assert hidden and mask[1] and mask[2]
+    assert 10 - sum(v for v, m in zip([5, 2, 1, 0], mask, strict=True) if not m) >= 3
+    # A large rest, or everything ended, leaves the line as it was.
+    assert protect_total([5, 2, 1, 0], [False, True, True, False], 20)[1] is False
+    assert protect_total([20, 9, 6, 0], [False] * 4, 35)[1] is False
+
+
+def test_crosstab_hides_a_row_total_whose_complement_is_small():
+    d = pd.DataFrame({"m": ["a"] * 12 + ["b"] * 30 + ["c"] * 20,
+                      "p": ["x", "y"] * 31})
+    plain = disclosure.crosstab(d, "m", "p")
+    assert not plain.suppressed.to_numpy().any()
+    linked = disclosure.crosstab(d, "m", "p", complements={"a": 14, "b": 40})
+    assert linked.suppressed.loc["a", "total"]  # 14 − 12 = 2 would be a small group
+    # ... and one more row total with it (the total column adds up), never a cell of a line
+    # left with a single hidden cell.
+    assert linked.suppressed["total"].sum() == 2
+    assert (linked.suppressed.sum(axis=1) != 1).all() and (linked.suppressed.sum(axis=0) != 1).all()
