@@ -215,6 +215,15 @@ class Attack:
                                              f"a count of {value:g} people is shown"))
         return v
 
+    def derived(self, page: str, table: str, cell: str, value: float) -> None:
+        """A count a reader computes from visible cells (``share × n``, ``n − k``): a finding
+        when it is a group of 1 … ``min_cell − 1`` people."""
+        value = round(value)
+        if 1 <= value < self.min_cell:
+            self._small_shown.append(Finding(page, table, cell,
+                                             f"a count of {value:g} people follows from the "
+                                             "visible cells"))
+
     def implied(self, page: str, table: str, cell: str, key: Key) -> int:
         """A count the site never prints but a reader can bound (``episodes − ended``)."""
         v = self.var(key)
@@ -725,6 +734,148 @@ def _model_reconciliation(attack: Attack, page: _Page, name: str, frame: pd.Data
         attack.additive(total, [*parts, left])
 
 
+def _subset_pair(attack: Attack, where: tuple[str, str, str], n: float | None, k: float | None) -> None:
+    """``k`` people out of ``n`` both visible: the ``n − k`` without are a group too."""
+    if n is not None and k is not None:
+        attack.derived(*where, n - k)
+
+
+def _model_attendance(dimension: str | None, *, protected: Callable[[str, str], bool] | None = None):
+    """Development attendance (issue 14): by level and ``dimension`` (role or gender), adding
+    up over the dimension to the level's attendance, which the levels table gives by year.
+
+    Attendance counts people at events (a person at three events counts three times); the
+    counts of clients' roles and of a gender are protected, staff roles are not.
+    """
+
+    def model(attack: Attack, page: _Page, name: str, frame: pd.DataFrame) -> None:
+        lang, dc = page.lang, _dc(frame)
+        level_col = _col(frame, "level", lang)
+        if level_col is None:
+            return
+        if dimension is None:  # the levels table: level × year, attendance total
+            year_col, n_col = _col(frame, "year", lang), _col(frame, "n_participants", lang)
+            if year_col is None or n_col is None:
+                return
+            parts: dict[str, list[int | None]] = {}
+            for i in range(len(frame)):
+                row = frame.iloc[i]
+                level, year = str(row[level_col]), str(row[year_col])
+                parts.setdefault(level, []).append(attack.count(
+                    page.path, name, f"{year} / {level} / {n_col}",
+                    (page.scope, "attendance", frozenset({("level", level), ("year", year)})),
+                    row[n_col], dc, protected=False))
+            for level, vs in parts.items():
+                attack.additive(attack.var((page.scope, "attendance", frozenset({("level", level)}))), vs)
+            return
+        d_col, n_col = _col(frame, dimension, lang), _col(frame, "n", lang)
+        if d_col is None or n_col is None:
+            return
+        parts = {}
+        for i in range(len(frame)):
+            row = frame.iloc[i]
+            level, value = str(row[level_col]), str(row[d_col])
+            keep = protected(value, lang) if protected else True
+            parts.setdefault(level, []).append(attack.count(
+                page.path, name, f"{level} / {value} / {n_col}",
+                (page.scope, "attendance", frozenset({("level", level), (dimension, value)})),
+                row[n_col], dc, protected=keep))
+        for level, vs in parts.items():
+            attack.additive(attack.var((page.scope, "attendance", frozenset({("level", level)}))), vs)
+
+    return model
+
+
+def _client_role(role: str, lang: str) -> bool:
+    """Roles of people who take part as clients or experts by experience (protected)."""
+    staff = {schema.label("role", r, lang) for r in ("n_managers", "n_workers", "n_third_sector")
+             if r in schema.CODE_LABELS.get("role", {})}
+    return role not in staff
+
+
+def _model_placements(attack: Attack, page: _Page, name: str, frame: pd.DataFrame) -> None:
+    """Placements held (issue 14): per pathway the people placed (the same at 3 and 6
+    months, and the municipality's count of that pathway in the national table), of whom
+    status recorded ≥ status known ≥ held; ``held (%)`` is ``held / known``."""
+    lang, dc = page.lang, _dc(frame)
+    p_col, f_col = _col(frame, "pathway", lang), _col(frame, "followup", lang)
+    cols = [_col(frame, c, lang) for c in ("n_placed", "n_due", "n_known", "held")]
+    if p_col is None or f_col is None or None in cols:
+        return
+    share_col = _col(frame, "share_held", lang)
+    for i in range(len(frame)):
+        row = frame.iloc[i]
+        pathway, follow = str(row[p_col]), str(row[f_col])
+        label = f"{pathway} / {follow}"
+        keys = [(page.scope, "placed", frozenset({("pathway", pathway)}))]
+        keys += [(page.scope, f"placed:{c}", frozenset({("pathway", pathway), ("followup", follow)}))
+                 for c in ("n_due", "n_known", "held")]
+        vs = [attack.count(page.path, name, f"{label} / {c}", key, row[c], dc)
+              for c, key in zip(cols, keys, strict=True)]
+        for small, big in zip(vs[1:], vs[:-1], strict=True):
+            attack.at_most(small, big)
+        values = [number(row[c], dc) for c in cols]
+        for (big, small), what in zip(zip(values[:-1], values[1:], strict=True),
+                                      (cols[1], cols[2], cols[3]), strict=True):
+            _subset_pair(attack, (page.path, name, f"{label} / {cols[0]} − {what}"), big, small)
+        if share_col is not None and values[2] and number(row[share_col], dc) is not None:
+            held = number(row[share_col], dc) / 100 * values[2]
+            attack.derived(page.path, name, f"{label} / {share_col} × {cols[2]}", held)
+            attack.derived(page.path, name, f"{label} / {cols[2]} − held", values[2] - held)
+
+
+def _model_continuity(attack: Attack, page: _Page, name: str, frame: pd.DataFrame) -> None:
+    """Continuity of care (issue 14): clients with enough contacts (≤ all clients), and the
+    share with UPC ≥ 0.75 of them (``share × n`` people, and the rest)."""
+    lang, dc = page.lang, _dc(frame)
+    n_col, s_col = _col(frame, "n_clients_upc", lang), _col(frame, "share_upc_75", lang)
+    m_col = _col(frame, "municipality", lang)
+    codes = _municipality_codes(lang)
+    if n_col is None:
+        return
+    for i in range(len(frame)):
+        row = frame.iloc[i]
+        scope = codes.get(str(row[m_col])) if m_col is not None else page.scope
+        if scope is None:
+            continue
+        label = str(row[m_col]) if m_col is not None else str(i + 1)
+        v = attack.count(page.path, name, f"{label} / {n_col}", (scope, "upc", frozenset()),
+                         row[n_col], dc)
+        attack.at_most(v, attack.var((scope, "clients", frozenset())))
+        n, share = number(row[n_col], dc), number(row[s_col], dc) if s_col is not None else None
+        if n is not None and share is not None:
+            attack.derived(page.path, name, f"{label} / {s_col} × {n_col}", share / 100 * n)
+            attack.derived(page.path, name, f"{label} / {n_col} × (1 − {s_col})", (1 - share / 100) * n)
+
+
+def _model_clients_of(count_code: str, key_code: str, population: str, *, only: str | None = None):
+    """Clients with something (a method, a target group): at most all clients; ``only`` a
+    column of a subset of them (``n − only`` are a group too)."""
+
+    def model(attack: Attack, page: _Page, name: str, frame: pd.DataFrame) -> None:
+        lang, dc = page.lang, _dc(frame)
+        n_col, k_col = _col(frame, count_code, lang), _col(frame, key_code, lang)
+        o_col = _col(frame, only, lang) if only else None
+        if n_col is None or k_col is None:
+            return
+        clients = attack.var((page.scope, "clients", frozenset()))
+        for i in range(len(frame)):
+            row = frame.iloc[i]
+            key = str(row[k_col])
+            v = attack.count(page.path, name, f"{key} / {n_col}",
+                             (page.scope, population, frozenset({("item", key)})), row[n_col], dc)
+            attack.at_most(v, clients)
+            if o_col is not None:
+                o = attack.count(page.path, name, f"{key} / {o_col}",
+                                 (page.scope, f"{population}:only", frozenset({("item", key)})),
+                                 row[o_col], dc)
+                attack.at_most(o, v)
+                _subset_pair(attack, (page.path, name, f"{key} / {n_col} − {o_col}"),
+                             number(row[n_col], dc), number(row[o_col], dc))
+
+    return model
+
+
 def _model_responses(attack: Attack, page: _Page, name: str, frame: pd.DataFrame) -> None:
     """Data-quality completeness: assessments per instrument, municipality and occasion."""
     lang, dc = page.lang, _dc(frame)
@@ -792,6 +943,18 @@ TABLE_MODELS: dict[str, Callable[[Attack, _Page, str, pd.DataFrame], None]] = {
     "rows_by_municipality": _model_rows_by_municipality,
     "completeness": _model_responses,
     "reconciliation": _model_reconciliation,
+    "development_levels": _model_attendance(None),
+    "development_roles": _model_attendance("role", protected=_client_role),
+    "development_gender": _model_attendance("gender"),
+    "placements": _model_placements,
+    "continuity": _model_continuity,
+    "method_mix": _model_clients_of("n_clients", "method", "method"),
+    "target_groups_overlapping": _model_clients_of("n", "target_group", "target-groups", only="n_only"),
+    "reach_need": _model_by_municipality({"n_clients": "clients"}),
+    "group_sessions": _ignore,
+    "experiments": _ignore,
+    "experiment_tests": _ignore,
+    "loop_matrix": _ignore,
     "rejects": _ignore,
     "validation_findings": _ignore,
     "mode_mix": _ignore,
@@ -903,3 +1066,211 @@ def _link_pairs_prefix(attack: Attack) -> None:
                 and k[1].startswith("pairs:") and k[1][6:].startswith(prefix) and not k[2]]
         if len(full) == 1:
             attack.equation({attack.var(key): 1.0, attack.var(full[0]): -1.0})
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures against the tables they are drawn from
+# ---------------------------------------------------------------------------------------------
+
+#: What a figure draws, read from its matplotlib artists (never from the plotting code's own
+#: bookkeeping): ``bars`` lengths of bar patches (hatched = a hidden value), ``cells`` the
+#: values of a heatmap, ``points_x``/``points_y`` the positions of marked points (error-bar
+#: centres, a p-chart's points), ``labels`` the ``n = …`` of titles and tick labels.
+FIGURE_KINDS = ("bars", "cells", "points_x", "points_y", "labels")
+_N_LABEL = re.compile(r"\bn\s*=\s*(\d[\d\u00a0\u202f ]*)")
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """Values a figure draws and how many hidden values it marks."""
+
+    values: tuple[float, ...]
+    hidden: int
+
+
+def drawn_values(fig: object, kind: str) -> Drawn:
+    """The values of ``kind`` that ``fig`` (a matplotlib Figure or Axes) draws.
+
+    Parameters
+    ----------
+    fig : matplotlib Figure or Axes
+    kind : {"bars", "cells", "points_x", "points_y", "labels"}
+
+    Returns
+    -------
+    Drawn
+        Values drawn (in drawing order) and the number of hidden-value marks (hatched bars;
+        the disclosure marker written into a heatmap cell).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.bar([0, 1, 2], [7, 5, 5], hatch=[None, None, "//"])
+    >>> drawn_values(fig, "bars")
+    Drawn(values=(7.0, 5.0), hidden=1)
+    >>> plt.close(fig)
+    """
+    from matplotlib.collections import QuadMesh
+    from matplotlib.container import BarContainer, ErrorbarContainer
+
+    if kind not in FIGURE_KINDS:
+        raise ValueError(f"kind must be one of {', '.join(FIGURE_KINDS)}, got {kind!r}")
+    figure = getattr(fig, "figure", fig)
+    values: list[float] = []
+    hidden = 0
+    for ax in figure.axes:
+        if ax.get_label() == "<colorbar>":  # a colour scale, not data
+            continue
+        if kind == "bars":
+            for container in ax.containers:
+                if not isinstance(container, BarContainer):
+                    continue
+                horizontal = getattr(container, "orientation", "vertical") == "horizontal"
+                for patch in container.patches:
+                    if patch.get_hatch():
+                        hidden += 1
+                    else:
+                        values.append(float(patch.get_width() if horizontal else patch.get_height()))
+        elif kind == "cells":
+            arrays = [c.get_array() for c in ax.collections if isinstance(c, QuadMesh)]
+            arrays += [image.get_array() for image in ax.images]
+            for array in arrays:
+                arr = np.ma.masked_invalid(np.ma.asarray(array, dtype=float))
+                values.extend(float(v) for v in arr.compressed())
+            hidden += sum(t.get_text().strip() in HIDDEN_MARKERS for t in ax.texts)
+        elif kind in ("points_x", "points_y"):
+            bars = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+            lines = [c.lines[0] for c in bars if c.lines[0] is not None]
+            caps = {id(cap) for c in bars for cap in c.lines[1]}  # the ends of the intervals
+            lines += [ln for ln in ax.lines if ln.get_marker() not in (None, "", "None", " ")
+                      and ln not in lines and id(ln) not in caps]
+            for line in lines:
+                data = line.get_xdata() if kind == "points_x" else line.get_ydata()
+                values.extend(float(v) for v in np.asarray(data, dtype=float) if np.isfinite(v))
+        else:
+            texts = [ax.get_title(), *[t.get_text() for t in ax.get_yticklabels()],
+                     *[t.get_text() for t in ax.get_xticklabels()]]
+            for text in texts:
+                values.extend(float(m.replace("\u00a0", "").replace("\u202f", "").replace(" ", ""))
+                              for m in _N_LABEL.findall(text))
+    return Drawn(tuple(values), hidden)
+
+
+@dataclass(frozen=True)
+class FigureCheck:
+    """Which published (or protected) table a figure is drawn from, and what it draws of it.
+
+    Parameters
+    ----------
+    source : DataFrame, CrossTab or str
+        The protected table (with ``*_suppressed`` masks, or hidden cells shown as the
+        marker), a :class:`~soskulib.disclosure.CrossTab` (drawn as row shares of its inner
+        cells), or the name of a table published on the same page.
+    column : str, optional
+        Column whose values the figure draws (its code; not needed for a CrossTab).
+    kind : str
+        One of :data:`FIGURE_KINDS`.
+    where : mapping, optional
+        Rows of ``source`` the figure draws (``{column: value}``).
+    scale : float
+        Factor from the table's values to the drawn ones (``0.01`` for a percentage drawn
+        as a share).
+    """
+
+    source: object
+    column: str | None = None
+    kind: str = "bars"
+    where: Mapping[str, object] | None = None
+    scale: float = 1.0
+
+
+#: A figure that shows no counts or statistics of people (quality self-assessments of the
+#: organisations, the loop of ideas and experiments).
+NOT_ABOUT_PEOPLE = "not-people"
+
+
+def _source_values(check: FigureCheck, tables: Mapping[str, pd.DataFrame]) -> tuple[list[float], int]:
+    source = check.source
+    if isinstance(source, str):
+        if source not in tables:
+            raise KeyError(f"figure drawn from table {source!r}, which the page has not published")
+        source = tables[source]
+    if isinstance(source, disclosure.CrossTab):
+        counts = source.counts.drop(index="total", columns="total", errors="ignore")
+        totals = (source.counts["total"] if "total" in source.counts.columns
+                  else counts.sum(axis=1, min_count=1))
+        visible, hidden = [], 0
+        for g in counts.index:
+            total = totals.get(g)
+            if pd.isna(total) or not total:
+                continue
+            row = counts.loc[g]
+            visible += [float(v) / float(total) for v in row if pd.notna(v)]
+            hidden += int(row.isna().any())
+        return visible, hidden
+    frame = source
+    for col, value in (check.where or {}).items():
+        frame = frame.loc[frame[col] == value]
+    if check.column is None or check.column not in frame.columns:
+        raise KeyError(f"figure check: column {check.column!r} not in the source table")
+    mask_col = disclosure.mask_column(check.column)
+    if mask_col in frame.columns:
+        hidden_rows = frame[mask_col].fillna(False).astype(bool).to_numpy()
+    else:
+        hidden_rows = np.array([is_hidden(v) for v in frame[check.column]], dtype=bool)
+    values = [number(v) if not isinstance(v, (int, float, np.number)) else float(v)
+              for v in frame[check.column]]
+    visible = [float(v) * check.scale for v, h in zip(values, hidden_rows, strict=True)
+               if not h and v is not None and math.isfinite(v)]
+    return visible, int(hidden_rows.sum())
+
+
+def figure_findings(fig: object, check: FigureCheck,
+                    tables: Mapping[str, pd.DataFrame] | None = None) -> list[str]:
+    """Where a figure disagrees with the protection of the table it is drawn from.
+
+    The figure's values are read from its artists (:func:`drawn_values`) and compared, as
+    multisets, with the visible values of the source: a drawn value the table does not show
+    (a hidden one, or one of another group) and a value the table shows that is not drawn
+    are both findings, and so is a table with hidden values whose figure marks none (or the
+    other way round). The stacked-share figures draw the hidden cells of a group as one
+    hatched segment, so hidden values are compared as present or absent, not counted.
+
+    Returns
+    -------
+    list of str
+        Empty when the figure draws exactly what the table shows.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> table = pd.DataFrame({"q": ["a", "b", "c"], "n": [7.0, 5.0, None],
+    ...                       "n_suppressed": [False, False, True]})
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.bar([0, 1, 2], [7, 5, 3])  # the hidden 3 drawn as it is
+    >>> figure_findings(fig, FigureCheck(table, "n"))
+    ['draws 3 which the table does not show', 'the table hides values but the figure marks none']
+    >>> plt.close(fig)
+    """
+    drawn = drawn_values(fig, check.kind)
+    visible, hidden = _source_values(check, tables or {})
+    out = []
+    pool = sorted(visible)
+    for v in drawn.values:
+        match = next((i for i, t in enumerate(pool) if math.isclose(v, t, rel_tol=1e-6, abs_tol=1e-6)), None)
+        if match is None:
+            out.append(f"draws {v:g} which the table does not show")
+        else:
+            pool.pop(match)
+    out += [f"does not draw {v:g} which the table shows" for v in pool]
+    if check.kind in ("bars", "cells"):
+        if hidden and not drawn.hidden:
+            out.append("the table hides values but the figure marks none")
+        if drawn.hidden and not hidden:
+            out.append("the figure marks hidden values the table does not hide")
+    return out

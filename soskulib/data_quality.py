@@ -193,7 +193,7 @@ def completeness_figure(comp: pd.DataFrame, lang: str = "fi") -> Any:
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from soskulib import schema
+    from soskulib import disclosure, schema
 
     labels.check_lang(lang)
     if comp.empty:
@@ -212,8 +212,15 @@ def completeness_figure(comp: pd.DataFrame, lang: str = "fi") -> Any:
     ax.set_xticks(range(grid.shape[1]), grid.columns, rotation=40, ha="right")
     ax.set_yticks(range(grid.shape[0]), grid.index)
     ax.grid(False)
+    mask = disclosure.mask_column("scorable_pct")
+    hidden = (comp.assign(_h=comp[mask] if mask in comp.columns else False)
+              .pivot_table(index="row", columns="municipality", values="_h", aggfunc="max", sort=False)
+              .rename(columns=names).reindex(index=grid.index, columns=grid.columns)
+              .fillna(False).astype(bool).to_numpy())
     for (i, j), value in np.ndenumerate(grid.to_numpy(dtype=float)):
-        if not np.isnan(value):
+        if hidden[i, j]:  # suppressed in the table: marked, not left blank
+            ax.text(j, i, disclosure.MARKER, ha="center", va="center", fontsize=8, color="white")
+        elif not np.isnan(value):
             ax.text(j, i, formatting.number(value, lang, 0), ha="center", va="center",
                     fontsize=8, color="black" if value > 55 else "white")
     ax.set_xlabel(labels.text("col.municipality", lang))

@@ -519,12 +519,16 @@ def continuity(
     half = stats.t.ppf(0.5 + level / 2, out["n_clients"] - 1) * out["sd"] / np.sqrt(out["n_clients"])
     out["ci_low"], out["ci_high"] = out["mean_upc"] - half, out["mean_upc"] + half
     out["share_upc_75"] = out["n75"] / out["n_clients"]
-    out["n_clients"] = out["n_clients"].astype(float)
-    out = out.drop(columns=["sd", "n75"])
-    return disclosure.suppress_table(
-        out, "n_clients", keys=keys, min_cell=min_cell, suppress=suppress,
-        along=keys or None,
-        derived={c: "n_clients" for c in ("mean_upc", "ci_low", "ci_high", "share_upc_75")})
+    out[["n_clients", "n75"]] = out[["n_clients", "n75"]].astype(float)
+    out = out.drop(columns=["sd"])
+    # The share with UPC ≥ 0.75 gives its count back (share × n), and the rest of the
+    # clients with it: both are groups of people, protected like counts.
+    out = disclosure.suppress_table(
+        out, ["n_clients", "n75"], keys=keys, min_cell=min_cell, suppress=suppress,
+        along={"n_clients": keys, "n75": keys}, complements={"n75": "n_clients"},
+        derived={**{c: "n_clients" for c in ("mean_upc", "ci_low", "ci_high")},
+                 "share_upc_75": ["n_clients", "n75"]})
+    return out.drop(columns=["n75", disclosure.mask_column("n75")])
 
 
 def method_mix(
@@ -662,7 +666,9 @@ def placements(
     out[counts] = out[counts].astype(float)
     return disclosure.suppress_table(
         out, counts, keys=[*keys, "pathway", "followup"], along="pathway",
-        complements={"held": "n_known"},
+        # Each count is a subset of the one before it; the people between two of them
+        # (placed without a recorded status, status unknown, not held) are groups too.
+        complements={"n_due": "n_placed", "n_known": "n_due", "held": "n_known"},
         derived={c: ["held", "n_known"] for c in ("share_held", "ci_low", "ci_high")},
         min_cell=min_cell, suppress=suppress)
 

@@ -158,6 +158,7 @@ class Report:
     _sections: list[int] = field(default_factory=lambda: [0, 0])
     _counts: dict[str, int] = field(default_factory=lambda: {"table": 0, "figure": 0})
     _names: set[str] = field(default_factory=set)
+    _published: dict[str, pd.DataFrame] = field(default_factory=dict)
     last_heading: str = ""
 
     def __post_init__(self) -> None:
@@ -418,6 +419,7 @@ class Report:
         else:
             raise TypeError(f"table() needs a DataFrame or CrossTab, got {type(df).__name__}")
         self._names.add(name)
+        self._published[name] = published.reset_index() if index else published
         caption_text = self.caption("table", caption)
         link = ""
         if self.tables_dir is not None:
@@ -444,15 +446,43 @@ class Report:
         self._show(body, f"{caption_text}\n{published.to_string(index=index)}")
 
     # -- figures -------------------------------------------------------------------------------
-    def figure(self, fig: Any, caption: str, *, alt: str | None = None, dpi: int = 110) -> None:
+    def figure(self, fig: Any, caption: str, *, alt: str | None = None, dpi: int = 110,
+               check: Any = None) -> None:
         """Show a matplotlib figure as an embedded PNG with a numbered caption; close it.
 
         The PNG is written without ``Software``/date metadata so that two builds give identical
         bytes, and is embedded (base64) so the report works offline.
+
+        ``check`` says what the figure is drawn from: an :class:`soskulib.audit.FigureCheck`
+        (a protected table, or the name of a table published earlier on the page, and what
+        of it the figure draws), or :data:`soskulib.audit.NOT_ABOUT_PEOPLE`. A figure with a
+        check is read back from its artists before it is saved, and the build stops if it
+        draws a value its table hides or leaves out one the table shows
+        (:func:`soskulib.audit.figure_findings`). The ``<figure>`` element records the
+        source in ``data-drawn-from``.
+
+        Raises
+        ------
+        ValueError
+            If the figure disagrees with its table.
         """
         import matplotlib.pyplot as plt
         from matplotlib.layout_engine import ConstrainedLayoutEngine
 
+        from soskulib import audit
+
+        drawn_from = ""
+        if isinstance(check, audit.FigureCheck):
+            named = self._checked_source(check)
+            problems = audit.figure_findings(fig, named, self._published)
+            if problems:
+                plt.close(fig)
+                raise ValueError(f"figure {caption!r} disagrees with its table: {'; '.join(problems)}")
+            drawn_from = check.source if isinstance(check.source, str) else "protected-table"
+        elif check == audit.NOT_ABOUT_PEOPLE:
+            drawn_from = audit.NOT_ABOUT_PEOPLE
+        elif check is not None:
+            raise TypeError("check must be an audit.FigureCheck or audit.NOT_ABOUT_PEOPLE")
         buf = io.BytesIO()
         # A figure with constrained layout already fits its labels and legends; cropping it
         # to the tight bounding box would draw it twice (the build's largest single cost).
@@ -463,17 +493,32 @@ class Report:
         plt.close(fig)
         data = base64.b64encode(buf.getvalue()).decode("ascii")
         caption_text = self.caption("figure", caption)
-        body = (f'<figure class="sosku-figure"><img src="data:image/png;base64,{data}" '
+        source = f' data-drawn-from="{html.escape(drawn_from)}"' if drawn_from else ""
+        body = (f'<figure class="sosku-figure"{source}><img src="data:image/png;base64,{data}" '
                 f'alt="{html.escape(alt or caption)}"><figcaption>{html.escape(caption_text)}'
                 "</figcaption></figure>")
         self._show(body, caption_text)
 
-    def plot(self, func: Any, *args: Any, caption: str, **kwargs: Any) -> None:
+    def _checked_source(self, check: Any) -> Any:
+        """A check naming a published table, with the column and row values as published."""
+        from dataclasses import replace
+
+        if not isinstance(check.source, str):
+            return check
+        column = check.column
+        if column is not None and f"col.{column}" in labels.STRINGS:
+            column = self.t(f"col.{column}")
+        where = {(self.t(f"col.{k}") if f"col.{k}" in labels.STRINGS else k): v
+                 for k, v in (check.where or {}).items()}
+        return replace(check, column=column, where=where or None)
+
+    def plot(self, func: Any, *args: Any, caption: str, check: Any = None, **kwargs: Any) -> None:
         """Draw ``func(*args, **kwargs)`` (a :mod:`soskulib.plots` function) as a figure.
 
         When the data are too small for the figure (every value suppressed or missing:
         :class:`soskulib.plots.NothingToPlot`) a short note replaces it, so a small
-        municipality's report still builds. Other errors propagate.
+        municipality's report still builds. Other errors propagate. ``check``: see
+        :meth:`figure`.
         """
         from soskulib import plots
 
@@ -482,7 +527,7 @@ class Report:
         except plots.NothingToPlot:
             self.paragraph(self.t("not_enough_data", what=caption), kind="note")
             return
-        self.figure(getattr(drawn, "figure", drawn), caption)
+        self.figure(getattr(drawn, "figure", drawn), caption, check=check)
 
     def _show(self, body: str, text: str, metadata: dict[str, Any] | None = None) -> None:
         if self.display:

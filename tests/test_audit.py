@@ -264,3 +264,94 @@ def test_reconciliation_gives_the_people_left_out(tmp_path):
     # Counting the publication population (data_quality.reconciliation(left_out=...)):
     table.write_text(recon.format(n=10), encoding="utf-8")
     assert cell not in cells(audit.audit_site(site))
+
+
+# --- Figures against their tables ------------------------------------------------------------
+
+
+def _entries_table():
+    from soskulib import disclosure
+
+    return disclosure.suppress_table(
+        pd.DataFrame({"quarter": ["2017Q1", "2017Q2", "2017Q3", "2017Q4"], "n_entries": [12.0, 3.0, 9.0, 6.0]}),
+        "n_entries", along="quarter")
+
+
+def test_a_figure_drawn_from_its_protected_table_agrees():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from soskulib import plots
+
+    table = _entries_table()
+    assert table["n_entries_suppressed"].sum() == 2  # the 3 and a complement
+    ax = plots.entries_chart(table, lang="en")
+    assert audit.figure_findings(ax.figure, audit.FigureCheck(table, "n_entries")) == []
+    drawn = audit.drawn_values(ax.figure, "bars")
+    assert drawn.hidden == 2 and sorted(drawn.values) == sorted(
+        table.loc[~table["n_entries_suppressed"], "n_entries"])
+
+
+def test_a_figure_that_draws_a_hidden_value_or_leaves_a_shown_one_out_is_found():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    table = _entries_table()
+    raw = [12.0, 3.0, 9.0, 6.0]
+    fig, ax = plt.subplots()
+    ax.bar(range(4), raw)  # the figure drawn from the unprotected counts
+    found = audit.figure_findings(fig, audit.FigureCheck(table, "n_entries"))
+    assert any("draws 3" in f for f in found)
+    assert "the table hides values but the figure marks none" in found
+    fig, ax = plt.subplots()
+    ax.bar([0], [12.0])  # a shown value left out (and nothing marked hidden)
+    ax.bar([1, 2], [5.0, 5.0], hatch="//")
+    found = audit.figure_findings(fig, audit.FigureCheck(table, "n_entries"))
+    shown = table.loc[~table["n_entries_suppressed"], "n_entries"]
+    missing = [v for v in shown if v != 12.0]
+    assert found == [f"does not draw {v:g} which the table shows" for v in missing]
+    plt.close("all")
+
+
+def test_heatmap_and_point_figures_are_read_from_their_artists():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    fig, ax = plt.subplots()
+    grid = pd.DataFrame([[0.5, None], [0.25, 0.75]])
+    sns.heatmap(grid, ax=ax)
+    ax.text(1.5, 0.5, "..")
+    drawn = audit.drawn_values(fig, "cells")  # the colour bar is not data
+    assert sorted(drawn.values) == [0.25, 0.5, 0.75] and drawn.hidden == 1
+    fig, ax = plt.subplots()
+    ax.errorbar([0.3, 0.6], [0, 1], xerr=[[0.1, 0.1], [0.2, 0.2]], fmt="o", capsize=3)
+    assert audit.drawn_values(fig, "points_x").values == (0.3, 0.6)  # not the interval ends
+    ax.set_title("ESIS\nn = 14")
+    assert audit.drawn_values(fig, "labels").values == (14.0,)
+    plt.close("all")
+
+
+def test_report_refuses_a_figure_that_disagrees_with_its_published_table(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from soskulib import page, plots
+
+    rep = page.Report("en", tables_dir=tmp_path, display=False)
+    table = _entries_table()
+    rep.table(table, "entries", "New episodes", columns=["quarter", "n_entries"])
+    rep.plot(plots.entries_chart, table, lang="en", caption="ok",
+             check=audit.FigureCheck("entries", "n_entries"))
+    fig, ax = plt.subplots()
+    ax.bar(range(4), [12.0, 3.0, 9.0, 6.0])
+    with pytest.raises(ValueError, match="disagrees with its table"):
+        rep.figure(fig, "leaky", check=audit.FigureCheck("entries", "n_entries"))
+    with pytest.raises(KeyError, match="not published"):
+        rep.figure(plt.subplots()[0], "x", check=audit.FigureCheck("nowhere", "n"))
