@@ -222,3 +222,17 @@ def test_every_figure_is_checked_against_the_table_it_is_drawn_from(built):
             else:
                 assert any(caption.endswith(e) for e in endings), (path.name, caption)
     assert figures and checked / figures > 0.7, (checked, figures)
+
+
+def test_another_seed_and_size_withstands_the_attack(tmp_path_factory):
+    """A second seed at a size between the small and the default build (400 clients, seed 7:
+    other municipalities with 1–4 ongoing episodes, fewer than 5 women, small placements):
+    nothing recoverable either. About a minute on two quiet cores."""
+    from soskulib import audit, demo, prepare
+
+    root = tmp_path_factory.mktemp("seed7")
+    demo.write_demo(root / "raw", seed=7, n_clients=400)
+    prepare.prepare(root / "raw", root / "processed")
+    site.build_reports(root / "processed", root / "reports", lang="fi", jobs=2, progress=False)
+    findings = audit.audit_site(root / "reports")
+    assert findings == [], "\n".join(map(str, findings))
