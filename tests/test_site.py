@@ -198,6 +198,16 @@ def test_women_and_men_are_published_wherever_both_groups_are_large_enough(built
     assert checked > 0
 
 
+
+def test_a_small_demo_site_withstands_the_attack(built):
+    """The attack on a small export (300 clients: a few people per cell, ongoing episodes of
+    1–4 in some municipalities): nothing of fewer than 5 people recoverable either."""
+    from soskulib import audit
+
+    root, _ = built
+    findings = audit.audit_site(root / "reports")
+    assert findings == [], "\n".join(map(str, findings))
+
 #: Figures not yet read back against a table (docs/disclosure.md, "Figures"): the
 #: co-development timeline (events; its lived-experience share follows its own rule), the
 #: forest plots of municipalities' standardised changes (their estimates are published on the
