@@ -487,7 +487,6 @@ class Report:
         # A figure with constrained layout already fits its labels and legends; cropping it
         # to the tight bounding box would draw it twice (the build's largest single cost).
         constrained = isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
-        formatting.literal(fig)
         fig.savefig(buf, format="png", dpi=dpi, bbox_inches=None if constrained else "tight",
                     metadata={"Software": None})
         plt.close(fig)

@@ -126,3 +126,11 @@ def test_forest_plot_study_names_with_dollars_are_literal():
     assert "$x$ kunta" in texts and all(t.get_parse_math() is False for t in fig.findobj(Text))
     assert "$x$ kunta" in _svg_text(fig)
     plt.close(fig)
+
+
+def test_report_plotting_reads_no_mathtext():
+    from soskulib import page
+
+    with matplotlib.rc_context():
+        page.setup_plotting()  # what every report notebook runs first
+        assert matplotlib.rcParams["text.parse_math"] is False
