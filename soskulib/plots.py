@@ -98,8 +98,9 @@ _STRINGS = {
                                "Estimates by municipality with 95% CIs"),
     "plot.quality.title": ("Laatukriteerien itsearvio ({year})",
                            "Quality-criteria self-assessment ({year})"),
-    "plot.quality.rating": ("arvio: 1 = ei toteudu …\n4 = toteutuu täysin",
-                            "rating: 1 = not in place …\n4 = fully in place"),
+    "plot.quality.rating": ("arvio", "rating"),
+    "plot.quality.low": ("1 = ei toteudu", "1 = not in place"),
+    "plot.quality.high": ("4 = toteutuu täysin", "4 = fully in place"),
     "plot.municipality": ("kunta", "municipality"),
     "plot.year": ("vuosi", "year"),
     "plot.gender": ("sukupuoli", "gender"),
@@ -227,14 +228,15 @@ def _code_label(code_list: str, code, lang: str) -> str:
         return str(code)
 
 
-def _municipality_label(code: str) -> str:
-    orgs = schema.organisations().set_index("code")["name_fi"]
+def _municipality_label(code: str, lang: str = "fi") -> str:
+    """The organisation's name in ``lang`` (English pages name joint authorities in English)."""
+    orgs = schema.organisations().set_index("code")["name_fi" if lang == "fi" else "name_en"]
     return str(orgs.get(code, code))
 
 
 def _group_label(column: str, value, lang: str) -> str:
     if column == "municipality":
-        return _municipality_label(value)
+        return _municipality_label(value, lang)
     if column in schema.CODE_LABELS:
         return _code_label(column, value, lang)
     return str(value)
@@ -564,13 +566,18 @@ def quality_heatmap(
         raise ValueError(f"quality_heatmap: no ratings for year {year}")
     criteria = schema.quality_criteria().set_index("criterion")[f"short_{labels.check_lang(lang)}"]
     grid = d.pivot_table(index=rows, columns="criterion", values="rating", aggfunc="mean")
-    grid.index = ([_municipality_label(m) for m in grid.index] if rows == "municipality"
+    grid.index = ([_municipality_label(m, lang) for m in grid.index] if rows == "municipality"
                   else [str(y) for y in grid.index])
+    if rows == "municipality":  # by name, as the tables list municipalities
+        grid = grid.loc[sorted(grid.index, key=str.casefold)]
     grid.columns = [f"{c}. {criteria.get(c, c)}" for c in grid.columns]
     ax = _axes(ax, figsize=(10, 0.5 * len(grid) + 3))
     sns.heatmap(grid, vmin=1, vmax=4, cmap=sns.color_palette("cividis", 4), annot=True, fmt=".0f",
                 linewidths=0.5, cbar_kws={"label": _t("plot.quality.rating", lang), "ticks": [1, 2, 3, 4]},
                 ax=ax)
+    # The scale's ends beside the colour bar's ticks (a long rotated label was cut off).
+    ax.collections[0].colorbar.set_ticks([1, 2, 3, 4], labels=[
+        _t("plot.quality.low", lang), "2", "3", _t("plot.quality.high", lang)])
     _decorate(ax, title or _t("plot.quality.title", lang, year=year_text),
               xlabel=_t("plot.criterion", lang),
               ylabel=_t("plot.municipality" if rows == "municipality" else "plot.year", lang),

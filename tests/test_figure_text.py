@@ -134,3 +134,16 @@ def test_report_plotting_reads_no_mathtext():
     with matplotlib.rc_context():
         page.setup_plotting()  # what every report notebook runs first
         assert matplotlib.rcParams["text.parse_math"] is False
+
+
+def test_quality_heatmap_names_municipalities_in_the_page_language_by_name():
+    quality = pd.DataFrame({"municipality": [m for m in ("092", "491", "061") for _ in range(10)],
+                            "year": 2018, "criterion": list(range(1, 11)) * 3,
+                            "rating": [1, 2, 3, 4, 3] * 6})
+    ax = plots.quality_heatmap(quality, lang="en")
+    names = [t.get_text() for t in ax.get_yticklabels()]
+    assert names == sorted(names, key=str.casefold) and "Vantaa" in names
+    assert any("joint authority" in n for n in names)  # not the Finnish "kuntayhtymä"
+    bar = [t.get_text() for t in ax.collections[0].colorbar.ax.get_yticklabels()]
+    assert bar[0] == "1 = not in place" and bar[-1] == "4 = fully in place"
+    plt.close(ax.figure)
