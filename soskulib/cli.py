@@ -162,28 +162,34 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     if args.replicates < 1:
         print("sosku simulate: --replicates must be at least 1", file=sys.stderr)
         return 2
+    scenarios = [s.strip() for s in args.scenario.split(",") if s.strip()]
+    unknown = sorted(set(scenarios) - set(simulation.SCENARIOS))
+    if unknown or not scenarios:
+        print(f"sosku simulate: unknown scenario {', '.join(unknown) or '(none)'}; use a comma-"
+              f"separated subset of {','.join(simulation.SCENARIOS)}", file=sys.stderr)
+        return 2
     seeds = range(args.first_seed, args.first_seed + args.replicates)
+    results, commands = {}, {}
     try:
-        result = simulation.truth_coverage(
-            seeds, args.clients, jobs=args.jobs, scenario=args.scenario, pipeline=args.pipeline,
-            imputations=args.imputations, estimators=args.estimators.split(","),
-            cache_dir=args.cache)
+        for scenario in scenarios:
+            results[scenario] = simulation.truth_coverage(
+                seeds, args.clients, jobs=args.jobs, scenario=scenario, pipeline=args.pipeline,
+                imputations=args.imputations, estimators=args.estimators.split(","),
+                cache_dir=args.cache, cached_only=args.cached_only)
+            commands[scenario] = (
+                f"sosku simulate --scenario {scenario} --replicates {args.replicates} "
+                f"--first-seed {args.first_seed} --pipeline {args.pipeline} "
+                f"--imputations {args.imputations} --estimators {args.estimators}"
+                + (f" --clients {args.clients}" if args.clients else "")
+                + (" --cache CACHE --cached-only" if args.cached_only else ""))
     except ValueError as exc:
         print(f"sosku simulate: {exc}", file=sys.stderr)
         return 2
-    table = result.to_markdown()
-    print(table)
+    for scenario, result in results.items():
+        print(f"## {scenario}\n{result.to_markdown()}\n")
     if args.out:
-        command = (f"sosku simulate --scenario {args.scenario} --replicates {args.replicates} "
-                   f"--first-seed {args.first_seed} --pipeline {args.pipeline} "
-                   f"--imputations {args.imputations} --estimators {args.estimators}"
-                   + (f" --clients {args.clients}" if args.clients else ""))
-        Path(args.out).write_text(
-            f"# Coverage of the pooled change over synthetic programmes ({args.scenario})\n\n"
-            f"Produced by `{command}` (REML, 95 % CIs; Wilson intervals = Monte Carlo "
-            "uncertainty of each coverage).\n\n"
-            f"{table}\n", encoding="utf-8")
-        result.replicates.to_csv(Path(args.out).with_suffix(".csv"), index=False)
+        Path(args.out).write_text(simulation.coverage_report(results, commands), encoding="utf-8")
+        simulation.coverage_csv(results).to_csv(Path(args.out).with_suffix(".csv"), index=False)
         print(f"sosku simulate: written {args.out}")
     return 0
 
@@ -231,8 +237,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--clients", type=_CLIENTS, default=None, help="clients per programme (default: demo size)")
     p.add_argument("--jobs", type=_JOBS, default=None, help="parallel processes (default: CPU count)")
     p.add_argument("--out", type=Path, default=None, help="write a Markdown summary (and .csv rows) here")
-    p.add_argument("--scenario", choices=("programme", "k20"), default="programme",
-                   help="programme: the demo's nine organisations (k 6-7); k20: twenty (default: %(default)s)")
+    p.add_argument("--scenario", default="programme",
+                   help="comma-separated: programme (the demo's nine organisations, k 6-7), k20 "
+                        "(twenty), mar (programme with dropout missing at random) "
+                        "(default: %(default)s)")
+    p.add_argument("--cached-only", action="store_true",
+                   help="summarise only the replicates already in --cache (a stopped run)")
     p.add_argument("--pipeline", choices=("memory", "export"), default="memory",
                    help="memory: generator in memory; export: write + prepare (default: %(default)s)")
     p.add_argument("--imputations", type=int, default=5, help="MI imputations (default: %(default)s)")

@@ -67,7 +67,7 @@ import tempfile
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -516,6 +516,20 @@ def _crn_scores(instrument_id: str, crn: dict[str, np.ndarray], baseline_offset:
     return headline_score(instrument_id, items, headline_only=True)
 
 
+@lru_cache(maxsize=2)
+def _calibration_sample(instrument_id: str, seed: int, draws: int) -> dict[str, np.ndarray]:
+    """The common-random-numbers sample of :func:`calibrate_shift` and :func:`completer_truth`.
+
+    Cached (read-only use): :func:`true_effects` calibrates every organisation of an
+    instrument and then computes their completers' truths on this one sample.
+    """
+    stream = schema.ASSESSMENT_INSTRUMENTS.index(instrument_id)
+    crn = _draws(instrument_id, draws, np.random.default_rng([seed, 2, stream]), antithetic=True)
+    for v in crn.values():
+        v.flags.writeable = False
+    return crn
+
+
 def calibrate_shift(instrument_id: str, baseline_offset: float, theta: float,
                     seed: int, draws: int = CALIBRATION_DRAWS) -> float:
     """Latent shift whose observed-score population SMCR equals ``theta``.
@@ -547,8 +561,7 @@ def calibrate_shift(instrument_id: str, baseline_offset: float, theta: float,
     >>> 0.2 < shift < 0.5
     True
     """
-    stream = schema.ASSESSMENT_INSTRUMENTS.index(instrument_id)
-    crn = _draws(instrument_id, draws, np.random.default_rng([seed, 2, stream]), antithetic=True)
+    crn = _calibration_sample(instrument_id, seed, draws)
     pre = _crn_scores(instrument_id, crn, baseline_offset, 0.0, post=False)
 
     def gap(shift: float) -> float:
@@ -594,6 +607,7 @@ def dropout_probability(p: np.ndarray | float, wellbeing: np.ndarray, early: np.
     return stats.norm.cdf((stats.norm.ppf(p) - a * wellbeing - b * early) / scale)
 
 
+@lru_cache(maxsize=32)
 def _end_assessment_rates(prof: OrgProfile, seed: int, draws: int = CALIBRATION_DRAWS) -> dict[str, Any]:
     """P(end assessment | end reason) including censoring at the export date, by Monte Carlo.
 
@@ -649,8 +663,7 @@ def completer_truth(instrument_id: str, code: str, baseline_offset: float, laten
     True
     """
     prof = PROFILES[code]
-    stream = schema.ASSESSMENT_INSTRUMENTS.index(instrument_id)
-    crn = _draws(instrument_id, draws, np.random.default_rng([seed, 2, stream]), antithetic=True)
+    crn = _calibration_sample(instrument_id, seed, draws)
     pre = _crn_scores(instrument_id, crn, baseline_offset, 0.0, post=False)
     post = _crn_scores(instrument_id, crn, baseline_offset, latent_shift, post=True)
     end = _end_assessment_rates(prof, seed, draws)
@@ -844,6 +857,8 @@ class _OrgData:
     code: str
     tables: dict[str, pd.DataFrame]
     edits: dict[str, list[_Edit]] = field(default_factory=dict)
+    #: Unobserved client variables (export order of ``asiakkaat``): ``wellbeing``, ``early``.
+    latent: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def _sizes(n_clients: int | None) -> dict[str, int]:
@@ -865,7 +880,15 @@ def _sizes(n_clients: int | None) -> dict[str, int]:
 
 
 def _generate_org(code: str, n: int, seed: int, truth: dict[str, Any],
-                  registry: _HetuRegistry) -> _OrgData:
+                  registry: _HetuRegistry, *, outcomes_only: bool = False) -> _OrgData:
+    """One organisation's tables.
+
+    ``outcomes_only`` (the simulation's in-memory path, :mod:`soskulib.simulation`) skips
+    the parts that only other tables need and that draw from their own streams (target-group
+    sets and placements, worker and method of contacts, WHODAS 1–5 recoding, development
+    tables); every draw of the main stream ``rng`` is still made, so clients and assessments
+    are identical to the full export's.
+    """
     prof = PROFILES[code]
     rng = np.random.default_rng([seed, 3, int(code)])
     export = int(EXPORT_DATE.astype(np.int64))
@@ -923,10 +946,13 @@ def _generate_org(code: str, n: int, seed: int, truth: dict[str, Any],
         "paattymissyy": _codes(reason, END_REASONS),
         "jatkopolku": _codes(pathway, PATHWAYS),
     })
-    sets, paths, held_3m, held_6m = demo_development.client_fields(
-        code, np.array(TARGET_GROUPS)[tg], age,
-        np.where(pathway < 0, "", np.array(PATHWAYS)[np.maximum(pathway, 0)]), end, ongoing, seed,
-        export)
+    if outcomes_only:
+        sets = paths = held_3m = held_6m = np.full(n, "", dtype=object)
+    else:
+        sets, paths, held_3m, held_6m = demo_development.client_fields(
+            code, np.array(TARGET_GROUPS)[tg], age,
+            np.where(pathway < 0, "", np.array(PATHWAYS)[np.maximum(pathway, 0)]), end, ongoing,
+            seed, export)
     clients["jatkopolku"] = pd.Categorical(np.where(paths == "", None, paths),
                                            categories=list(schema.PATHWAY))
     clients["kohderyhmat"] = sets
@@ -978,9 +1004,10 @@ def _generate_org(code: str, n: int, seed: int, truth: dict[str, Any],
         "muoto": _codes(contacts["mode"].to_numpy(), list(schema.CONTACT_MODE)),
         "sisalto": _codes(contacts["content"].to_numpy(), list(schema.CONTACT_CONTENT)),
     })
-    kaynnit["tyontekija"], kaynnit["menetelma"] = demo_development.contact_fields(
-        code, c_who, np.array(list(schema.CONTACT_MODE))[contacts["mode"].to_numpy()],
-        contacts["day"].to_numpy(), n, seed)
+    if not outcomes_only:
+        kaynnit["tyontekija"], kaynnit["menetelma"] = demo_development.contact_fields(
+            code, c_who, np.array(list(schema.CONTACT_MODE))[contacts["mode"].to_numpy()],
+            contacts["day"].to_numpy(), n, seed)
 
     # --- goals (GAS) ----------------------------------------------------------------------
     n_goals = np.where(plan, rng.choice([1, 2, 3, 4, 5], n, p=[.10, .30, .35, .20, .05]), 0)
@@ -1063,10 +1090,12 @@ def _generate_org(code: str, n: int, seed: int, truth: dict[str, Any],
             col = items[:, j]
             frame[item] = pd.arrays.IntegerArray(np.nan_to_num(col).astype(np.int64), np.isnan(col))
         tables[f"mittari_{inst_id}"] = pd.DataFrame(frame)
-        if instruments.get(inst_id).codings:
+        if instruments.get(inst_id).codings and not outcomes_only:
             tables[f"mittari_{inst_id}"] = demo_development.whodas_coding(
                 code, tables[f"mittari_{inst_id}"], list(instruments.get(inst_id).items))
 
+    if outcomes_only:
+        return _OrgData(code, tables, latent={"wellbeing": wellbeing, "early": early})
     tables["kehittaminen"] = demo_development.extend_activities(
         code, _activities(code, prof, np.random.default_rng([seed, 5, int(code)])), seed)
     tables["laatukriteerit"] = _quality(code, prof, np.random.default_rng([seed, 6, int(code)]))

@@ -646,6 +646,7 @@ def clear_cache() -> None:
     >>> clear_cache()
     """
     _load.cache_clear()
+    _resolve.cache_clear()
 
 
 def available() -> list[str]:
@@ -692,13 +693,19 @@ def get(name: str | Instrument) -> Instrument:
     """
     if isinstance(name, Instrument):
         return name
+    return _load(_resolve(name, os.environ.get("SOSKU_INSTRUMENT_PATH", "")))
+
+
+@cache
+def _resolve(name: str, search_path: str) -> str:
+    """Instrument id of ``name`` (cached per search path: listing the spec folder is slow)."""
     wanted = _normalise(name)
     for instrument_id in available():
         if _normalise(instrument_id) == wanted:
-            return _load(instrument_id)
+            return instrument_id
     for instrument_id in available():
         if _normalise(_load(instrument_id).name) == wanted:
-            return _load(instrument_id)
+            return instrument_id
     raise KeyError(f"unknown instrument {name!r}; available: {', '.join(available())}")
 
 

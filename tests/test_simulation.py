@@ -78,6 +78,99 @@ def test_summary_counts_coverage_with_wilson_interval():
     assert "| esis | z | 4 |" in simulation.CoverageResult(reps, 0.95).to_markdown()
 
 
+def test_in_memory_starters_carry_the_reports_covariates():
+    """Age (from the identity code, as prepare derives it), gender and the baseline for all."""
+    data, truth = simulation._memory_programme(21, "programme", 450)
+    assert data[["pre", "age", "female", "completed"]].notna().all().all()
+    assert data["age"].between(13, 70).all() and data["age"].nunique() > 20
+    assert set(truth["instruments"]) == set(data["instrument"])
+
+
+def test_in_memory_path_draws_the_export_clients(tmp_path):
+    """outcomes_only skips only side tables: baselines, completion, age and gender equal the export's."""
+    from soskulib import attrition, demo, io, prepare, schema
+
+    memory, _ = simulation._memory_programme(12, "programme", 450)
+    raw, processed = tmp_path / "raw", tmp_path / "processed"
+    demo.write_demo(raw, seed=12, n_clients=450)
+    prepare.prepare(raw, processed, log=lambda _msg: None)
+    export = attrition.starters({i: io.load_processed(processed, f"responses_{i}")
+                                 for i in schema.ASSESSMENT_INSTRUMENTS},
+                                io.load_processed(processed, "clients"))
+    keys = ["instrument", "municipality", "pre", "completed", "age", "female"]
+
+    def rows(d: pd.DataFrame) -> pd.DataFrame:
+        # scoring.score and the generator's headline_score prorate in a different order
+        d = d.assign(municipality=d["municipality"].astype(str), pre=d["pre"].round(6))[keys]
+        return d.sort_values(keys).reset_index(drop=True)
+
+    a, b = rows(memory), rows(export)
+    # the export plants a few invalid rows that prepare rejects; everything else is equal
+    merged = a.merge(b, how="outer", indicator=True)
+    assert (merged["_merge"] == "both").mean() > 0.98
+
+
+def test_mar_scenario_switches_the_dropout_model_and_restores_it():
+    from soskulib import demo
+
+    before = dict(demo.DROPOUT_MODEL)
+    data, truth = simulation._memory_programme(5, "mar", 450)
+    assert demo.DROPOUT_MODEL == before
+    assert data["wellbeing"].notna().all()
+    # dropout depends on baseline well-being only: completers are better off at baseline
+    done = data.drop_duplicates("client_id")
+    assert done.loc[done["completed"], "wellbeing"].mean() > done.loc[~done["completed"], "wellbeing"].mean()
+    rows = simulation.replicate(5, n_clients=450, scenario="mar", imputations=2)
+    assert set(rows["scenario"]) == {"mar"} and set(rows["estimator"]) == {"cc", "ipw", "mi"}
+
+
+def test_summary_reports_bias_sd_and_se_ratio_per_target():
+    reps = pd.DataFrame({
+        "seed": [1, 2, 3, 4], "scenario": "programme", "instrument": "esis", "estimator": "cc",
+        "test": "knha", "k": 7, "estimate": [0.3, 0.4, 0.5, 0.2], "se": [0.1, 0.1, 0.1, 0.1],
+        "ci_low": [0.1, 0.2, 0.45, 0.0], "ci_high": [0.5, 0.6, 0.7, 0.4], "mu": 0.35,
+        "theta_mean": [0.3, 0.3, 0.5, 0.3], "theta_completers_mean": 0.4,
+        "covers_mu": [True, True, False, True], "covers_theta_mean": [True, True, True, True],
+        "covers_theta_completers": [True, True, False, True],
+    })
+    s = simulation.CoverageResult(reps, 0.95).summary().iloc[0]
+    err = reps["estimate"] - reps["theta_mean"]
+    assert s["bias_theta_mean"] == pytest.approx(err.mean())
+    assert s["sd_err_theta_mean"] == pytest.approx(err.std())
+    assert s["se_ratio_mu"] == pytest.approx(0.1 / reps["estimate"].std())
+    # bias vs completers −0.05: shifted intervals [0.15,0.55], [0.25,0.65], [0.5,0.75], [0.05,0.45]
+    assert s["coverage_debiased_theta_completers"] == pytest.approx(0.75)
+    assert s["bias_theta_completers"] == pytest.approx(-0.05)
+
+
+def test_explanations_name_bias_width_and_noise():
+    base = {"scenario": "programme", "instrument": "esis", "test": "z", "k": 7}
+    row = base | {"estimator": "ipw", "coverage_theta_completers": 0.80,
+                  "coverage_theta_completers_ci_low": 0.77, "coverage_theta_completers_ci_high": 0.82,
+                  "bias_theta_completers": -0.06, "sd_err_theta_completers": 0.05,
+                  "se_ratio_theta_completers": 1.0, "coverage_debiased_theta_completers": 0.95}
+    assert simulation.explain_coverage(row, "theta_completers").startswith("bias:")
+    assert "starters' change" in simulation.explain_coverage(row, "theta_completers")
+    narrow = base | {"estimator": "cc", "coverage_mu": 0.90, "coverage_mu_ci_low": 0.88,
+                     "coverage_mu_ci_high": 0.92, "bias_mu": 0.0, "sd_err_mu": 0.05,
+                     "se_ratio_mu": 0.85, "coverage_debiased_mu": 0.90}
+    assert "ignores the uncertainty of τ²" in simulation.explain_coverage(narrow, "mu")
+    noise = narrow | {"coverage_mu": 0.925, "coverage_mu_ci_low": 0.90, "coverage_mu_ci_high": 0.951}
+    assert simulation.explain_coverage(noise, "mu").startswith("Monte Carlo noise")
+    fine = narrow | {"coverage_mu": 0.95}
+    assert simulation.explain_coverage(fine, "mu") is None
+
+
+def test_cached_only_summarises_what_a_stopped_run_left(tmp_path):
+    simulation.truth_coverage([3], 270, jobs=1, estimators=("cc",), cache_dir=tmp_path, progress=False)
+    res = simulation.truth_coverage(range(1, 50), 270, jobs=1, estimators=("cc",), cache_dir=tmp_path,
+                                    progress=False, cached_only=True)
+    assert set(res.replicates["seed"]) == {3}
+    with pytest.raises(ValueError, match="no cached replicates"):
+        simulation.truth_coverage([1], 270, scenario="k20", estimators=("cc",), cache_dir=tmp_path,
+                                  progress=False, cached_only=True)
+
+
 def test_bad_arguments_say_what_to_fix():
     with pytest.raises(ValueError, match="at least one seed"):
         simulation.truth_coverage([])
