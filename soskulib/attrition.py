@@ -830,24 +830,33 @@ def pooled_sensitivity(table: pd.DataFrame, curve: pd.DataFrame, *,
     return pooled, pooled_curve
 
 
-def truth_comparison(pooled: pd.DataFrame, truth: Mapping) -> pd.DataFrame:
-    """Demo only: pooled complete-case, IPW and MI estimates beside the generator's two truths.
+def truth_comparison(pooled: pd.DataFrame, truth: Mapping, *,
+                     municipality: str | None = None) -> pd.DataFrame:
+    """Demo only: complete-case, IPW and MI estimates beside the generator's two truths.
+
+    How far complete pairs are off the starters' truth, and how much of that IPW and MI
+    remove: ``recovered`` = 1 − bias / complete-case bias (1 = all of the complete-case bias
+    removed, 0 = none, negative = more biased than complete pairs).
 
     Parameters
     ----------
     pooled : DataFrame
-        :func:`pooled_sensitivity` output (``instrument, name, cc…, ipw…, mi…``).
+        :func:`pooled_sensitivity` output (``instrument, name, cc…, ipw…, mi…``), or for one
+        municipality :func:`sensitivity` output with ``municipality`` given.
     truth : mapping
         The demo's ``truth.json``: per instrument ``theta`` (all starters) and
         ``theta_completers`` per organisation.
+    municipality : str, optional
+        Compare with this organisation's own truths instead of the programme means.
 
     Returns
     -------
     DataFrame
         ``name, method, estimate, ci_low, ci_high, mu_starters, mu_completers, bias,
-        covered``: ``mu_*`` are the programme means of the true changes over the
-        organisations using the instrument; ``bias`` = estimate − ``mu_starters`` and
-        ``covered`` whether the interval contains ``mu_starters``.
+        bias_completers, recovered, covered``: ``mu_*`` are the programme means of the true
+        changes over the organisations using the instrument (or the municipality's own);
+        ``bias`` = estimate − ``mu_starters``, ``bias_completers`` = estimate −
+        ``mu_completers``; ``covered`` whether the interval contains ``mu_starters``.
 
     Examples
     --------
@@ -856,21 +865,34 @@ def truth_comparison(pooled: pd.DataFrame, truth: Mapping) -> pd.DataFrame:
     ...                   "mi": [0.37], "mi_ci_low": [0.26], "mi_ci_high": [0.48]})
     >>> t = {"instruments": {"esis": {"theta": {"1": 0.3, "2": 0.36},
     ...                               "theta_completers": {"1": 0.38, "2": 0.42}}}}
-    >>> truth_comparison(p, t)[["method", "bias", "covered"]].round(3).to_dict("list")
-    {'method': ['cc', 'ipw', 'mi'], 'bias': [0.07, 0.05, 0.04], 'covered': [False, True, True]}
+    >>> truth_comparison(p, t)[["method", "bias", "recovered", "covered"]].round(3).to_dict("list")
+    {'method': ['cc', 'ipw', 'mi'], 'bias': [0.07, 0.05, 0.04], 'recovered': [nan, 0.286, 0.429], 'covered': [False, True, True]}
+    >>> truth_comparison(p, t, municipality="2")[["mu_starters", "bias"]].round(3).iloc[0].tolist()
+    [0.36, 0.04]
     """
     rows = []
     for r in pooled.itertuples(index=False):
         spec = truth["instruments"].get(r.instrument)
         if spec is None or "theta_completers" not in spec:
             continue
-        mu_s = float(np.mean(list(spec["theta"].values())))
-        mu_c = float(np.mean(list(spec["theta_completers"].values())))
+        if municipality is None:
+            mu_s = float(np.mean(list(spec["theta"].values())))
+            mu_c = float(np.mean(list(spec["theta_completers"].values())))
+        elif str(municipality) in spec["theta"]:
+            mu_s = float(spec["theta"][str(municipality)])
+            mu_c = float(spec["theta_completers"][str(municipality)])
+        else:
+            continue
+        bias_cc = r.cc - mu_s
         for method in ("cc", "ipw", "mi"):
             est, low, high = (getattr(r, method), getattr(r, f"{method}_ci_low"),
                               getattr(r, f"{method}_ci_high"))
+            recovered = (1 - (est - mu_s) / bias_cc if method != "cc" and bias_cc != 0
+                         else float("nan"))
             rows.append({"name": r.name, "method": method, "estimate": est, "ci_low": low,
                          "ci_high": high, "mu_starters": mu_s, "mu_completers": mu_c,
-                         "bias": est - mu_s, "covered": bool(low <= mu_s <= high)})
+                         "bias": est - mu_s, "bias_completers": est - mu_c,
+                         "recovered": recovered, "covered": bool(low <= mu_s <= high)})
     return pd.DataFrame(rows, columns=["name", "method", "estimate", "ci_low", "ci_high",
-                                       "mu_starters", "mu_completers", "bias", "covered"])
+                                       "mu_starters", "mu_completers", "bias", "bias_completers",
+                                       "recovered", "covered"])

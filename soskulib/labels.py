@@ -476,6 +476,25 @@ STRINGS: dict[str, tuple[str, str]] = {
         "estimaatit (Knapp–Hartung)",
         "Demo: the true change of all starters and of completers, and the estimates "
         "(Knapp–Hartung)"),
+    "mu.truth_attrition.caption": (
+        "Demo: kunnan kaikkien aloittaneiden ja loppuun asti arvioitujen todellinen muutos "
+        "sekä estimaatit",
+        "Demo: the municipality's true change of all starters and of completers, and the "
+        "estimates"),
+    "truth_attrition.note": (
+        "Harha = estimaatti − aloittaneiden todellinen muutos; harha, loppuarvioidut = "
+        "estimaatti − loppuarvioitujen todellinen muutos. Korjattu osuus = kuinka suuren osan "
+        "täydellisten parien harhasta IPW tai MI poistaa (1 = kaiken, 0 = ei mitään, "
+        "negatiivinen = harha kasvaa). Demossa keskeyttäminen riippuu myös asiakkaan "
+        "havaitsemattomasta alkuvaiheen edistymisestä, jota alkutilanteeseen perustuvat "
+        "korjaukset eivät voi poistaa.",
+        "Bias = estimate − the starters' true change; bias, completers = estimate − the "
+        "completers' true change. Recovered = the share of the complete-pairs bias that IPW or "
+        "MI removes (1 = all of it, 0 = none, negative = the bias grows). In the demo dropping "
+        "out also depends on the client's unobserved early progress, which corrections based on "
+        "baseline data cannot remove."),
+    "col.bias_completers": ("harha, loppuarvioidut", "bias, completers"),
+    "col.recovered": ("korjattu osuus harhasta", "share of bias recovered"),
     "col.mu_starters": ("tosi muutos, aloittaneet", "true change, starters"),
     "col.mu_completers": ("tosi muutos, loppuarvioidut", "true change, completers"),
     "col.method": ("menetelmä", "method"),

@@ -178,3 +178,17 @@ def test_bad_arguments_say_what_to_fix():
         simulation.truth_coverage([1], scenario="k99")
     with pytest.raises(ValueError, match="estimator"):
         simulation.replicate(1, estimators=("bayes",))
+
+
+def test_guided_calibration_finds_the_same_shifts_within_tolerance():
+    from soskulib import demo
+
+    plain = demo.true_effects.__wrapped__(4, 4_000)
+    guided = demo.true_effects.__wrapped__(4, 4_000, guided=True)
+    for inst, spec in plain["instruments"].items():
+        for code, shift in spec["latent_shift"].items():
+            assert guided["instruments"][inst]["latent_shift"][code] == pytest.approx(shift, abs=2e-5)
+        assert guided["instruments"][inst]["theta"] == spec["theta"]
+    # a bracket that misses the root falls back to the full search
+    far = demo.calibrate_shift("esis", 0.0, 0.3, seed=1, draws=4_000, bracket=(2.0, 2.5))
+    assert far == pytest.approx(demo.calibrate_shift("esis", 0.0, 0.3, seed=1, draws=4_000), abs=2e-5)
