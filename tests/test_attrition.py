@@ -125,3 +125,24 @@ def test_compare_completers_hides_small_shares():
     assert np.isnan(women["completers"]) and np.isnan(women["smd"])
     base = out.loc[out["variable"] == "baseline"].iloc[0]
     assert base["smd"] == pytest.approx(REF["C"]["smd"]["pre"], rel=1e-10)
+
+
+RTM_TIP = json.loads((HERE / "rtm_tipping_reference.json").read_text())
+
+
+@pytest.mark.parametrize("case", RTM_TIP["rtm"], ids=lambda c: f"rho{c['rho']}")
+def test_rtm_correction_predicts_the_simulated_regression_to_the_mean(case):
+    """R simulates bivariate-normal scores with no true change and selects low baselines;
+    the classical correction must predict the change that selection alone produced."""
+    expected, adjusted = rtm.rtm_adjusted(case["mean_pre"], case["mean_change"], case["mu"], case["rho"])
+    assert expected == pytest.approx(case["mean_change"], abs=4 * case["mc_se"])
+    assert adjusted == pytest.approx(0.0, abs=4 * case["mc_se"])
+
+
+@pytest.mark.parametrize("case", RTM_TIP["tipping"], ids=lambda c: str(len(c["d"])))
+def test_tipping_point_matches_r_approx(case):
+    ours = attrition.tipping_point(case["d"], case["v"])
+    if case["tip"] is None:
+        assert np.isnan(ours)
+    else:
+        assert ours == pytest.approx(case["tip"], rel=1e-12)
