@@ -711,7 +711,7 @@ def coverage_report(results: Mapping[str, CoverageResult], commands: Mapping[str
     str
         Markdown.
     """
-    parts = [_REPORT_HEAD]
+    parts = [_REPORT_HEAD, _findings({k: r.summary() for k, r in results.items()})]
     for scenario, result in results.items():
         s = result.summary()
         n = int(s["replicates"].min()), int(s["replicates"].max())
@@ -768,3 +768,74 @@ _SCENARIO_TEXT = {
             "assumption holds, so they should recover the starters' change that complete pairs "
             "miss."),
 }
+
+
+def _range(values: pd.Series) -> str:
+    low, high = float(values.min()), float(values.max())
+    return _num(low) if round(low, 3) == round(high, 3) else f"{_num(low)} to {_num(high)}"
+
+
+def _findings(summaries: Mapping[str, pd.DataFrame]) -> str:
+    """The report's answers, each computed from the summaries (no hand-written numbers)."""
+    out = ["## Findings (generated from the tables below)\n"]
+
+    def rows(scenario: str, estimator: str, test: str = "knha") -> pd.DataFrame:
+        s = summaries[scenario]
+        return s.loc[(s["estimator"] == estimator) & (s["test"] == test)].set_index("instrument")
+
+    for scenario in [sc for sc in ("programme", "k20") if sc in summaries]:
+        cc = rows(scenario, "cc")
+        n = int(summaries[scenario]["replicates"].min())
+        out.append(
+            f"* **`{scenario}`, {n:,} replicates — complete pairs against the completers' truth** "
+            "(what they estimate by construction): Knapp–Hartung coverage "
+            f"{_range(cc['coverage_theta_completers'])}, bias {_range(cc['bias_theta_completers'])} "
+            "(per instrument).")
+        parts = []
+        for estimator in ("cc", "ipw", "mi"):
+            r = rows(scenario, estimator)
+            parts.append(f"{_ESTIMATOR_NAME[estimator]} coverage {_range(r['coverage_mu'])}, bias "
+                         f"{_range(r['bias'])}, coverage with the bias removed "
+                         f"{_range(r['coverage_debiased_mu'])}")
+        out.append(f"* **`{scenario}` — against the starters' μ** (Knapp–Hartung): "
+                   + "; ".join(parts) + ".")
+    if "programme" in summaries:
+        cc = rows("programme", "cc")
+        n = int(summaries["programme"]["replicates"].min())
+        if "3x10d" in cc.index:
+            r = cc.loc["3x10d"]
+            low, high = r["coverage_theta_completers_ci_low"], r["coverage_theta_completers_ci_high"]
+            verdict = ("within Monte Carlo error of 0.95" if low <= 0.95 <= high else
+                       "below 0.95 beyond Monte Carlo error" if high < 0.95 else
+                       "above 0.95 beyond Monte Carlo error")
+            out.append(
+                "* **The 3X10D question** (0.88 [0.80, 0.93] with 100 replicates on the old "
+                "generator, where complete pairs were unbiased by construction): against the "
+                f"truth complete pairs estimate, Knapp–Hartung now covers {_num(r['coverage_theta_completers'])} "
+                f"[{_num(low)}, {_num(high)}] with {n:,} replicates, {verdict}; against μ "
+                f"{_num(r['coverage_mu'])} [{_num(r['coverage_mu_ci_low'])}, "
+                f"{_num(r['coverage_mu_ci_high'])}] with bias {_num(r['bias'], 3, True)} "
+                f"= {_num(r['bias'] / r['sd_err_mu'], 2, True)} SD and SE ratio {_num(r['se_ratio_mu'], 2)}.")
+        if "esis" in cc.index:
+            r = cc.loc["esis"]
+            se = r["sd_err_theta_completers"] / np.sqrt(r["replicates"])
+            real = abs(r["bias_theta_completers"]) > 2 * se
+            out.append(
+                "* **The ESIS bias question** (−0.027 with 100 replicates): complete pairs' bias "
+                f"against the completers' truth is {_num(r['bias_theta_completers'], 4, True)} ± "
+                f"{_num(2 * se, 4)} (2 Monte Carlo SE) — "
+                + ("different from 0 beyond Monte Carlo error; see the per-row reasons."
+                   if real else "not distinguishable from 0: the earlier −0.027 was Monte Carlo noise."))
+    if "mar" in summaries:
+        n = int(summaries["mar"]["replicates"].min())
+        parts = []
+        for estimator in ("cc", "ipw", "mi"):
+            r = rows("mar", estimator)
+            parts.append(f"{_ESTIMATOR_NAME[estimator]} coverage {_range(r['coverage_mu'])}, bias "
+                         f"{_range(r['bias'])}")
+        out.append(f"* **Control `mar` ({n:,} replicates): dropout missing at random given the "
+                   "models' covariates** — against the starters' μ (Knapp–Hartung): "
+                   + "; ".join(parts) + ". When their assumption holds, IPW and MI are judged "
+                   "by these rows; the difference from `programme` is the missing-not-at-random "
+                   "dropout of the demo, not the estimators.")
+    return "\n".join(out) + "\n"

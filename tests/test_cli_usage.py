@@ -20,6 +20,8 @@ from soskulib import cli
     (["simulate", "--jobs", "0"], "--jobs must be at least 1"),
     (["simulate", "--clients", "3"], "--clients must be at least 90"),
     (["simulate", "--first-seed", "-3"], "--first-seed must be at least 0"),
+    (["simulate", "--scenario", "programme,k99"], "unknown scenario k99"),
+    (["simulate", "--cached-only", "--replicates", "2"], "cached_only needs cache_dir"),
     (["report", "--jobs", "-2"], "--jobs must be at least 1"),
     (["report", "--lang", "sv"], "invalid choice: 'sv'"),
     (["build", "--jobs", "x"], "--jobs must be a whole number"),

@@ -192,3 +192,18 @@ def test_guided_calibration_finds_the_same_shifts_within_tolerance():
     # a bracket that misses the root falls back to the full search
     far = demo.calibrate_shift("esis", 0.0, 0.3, seed=1, draws=4_000, bracket=(2.0, 2.5))
     assert far == pytest.approx(demo.calibrate_shift("esis", 0.0, 0.3, seed=1, draws=4_000), abs=2e-5)
+
+
+def test_report_answers_the_questions_from_its_own_numbers(tmp_path):
+    res = {sc: simulation.truth_coverage([2, 3], 300, jobs=1, scenario=sc, imputations=2,
+                                         cache_dir=tmp_path, progress=False)
+           for sc in ("programme", "mar")}
+    text = simulation.coverage_report(res, {sc: f"cmd {sc}" for sc in res})
+    assert "## Scenario `programme`: 2 replicates" in text and "`cmd mar`" in text
+    assert "The 3X10D question" in text and "The ESIS bias question" in text
+    assert "Control `mar` (2 replicates)" in text
+    flagged = sum(line.count("⚠") for line in text.splitlines() if line.startswith("| "))
+    explained = sum(1 for line in text.splitlines() if line.startswith("* ") and ", vs " in line)
+    assert flagged == explained > 0     # every flagged coverage has its reason
+    csv = simulation.coverage_csv(res)
+    assert set(csv["scenario"]) == {"programme", "mar"} and "se_ratio_mu" in csv
