@@ -54,6 +54,10 @@ from soskulib.frames import groups
 #: Baseline characteristics the completion (IPW) and imputation (MI) models condition on.
 COVARIATES: tuple[str, ...] = ("pre", "age", "female")
 
+#: Smallest complete-case bias (SMCR) for which :func:`truth_comparison` gives the share of it
+#: that IPW/MI remove.
+RECOVERY_MIN_BIAS = 0.02
+
 #: Default grid of the delta adjustment, in baseline SDs (0 = MAR).
 DELTAS: tuple[float, ...] = tuple(np.round(np.arange(0.0, -1.01, -0.1), 2))
 
@@ -836,7 +840,8 @@ def truth_comparison(pooled: pd.DataFrame, truth: Mapping, *,
 
     How far complete pairs are off the starters' truth, and how much of that IPW and MI
     remove: ``recovered`` = 1 − bias / complete-case bias (1 = all of the complete-case bias
-    removed, 0 = none, negative = more biased than complete pairs).
+    removed, 0 = none, negative = more biased than complete pairs), left empty when complete
+    pairs are off by less than :data:`RECOVERY_MIN_BIAS` (a share of almost nothing is noise).
 
     Parameters
     ----------
@@ -887,8 +892,8 @@ def truth_comparison(pooled: pd.DataFrame, truth: Mapping, *,
         for method in ("cc", "ipw", "mi"):
             est, low, high = (getattr(r, method), getattr(r, f"{method}_ci_low"),
                               getattr(r, f"{method}_ci_high"))
-            recovered = (1 - (est - mu_s) / bias_cc if method != "cc" and bias_cc != 0
-                         else float("nan"))
+            recovered = (1 - (est - mu_s) / bias_cc
+                         if method != "cc" and abs(bias_cc) >= RECOVERY_MIN_BIAS else float("nan"))
             rows.append({"name": r.name, "method": method, "estimate": est, "ci_low": low,
                          "ci_high": high, "mu_starters": mu_s, "mu_completers": mu_c,
                          "bias": est - mu_s, "bias_completers": est - mu_c,

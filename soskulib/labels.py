@@ -485,14 +485,17 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Harha = estimaatti − aloittaneiden todellinen muutos; harha, loppuarvioidut = "
         "estimaatti − loppuarvioitujen todellinen muutos. Korjattu osuus = kuinka suuren osan "
         "täydellisten parien harhasta IPW tai MI poistaa (1 = kaiken, 0 = ei mitään, "
-        "negatiivinen = harha kasvaa). Demossa keskeyttäminen riippuu myös asiakkaan "
+        "negatiivinen = harha kasvaa; tyhjä, kun täydelliset parit osuvat 0,02:n päähän). Demossa keskeyttäminen riippuu myös asiakkaan "
         "havaitsemattomasta alkuvaiheen edistymisestä, jota alkutilanteeseen perustuvat "
         "korjaukset eivät voi poistaa.",
         "Bias = estimate − the starters' true change; bias, completers = estimate − the "
         "completers' true change. Recovered = the share of the complete-pairs bias that IPW or "
-        "MI removes (1 = all of it, 0 = none, negative = the bias grows). In the demo dropping "
+        "MI removes (1 = all of it, 0 = none, negative = the bias grows; empty when complete "
+        "pairs are within 0.02). In the demo dropping "
         "out also depends on the client's unobserved early progress, which corrections based on "
         "baseline data cannot remove."),
+    "col.covers_starters": ("lv peittää aloittaneiden tosi muutoksen",
+                            "CI covers the starters' true change"),
     "col.bias_completers": ("harha, loppuarvioidut", "bias, completers"),
     "col.recovered": ("korjattu osuus harhasta", "share of bias recovered"),
     "col.mu_starters": ("tosi muutos, aloittaneet", "true change, starters"),

@@ -147,6 +147,7 @@ _STRINGS = {
     "plot.tipping.y": ("kaikkien aloittaneiden muutos SMCR (95 %:n lv)",
                        "change of all starters, SMCR (95% CI)"),
     "plot.tipping.point": ("muutos häviää: δ = {d}", "change vanishes: δ = {d}"),
+    "plot.tipping.none": ("muutos ei häviä, kun δ ≥ {d}", "the change does not vanish for δ ≥ {d}"),
 }
 labels.register(_STRINGS)
 
@@ -1408,12 +1409,19 @@ def tipping_point_chart(
         ax.plot(x, part["estimate"], color=colour, marker="o", markersize=3)
         ax.axhline(0, color="#666666", linestyle="--", linewidth=0.8)
         tip = attrition.tipping_point(part["delta"], part["estimate"])
+        # the label sits at the top of the panel, on a white box, clear of the band and line
+        box = {"boxstyle": "round,pad=0.25", "facecolor": "white", "edgecolor": "none", "alpha": 0.9}
         if np.isfinite(tip):
-            ax.axvline(-tip, color="#D55E00", linestyle=":", linewidth=1.2)
+            ax.axvline(-tip, color="#D55E00", linestyle=":", linewidth=1.4)
             right = -tip > 0.5 * float(np.max(x))   # label on the side with room
-            ax.annotate(_t("plot.tipping.point", lang, d=fmt(tip, digits=2)), xy=(-tip, 0),
-                        xytext=(-4 if right else 4, 8), textcoords="offset points",
-                        ha="right" if right else "left", color="#D55E00", fontsize="small")
+            ax.annotate(_t("plot.tipping.point", lang, d=fmt(tip, digits=2)), xy=(-tip, 1),
+                        xycoords=("data", "axes fraction"), xytext=(-5 if right else 5, -6),
+                        textcoords="offset points", ha="right" if right else "left", va="top",
+                        color="#B34700", fontsize="medium", bbox=box)
+        else:
+            ax.annotate(_t("plot.tipping.none", lang, d=fmt(-float(np.max(x)), digits=1)),
+                        xy=(0.98, 0.96), xycoords="axes fraction", ha="right", va="top",
+                        color="#444444", fontsize="medium", bbox=box)
         ax.set_title(name)
         ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: fmt(-v)))
         ax.yaxis.set_major_formatter(plt.FuncFormatter(fmt))
