@@ -56,6 +56,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 TESTS = ("z", "knha")
 ESTIMATORS = ("cc", "ipw", "mi")
@@ -379,8 +380,11 @@ class CoverageResult:
             out[f"coverage_{t}"] = out[f"covered_{t}"] / out["replicates"]
             low, high = wilson_ci(out[f"covered_{t}"].to_numpy(), out["replicates"].to_numpy())
             out[f"coverage_{t}_ci_low"], out[f"coverage_{t}_ci_high"] = low, high
-            if f"sd_err_{t}" in out.columns and "mean_se" in out.columns:
-                out[f"se_ratio_{t}"] = out["mean_se"] / out[f"sd_err_{t}"]
+            if f"sd_err_{t}" in out.columns:
+                # the interval's half-width in SE units of a correct normal interval: with the
+                # t quantile of Knapp–Hartung included, 1 means wide enough for 95 %
+                crit = stats.norm.ppf(0.5 + self.level / 2)
+                out[f"se_ratio_{t}"] = out["mean_ci_width"] / 2 / (crit * out[f"sd_err_{t}"])
         return out
 
     def to_markdown(self) -> str:
@@ -569,8 +573,9 @@ def explain_coverage(row: Mapping, target: str, band: tuple[float, float] = BAND
     """One sentence on why a coverage lies outside ``band``, from the row's own numbers.
 
     The numbers: the bias against the target in units of the SD of the error (estimate −
-    target) over replicates, the SE ratio (mean model SE / that SD: below 1 the intervals are
-    too narrow) and the coverage once the bias is taken out of every interval. Under-coverage
+    target) over replicates, the SE ratio (the intervals' mean half-width over the half-width
+    ``z·SD`` a correct normal interval would need, so Knapp–Hartung's t quantile counts: below
+    1 the intervals are too narrow) and the coverage once the bias is taken out of every interval. Under-coverage
     that disappears when the bias is removed is the bias's; with an SE ratio below 1 it is
     the intervals' width. The cause named for a bias follows from the scenario's design
     (module docstring) and is stated as such.
@@ -773,8 +778,9 @@ which complete pairs estimate by construction.
 
 Columns: coverage with its Wilson 95 % Monte Carlo interval (⚠ = outside 0.93–0.97); bias
 against μ with ± 2 Monte Carlo SE, and against the completers' θ̄; the SD of the pooled
-estimate over replicates; the SE ratio (mean model SE / SD of the error against μ: below 1
-the intervals are too narrow); the mean CI width. Every coverage outside 0.93–0.97 is listed
+estimate over replicates; the SE ratio (the intervals' mean half-width divided by 1.96 × the
+SD of the error against μ, so Knapp–Hartung's t quantile counts: below 1 the intervals are
+too narrow for 95 %); the mean CI width. Every coverage outside 0.93–0.97 is listed
 under its table with the reason computed from its own numbers: the bias in units of the SD
 of the error, the SE ratio, and the coverage once the bias is taken out of every interval
 (if that is nominal, the shortfall is the bias's).
@@ -851,7 +857,8 @@ def _findings(summaries: Mapping[str, pd.DataFrame]) -> str:
                 f"against the completers' truth is {_num(r['bias_theta_completers'], 4, True)} ± "
                 f"{_num(2 * se, 4)} (2 Monte Carlo SE) — "
                 + ("different from 0 beyond Monte Carlo error; see the per-row reasons."
-                   if real else "not distinguishable from 0: the earlier −0.027 was Monte Carlo noise."))
+                   if real else "not distinguishable from 0, so the earlier −0.027 is consistent "
+                   "with Monte Carlo noise (no fix is called for)."))
     if "mar" in summaries:
         n = int(summaries["mar"]["replicates"].min())
         parts = []

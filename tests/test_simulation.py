@@ -137,7 +137,8 @@ def test_summary_reports_bias_sd_and_se_ratio_per_target():
     err = reps["estimate"] - reps["theta_mean"]
     assert s["bias_theta_mean"] == pytest.approx(err.mean())
     assert s["sd_err_theta_mean"] == pytest.approx(err.std())
-    assert s["se_ratio_mu"] == pytest.approx(0.1 / reps["estimate"].std())
+    # mean half-width 0.18125 over 1.96 × SD of the estimates
+    assert s["se_ratio_mu"] == pytest.approx(0.18125 / (1.959964 * reps["estimate"].std()), rel=1e-6)
     # bias vs completers −0.05: shifted intervals [0.15,0.55], [0.25,0.65], [0.5,0.75], [0.05,0.45]
     assert s["coverage_debiased_theta_completers"] == pytest.approx(0.75)
     assert s["bias_theta_completers"] == pytest.approx(-0.05)
