@@ -764,6 +764,11 @@ pairs, inverse probability weighting (IPW) and MAR multiple imputation (statsmod
 predictive mean matching) — and pooled by the national synthesis' random-effects model
 (REML) with z and Knapp–Hartung 95 % intervals.
 
+Two truths: the **starters'** change (μ, the
+superpopulation mean, and θ̄, this programme's mean of the θ_m), which is what the national
+synthesis claims to estimate, and the **completers'** change (θ̄ of the completers' θ_m),
+which complete pairs estimate by construction.
+
 Settings that differ from the reports, and why: **m = 5 imputations** (the reports use 20).
 With about half of the end scores missing, five imputations keep 1/(1 + 0.5/5) ≈ 91 % of
 the efficiency of infinitely many (Rubin 1987, p. 114), and Rubin's total variance carries the
@@ -772,10 +777,7 @@ imputation**, as in the reports: the end score is the only incomplete variable, 
 update of the chain is already a proper draw from the imputation model (no burn-in is
 needed). The imputation is statsmodels' own code; only its design matrix is built once
 instead of being re-parsed by patsy at every update (the draws are identical, tested). The
-truths use a 20,000-draw calibration sample (the demo export uses 100,000). Two truths: the **starters'** change (μ, the
-superpopulation mean, and θ̄, this programme's mean of the θ_m), which is what the national
-synthesis claims to estimate, and the **completers'** change (θ̄ of the completers' θ_m),
-which complete pairs estimate by construction.
+truths use a 20,000-draw calibration sample (the demo export uses 100,000).
 
 Columns: coverage with its Wilson 95 % Monte Carlo interval (⚠ = outside 0.93–0.97); bias
 against μ with ± 2 Monte Carlo SE, and against the completers' θ̄; the SD of the pooled
