@@ -971,6 +971,7 @@ TABLE_MODELS: dict[str, Callable[[Attack, _Page, str, pd.DataFrame], None]] = {
     "mode_mix": _ignore,
     "quality_change": _ignore,
     "traffic_lights_3x10d": _ignore,
+    "level3_sites": _ignore,  # events per organisation, no count of people
 }
 
 

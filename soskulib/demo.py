@@ -39,7 +39,9 @@ the seed; the same seed gives the same bytes):
   ``theta`` (all starters, the estimand of the national synthesis) and
   ``theta_completers`` (clients with an end assessment, what complete cases estimate).
 * **Development signal**: Vantaa's dropout probability falls from 0.35 to 0.15 for episodes
-  ending from 2017Q2 on, after a co-development experiment logged on 15.03.2017.
+  starting on or after 1.1.2017, when a co-development experiment (a low-threshold return
+  route agreed in every new client's plan) began; it shows in the dropout series by start
+  cohort (:func:`soskulib.process.dropout_chart`).
 * **Realistic mess**: ``;``-separated CSV with dd.mm.yyyy dates and decimal comma; Seinäjoki
   in cp1252 with CRLF line ends, Jyväskylä UTF-8 with a BOM; Essote as one ``.xlsx`` workbook
   with real Excel dates (sheet = table); missing items; and about 15 planted problems listed
@@ -170,7 +172,7 @@ class OrgProfile:
     --------
     >>> p = PROFILES["092"]
     >>> p.dropout, p.dropout_after, p.signal_from
-    (0.35, 0.15, '2017-04-01')
+    (0.35, 0.15, '2017-01-01')
     """
 
     target_mix: tuple[float, ...]          # over TARGET_GROUPS
@@ -186,14 +188,15 @@ class OrgProfile:
     file_format: str = "csv"               # "csv" or "xlsx"
     encoding: str = "utf-8"
     newline: str = "\n"
-    dropout_after: float | None = None      # development signal: dropout after `signal_from`
+    dropout_after: float | None = None      # development signal: dropout of episodes starting
+    #                                         on or after `signal_from`
     signal_from: str | None = None
 
 
 PROFILES: dict[str, OrgProfile] = {
     "092": OrgProfile((.25, .20, .20, .10, .10, .15, 0), (.90, .85, .60, .55), ("3x10d", "esis", "whodas12"),
                       .35, .08, 4.0, .30, 2.3, .45, "Vantaan sosiaalisen kuntoutuksen yhteiskehittäminen",
-                      dropout_after=.15, signal_from="2017-04-01"),
+                      dropout_after=.15, signal_from="2017-01-01"),
     "179": OrgProfile((.20, .25, .15, .05, .20, .15, 0), (.80, .90, .50, .70), ("3x10d", "esis", "whodas12", "eq5d3l"),
                       .22, .03, 3.0, .35, 2.5, .35, "Jyväskylän osallisuutta vahvistava sosiaalinen kuntoutus",
                       encoding="utf-8-sig"),
@@ -620,8 +623,8 @@ def _end_assessment_rates(prof: OrgProfile, seed: int, draws: int = CALIBRATION_
     """P(end assessment | end reason) including censoring at the export date, by Monte Carlo.
 
     Episodes still open on the export date have no end assessment; the chance of that depends
-    on the reason's duration distribution. Also the share of dropout-candidate end dates on or
-    after the organisation's development signal (its dropout probability changes there).
+    on the reason's duration distribution. Also the share of starts on or after the
+    organisation's development signal (their dropout probability is the changed one).
     """
     rng = np.random.default_rng([seed, 9])
     span = _days(str(START_LAST)) - _days(str(START_FIRST))
@@ -631,8 +634,8 @@ def _end_assessment_rates(prof: OrgProfile, seed: int, draws: int = CALIBRATION_
     for r, (shape, mean) in DURATION.items():
         dur = np.maximum(14, rng.gamma(shape, mean / shape, draws)).astype(np.int64)
         rates[r] = P_END_ASSESSMENT[r] * float(np.mean(start + dur <= export))
-        if r == "keskeytti" and prof.signal_from is not None:
-            after = float(np.mean(start + dur >= _days(prof.signal_from)))
+    if prof.signal_from is not None:
+        after = float(np.mean(start >= _days(prof.signal_from)))
     return {"rates": rates, "share_after_signal": after}
 
 
@@ -929,13 +932,14 @@ def _generate_org(code: str, n: int, seed: int, truth: dict[str, Any],
     birth, number = registry.draw(rng, start - np.floor(age * 365.25).astype(np.int64) - 15, gender)
     hetu = _hetu_strings(birth.astype("datetime64[D]"), number)
 
-    # End reason: the dropout probability is read at the dropout-candidate end date, so a
-    # change in it shows up in the quarterly dropout share by end date (the SPC signal).
+    # End reason: the development signal changes the dropout probability of episodes that
+    # start on or after it (new clients get the new practice), so it shows in the dropout
+    # series by start cohort (the SPC signal).
     dur = {r: np.maximum(14, rng.gamma(shape, mean / shape, n)).astype(np.int64)
            for r, (shape, mean) in DURATION.items()}
     p_drop = np.full(n, prof.dropout)
     if prof.signal_from is not None:
-        p_drop = np.where(start + dur["keskeytti"] >= _days(prof.signal_from), prof.dropout_after, p_drop)
+        p_drop = np.where(start >= _days(prof.signal_from), prof.dropout_after, p_drop)
     # Informative dropout: a dedicated stream, so every other draw stays where it was.
     wellbeing, early = np.random.default_rng([seed, 8, int(code)]).standard_normal((2, n))
     p_drop = dropout_probability(p_drop, wellbeing, early)
@@ -1149,7 +1153,7 @@ THEMES = {
                  "Koulutus: ratkaisukeskeinen työote",
                  "Koulutus: traumatietoinen työote"),
 }
-SIGNAL_ACTIVITY = {"pvm": "15.03.2017", "tyyppi": "kokeilu",
+SIGNAL_ACTIVITY = {"pvm": "01.01.2017", "tyyppi": "kokeilu",
                    "teema": "Kokeilu: keskeyttämisen ehkäisy – matalan kynnyksen paluureitti"}
 
 
@@ -1478,7 +1482,7 @@ demoavainta `soskulib.pseudonym.DEMO_KEY`. Oikealle aineistolle on aina asetetta
 
 ## Layout
 
-- `osahankkeet.csv` — sub-projects, planned clients, instruments in use
+- `osahankkeet.csv` — sub-projects, planned clients, instruments in use, intensive level-3 site (`taso3`)
 - `<code>_<slug>/` — one folder per organisation: `asiakkaat`, `kaynnit`, `tavoitteet`,
   `mittari_<instrument>`, `kehittaminen`, `laatukriteerit` (`;`-separated, dd.mm.yyyy,
   decimal comma; Seinäjoki cp1252 with CRLF, Jyväskylä UTF-8 with BOM, Essote one `.xlsx`
@@ -1610,6 +1614,7 @@ def _write_export(root: Path, seed: int, n_clients: int | None, sizes: dict[str,
         "nimi": [PROFILES[c].name for c in orgs_meta.index],
         "suunniteltu_asiakasmaara": [planned[c] for c in orgs_meta.index],
         "mittarit": [",".join(PROFILES[c].instruments) for c in orgs_meta.index],
+        "taso3": ["kylla" if c in demo_development.INTENSIVE_SITES else "ei" for c in orgs_meta.index],
     })
     sub.to_csv(root / "osahankkeet.csv", sep=";", index=False, lineterminator="\n", encoding="utf-8")
     (root / "README.md").write_text(_readme(seed, n_clients), encoding="utf-8")
@@ -1638,7 +1643,9 @@ def _truth_document(seed: int, n_clients: int | None, sizes: dict[str, int], pla
             "item_missing_rate": item_model(inst_id).p_missing,
             "item_loading": item_model(inst_id).loading,
         }
-    signal = {c: {"measure": "dropout share among episodes ending in the quarter (by end date)",
+    signal = {c: {"measure": ("share of episodes dropping out within 26 weeks of starting, by "
+                              "start quarter; the changed probability applies to episodes "
+                              "starting on or after from_date"),
                   "dropout_before": p.dropout, "dropout_after": p.dropout_after,
                   "from_date": p.signal_from, "from_quarter": str(pd.Period(p.signal_from, freq="Q")),
                   "activity": {k: v for k, v in SIGNAL_ACTIVITY.items()}}

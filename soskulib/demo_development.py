@@ -53,9 +53,9 @@ ARENAS = ("2016-05-18", "2016-11-16", "2017-05-17", "2017-11-15", "2018-05-16", 
 #: The experiments whose true effect on a quarterly series is known (``truth.json``).
 EXPERIMENTS_WITH_TRUTH: dict[str, dict[str, Any]] = {
     "092-K1": {
-        "municipality": "092", "series": "dropout", "start": "2017-03-15",
+        "municipality": "092", "series": "dropout", "start": "2017-01-01",
         "description": "Matalan kynnyksen paluureitti keskeyttämisen ehkäisyyn",
-        "true_effect": "dropout probability 0.35 -> 0.15 for episodes ending from 2017-04-01",
+        "true_effect": "dropout probability 0.35 -> 0.15 for episodes starting from 2017-01-01",
         "expected_signal": True,
     },
     "179-K1": {

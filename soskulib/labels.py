@@ -324,8 +324,19 @@ STRINGS: dict[str, tuple[str, str]] = {
     "analysis.clinical_significance": ("kliinisesti merkitsevä muutos", "clinically significant change"),
     "mu.pathways.figure": ("Jatkopolut kohderyhmän mukaan (rivien osuudet)",
                            "Onward pathways by target group (row shares)"),
-    "mu.spc.figure": ("Keskeyttäneiden osuus päättyneistä asiakkuuksista neljänneksittäin (p-kortti)",
-                      "Dropout share of ended episodes by quarter (p-chart)"),
+    "mu.spc.figure": ("Aloittaneista 26 viikon sisällä keskeyttäneiden osuus aloitusneljänneksittäin (p-kortti)",
+                      "Share of starters dropping out within 26 weeks, by quarter of starting (p-chart)"),
+    "mu.spc.definition": (
+        "Kuvan piste on yhden neljänneksen aikana alkaneet asiakkuudet ja niistä {weeks} viikon "
+        "sisällä alusta keskeytyneiden osuus. Mukana ovat vain neljännekset, joiden kaikkien "
+        "asiakkuuksien {weeks} viikkoa ovat jo takana. Päättyneiden asiakkuuksien keskeyttäneiden "
+        "osuutta ei käytetä: toiminnan alussa ensimmäisinä päättyvät lyhyet asiakkuudet, joista "
+        "suuri osa on keskeytyksiä, joten osuus näyttäisi alussa liian suurelta.",
+        "Each point is the episodes that started in one quarter and the share of them that "
+        "dropped out within {weeks} weeks of starting. Only quarters whose episodes have all had "
+        "their {weeks} weeks are shown. The dropout share of episodes ending in a quarter is "
+        "not used: while a service starts up, the first episodes to end are the short ones, "
+        "most of them dropouts, so that share would read too high at the start."),
     "mu.quality": ("Laatukriteerien itsearviointi", "Quality-criteria self-assessment"),
     "mu.quality.intro": (
         "Osahankkeen oma arvio THL:n (2018) kymmenen laatukriteerin toteutumisesta "
@@ -1112,6 +1123,7 @@ def register(strings: dict[str, tuple[str, str]]) -> None:
 # --- development work in depth (soskulib.development, issue 14) -------------------------------
 register({
     "rule.old_layout": ("vanha tiedostomuoto (uudet sarakkeet tyhjinä)", "old layout (new columns read as empty)"),
+    "rule.level3_not_intensive_site": ("tason 3 toimintaa kunnassa, jota ei ole merkitty tason 3 kehittämiskunnaksi", "level-3 activity in an organisation not marked as a level-3 site"),
     "rule.placement_without_pathway": ("sijoittumisen tila ilman jatkopolkua", "placement status without a pathway"),
     "rule.placement_before_end": ("sijoittumisen tila ennen asiakkuuden päättymistä", "placement status before the episode ended"),
     "rule.gender_count_exceeds_total": ("naiset + miehet yli osallistujamäärän", "women + men exceed participants"),
@@ -1129,6 +1141,7 @@ register({
     "dev.rule.shift": ("siirtymä", "shift"),
     "dev.rule.trend": ("trendi", "trend"),
     "dev.rule.astronomical": ("poikkeava piste", "astronomical point"),
+    "dev.rule.outside_limits": ("p-kortin 3σ-rajojen ulkopuolella", "outside the p-chart 3σ limits"),
     "dev.note.too_few_quarters": ("liian vähän neljänneksiä ennen kokeilua", "too few quarters before the experiment"),
     "dev.note.medians_hidden_small_quarters": ("mediaanit piilotettu (pieniä neljänneksiä)", "medians hidden (small quarters)"),
     "dev.yes": ("kyllä", "yes"),
@@ -1146,8 +1159,8 @@ register({
                                  "Did the targeted series move after the experiment? (run-chart rules, baseline = median of the quarters before it)"),
     "mu.devwork.tests_note": ("Ennen–jälkeen-vertailu kertoo muutoksesta, ei vaikutuksesta: sama muutos voi johtua muusta samaan aikaan tapahtuneesta.",
                               "A before–after comparison shows change, not effect: something else happening at the same time could move the series too."),
-    "mu.spc.experiments_figure": ("Keskeyttäneiden osuus neljänneksittäin (p-kortti) ja keskeyttämiseen kohdistuneet kokeilut",
-                                  "Quarterly dropout share (p-chart) with the experiments aimed at dropout"),
+    "mu.spc.experiments_figure": ("Aloittaneista 26 viikon sisällä keskeyttäneiden osuus aloitusneljänneksittäin (p-kortti) ja keskeyttämiseen kohdistuneet kokeilut",
+                                  "Share of starters dropping out within 26 weeks by quarter of starting (p-chart), with the experiments aimed at dropout"),
     "mu.service": ("Työntekijäjatkuvuus, menetelmät ja jatkopolkujen pysyvyys", "Continuity with a worker, methods, and placements held"),
     "mu.service.intro": (
         "Jatkuvuus: kuinka suuri osa asiakkaan yksilökäynneistä oli saman, useimmin tavatun työntekijän kanssa (UPC-indeksi, Breslau & Reeb 1975; asiakkaat, joilla vähintään kolme käyntiä). Menetelmäperheet: käynnit ja asiakkaat menetelmittäin. Avoimet ryhmät kirjataan ilman henkilötietoja. Jatkopolkujen pysyvyys: oliko työ-, koulutus-, työkokeilu-, työpaja- tai kuntoutuspaikka voimassa 3 ja 6 kuukautta asiakkuuden päättymisen jälkeen; tuntemattomat tilat näytetään erikseen.",
@@ -1164,6 +1177,15 @@ register({
         "Local results are taken to the next level to be worked on, and the outputs and new ideas come back to the regional and local level (Kuntoutussäätiö). The experiment register shows where an idea was raised and where it was taken up: up = from local to a more general level, down = back to the local level. Shared events are logged once, with every organisation that took part."),
     "na.loop.levels_caption": ("Kehittämistapahtumat ja osallistuneet organisaatiot tasoittain vuosittain",
                                "Development events and organisations taking part by level and year"),
+    "na.loop.sites_caption": ("Tason 3 intensiiviset kehittämiskunnat ja kuntien kirjaamat kehittämistapahtumat",
+                              "Intensive level-3 sites and the development events each organisation logged"),
+    "na.loop.sites_note": (
+        "Tason 3 kunta on osahanketaulukon merkintä (taso3). Tason 3 intensiivinen verkostokehittäminen on tarkoitettu muutamalle alueellisesti ja palvelujen järjestämistavan suhteen edustavalle kunnalle (Kuntoutussäätiö). ”Ristiriidaton: ei” tarkoittaa, että merkitty kunta ei ole kirjannut tason 3 tapahtumia tai merkitsemätön kunta on kirjannut niitä.",
+        "A level-3 site is the sub-project table's flag (taso3). Level-3 intensive network development was meant for a few municipalities representative by region and by how services are organised (Kuntoutussäätiö). “Consistent: no” means a flagged site logged no level-3 events, or an organisation not flagged logged some."),
+    "col.level3_site": ("tason 3 kunta", "level-3 site"),
+    "col.n_level3_events": ("tason 3 tapahtumia", "level-3 events"),
+    "col.share_level3": ("tason 3 osuus", "level-3 share"),
+    "col.consistent": ("ristiriidaton", "consistent"),
     "na.loop.figure": ("Ideat, jotka nousivat ja otettiin käyttöön kullakin tasolla, neljänneksittäin",
                        "Ideas raised and taken up at each level, per quarter"),
     "na.loop.matrix_caption": ("Käyttöön otetut ideat: nousutaso × käyttöönottotaso", "Adopted ideas: level raised × level taken up"),
@@ -1180,6 +1202,7 @@ register({
     "na.continuity_caption": ("Jatkuvuus saman työntekijän kanssa kunnittain (UPC)", "Continuity with the same worker by municipality (UPC)"),
     "col.level": ("taso", "level"),
     "col.n_organisations": ("organisaatioita", "organisations"),
+    "col.n_peer_pairs": ("ammattilais–vertaistyöpareja", "professional–peer pairs"),
     "col.role": ("rooli", "role"),
     "col.experiment_id": ("tunnus", "id"),
     "col.description": ("kuvaus", "description"),

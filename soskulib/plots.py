@@ -85,6 +85,9 @@ _STRINGS = {
     "plot.quarter": ("vuosineljännes", "quarter"),
     "plot.dropout_share": ("keskeyttäneiden osuus päättyneistä", "dropout share of ended episodes"),
     "plot.spc.title": ("Keskeyttäminen neljänneksittäin (p-kortti)", "Dropout by quarter (p-chart)"),
+    "plot.dropout_share_cohort": ("keskeyttäneiden osuus {weeks} viikon sisällä aloituksesta",
+                                  "share dropping out within {weeks} weeks of starting"),
+    "plot.start_quarter": ("aloitusneljännes", "quarter of starting"),
     "plot.centre": ("keskiviiva", "centre line"),
     "plot.limits": ("3σ-rajat", "3σ limits"),
     "plot.median": ("mediaani", "median"),
@@ -314,8 +317,12 @@ def spc_chart(
     ax = _axes(ax)
     colours = sns.color_palette(PALETTE)
     d = data.sort_values(x)
-    ax.plot(d[x], d[y], marker="o", color=colours[0], label=ylabel or _t("plot.dropout_share", lang),
-            zorder=3)
+    cohort = "n_started" in d.columns  # process.dropout_chart(series="cohort")
+    if ylabel is None:
+        ylabel = (_t("plot.dropout_share_cohort", lang,
+                     weeks=(data.attrs.get("window_days") or process.DROPOUT_WINDOW_DAYS) // 7)
+                  if cohort else _t("plot.dropout_share", lang))
+    ax.plot(d[x], d[y], marker="o", color=colours[0], label=ylabel, zorder=3)
     ax.step(d[x], d["centre"], where="mid", color=colours[2], label=_t("plot.centre", lang))
     if {"lcl", "ucl"} <= set(d.columns):
         ax.step(d[x], d["ucl"], where="mid", color=colours[7], linestyle="--", label=_t("plot.limits", lang))
@@ -326,7 +333,8 @@ def spc_chart(
     if signal.any():
         ax.scatter(d.loc[signal, x], d.loc[signal, y], s=110, marker="D", color=colours[1],
                    zorder=4, label=_t("plot.signal", lang))
-    hidden = _hidden(d, y) | d[y].isna() & _hidden(d, "n_exits")
+    count = "n_started" if "n_started" in d.columns else "n_exits"
+    hidden = _hidden(d, y) | d[y].isna() & _hidden(d, count)
     times = pd.to_datetime(d[x], errors="coerce") if not pd.api.types.is_numeric_dtype(d[x]) \
         else None
     if hidden.any():
@@ -345,8 +353,8 @@ def spc_chart(
                       rotation=45, ha="right")
     if y == "p" or d[y].dropna().between(0, 1).all():
         ax.yaxis.set_major_formatter(formatting.axis_formatter(lang, percent_axis=True))
-    _decorate(ax, title or _t("plot.spc.title", lang), xlabel=_t("plot.quarter", lang),
-              ylabel=ylabel or _t("plot.dropout_share", lang))
+    _decorate(ax, title or _t("plot.spc.title", lang),
+              xlabel=_t("plot.start_quarter" if cohort else "plot.quarter", lang), ylabel=ylabel)
     legend_below(ax)  # covers no limit or point
     formatting.localise_axes(ax, lang)
     return ax
@@ -1095,9 +1103,10 @@ def codevelopment_timeline(
     for t, colour in zip(types, colours, strict=True):
         ax.bar(pos, grid[t], bottom=bottom, color=colour, label=_code_label("activity_type", t, lang))
         bottom += grid[t].to_numpy()
-    per_q = data.groupby("quarter")[["n_participants", "n_clients", "n_experts_by_experience"]].sum()
+    roles = [r for r in schema.LIVED_EXPERIENCE_ROLES if r in data.columns]
+    per_q = data.groupby("quarter")[["n_participants", *roles]].sum()
     per_q = per_q.reindex(grid.index)
-    lived = per_q["n_clients"] + per_q["n_experts_by_experience"]
+    lived = per_q[roles].sum(axis=1)  # clients and the client-based roles (developer clients, …)
     share = (lived / per_q["n_participants"].where(per_q["n_participants"] > 0)).where(
         (lived == 0) | (lived >= min_cell))
     twin = ax.twinx()

@@ -880,9 +880,33 @@ def quality_change(
 
 
 def _with_optional_roles(activities: pd.DataFrame) -> pd.DataFrame:
-    """Roles added after the first data layout count as 0 where a log does not have them."""
-    missing = [r for r in schema.OPTIONAL_ACTIVITY_ROLES if r not in activities.columns]
-    return activities.assign(**dict.fromkeys(missing, 0)) if missing else activities
+    """Roles (and pairs) added after the first data layout count as 0 where a log lacks them."""
+    added = [*schema.OPTIONAL_ACTIVITY_ROLES, "n_peer_pairs"]
+    missing = [r for r in added if r not in activities.columns]
+    out = activities.assign(**dict.fromkeys(missing, 0)) if missing else activities
+    return out.assign(**{r: out[r].fillna(0) for r in added if out[r].isna().any()})
+
+
+def lived_experience_share(table: pd.DataFrame) -> pd.Series:
+    """Share of participants who bring lived experience (co-development share).
+
+    ``Σ lived-experience roles / n_participants`` over :data:`soskulib.schema.LIVED_EXPERIENCE_ROLES`:
+    clients, experts by experience, developer clients (kehittäjäasiakkaat), peer instructors
+    (vertaisohjaajat) and client panel members (asiakasraati). Professional–peer pairs are
+    not added again: the peer of a pair is in the event's head count under their role.
+    NaN where nobody took part.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"n_clients": [2, 0], "n_experts_by_experience": [1, 0],
+    ...     "n_developer_clients": [3, 0], "n_peer_instructors": [1, 0], "n_client_panel": [1, 0],
+    ...     "n_participants": [16, 0]})
+    >>> lived_experience_share(t).tolist()
+    [0.5, nan]
+    """
+    lived = table[list(schema.LIVED_EXPERIENCE_ROLES)].sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (lived / table["n_participants"]).where(table["n_participants"] > 0)
 
 
 def codevelopment(
@@ -892,15 +916,19 @@ def codevelopment(
 ) -> pd.DataFrame:
     """Development events per quarter by type, participants by role, lived-experience share.
 
-    ``share_lived_experience = (n_clients + n_experts_by_experience) / n_participants``.
+    ``share_lived_experience`` = participants with lived experience (clients, experts by
+    experience, developer clients, peer instructors, client panel members) / all
+    participants (:func:`lived_experience_share`); ``n_peer_pairs`` = professional–peer
+    pairs at work in the events (pairs, not extra participants).
     The development-activity log is not personal data (``schema.ACTIVITIES.personal`` is
     ``False``: aggregate head counts at workshops, no identifiers), so it is not suppressed.
 
     Returns
     -------
     DataFrame
-        ``by…, quarter, quarter_start, activity_type, n_events, n_<role>…, n_participants,
-        share_lived_experience``; every quarter from the first to the last event, every type.
+        ``by…, quarter, quarter_start, activity_type, n_events, n_<role>…, n_peer_pairs,
+        n_participants, share_lived_experience``; every quarter from the first to the last
+        event, every type.
 
     Examples
     --------
@@ -920,10 +948,10 @@ def codevelopment(
     activities = _with_optional_roles(activities)
     require_columns(activities, ["date", "activity_type", *roles, *by], "codevelopment")
     keys = group_keys(activities, by)
-    frame = pd.concat([keys, activities[["activity_type", *roles]]], axis=1)
+    frame = pd.concat([keys, activities[["activity_type", *roles, "n_peer_pairs"]]], axis=1)
     frame["quarter"] = quarter(activities["date"])
     agg = frame.groupby([*by, "quarter", "activity_type"]).agg(
-        n_events=("activity_type", "size"), **{r: (r, "sum") for r in roles})
+        n_events=("activity_type", "size"), **{r: (r, "sum") for r in [*roles, "n_peer_pairs"]})
     quarters = quarter_range(activities["date"].min(), activities["date"].max())
     types = list(schema.ACTIVITY_TYPE_LABELS)
     groups = agg.index.droplevel([-2, -1]).unique() if by else [()]
@@ -932,10 +960,7 @@ def codevelopment(
         names=[*by, "quarter", "activity_type"])
     table = agg.reindex(full, fill_value=0).reset_index()
     table["n_participants"] = table[roles].sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        table["share_lived_experience"] = (
-            (table["n_clients"] + table["n_experts_by_experience"]) / table["n_participants"]
-        ).where(table["n_participants"] > 0)
+    table["share_lived_experience"] = lived_experience_share(table)
     table.insert(len(by) + 1, "quarter_start", quarter_start(table["quarter"]).to_numpy())
     return table
 
@@ -1019,11 +1044,45 @@ def _exit_series(ep: pd.DataFrame, by: list[str], quarters: list[str]) -> pd.Dat
     return table
 
 
+#: Follow-up window of the dropout series by start cohort: 26 weeks (about six months).
+DROPOUT_WINDOW_DAYS = 182
+
+
+def _cohort_series(ep: pd.DataFrame, by: list[str], window_days: int,
+                   horizon: pd.Timestamp) -> pd.DataFrame:
+    """Episodes by start quarter and how many of them dropped out within ``window_days``.
+
+    Only start quarters whose every episode has the whole window observed (the quarter's
+    last day + ``window_days`` on or before ``horizon``) are returned.
+    """
+    keys = group_keys(ep, by)
+    days = (ep["end_date"] - ep["start_date"]).dt.days
+    dropped = (ep["end_reason"] == "dropped_out") & ep["ended"] & (days <= window_days)
+    frame = pd.concat([keys, ep[["entry_quarter"]], dropped.rename("dropped")], axis=1)
+    agg = frame.groupby([*by, "entry_quarter"]).agg(n_started=("dropped", "size"),
+                                                   n_dropped_out=("dropped", "sum"))
+    agg.index = agg.index.set_names([*by, "quarter"])
+    last = horizon - pd.Timedelta(days=int(window_days))
+    quarters = [q for q in quarter_range(ep["start_date"].min(), ep["start_date"].max())
+                if pd.Period(q, freq="Q").end_time.normalize() <= last]
+    if by:
+        groups = group_keys(ep, by).drop_duplicates().apply(tuple, axis=1).tolist()
+        full = pd.MultiIndex.from_tuples([(*g, q) for g in sorted(groups) for q in quarters],
+                                         names=[*by, "quarter"])
+    else:
+        full = pd.Index(quarters, name="quarter")
+    table = agg.reindex(full, fill_value=0).reset_index()
+    table[["n_started", "n_dropped_out"]] = table[["n_started", "n_dropped_out"]].astype("int64")
+    return table
+
+
 def dropout_chart(
     data: pd.DataFrame,
     *,
     by: str | Sequence[str] | None = None,
     export_date=None,
+    series: str = "cohort",
+    window_days: int = DROPOUT_WINDOW_DAYS,
     baseline: int | None = None,
     phase_start: str | None = None,
     shift: int = 6,
@@ -1033,9 +1092,22 @@ def dropout_chart(
 ) -> pd.DataFrame:
     """Quarterly dropout share with p-chart limits and run-chart signals, per group.
 
-    For each quarter: ``n_exits`` ended episodes, ``n_dropped_out`` of them dropouts,
-    ``p = n_dropped_out / n_exits``. p-chart (Montgomery 2019, §7.2): centre
-    ``p̄ = Σ dropouts / Σ exits`` (over the first ``baseline`` quarters with exits of each
+    Two definitions of the quarterly series (``series``):
+
+    * ``"cohort"`` (default): episodes by **start quarter**; ``n_started`` episodes started
+      in the quarter, ``n_dropped_out`` of them dropped out within ``window_days`` of their
+      start (26 weeks by default), ``p = n_dropped_out / n_started``: the cumulative
+      incidence of dropout in a fixed window. Only start quarters whose whole window is
+      observed by the export date are shown, so every point has complete follow-up.
+    * ``"exit"``: episodes by **end quarter**; ``n_exits`` ended episodes, ``n_dropped_out``
+      of them dropouts, ``p = n_dropped_out / n_exits``. This share is biased while a
+      service starts up (the first episodes to end are the short ones, and dropouts are
+      short) and when intake stops (the long episodes end last): in the demo it reads about
+      0.45 in the first year against a true 0.22–0.35. Use it only for a service running
+      in a steady state.
+
+    p-chart (Montgomery 2019, §7.2): centre
+    ``p̄ = Σ dropouts / Σ n`` (over the first ``baseline`` quarters with episodes of each
     phase when given), limits ``p̄ ± 3 √(p̄(1 − p̄)/n_i)``. Run-chart rules (Perla et al. 2011)
     around the median of ``p``: shift, trend, astronomical point; plus the Shewhart rule
     (point outside the 3σ limits). ``phase_start`` (e.g. ``"2017Q2"``, the quarter a change
@@ -1047,32 +1119,48 @@ def dropout_chart(
     Returns
     -------
     DataFrame
-        ``by…, quarter, quarter_start, phase, n_exits, n_dropped_out, p, centre, lcl, ucl,
-        median, outside_limits, shift, trend, astronomical, signal, reasons, runs,
-        runs_lower, runs_upper, too_few_runs, too_many_runs`` (+ masks).
+        ``by…, quarter, quarter_start, phase, n_started`` (cohort; ``n_exits`` for
+        ``"exit"``) ``, n_dropped_out, p, centre, lcl, ucl, median, outside_limits, shift,
+        trend, astronomical, signal, reasons, runs, runs_lower, runs_upper, too_few_runs,
+        too_many_runs`` (+ masks). ``quarter`` is the start quarter (cohort) or the end
+        quarter (exit); ``table.attrs["series"]`` and ``["window_days"]`` say which.
 
     Examples
     --------
-    >>> c = pd.DataFrame({"start_date": pd.to_datetime(["2016-01-01"] * 40),
-    ...     "end_date": pd.to_datetime(["2016-03-01"] * 20 + ["2016-06-01"] * 20),
-    ...     "end_reason": ["dropped_out"] * 10 + ["completed"] * 28 + ["dropped_out"] * 2})
+    >>> c = pd.DataFrame({"start_date": pd.to_datetime(["2016-01-10"] * 20 + ["2016-04-10"] * 20),
+    ...     "end_date": pd.to_datetime(["2016-03-01"] * 10 + ["2016-12-01"] * 10
+    ...                                + ["2016-05-01"] * 2 + ["2017-01-20"] * 18),
+    ...     "end_reason": ["dropped_out"] * 10 + ["completed"] * 10 + ["dropped_out"] * 2
+    ...                   + ["completed"] * 18})
     >>> out = dropout_chart(c, min_cell=1)
-    >>> out[["quarter", "n_exits", "p", "centre"]]
-      quarter  n_exits    p  centre
-    0  2016Q1     20.0  0.5     0.3
-    1  2016Q2     20.0  0.1     0.3
+    >>> out[["quarter", "n_started", "p", "centre"]]
+      quarter  n_started    p  centre
+    0  2016Q1       20.0  0.5     0.3
+    1  2016Q2       20.0  0.1     0.3
+    >>> dropout_chart(c, series="exit", min_cell=1)[["quarter", "n_exits", "p"]].head(1)
+      quarter  n_exits    p
+    0  2016Q1     10.0  1.0
     """
     by = as_list(by)
     require_columns(data, ["end_reason", *by], "dropout_chart")
+    if series not in ("cohort", "exit"):
+        raise ValueError(f"dropout_chart: series must be 'cohort' or 'exit', got {series!r}")
+    if int(window_days) < 1:
+        raise ValueError(f"dropout_chart: window_days must be at least 1, got {window_days}")
     ep = _ensure_episodes(data, export_date)
-    quarters = quarter_range(ep["start_date"].min(), ep["stop_date"].max())
-    table = _exit_series(ep, by, quarters)
+    if series == "exit":
+        count = "n_exits"
+        table = _exit_series(ep, by, quarter_range(ep["start_date"].min(), ep["stop_date"].max()))
+    else:
+        count = "n_started"
+        horizon = pd.Timestamp(export_date) if export_date is not None else ep["stop_date"].max()
+        table = _cohort_series(ep, by, int(window_days), horizon)
     table["phase"] = "all" if phase_start is None else np.where(
         pd.PeriodIndex(table["quarter"], freq="Q") < pd.Period(phase_start, freq="Q"), "before", "after")
     parts = []
     for _, part in (table.groupby(by, sort=False) if by else [((), table)]):
         part = part.reset_index(drop=True)
-        chart = spc.p_chart(part["n_dropped_out"], part["n_exits"], phase=part["phase"],
+        chart = spc.p_chart(part["n_dropped_out"], part[count], phase=part["phase"],
                             baseline=baseline)
         part[["p", "centre", "lcl", "ucl", "outside_limits"]] = chart[
             ["p", "centre", "lcl", "ucl", "outside_limits"]].to_numpy()
@@ -1098,12 +1186,14 @@ def dropout_chart(
     if phase_start is None:
         table = table.drop(columns="phase")
     key_cols = [*by, "quarter", "quarter_start"] + ([] if phase_start is None else ["phase"])
-    return protect(table, ["n_exits", "n_dropped_out"],
-                    along={"n_exits": ["quarter", *by], "n_dropped_out": ["quarter", *by]},
-                    complements={"n_dropped_out": "n_exits"},
-                    derived={"p": ["n_exits", "n_dropped_out"], "lcl": ["n_exits"],
-                             "ucl": ["n_exits"]},
-                    min_cell=min_cell, suppress=suppress, keys=key_cols)
+    out = protect(table, [count, "n_dropped_out"],
+                  along={count: ["quarter", *by], "n_dropped_out": ["quarter", *by]},
+                  complements={"n_dropped_out": count},
+                  derived={"p": [count, "n_dropped_out"], "lcl": [count], "ucl": [count]},
+                  min_cell=min_cell, suppress=suppress, keys=key_cols)
+    out.attrs["series"] = series
+    out.attrs["window_days"] = int(window_days) if series == "cohort" else None
+    return out
 
 
 def quarterly_frame(
@@ -1153,12 +1243,10 @@ def quarterly_frame(
         cod = codevelopment(activities, by=by_l)
         wide = cod.pivot_table(index=[*by_l, "quarter"], columns="activity_type",
                                values="n_events", aggfunc="sum").add_prefix("n_")
-        totals = cod.groupby([*by_l, "quarter"]).agg(
-            n_events=("n_events", "sum"), n_participants=("n_participants", "sum"),
-            _lived=("n_clients", "sum"), _experts=("n_experts_by_experience", "sum"))
-        totals["share_lived_experience"] = ((totals["_lived"] + totals["_experts"])
-                                            / totals["n_participants"].where(totals["n_participants"] > 0))
-        act = totals.drop(columns=["_lived", "_experts"]).join(wide).reset_index()
+        lived = list(schema.LIVED_EXPERIENCE_ROLES)
+        totals = cod.groupby([*by_l, "quarter"])[["n_events", "n_participants", *lived]].sum()
+        totals["share_lived_experience"] = lived_experience_share(totals)
+        act = totals.drop(columns=lived).join(wide).reset_index()
         table = table.merge(act, on=[*by_l, "quarter"], how="left")
         event_cols = [c for c in act.columns if c.startswith("n_")]
         table[event_cols] = table[event_cols].fillna(0).astype("int64")
@@ -1200,12 +1288,19 @@ def codevelopment_summary(
     staff and third-sector attendance counts are published as they are. Attendances, not
     distinct people: one person at three workshops counts three times.
 
+    The lived-experience roles are those of :data:`soskulib.schema.LIVED_EXPERIENCE_ROLES`
+    (clients, experts by experience, developer clients, peer instructors, client panel
+    members), all protected. Professional–peer pairs are not a column here: their peers are
+    in the head count under their roles (:func:`soskulib.development.level_activity` shows
+    the pairs per level).
+
     Returns
     -------
     DataFrame
         ``by…, activity_type, n_events, n_managers, n_workers, n_clients,
-        n_experts_by_experience, n_third_sector, n_participants`` (+ masks); the lived-
-        experience columns hide where small.
+        n_experts_by_experience, n_third_sector, n_developer_clients, n_peer_instructors,
+        n_client_panel, n_participants`` (+ masks); the lived-experience columns hide where
+        small.
     """
     by = as_list(by)
     roles = list(schema.ACTIVITY_ROLES)

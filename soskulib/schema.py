@@ -360,6 +360,15 @@ OPTIONAL_ACTIVITY_ROLES = ("n_developer_clients", "n_peer_instructors", "n_clien
 LIVED_EXPERIENCE_ROLES = ("n_clients", "n_experts_by_experience", "n_developer_clients",
                           "n_peer_instructors", "n_client_panel")
 
+#: Sub-project flag: an intensive level-3 site (kolmannen tason intensiivinen
+#: verkostokehittäminen: "a few municipalities, representative by region and by how services
+#: are organised", Kuntoutussäätiö's SOSKU text).
+LEVEL3_SITE = {"kylla": "yes", "ei": "no"}
+LEVEL3_SITE_LABELS = {
+    "yes": ("kyllä: tason 3 intensiivinen verkostokehittäminen", "yes: level-3 intensive network development"),
+    "no": ("ei", "no"),
+}
+
 # Idea/experiment register (kokeilut).
 EXPERIMENT_STATUS = {"kokeiltu": "tried", "vakiintunut": "adopted", "luovuttu": "dropped"}
 EXPERIMENT_STATUS_LABELS = {
@@ -421,6 +430,7 @@ CODE_LABELS: dict[str, dict] = {
     "placement_status": PLACEMENT_STATUS_LABELS,
     "method": METHOD_LABELS,
     "level": LEVEL_LABELS,
+    "level3_site": LEVEL3_SITE_LABELS,
     "experiment_status": EXPERIMENT_STATUS_LABELS,
     "idea_origin": IDEA_ORIGIN_LABELS,
     "target_measure": TARGET_MEASURE_LABELS,
@@ -621,6 +631,8 @@ SUBPROJECTS = Table(
         Column("nimi", "name", "text", "osahankkeen nimi", "sub-project name"),
         Column("suunniteltu_asiakasmaara", "planned_clients", "int", "suunniteltu asiakasmäärä", "planned number of clients", min=1, max=100000),
         Column("mittarit", "instruments", "text", "käytetyt mittarit", "instruments in use", required=False),
+        Column("taso3", "level3_site", "code", "tason 3 intensiivinen kehittämiskunta (kylla/ei)",
+               "intensive level-3 site (kylla/ei)", required=False, codes=LEVEL3_SITE),
     ),
 )
 
@@ -634,6 +646,7 @@ ADDED_COLUMNS = frozenset({
     "tyontekija", "menetelma",                                   # kaynnit
     "kehittajaasiakkaat", "vertaisohjaajat", "asiakasraati",     # kehittaminen
     "taso", "kunnat", "ammattilais_vertaisparit", "naiset", "miehet",
+    "taso3",                                                     # osahankkeet
     "koodaus",                                                   # mittari_<id>
 })
 

@@ -27,6 +27,10 @@ file level
     ``missing_table`` (a municipality folder or workbook lacks one of :data:`FOLDER_TABLES`),
     ``hetu_in_text`` (an identity code in free text, stored masked), ``old_layout`` (columns
     added by the development-work layout are missing: one warning per file naming them).
+row level (warning)
+    ``level3_not_intensive_site`` (a level-3 activity logged by an organisation that
+    ``osahankkeet`` does not mark as an intensive level-3 site; checked when the sub-project
+    file with its ``taso3`` column is among the files validated).
 row level
     ``too_long`` (a cell over 32,767 characters), ``control_character`` (NUL, BEL, ... shown
     as escapes), ``truncated``, ``wrong_field_count``, ``bad_encoding``, ``missing_required``,
@@ -73,7 +77,8 @@ REFERENCES = ("contacts", "goals") + tuple(
     f"responses_{i}" for i in schema.ASSESSMENT_INSTRUMENTS + schema.IMPORTED_INSTRUMENTS)
 #: File-level rules that only warn.
 WARNING_RULES = frozenset({"unknown_column", "missing_optional_column", "old_layout",
-                           "hetu_in_text", "no_rows", "missing_table"})
+                           "hetu_in_text", "no_rows", "missing_table",
+                           "level3_not_intensive_site"})
 _QUOTE_WIDTH = 40
 #: Tables every municipality folder delivers (a folder without one: ``missing_table``).
 FOLDER_TABLES = ("clients", "contacts", "goals", "activities", "quality")
@@ -783,6 +788,9 @@ class TableValidator:
     def __init__(self, check_references: bool):
         self.check_references = check_references
         self.accepted_clients = pa.array([], type=pa.large_string())
+        #: Organisations marked as intensive level-3 sites (``None``: no sub-project file
+        #: with the ``taso3`` column was validated, so nothing to check against).
+        self.level3_sites: set[str] | None = None
         #: ``(file, description)`` of every unexpected error (a bug), file by file.
         self.internal_errors: list[tuple[str, str]] = []
 
@@ -839,12 +847,25 @@ class TableValidator:
                 pos = np.flatnonzero(unknown)
                 extra.append(sio.failures(pos, rows[pos], _HETU_RAW, "unknown_client",
                                           _cascade_messages(frame["_source"], pos, rows)))
+        if table.name == schema.ACTIVITIES.name and self.level3_sites is not None:
+            off_site = ((frame["level"] == "level_3") & frame["municipality"].notna()
+                        & ~frame["municipality"].isin(self.level3_sites)).to_numpy()
+            if off_site.any():
+                pos = np.flatnonzero(off_site)
+                extra.append(sio.failures(
+                    pos, rows[pos], "taso", "level3_not_intensive_site",
+                    "level3_not_intensive_site: a level-3 activity of an organisation that "
+                    "osahankkeet.csv does not mark as an intensive level-3 site (taso3 = kylla); "
+                    "mark the site or correct the level (warning)"))
         if extra:
             for part in extra:
                 part["source"] = frame["_source"].iloc[part["pos"].to_numpy()].to_numpy()
             fails = pd.concat([fails, *extra], ignore_index=True)
         reason = _reasons(len(frame), fails)
         ok = (reason == "").to_numpy()
+        if table.name == schema.SUBPROJECTS.name and frame["level3_site"].notna().any():
+            self.level3_sites = set(frame.loc[ok & (frame["level3_site"] == "yes").to_numpy(),
+                                              "municipality"].dropna())
         if table.name == schema.CLIENTS.name:
             self.accepted_clients = pc.unique(sio.arrow_strings(
                 (frame["municipality"] + "|" + frame["_hetu"])[ok].dropna()))

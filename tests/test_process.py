@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from soskulib import disclosure, intervals, process, schema
@@ -146,7 +147,9 @@ def test_default_output_is_protected(episodes, tables):
             "fidelity": (process.fidelity(episodes, by="municipality"), ["n", "n_with"]),
             "pathways": (process.pathways(episodes, by="municipality"), ["n", "n_from"]),
             "entries": (process.entries(episodes, by="municipality"), ["n_entries"]),
-            "dropout": (process.dropout_chart(episodes, by="municipality"), ["n_exits", "n_dropped_out"]),
+            "dropout": (process.dropout_chart(episodes, by="municipality"), ["n_started", "n_dropped_out"]),
+            "dropout_exit": (process.dropout_chart(episodes, by="municipality", series="exit"),
+                             ["n_exits", "n_dropped_out"]),
             "tis": (process.time_in_service(episodes, by="gender"), ["n", "n_ended", "n_censored"]),
             "reach": (process.reach(episodes, tables["subprojects"], by="municipality"), ["n_enrolled"]),
         }
@@ -272,7 +275,7 @@ def test_dropout_chart_detects_constructed_improvement():
                  for k in range(100)]
     clients = pd.DataFrame(rows)
     clients["start_date"] = pd.Timestamp("2015-01-01")
-    out = process.dropout_chart(clients, min_cell=1)
+    out = process.dropout_chart(clients, series="exit", min_cell=1)
     assert out["n_exits"].eq(100).all()
     assert out["centre"].iloc[0] == pytest.approx(0.25)
     assert out["shift"].all()  # 8 above then 8 below the median
@@ -282,11 +285,44 @@ def test_dropout_chart_detects_constructed_improvement():
     assert out["ucl"].iloc[0] == pytest.approx(0.25 + 3 * se)
     assert out["lcl"].iloc[0] == pytest.approx(0.25 - 3 * se)
     assert out["outside_limits"].all()
-    phased = process.dropout_chart(clients, phase_start="2017Q1", min_cell=1)
+    phased = process.dropout_chart(clients, series="exit", phase_start="2017Q1", min_cell=1)
     assert phased.loc[phased["phase"] == "before", "centre"].iloc[0] == pytest.approx(0.4)
     assert phased.loc[phased["phase"] == "after", "centre"].iloc[0] == pytest.approx(0.1)
     assert not phased["outside_limits"].any()
     assert "shift" in out["reasons"].iloc[0]
+
+
+def _starting_service(n_quarters=12, per_quarter=200, p_drop=0.3, seed=3):
+    """A service in a steady state from its first day: uniform starts, dropouts short."""
+    rng = np.random.default_rng(seed)
+    n = n_quarters * per_quarter
+    start = pd.Timestamp("2016-01-01") + pd.to_timedelta(
+        np.sort(rng.integers(0, 91 * n_quarters, n)), unit="D")
+    drop = rng.random(n) < p_drop
+    days = np.where(drop, rng.gamma(1.5, 80, n), rng.gamma(3.0, 100, n)).astype(int) + 14
+    return pd.DataFrame({"start_date": start, "end_date": start + pd.to_timedelta(days, unit="D"),
+                         "end_reason": np.where(drop, "dropped_out", "completed")})
+
+
+def test_dropout_series_by_start_cohort_has_no_start_up_artefact():
+    episodes = _starting_service()
+    export = pd.Timestamp("2018-12-31")
+    episodes.loc[episodes["end_date"] > export, ["end_date", "end_reason"]] = [pd.NaT, None]
+    exits = process.dropout_chart(episodes, series="exit", export_date=export, min_cell=1)
+    cohort = process.dropout_chart(episodes, export_date=export, min_cell=1)
+    # by end quarter the first year is inflated (short dropout episodes end first) ...
+    assert exits["p"].iloc[:4].mean() > 0.4
+    # ... by start cohort every point is near the true 26-week incidence, flat in time
+    window = 182
+    truth = 0.3 * stats.gamma(1.5, scale=80).cdf(window - 14)
+    assert np.abs(cohort["p"] - truth).max() < 4 * np.sqrt(truth * (1 - truth) / 150)
+    assert not cohort["shift"].any() and not cohort["trend"].any()
+    # only cohorts whose 26 weeks are observed: the last start quarter is 2018Q2
+    assert cohort["quarter"].iloc[-1] == "2018Q2"
+    assert cohort.attrs["series"] == "cohort" and cohort.attrs["window_days"] == window
+    assert cohort["n_started"].sum() == (episodes["start_date"] < pd.Timestamp("2018-07-01")).sum()
+    with pytest.raises(ValueError, match="series"):
+        process.dropout_chart(episodes, series="end")
 
 
 def test_codevelopment_summary_suppresses_people_not_staff(tables):
