@@ -347,6 +347,55 @@ def outcome_series(changes: pd.DataFrame, instrument: str) -> pd.DataFrame:
     return out.reset_index()
 
 
+def outcome_chart(
+    changes: pd.DataFrame,
+    instrument: str,
+    *,
+    min_cell: int = disclosure.MIN_CELL,
+    suppress: bool = True,
+) -> pd.DataFrame:
+    """The quarterly mean change on one instrument as published on a chart (protected).
+
+    :func:`outcome_series` with ``quarter_start`` (for a time axis) and disclosure control
+    (in the example the quarter of 2 is hidden, and 2017Q2 with it: the total of 15 pairs is
+    published elsewhere, so 2 = 15 − 6 − 7 would give it back):
+    ``n`` (clients with an end assessment in the quarter) under ``min_cell`` is hidden,
+    with secondary suppression along the quarters of a municipality (their sum is the
+    instrument's number of pairs, published in the outcome tables), and ``value`` (a mean of
+    discrete scores gives ``n`` back) is hidden with it.
+
+    Returns
+    -------
+    DataFrame
+        ``municipality, quarter, quarter_start, n, value`` (+ ``n_suppressed``,
+        ``value_suppressed``), one row per quarter from the first to the last.
+
+    Examples
+    --------
+    >>> ch = pd.DataFrame({"municipality": "092", "instrument": "esis", "scale": "total",
+    ...     "date": pd.to_datetime(["2017-05-01"] * 6 + ["2017-08-01"] * 2 + ["2017-11-01"] * 7),
+    ...     "change": [1.0] * 15})
+    >>> outcome_chart(ch, "esis")[["quarter", "n", "value"]].values.tolist()  # 2 < 5: hidden,
+    [['2017Q2', nan, nan], ['2017Q3', nan, nan], ['2017Q4', 7.0, 1.0]]
+    """
+    from soskulib.frames import quarter_range, quarter_start
+
+    series = outcome_series(changes, instrument)
+    parts = []
+    for muni, part in series.groupby("municipality", sort=True, observed=True):
+        quarters = quarter_range(pd.Period(part["quarter"].min()).start_time,
+                                 pd.Period(part["quarter"].max()).start_time)
+        full = part.set_index("quarter").reindex(quarters).rename_axis("quarter").reset_index()
+        parts.append(full.assign(municipality=muni, n=full["n"].fillna(0)))
+    cols = ["municipality", "quarter", "n", "value"]
+    table = pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
+    table["n"] = table["n"].astype(float)
+    table.insert(2, "quarter_start", quarter_start(table["quarter"]).to_numpy())
+    return disclosure.suppress_table(table, "n", along={"n": "quarter"},
+                                     keys=["municipality", "quarter"], derived={"value": "n"},
+                                     min_cell=min_cell, suppress=suppress)
+
+
 def experiment_tests(
     series: pd.DataFrame,
     experiments: pd.DataFrame,

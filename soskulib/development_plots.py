@@ -82,6 +82,67 @@ def spc_with_experiments(chart: pd.DataFrame, experiments: pd.DataFrame | None, 
 
 
 @formatting.literal_figure
+def outcome_with_experiments(chart: pd.DataFrame, experiments: pd.DataFrame | None,
+                             tests: pd.DataFrame | None = None, *, name: str = "",
+                             lang: str = "fi", min_cell: int = disclosure.MIN_CELL,
+                             ax: Axes | None = None) -> Axes:
+    """Quarterly mean change of one instrument with the experiments aimed at it.
+
+    ``chart`` is one municipality's rows of :func:`soskulib.development.outcome_chart` (a
+    protected table: hidden quarters are drawn as hatched bands, never as points).
+    ``experiments`` are drawn as vertical lines at their start; for each row of ``tests``
+    (:func:`soskulib.development.experiment_tests` on the same series) with a published
+    ``median_before``, the frozen baseline median is drawn over the quarters before and
+    extended (dashed) over the quarters after, and the test's verdict goes in the legend.
+
+    Examples
+    --------
+    >>> chart = development.outcome_chart(changes, "esis")                  # doctest: +SKIP
+    >>> outcome_with_experiments(chart, experiments, tests, name="ESIS")    # doctest: +SKIP
+    """
+    if chart["value"].notna().sum() == 0:
+        raise plots.NothingToPlot("outcome_with_experiments: every quarter is suppressed")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
+    colours = sns.color_palette(plots.PALETTE)
+    d = chart.sort_values("quarter_start")
+    ax.plot(d["quarter_start"], d["value"], marker="o", color=colours[0], zorder=3,
+            label=_t("dev.plot.mean_change", lang))
+    hidden = d[disclosure.mask_column("value")] if disclosure.mask_column("value") in d else \
+        d["value"].isna()
+    for i, start in enumerate(d.loc[hidden.to_numpy(), "quarter_start"]):
+        ax.axvspan(start - pd.Timedelta(days=45), start + pd.Timedelta(days=45), zorder=0,
+                   alpha=0.6, label=_t("plot.suppressed", lang, k=min_cell) if i == 0 else None,
+                   **plots.SUPPRESSED_STYLE)
+    ax.axhline(0, color="black", linewidth=0.6)
+    for k, row in enumerate((tests if tests is not None else pd.DataFrame()).itertuples()):
+        if pd.isna(row.median_before):
+            continue
+        start = pd.Period(row.start_quarter, freq="Q").start_time
+        before = d["quarter_start"] < start
+        ax.hlines(row.median_before, d["quarter_start"].min(), start, color=colours[2 + k],
+                  linewidth=1.5, label=_t("dev.plot.frozen_median", lang, id=row.experiment_id))
+        ax.hlines(row.median_before, start, d["quarter_start"].max(), color=colours[2 + k],
+                  linewidth=1.5, linestyle="--")
+        if bool(row.signal) and (~before).any():
+            after = d.loc[~before & d["value"].notna()]
+            ax.scatter(after["quarter_start"], after["value"], s=90, marker="D", zorder=4,
+                       color=colours[1], label=_t("dev.plot.signal_after", lang) if k == 0 else None)
+    if experiments is not None and not experiments.empty:
+        mark_experiments(ax, experiments, lang=lang)
+    step = max(1, -(-len(d) // 12))
+    ax.set_xticks(d["quarter_start"].iloc[::step],
+                  formatting.quarters(d["quarter_start"].iloc[::step], lang), rotation=45,
+                  ha="right")
+    ax.set_xlabel(_t("dev.plot.end_quarter", lang))
+    ax.set_ylabel(_t("dev.plot.outcome_y", lang))
+    ax.set_title(_t("dev.plot.outcome_title", lang, name=name))
+    plots.legend_below(ax)
+    formatting.localise_axes(ax, lang)
+    return ax
+
+
+@formatting.literal_figure
 def loop_chart(loop: pd.DataFrame, *, lang: str = "fi", ax: Axes | None = None) -> Axes:
     """Ideas raised (bars up) and taken up (bars down) per level and quarter.
 

@@ -235,6 +235,9 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The run chart (median line) shows whether the pace of starts changed for good – quick "
         "feedback for the development workshops."),
     "mu.reach.caption": ("Tavoitetut asiakkaat ja suunnitelma", "Clients reached and the plan"),
+    "mu.reach.demo_plan": (
+        "Esimerkkiaineiston suunnitelma: SOSKU-hankkeen ESR-hakemus (S20506) suunnitteli 550 osallistujaa koko hankkeelle; kuntakohtaiset luvut ovat esimerkkiaineiston OLETUS (550 jaettuna kahdeksalle kuntaosahankkeelle esimerkkiaineiston kokojen suhteessa), eivät lähteestä. SOS-Kainuun noin 100 asiakasta on hankekuvauksesta. Esimerkkiaineisto simuloi noin 1 500 asiakasta, joten tavoittavuus ylittää suunnitelman; tätä ei ole verrattu toteutuneisiin lukuihin.",
+        "The demo's plan: SOSKU's ESF application (S20506) planned 550 participants for the whole project; the per-municipality numbers are the demo's ASSUMPTION (550 split over the eight municipal sub-projects in proportion to the demo's sizes), not from a source. SOS-Kainuu's about 100 clients are from its project description. The demo simulates about 1,500 clients, so reach exceeds the plan; this has not been checked against realised numbers."),
     "mu.reach.figure": ("Uudet asiakkuudet neljänneksittäin", "New client episodes by quarter"),
     "mu.reach.signal": ("Ajoituskaavion signaalit: {signals}.", "Run-chart signals: {signals}."),
     "mu.reach.nosignal": ("Ajoituskaaviossa ei ole ei-satunnaista vaihtelua osoittavia signaaleja.",
@@ -1129,6 +1132,15 @@ register({
     "rule.gender_count_exceeds_total": ("naiset + miehet yli osallistujamäärän", "women + men exceed participants"),
     "rule.instrument_not_available": ("arviointi ennen mittarin käyttöönottoa", "assessment before the instrument existed"),
     "dev.plot.experiment": ("kokeilu alkoi", "experiment started"),
+    "dev.plot.outcome_title": ("{name}: keskimääräinen muutos neljänneksittäin", "{name}: mean change by quarter"),
+    "dev.plot.outcome_y": ("keskimääräinen muutos (+ = parannus)", "mean change (+ = improvement)"),
+    "dev.plot.end_quarter": ("loppuarvioinnin neljännes", "quarter of the end assessment"),
+    "dev.plot.mean_change": ("keskimääräinen muutos", "mean change"),
+    "dev.plot.frozen_median": ("mediaani ennen kokeilua {id} (jatkettu)", "median before experiment {id} (extended)"),
+    "dev.plot.signal_after": ("signaali kokeilun jälkeen", "signal after the experiment"),
+    "mu.devwork.outcome_figure": (
+        "Kokeilun kohteena olevan mittarin keskimääräinen muutos loppuarvioinnin neljänneksittäin; pystyviiva = kokeilun alku, katkoviiva = ennen kokeilua olleiden neljännesten mediaani jatkettuna (ajokorttisäännöt, Perla ym. 2011). Alle viiden asiakkaan neljännekset on peitetty.",
+        "Mean change on the instrument the experiment targets, by quarter of the end assessment; vertical line = start of the experiment, dashed line = median of the quarters before it, extended (run-chart rules, Perla et al. 2011). Quarters of fewer than five clients are hidden."),
     "dev.plot.raised": ("ideat, {level}", "ideas raised, {level}"),
     "dev.plot.adopted": ("otettu käyttöön, {level}", "taken up, {level}"),
     "dev.plot.ideas": ("ideoita (ylös: nousseet, alas: käyttöön otetut)", "ideas (up: raised, down: taken up)"),

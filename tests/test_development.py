@@ -114,6 +114,38 @@ def test_experiment_medians_hidden_when_quarters_are_small():
     assert np.isnan(out["median_before"].iloc[0]) and out["signal"].iloc[0]
 
 
+def test_outcome_chart_is_protected_and_draws_the_experiment():
+    import matplotlib.pyplot as plt
+
+    from soskulib import development_plots, disclosure
+
+    rng = np.random.default_rng(5)
+    sizes = [8, 9, 3, 10, 12, 7, 9, 11]  # the third quarter is small
+    quarters = pd.period_range("2017Q1", periods=len(sizes), freq="Q")
+    dates = np.concatenate([[q.start_time + pd.Timedelta(days=20)] * k
+                            for q, k in zip(quarters, sizes, strict=True)])
+    ch = pd.DataFrame({"municipality": "092", "instrument": "esis", "scale": "total",
+                       "date": dates, "change": rng.normal(1, 1, sum(sizes))})
+    chart = development.outcome_chart(ch, "esis")
+    assert np.isnan(chart.loc[2, "n"]) and np.isnan(chart.loc[2, "value"])
+    assert chart[disclosure.mask_column("n")].sum() >= 2  # a second quarter hides it
+    visible = chart.dropna(subset=["n"])
+    assert (visible["n"] >= 5).all()
+    raw = development.outcome_series(ch, "esis").set_index("quarter")["value"]
+    assert np.allclose(visible.set_index("quarter")["value"], raw.loc[visible["quarter"]])
+    exp = _experiment("2018-01-01", measure="esis")
+    tests = development.experiment_tests(development.outcome_series(ch, "esis"), exp,
+                                         measure="esis")
+    ax = development_plots.outcome_with_experiments(chart, exp, tests, name="ESIS", lang="en")
+    assert ax.get_title() == "ESIS: mean change by quarter"
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "experiment started" in texts and any("hidden" in t or "suppressed" in t for t in texts)
+    # no point is drawn for a hidden quarter
+    line = ax.get_lines()[0]
+    assert np.isnan(np.asarray(line.get_ydata(), dtype=float)).sum() == chart["value"].isna().sum()
+    plt.close("all")
+
+
 # --- levels and the loop ----------------------------------------------------------------------
 
 def test_loop_counts_ideas_moving_between_levels():
