@@ -972,6 +972,7 @@ TABLE_MODELS: dict[str, Callable[[Attack, _Page, str, pd.DataFrame], None]] = {
     "quality_change": _ignore,
     "traffic_lights_3x10d": _ignore,
     "level3_sites": _ignore,  # events per organisation, no count of people
+    "workshop_themes": _ignore,  # events and organisations per theme
 }
 
 

@@ -10,6 +10,7 @@ method families on contacts, open group sessions, placements held) into tables:
 * :func:`level_activity` and :func:`level_loop` — events per level and quarter; ideas raised
   at one level and taken up at another (not personal data: no suppression needed);
   :func:`level3_sites` — the intensive level-3 sites (sub-project flag) and their events;
+  :func:`theme_groups` — level-2 workshop groups by theme;
 * :func:`experiment_tests` — "did the chart move after we changed X?": for each experiment,
   the run-chart rules of :mod:`soskulib.spc` (Perla, Provost & Murray 2011) with the centre
   frozen at the median of the quarters before it; :func:`dropout_series` and
@@ -129,6 +130,45 @@ def level_activity(activities: pd.DataFrame, *, freq: str = "Q") -> pd.DataFrame
     out = out.join(n_orgs).reset_index()
     out[["n_participants", "n_peer_pairs"]] = out[["n_participants", "n_peer_pairs"]].astype("int64")
     return out[[period, "level", "n_events", "n_organisations", "n_participants", "n_peer_pairs"]]
+
+
+def theme_groups(activities: pd.DataFrame, *, level: str = "level_2") -> pd.DataFrame:
+    """Workshop groups by theme: events, organisations taking part, first and last quarter.
+
+    The seed's level 2 joins "several sub-projects around a theme"; this table shows, per
+    theme (``teema``) of the events at ``level`` shared by at least two organisations, how
+    many events there were and how many distinct organisations took part in at least one
+    (an organisation's own level-2 events are not cross-project groups). Events, not
+    people: no suppression.
+
+    Returns
+    -------
+    DataFrame
+        ``theme, n_events, n_organisations, first_quarter, last_quarter``, most events first.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"level": ["level_2"] * 4 + ["level_3"],
+    ...     "theme": ["Nuoret", "Nuoret", "Mittarit", "oma", "x"],
+    ...     "organisations": ["092;179", "179;698", "092;410", "092", "092;179"],
+    ...     "date": pd.to_datetime(["2016-05-01", "2017-02-01", "2016-09-01", "2016-01-01",
+    ...                             "2016-01-01"])})
+    >>> theme_groups(a)[["theme", "n_events", "n_organisations", "last_quarter"]].values.tolist()
+    [['Nuoret', 2, 3, '2017Q1'], ['Mittarit', 1, 2, '2016Q3']]
+    """
+    _need(activities, ["level", "theme", "organisations", "date"], "theme_groups")
+    rows = activities[(activities["level"] == level) & activities["theme"].notna()
+                      & (activities["organisations"].fillna("").str.count(";") >= 1)]
+    orgs = rows.assign(org=rows["organisations"].str.split(";")).explode("org")
+    out = rows.groupby("theme").agg(n_events=("theme", "size"), first=("date", "min"),
+                                    last=("date", "max"))
+    out["n_organisations"] = orgs.groupby("theme")["org"].nunique()
+    out["first_quarter"] = _quarter(out["first"])
+    out["last_quarter"] = _quarter(out["last"])
+    out = out.reset_index().sort_values(["n_events", "theme"], ascending=[False, True])
+    out[["n_events", "n_organisations"]] = out[["n_events", "n_organisations"]].astype("int64")
+    return out[["theme", "n_events", "n_organisations", "first_quarter", "last_quarter"]
+               ].reset_index(drop=True)
 
 
 def level3_sites(subprojects: pd.DataFrame, activities: pd.DataFrame) -> pd.DataFrame:

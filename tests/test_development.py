@@ -410,6 +410,12 @@ def test_demo_development_records(demo_processed):
     shared = activities["organisations"].str.count(";") >= 1
     assert shared.any() and (activities.loc[activities["level"] == "level_1", "organisations"]
                              .str.count(";") >= 7).all()
+    sites = development.level3_sites(sio.load_processed(out, "subprojects"), activities)
+    assert set(sites.loc[sites["level3_site"] == "yes", "municipality"]) == {"092", "491", "698"}
+    assert sites["consistent"].all()  # the flag and the log agree in the demo
+    themes = development.theme_groups(activities)
+    assert len(themes) == 4 and (themes["n_organisations"] >= 3).all()
+    assert themes["theme"].str.startswith("Työpajaryhmä").all()
     loop = development.loop_matrix(sio.load_processed(out, "experiments"))
     assert (loop["direction"] == "up").any()
     contacts = sio.load_processed(out, "contacts")
@@ -426,3 +432,16 @@ def test_demo_development_records(demo_processed):
     reach = development.reach_against_need(sio.load_processed(out, "clients"),
                                            development.read_context())
     assert reach["rate_per_1000"].notna().all() and reach["source"].str.contains("SYNTHETIC").all()
+
+
+def test_level3_sites_shows_flag_and_log_disagreeing_both_ways():
+    sub = pd.DataFrame({"municipality": ["092", "179", "698", "410"],
+                        "level3_site": ["yes", "no", "yes", None]})
+    act = pd.DataFrame({"municipality": ["092", "092", "179", "698", "410"],
+                        "level": ["level_3", "level_2", "level_3", "level_2", "level_3"]})
+    out = development.level3_sites(sub, act).set_index("municipality")
+    assert out.index.tolist()[:2] == ["092", "698"]  # flagged sites first
+    assert out.loc["092", "consistent"] and out.loc["092", "share_level3"] == 0.5
+    assert not out.loc["179", "consistent"]  # level-3 events, not flagged
+    assert not out.loc["698", "consistent"]  # flagged, no level-3 events
+    assert out.loc["410", "consistent"]  # no flag recorded (old layout): nothing to compare
