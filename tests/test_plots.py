@@ -200,7 +200,7 @@ def test_effect_chart_and_truth_chart():
 
 
 def test_codevelopment_timeline_hides_small_lived_experience_share(tables):
-    acts = tables["activities"].assign(n_clients=0, n_experts_by_experience=0)
+    acts = tables["activities"].assign(**dict.fromkeys(schema.LIVED_EXPERIENCE_ROLES, 0))
     acts.loc[acts.index[0], "n_clients"] = 2  # one quarter with 2 lived-experience attendees
     ax = plots.codevelopment_timeline(process.codevelopment(acts), lang="en")
     twin = [a for a in ax.figure.axes if a is not ax][0]
