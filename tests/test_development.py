@@ -138,7 +138,8 @@ def test_outcome_chart_is_protected_and_draws_the_experiment():
                                          measure="esis")
     ax = development_plots.outcome_with_experiments(chart, exp, tests, name="ESIS", lang="en")
     assert ax.get_title() == "ESIS: mean change by quarter"
-    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    legend = ax.get_legend() or ax.figure.legends[0]
+    texts = [t.get_text() for t in legend.get_texts()]
     assert "experiment started" in texts and any("hidden" in t or "suppressed" in t for t in texts)
     # no point is drawn for a hidden quarter
     line = ax.get_lines()[0]
