@@ -87,6 +87,7 @@ _STRINGS = {
     "plot.spc.title": ("Keskeyttäminen neljänneksittäin (p-kortti)", "Dropout by quarter (p-chart)"),
     "plot.dropout_share_cohort": ("keskeyttäneiden osuus {weeks} viikon sisällä aloituksesta",
                                   "share dropping out within {weeks} weeks of starting"),
+    "plot.dropout_share_cohort_axis": ("keskeytti {weeks} viikossa", "dropped out in {weeks} weeks"),
     "plot.start_quarter": ("aloitusneljännes", "quarter of starting"),
     "plot.centre": ("keskiviiva", "centre line"),
     "plot.limits": ("3σ-rajat", "3σ limits"),
@@ -318,10 +319,13 @@ def spc_chart(
     colours = sns.color_palette(PALETTE)
     d = data.sort_values(x)
     cohort = "n_started" in d.columns  # process.dropout_chart(series="cohort")
+    weeks = (data.attrs.get("window_days") or process.DROPOUT_WINDOW_DAYS) // 7
+    axis_label = ylabel
     if ylabel is None:
-        ylabel = (_t("plot.dropout_share_cohort", lang,
-                     weeks=(data.attrs.get("window_days") or process.DROPOUT_WINDOW_DAYS) // 7)
-                  if cohort else _t("plot.dropout_share", lang))
+        ylabel = (_t("plot.dropout_share_cohort", lang, weeks=weeks) if cohort
+                  else _t("plot.dropout_share", lang))
+        # the axis carries a short form: the long one would be cut at the figure's edge
+        axis_label = _t("plot.dropout_share_cohort_axis", lang, weeks=weeks) if cohort else ylabel
     ax.plot(d[x], d[y], marker="o", color=colours[0], label=ylabel, zorder=3)
     ax.step(d[x], d["centre"], where="mid", color=colours[2], label=_t("plot.centre", lang))
     if {"lcl", "ucl"} <= set(d.columns):
@@ -354,7 +358,8 @@ def spc_chart(
     if y == "p" or d[y].dropna().between(0, 1).all():
         ax.yaxis.set_major_formatter(formatting.axis_formatter(lang, percent_axis=True))
     _decorate(ax, title or _t("plot.spc.title", lang),
-              xlabel=_t("plot.start_quarter" if cohort else "plot.quarter", lang), ylabel=ylabel)
+              xlabel=_t("plot.start_quarter" if cohort else "plot.quarter", lang),
+              ylabel=axis_label)
     legend_below(ax)  # covers no limit or point
     formatting.localise_axes(ax, lang)
     return ax
