@@ -365,7 +365,7 @@ LIVED_EXPERIENCE_ROLES = ("n_clients", "n_experts_by_experience", "n_developer_c
 #: are organised", Kuntoutussäätiö's SOSKU text).
 LEVEL3_SITE = {"kylla": "yes", "ei": "no"}
 LEVEL3_SITE_LABELS = {
-    "yes": ("kyllä: tason 3 intensiivinen verkostokehittäminen", "yes: level-3 intensive network development"),
+    "yes": ("kyllä", "yes"),
     "no": ("ei", "no"),
 }
 
