@@ -343,12 +343,17 @@ STRINGS: dict[str, tuple[str, str]] = {
     "mu.quality": ("Laatukriteerien itsearviointi", "Quality-criteria self-assessment"),
     "mu.quality.intro": (
         "Osahankkeen oma arvio THL:n (2018) kymmenen laatukriteerin toteutumisesta "
-        "(1 = ei toteudu … 4 = toteutuu täysin) vuosittain. Kriteerien sanamuoto on "
+        "(1 = ei toteudu … 4 = toteutuu täysin) kunakin arviointivuonna. Kriteerit julkaistiin "
+        "vuonna 2018, joten arvioita on vain siitä alkaen. Kriteerien sanamuoto on "
         "tarkistamaton parafraasi.",
         "The sub-project's own rating of THL's (2018) ten quality criteria (1 = not in place … "
-        "4 = fully in place) per year. The wording of the criteria is an unverified paraphrase."),
-    "mu.quality.caption": ("Laatukriteerien itsearvio vuosittain", "Quality-criteria self-assessment by year"),
-    "mu.quality.figure": ("Laatukriteeriprofiili vuosittain", "Quality-criteria profile by year"),
+        "4 = fully in place) in each year it was rated. The criteria were published in 2018, so "
+        "there are ratings from then on only. The wording of the criteria is an unverified "
+        "paraphrase."),
+    "mu.quality.caption": ("Laatukriteerien itsearvio arviointivuoden mukaan",
+                           "Quality-criteria self-assessment by year of rating"),
+    "mu.quality.figure": ("Laatukriteeriprofiili arviointivuoden mukaan",
+                          "Quality-criteria profile by year of rating"),
     "mu.codev": ("Yhteiskehittäminen", "Co-development"),
     "mu.codev.intro": (
         "Kehittämistoiminta (työpajat, verkostot, kokeilut, koulutukset) ja siihen osallistuneet "

@@ -744,18 +744,20 @@ class Prediction:
 
 
 # Bilingual texts of the summary and forest plot. (Candidates for soskulib.labels.)
+# The rows of a forest plot here are municipalities (or joint authorities), and what is
+# pooled is their before-after change, not an effect: the defaults say so.
 TEXT: dict[str, dict[str, str]] = {
     "en": {
-        "study": "Study", "n": "n", "weight": "Weight", "estimate_ci": "Estimate ({ci})",
-        "pooled": "Pooled ({method})", "pi": "Prediction interval", "effect": "Effect size",
+        "study": "Municipality", "n": "n", "weight": "Weight", "estimate_ci": "Estimate ({ci})",
+        "pooled": "Pooled ({method})", "pi": "Prediction interval", "effect": "Standardised change",
         "heterogeneity": "Heterogeneity: tau² = {tau2:.3f}, I² = {i2:.1f}%, Q = {q:.2f} "
                          "(df = {df}, {qp})",
         "heterogeneity_plot": "Heterogeneity: τ² = {tau2}, I² = {i2}, Q = {q} ({df} df, {qp})",
         "favours_left": "", "favours_right": "",
     },
     "fi": {
-        "study": "Tutkimus", "n": "n", "weight": "Paino", "estimate_ci": "Estimaatti ({ci})",
-        "pooled": "Yhdistetty ({method})", "pi": "Ennusteväli", "effect": "Vaikutuksen koko",
+        "study": "Kunta", "n": "n", "weight": "Paino", "estimate_ci": "Estimaatti ({ci})",
+        "pooled": "Yhdistetty ({method})", "pi": "Ennusteväli", "effect": "Standardoitu muutos",
         "heterogeneity": "Heterogeenisuus: tau² = {tau2:.3f}, I² = {i2:.1f} %, Q = {q:.2f} "
                          "(df = {df}, {qp})",
         "heterogeneity_plot": "Heterogeenisuus: τ² = {tau2}; I² = {i2}; Q = {q} "

@@ -48,13 +48,13 @@ def forest_plot(result: MetaResult | pd.DataFrame, labels: Any = None, n: Any = 
         A fitted result, or a DataFrame with ``yi`` and ``vi`` (and optional ``label``,
         ``n``) which is pooled with ``method``/``test``.
     labels, n : array-like, optional
-        Study labels and sample sizes (override those stored in the result).
+        Row labels (municipalities) and sample sizes (override those stored in the result).
     lang : {"en", "fi"}
         Language of the column headings and legend texts; ``text`` overrides single entries
         (keys as in ``meta.TEXT["en"]``).
     xlabel : str, optional
         Axis label, e.g. "Standardised mean change (SMCR)"; defaults to the language's
-        "Effect size".
+        "Standardised change" ("Standardoitu muutos").
     refline : float or None
         Position of the no-effect line.
     digits : int

@@ -147,3 +147,21 @@ def test_quality_heatmap_names_municipalities_in_the_page_language_by_name():
     bar = [t.get_text() for t in ax.collections[0].colorbar.ax.get_yticklabels()]
     assert bar[0] == "1 = not in place" and bar[-1] == "4 = fully in place"
     plt.close(ax.figure)
+
+
+@pytest.mark.parametrize(("lang", "row_heading", "axis"), [
+    ("fi", "Kunta", "Standardoitu muutos"),
+    ("en", "Municipality", "Standardised change"),
+])
+def test_forest_plot_defaults_name_municipalities_and_change(lang, row_heading, axis):
+    # The rows pooled here are municipalities' before-after changes: the library's own
+    # defaults must not say "study" or "effect size" (issue 15, issue 13).
+    from soskulib import meta, meta_plots
+
+    res = meta.meta_analysis([0.1, 0.4, 0.3], [0.02, 0.03, 0.02], labels=["A", "B", "C"])
+    fig = meta_plots.forest_plot(res, lang=lang)
+    texts = [t.get_text() for t in fig.findobj(Text)]
+    assert row_heading in texts
+    assert fig.axes[0].get_xlabel() == axis
+    assert not {"Tutkimus", "Study", "Vaikutuksen koko", "Effect size"} & set(texts)
+    plt.close(fig)
