@@ -1032,16 +1032,7 @@ def _exit_series(ep: pd.DataFrame, by: list[str], quarters: list[str]) -> pd.Dat
                        (ended["end_reason"] == "dropped_out").rename("dropped")], axis=1)
     agg = frame.groupby([*by, "exit_quarter"]).agg(n_exits=("dropped", "size"),
                                                   n_dropped_out=("dropped", "sum"))
-    agg.index = agg.index.set_names([*by, "quarter"])
-    if by:
-        groups = group_keys(ep, by).drop_duplicates().apply(tuple, axis=1).tolist()
-        full = pd.MultiIndex.from_tuples([(*g, q) for g in sorted(groups) for q in quarters],
-                                         names=[*by, "quarter"])
-    else:
-        full = pd.Index(quarters, name="quarter")
-    table = agg.reindex(full, fill_value=0).reset_index()
-    table[["n_exits", "n_dropped_out"]] = table[["n_exits", "n_dropped_out"]].astype("int64")
-    return table
+    return _every_quarter(agg, ep, by, quarters)
 
 
 #: Follow-up window of the dropout series by start cohort: 26 weeks (about six months).
@@ -1061,10 +1052,20 @@ def _cohort_series(ep: pd.DataFrame, by: list[str], window_days: int,
     frame = pd.concat([keys, ep[["entry_quarter"]], dropped.rename("dropped")], axis=1)
     agg = frame.groupby([*by, "entry_quarter"]).agg(n_started=("dropped", "size"),
                                                    n_dropped_out=("dropped", "sum"))
-    agg.index = agg.index.set_names([*by, "quarter"])
     last = horizon - pd.Timedelta(days=int(window_days))
     quarters = [q for q in quarter_range(ep["start_date"].min(), ep["start_date"].max())
                 if pd.Period(q, freq="Q").end_time.normalize() <= last]
+    return _every_quarter(agg, ep, by, quarters)
+
+
+def _every_quarter(agg: pd.DataFrame, ep: pd.DataFrame, by: list[str],
+                   quarters: list[str]) -> pd.DataFrame:
+    """Counts by group and quarter on the complete grid (every group × every quarter).
+
+    A quarter with no episodes is a zero, not a missing row: the run-chart rules and the
+    secondary suppression both need the regular grid. The count columns stay integers.
+    """
+    agg.index = agg.index.set_names([*by, "quarter"])
     if by:
         groups = group_keys(ep, by).drop_duplicates().apply(tuple, axis=1).tolist()
         full = pd.MultiIndex.from_tuples([(*g, q) for g in sorted(groups) for q in quarters],
@@ -1072,7 +1073,8 @@ def _cohort_series(ep: pd.DataFrame, by: list[str], window_days: int,
     else:
         full = pd.Index(quarters, name="quarter")
     table = agg.reindex(full, fill_value=0).reset_index()
-    table[["n_started", "n_dropped_out"]] = table[["n_started", "n_dropped_out"]].astype("int64")
+    counts = list(agg.columns)
+    table[counts] = table[counts].astype("int64")
     return table
 
 
