@@ -188,6 +188,8 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     for scenario, result in results.items():
         print(f"## {scenario}\n{result.to_markdown()}\n")
     if args.out:
+        # The report may go to a folder that does not exist yet (e.g. a fresh docs/ copy).
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(simulation.coverage_report(results, commands), encoding="utf-8")
         simulation.coverage_csv(results).to_csv(Path(args.out).with_suffix(".csv"), index=False)
         print(f"sosku simulate: written {args.out}")

@@ -64,3 +64,14 @@ def test_missing_folders_exit_2(command, tmp_path, capsys):
     assert cli.main(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_simulate_writes_its_report_into_a_new_folder(tmp_path):
+    # --out into a folder that does not exist yet used to end in an internal error after
+    # the whole run; the report and its CSV are written there instead.
+    out = tmp_path / "new" / "docs" / "truth_coverage.md"
+    argv = ["simulate", "--replicates", "1", "--clients", "270", "--jobs", "1",
+            "--estimators", "cc", "--out", str(out)]
+    assert cli.main(argv) == 0
+    assert out.read_text(encoding="utf-8").startswith("# Coverage")
+    assert out.with_suffix(".csv").stat().st_size > 0
