@@ -609,7 +609,7 @@ def dropout_probability(p: np.ndarray | float, wellbeing: np.ndarray, early: np.
     >>> float(round(dropout_probability(0.3, w, e).mean(), 2))
     0.3
     >>> dropout_probability(0.3, np.array([0.0, 0.0]), np.array([-1.0, 1.0])).round(3).tolist()
-    [0.522, 0.112]
+    [0.488, 0.108]
     """
     from scipy import stats
 
@@ -829,9 +829,9 @@ def true_effects(seed: int, draws: int = CALIBRATION_DRAWS, *, guided: bool = Fa
 
     Examples
     --------
-    >>> truth = true_effects(1)
+    >>> truth = true_effects(1, 20_000)
     >>> sorted(truth["instruments"]["esis"])
-    ['latent_shift', 'mu', 'tau', 'theta']
+    ['latent_shift', 'mu', 'tau', 'theta', 'theta_completers']
     """
     rng = np.random.default_rng([seed, 1])
     codes = list(PROFILES)

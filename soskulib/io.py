@@ -1266,7 +1266,7 @@ def processed_dtypes(table: schema.Table) -> dict[str, str]:
     Examples
     --------
     >>> processed_dtypes(schema.CONTACTS)
-    {'municipality': 'str', 'client_id': 'str', 'date': 'datetime64[ns]', 'minutes': 'int64', 'mode': 'str', 'content': 'str'}
+    {'municipality': 'str', 'client_id': 'str', 'date': 'datetime64[ns]', 'minutes': 'int64', 'mode': 'str', 'content': 'str', 'worker': 'str', 'method': 'str'}
     """
     dtypes: dict[str, str] = {}
     for c in table.columns:
@@ -1304,7 +1304,7 @@ def arrow_schema(table: schema.Table, partition: bool = False) -> pa.Schema:
     Examples
     --------
     >>> arrow_schema(schema.CONTACTS, partition=True).names
-    ['client_id', 'date', 'minutes', 'mode', 'content']
+    ['client_id', 'date', 'minutes', 'mode', 'content', 'worker', 'method']
     """
     return pa.schema([pa.field(name, _ARROW_TYPES[dtype])
                       for name, dtype in processed_dtypes(table).items()
@@ -1364,7 +1364,8 @@ def write_processed(frame: pd.DataFrame | pa.Table, out_dir: Path | str,
     >>> import tempfile
     >>> frame = pd.DataFrame({"municipality": ["092"], "client_id": ["0123456789abcdef"],
     ...                       "date": pd.to_datetime(["2017-03-01"]), "minutes": [45],
-    ...                       "mode": ["individual"], "content": ["guidance"]})
+    ...                       "mode": ["individual"], "content": ["guidance"],
+    ...                       "worker": ["w01"], "method": ["conversation"]})
     >>> out = Path(tempfile.mkdtemp())
     >>> [p.relative_to(out).as_posix() for p in write_processed(frame, out, schema.CONTACTS)]
     ['contacts/municipality=092/part-0.parquet']
