@@ -1088,9 +1088,13 @@ def _link_pairs_prefix(attack: Attack) -> None:
 #: What a figure draws, read from its matplotlib artists (never from the plotting code's own
 #: bookkeeping): ``bars`` lengths of bar patches (hatched = a hidden value), ``cells`` the
 #: values of a heatmap, ``points_x``/``points_y`` the positions of marked points (error-bar
-#: centres, a p-chart's points), ``labels`` the ``n = …`` of titles and tick labels.
-FIGURE_KINDS = ("bars", "cells", "points_x", "points_y", "labels")
+#: centres, a p-chart's points), ``markers_x``/``markers_y`` the positions of scatter markers
+#: (a forest plot's squares and diamonds), ``labels`` the ``n = …`` of titles and tick labels,
+#: ``numbers`` the whole numbers written as texts (a forest plot's column of ``n``).
+FIGURE_KINDS = ("bars", "cells", "points_x", "points_y", "markers_x", "markers_y", "labels",
+                "numbers")
 _N_LABEL = re.compile(r"\bn\s*=\s*(\d[\d\u00a0\u202f ]*)")
+_WHOLE_NUMBER = re.compile(r"\d{1,3}(?:[\u00a0\u202f ]\d{3})*|\d+")
 
 
 @dataclass(frozen=True)
@@ -1107,7 +1111,7 @@ def drawn_values(fig: object, kind: str) -> Drawn:
     Parameters
     ----------
     fig : matplotlib Figure or Axes
-    kind : {"bars", "cells", "points_x", "points_y", "labels"}
+    kind : {"bars", "cells", "points_x", "points_y", "markers_x", "markers_y", "labels", "numbers"}
 
     Returns
     -------
@@ -1126,7 +1130,7 @@ def drawn_values(fig: object, kind: str) -> Drawn:
     Drawn(values=(7.0, 5.0), hidden=1)
     >>> plt.close(fig)
     """
-    from matplotlib.collections import QuadMesh
+    from matplotlib.collections import PathCollection, QuadMesh
     from matplotlib.container import BarContainer, ErrorbarContainer
 
     if kind not in FIGURE_KINDS:
@@ -1163,6 +1167,17 @@ def drawn_values(fig: object, kind: str) -> Drawn:
             for line in lines:
                 data = line.get_xdata() if kind == "points_x" else line.get_ydata()
                 values.extend(float(v) for v in np.asarray(data, dtype=float) if np.isfinite(v))
+        elif kind in ("markers_x", "markers_y"):
+            for collection in ax.collections:
+                if isinstance(collection, PathCollection):
+                    offsets = np.asarray(collection.get_offsets(), dtype=float).reshape(-1, 2)
+                    data = offsets[:, 0 if kind == "markers_x" else 1]
+                    values.extend(float(v) for v in data if np.isfinite(v))
+        elif kind == "numbers":
+            for text in ax.texts:
+                s = text.get_text().strip()
+                if _WHOLE_NUMBER.fullmatch(s):
+                    values.append(float(re.sub(r"\D", "", s)))
         else:
             texts = [ax.get_title(), *[t.get_text() for t in ax.get_yticklabels()],
                      *[t.get_text() for t in ax.get_xticklabels()]]

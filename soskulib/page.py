@@ -455,7 +455,8 @@ class Report:
 
         ``check`` says what the figure is drawn from: an :class:`soskulib.audit.FigureCheck`
         (a protected table, or the name of a table published earlier on the page, and what
-        of it the figure draws), or :data:`soskulib.audit.NOT_ABOUT_PEOPLE`. A figure with a
+        of it the figure draws), a list of them (a figure drawing two things, e.g. a forest
+        plot's estimates and its column of ``n``), or :data:`soskulib.audit.NOT_ABOUT_PEOPLE`. A figure with a
         check is read back from its artists before it is saved, and the build stops if it
         draws a value its table hides or leaves out one the table shows
         (:func:`soskulib.audit.figure_findings`). The ``<figure>`` element records the
@@ -472,17 +473,23 @@ class Report:
         from soskulib import audit
 
         drawn_from = ""
-        if isinstance(check, audit.FigureCheck):
-            named = self._checked_source(check)
-            problems = audit.figure_findings(fig, named, self._published)
-            if problems:
-                plt.close(fig)
-                raise ValueError(f"figure {caption!r} disagrees with its table: {'; '.join(problems)}")
-            drawn_from = check.source if isinstance(check.source, str) else "protected-table"
+        checks = list(check) if isinstance(check, (list, tuple)) else [check]
+        if checks and all(isinstance(c, audit.FigureCheck) for c in checks):
+            sources = []
+            for one in checks:
+                problems = audit.figure_findings(fig, self._checked_source(one), self._published)
+                if problems:
+                    plt.close(fig)
+                    raise ValueError(f"figure {caption!r} disagrees with its table: "
+                                     f"{'; '.join(problems)}")
+                source = one.source if isinstance(one.source, str) else "protected-table"
+                sources += [] if source in sources else [source]
+            drawn_from = " ".join(sources)
         elif check == audit.NOT_ABOUT_PEOPLE:
             drawn_from = audit.NOT_ABOUT_PEOPLE
         elif check is not None:
-            raise TypeError("check must be an audit.FigureCheck or audit.NOT_ABOUT_PEOPLE")
+            raise TypeError("check must be an audit.FigureCheck (or a list of them) or "
+                            "audit.NOT_ABOUT_PEOPLE")
         buf = io.BytesIO()
         # A figure with constrained layout already fits its labels and legends; cropping it
         # to the tight bounding box would draw it twice (the build's largest single cost).

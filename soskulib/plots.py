@@ -1108,12 +1108,9 @@ def codevelopment_timeline(
     for t, colour in zip(types, colours, strict=True):
         ax.bar(pos, grid[t], bottom=bottom, color=colour, label=_code_label("activity_type", t, lang))
         bottom += grid[t].to_numpy()
-    roles = [r for r in schema.LIVED_EXPERIENCE_ROLES if r in data.columns]
-    per_q = data.groupby("quarter")[["n_participants", *roles]].sum()
-    per_q = per_q.reindex(grid.index)
-    lived = per_q[roles].sum(axis=1)  # clients and the client-based roles (developer clients, …)
-    share = (lived / per_q["n_participants"].where(per_q["n_participants"] > 0)).where(
-        (lived == 0) | (lived >= min_cell))
+    # the protected share (a quarter with 1 … min_cell − 1 people of lived experience has none)
+    shares = process.codevelopment_shares(data, min_cell=min_cell).set_index("quarter")
+    share = shares["share"].reindex(grid.index.astype(str))
     twin = ax.twinx()
     twin.plot(pos, share.to_numpy(), color="#333333", marker="o", label=_t("plot.codev.share", lang))
     twin.set_ylim(0, 1)

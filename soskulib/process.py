@@ -68,6 +68,7 @@ __all__ = [
     "FidelityRule",
     "FIDELITY_ELEMENTS",
     "client_episodes",
+    "codevelopment_shares",
     "reach",
     "entries",
     "composition",
@@ -963,6 +964,48 @@ def codevelopment(
     table["share_lived_experience"] = lived_experience_share(table)
     table.insert(len(by) + 1, "quarter_start", quarter_start(table["quarter"]).to_numpy())
     return table
+
+
+def codevelopment_shares(events: pd.DataFrame, *, min_cell: int = disclosure.MIN_CELL) -> pd.DataFrame:
+    """Lived-experience share of all participants per quarter, protected: what the
+    co-development timeline draws as its line.
+
+    Attendance of people with lived experience (:data:`soskulib.schema.LIVED_EXPERIENCE_ROLES`)
+    is a count of people outside the staff: in a quarter where they number 1 …
+    ``min_cell − 1`` the share is hidden (``share_suppressed``), since the share and the
+    quarter's events would give the count back; a quarter without them shows 0.
+
+    Parameters
+    ----------
+    events : DataFrame
+        :func:`codevelopment` output (summed over any ``by`` groups).
+    min_cell : int
+        Reporting minimum.
+
+    Returns
+    -------
+    DataFrame
+        ``quarter, n_participants, n_lived, share, share_suppressed``, one row per quarter.
+
+    Examples
+    --------
+    >>> e = pd.DataFrame({"quarter": ["2017Q1", "2017Q2"], "n_participants": [16, 10],
+    ...                   "n_clients": [6, 2], "n_experts_by_experience": [1, 0]})
+    >>> codevelopment_shares(e)[["quarter", "n_lived", "share", "share_suppressed"]]
+      quarter  n_lived   share  share_suppressed
+    0  2017Q1        7  0.4375             False
+    1  2017Q2        2     NaN              True
+    """
+    min_cell = disclosure._check_min_cell(min_cell)
+    roles = [r for r in schema.LIVED_EXPERIENCE_ROLES if r in events.columns]
+    require_columns(events, ["quarter", "n_participants"], "codevelopment_shares")
+    per_q = events.groupby("quarter", sort=True)[["n_participants", *roles]].sum()
+    lived = per_q[roles].sum(axis=1)
+    hidden = ((lived > 0) & (lived < min_cell)).to_numpy()
+    share = (lived / per_q["n_participants"].where(per_q["n_participants"] > 0)).to_numpy(float)
+    return pd.DataFrame({"quarter": per_q.index.astype(str), "n_participants": per_q["n_participants"].to_numpy(),
+                         "n_lived": lived.to_numpy(), "share": np.where(hidden, np.nan, share),
+                         "share_suppressed": hidden})
 
 
 def pathways(

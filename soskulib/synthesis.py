@@ -139,6 +139,51 @@ def meta_by_instrument(
     return fits
 
 
+def forest_source(effects: pd.DataFrame, *, min_cell: int = disclosure.MIN_CELL) -> pd.DataFrame:
+    """What the forest plots draw, protected: each municipality's ``n`` and SMCR ``yi`` per
+    instrument, and a pooled row with the summed ``n``.
+
+    The forest plot writes each municipality's number of complete pairs beside its square,
+    so the rows are protected like the municipality pages' overall outcome rows: an ``n`` of
+    fewer than ``min_cell`` hides the row's ``n`` and ``yi``. The build reads the plot back
+    against this table (``audit.FigureCheck(..., kind="markers_x")`` for the squares,
+    ``kind="numbers"`` for the ``n`` column), so a municipality whose ``n`` is hidden can
+    never be drawn.
+
+    Parameters
+    ----------
+    effects : DataFrame
+        :func:`municipality_effects` output.
+    min_cell : int
+        Reporting minimum.
+
+    Returns
+    -------
+    DataFrame
+        ``instrument, municipality, n, yi`` (+ ``n_suppressed``, ``yi_suppressed``); the
+        pooled rows have ``municipality`` ``"pooled"`` and no ``yi``.
+
+    Examples
+    --------
+    >>> e = pd.DataFrame({"instrument": ["esis"] * 2, "municipality": ["092", "179"],
+    ...                   "n": [40, 12], "yi": [0.5, 0.3]})
+    >>> forest_source(e)[["municipality", "n", "yi"]]
+      municipality     n   yi
+    0          092  40.0  0.5
+    1          179  12.0  0.3
+    2       pooled  52.0  NaN
+    """
+    require_columns(effects, ["instrument", "municipality", "n", "yi"], "forest_source")
+    rows = effects[["instrument", "municipality", "n", "yi"]].copy()
+    pooled = rows.groupby("instrument", sort=False, as_index=False)["n"].sum()
+    pooled["municipality"], pooled["yi"] = "pooled", np.nan
+    parts = [part for _, part in pd.concat([rows, pooled[rows.columns]], ignore_index=True)
+             .groupby("instrument", sort=False)]
+    table = pd.concat(parts, ignore_index=True) if parts else rows
+    return disclosure.suppress_table(table, "n", keys=["instrument", "municipality"],
+                                     derived={"yi": "n"}, min_cell=min_cell)
+
+
 def pooled_table(fits: Mapping[str, Mapping[str, object]]) -> pd.DataFrame:
     """One row per instrument and inference method from :func:`meta_by_instrument` results.
 

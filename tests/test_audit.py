@@ -355,3 +355,85 @@ def test_report_refuses_a_figure_that_disagrees_with_its_published_table(tmp_pat
         rep.figure(fig, "leaky", check=audit.FigureCheck("entries", "n_entries"))
     with pytest.raises(KeyError, match="not published"):
         rep.figure(plt.subplots()[0], "x", check=audit.FigureCheck("nowhere", "n"))
+
+
+def test_forest_plot_rows_are_read_back_against_the_protected_municipality_table():
+    """A forest plot draws each municipality's SMCR as a square and its n as text: read back
+    (``markers_x``, ``numbers``) they match :func:`synthesis.forest_source`; a municipality
+    whose n the table hides (here 4 pairs) is found when drawn."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from soskulib import meta, meta_plots, synthesis
+
+    effects = pd.DataFrame({"instrument": ["esis"] * 3, "municipality": ["092", "179", "410"],
+                            "n": [40, 12, 4], "yi": [0.52, 0.31, 0.9], "vi": [0.03, 0.09, 0.3]})
+    drawn = synthesis.forest_source(effects)
+    assert drawn["yi_suppressed"].tolist() == [False, False, True, False]
+    checks = [audit.FigureCheck(drawn, "yi", kind="markers_x", where={"instrument": "esis"}),
+              audit.FigureCheck(drawn, "n", kind="numbers", where={"instrument": "esis"})]
+    kept = effects.iloc[:2]
+    res = meta.meta_analysis(kept["yi"], kept["vi"], labels=["Vantaa", "Jyväskylä"], n=kept["n"])
+    fig = meta_plots.forest_plot(res, lang="fi")
+    assert audit.drawn_values(fig, "numbers").values == (40.0, 12.0, 52.0)
+    assert sorted(audit.drawn_values(fig, "markers_x").values) == [0.31, 0.52]
+    # the pooled row sums all three; the published pooled n then differs from what is drawn
+    assert audit.figure_findings(fig, checks[0]) == []
+    assert audit.figure_findings(fig, checks[1]) == ["draws 52 which the table does not show",
+                                                     "does not draw 56 which the table shows"]
+    res_all = meta.meta_analysis(effects["yi"], effects["vi"], labels=["V", "J", "L"], n=effects["n"])
+    leaky = meta_plots.forest_plot(res_all, lang="fi")
+    assert "draws 0.9 which the table does not show" in audit.figure_findings(leaky, checks[0])
+    assert "draws 4 which the table does not show" in audit.figure_findings(leaky, checks[1])
+    plt.close("all")
+
+
+def test_codevelopment_timeline_draws_only_the_protected_shares():
+    """The timeline's lived-experience line is read back against
+    :func:`process.codevelopment_shares`: a quarter with 1–4 people of lived experience has no
+    point; a timeline drawing every share is found."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from soskulib import plots, process
+
+    events = pd.DataFrame({"quarter": ["2017Q1", "2017Q2", "2017Q3"], "activity_type": ["workshop"] * 3,
+                           "n_events": [2, 1, 3], "n_participants": [16, 10, 20], "n_clients": [6, 2, 0],
+                           "n_experts_by_experience": [1, 0, 0]})
+    shares = process.codevelopment_shares(events)
+    assert shares["share_suppressed"].tolist() == [False, True, False]
+    ax = plots.codevelopment_timeline(events, lang="fi")
+    check = audit.FigureCheck(shares, "share", kind="points_y")
+    assert audit.figure_findings(ax.figure, check) == []
+    fig, ax2 = plt.subplots()
+    ax2.plot([0, 1, 2], [7 / 16, 0.2, 0.0], marker="o")  # the 2 of 10 drawn
+    assert audit.figure_findings(fig, check) == ["draws 0.2 which the table does not show"]
+    plt.close("all")
+
+
+def test_a_figure_with_two_checks_is_refused_when_either_disagrees(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from soskulib import page
+
+    rep = page.Report("en", tables_dir=tmp_path, display=False)
+    table = pd.DataFrame({"x": [0.5, 0.25], "n": [12.0, 9.0]})
+    fig, ax = plt.subplots()
+    ax.scatter([0.5, 0.25], [1, 2])
+    ax.text(0.1, 1, "12")
+    ax.text(0.1, 2, "7")  # a count the table does not have
+    checks = [audit.FigureCheck(table, "x", kind="markers_x"), audit.FigureCheck(table, "n", kind="numbers")]
+    with pytest.raises(ValueError, match="draws 7"):
+        rep.figure(fig, "two", check=checks)
+    fig, ax = plt.subplots()
+    ax.scatter([0.5, 0.25], [1, 2])
+    ax.text(0.1, 1, "12")
+    ax.text(0.1, 2, "9")
+    rep.figure(fig, "two", check=checks)  # both agree: no error
