@@ -13,7 +13,7 @@ matplotlib.use("Agg")
 MODULES = ("meta", "meta_plots", "meta_diagnostics", "models", "standardised", "rtm", "attrition",
            "cli", "codebook", "demo", "demo_development", "development", "development_plots",
            "errors", "io", "labels", "meta_multivariate", "outofcore", "pseudonym",
-           "psychometrics", "schema", "simulation", "validation")
+           "psychometrics", "schema", "simulation", "synthesis", "validation")
 
 
 @pytest.mark.parametrize("name", MODULES)
