@@ -32,9 +32,17 @@ def _t(key: str, lang: str, **fields) -> str:
     return labels.text(key, lang, **fields)
 
 
+#: Vertical distance (points) between the staggered experiment labels above the axes.
+_LABEL_STEP = 10
+
+
 @formatting.literal_figure
 def mark_experiments(ax: Axes, experiments: pd.DataFrame, *, lang: str = "fi") -> Axes:
     """Draw each experiment as a vertical line at its start date, labelled with its id.
+
+    The ids are written above the plotting area (staggered when there are several), where
+    they cover no point, line or limit of the series; the axes' title is moved up to make
+    room for them.
 
     Parameters
     ----------
@@ -46,16 +54,34 @@ def mark_experiments(ax: Axes, experiments: pd.DataFrame, *, lang: str = "fi") -
     Returns
     -------
     Axes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot(pd.to_datetime(["2017-01-01", "2017-07-01"]), [1, 2])
+    >>> _ = ax.set_title("ESIS")
+    >>> exp = pd.DataFrame({"experiment_id": ["092-K3"], "start_date": pd.to_datetime(["2017-04-01"])})
+    >>> ax = mark_experiments(ax, exp, lang="en")
+    >>> fig.canvas.draw()
+    >>> label = ax.texts[0]
+    >>> label.get_text(), label.xy[1] >= 1.0   # in axes units: above the plotting area
+    ('092-K3', True)
+    >>> plt.close(fig)
     """
     if experiments is None or experiments.empty:
         return ax
     colour = sns.color_palette(plots.PALETTE)[3]
-    top = ax.get_ylim()[1]
-    for i, exp in enumerate(experiments.sort_values("start_date").itertuples(index=False)):
+    above = ax.get_xaxis_transform()  # x in data units, y in axes units (1 = top edge)
+    chosen = experiments.sort_values("start_date")
+    for i, exp in enumerate(chosen.itertuples(index=False)):
         ax.axvline(exp.start_date, color=colour, linestyle="-.", linewidth=1.2, zorder=2,
                    label=_t("dev.plot.experiment", lang) if i == 0 else None)
-        ax.annotate(str(exp.experiment_id), (exp.start_date, top), xytext=(3, -12 - 10 * (i % 3)),
-                    textcoords="offset points", fontsize="small", color=colour)
+        ax.annotate(str(exp.experiment_id), (ax.convert_xunits(exp.start_date), 1.0), xycoords=above,
+                    xytext=(0, 2 + _LABEL_STEP * (i % 3)), textcoords="offset points",
+                    ha="center", va="bottom", fontsize="small", color=colour,
+                    annotation_clip=False)
+    ax.set_title(ax.get_title(), pad=6 + _LABEL_STEP * min(3, len(chosen)))
     return ax
 
 
@@ -128,15 +154,15 @@ def outcome_with_experiments(chart: pd.DataFrame, experiments: pd.DataFrame | No
             after = d.loc[~before & d["value"].notna()]
             ax.scatter(after["quarter_start"], after["value"], s=90, marker="D", zorder=4,
                        color=colours[1], label=_t("dev.plot.signal_after", lang) if k == 0 else None)
+    ax.set_title(_t("dev.plot.outcome_title", lang, name=name))
     if experiments is not None and not experiments.empty:
-        mark_experiments(ax, experiments, lang=lang)
+        mark_experiments(ax, experiments, lang=lang)  # its labels go above, under the title
     step = max(1, -(-len(d) // 12))
     ax.set_xticks(d["quarter_start"].iloc[::step],
                   formatting.quarters(d["quarter_start"].iloc[::step], lang), rotation=45,
                   ha="right")
     ax.set_xlabel(_t("dev.plot.end_quarter", lang))
     ax.set_ylabel(_t("dev.plot.outcome_y", lang))
-    ax.set_title(_t("dev.plot.outcome_title", lang, name=name))
     plots.legend_below(ax)
     formatting.localise_axes(ax, lang)
     return ax

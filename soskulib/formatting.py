@@ -479,6 +479,73 @@ def localise_axes(fig_or_ax: Any, lang: str) -> Any:
     return fig_or_ax
 
 
+#: Symbols written with an underscore in labels and code, shown with a true subscript on pages
+#: and in figures: ``d_z`` (Cohen's d for paired change, Lakens 2013) is written d\ :sub:`z`.
+SUBSCRIPTS: tuple[str, ...] = ("d_z",)
+_SUBSCRIPT = re.compile(r"(<[^>]*>)|(?<![A-Za-z0-9])(" + "|".join(map(re.escape, SUBSCRIPTS)) + r")")
+
+
+def html_subscripts(page: str) -> str:
+    """Write the symbols of :data:`SUBSCRIPTS` with a real subscript in an HTML page.
+
+    In text, ``d_z`` becomes ``d<sub>z</sub>``; inside a tag (an ``alt`` or ``title``
+    attribute, where markup cannot go) it becomes ``dz``. Nothing else changes, so a page
+    never shows the underscore of the code name.
+
+    Parameters
+    ----------
+    page : str
+        HTML (a whole page or a fragment).
+
+    Returns
+    -------
+    str
+        The same HTML with the subscripts written out.
+
+    Examples
+    --------
+    >>> html_subscripts('<th title="d_z lower">d_z alaraja</th><td>odd_z</td>')
+    '<th title="dz lower">d<sub>z</sub> alaraja</th><td>odd_z</td>'
+    """
+    def repl(m: re.Match[str]) -> str:
+        if m.group(1) is not None:  # a tag: attributes cannot hold markup
+            return _SUBSCRIPT_IN_TAG.sub(lambda t: t.group(0).replace("_", ""), m.group(1))
+        base, sub = m.group(2).split("_", 1)
+        return f"{base}<sub>{sub}</sub>"
+
+    return _SUBSCRIPT.sub(repl, page)
+
+
+_SUBSCRIPT_IN_TAG = re.compile(r"(?<![A-Za-z0-9])(" + "|".join(map(re.escape, SUBSCRIPTS)) + r")")
+
+
+def figure_subscripts(text: str) -> tuple[str, bool]:
+    """A figure text with :data:`SUBSCRIPTS` as mathtext subscripts, safe for any other text.
+
+    ``d_z`` becomes ``$d_z$`` (an italic d with a subscript z); every other ``$`` and
+    backslash of the text is escaped, so text from data stays literal. Returns the text and
+    whether it must be drawn with mathtext on (``Text.set_parse_math``). Figure texts are read
+    back by :mod:`soskulib.audit` as numbers, and a subscript is never inside a number.
+
+    Examples
+    --------
+    >>> figure_subscripts("d_z (95% CI)"), figure_subscripts("Price $5")
+    (('$d_z$ (95% CI)', True), ('Price $5', False))
+    >>> print(figure_subscripts("d_z of $5")[0])
+    $d_z$ of \\$5
+    """
+    if not _SUBSCRIPT_IN_TAG.search(text):
+        return text, False
+    parts = _SUBSCRIPT_IN_TAG.split(text)
+    out = []
+    for i, part in enumerate(parts):
+        if i % 2:  # a symbol
+            out.append(f"${part}$")
+        else:
+            out.append(part.replace("$", r"\$"))  # outside $…$ only "$" is special
+    return "".join(out), True
+
+
 def literal(drawn: Any) -> Any:
     """Show every text of a figure as written: ``$`` is never read as mathtext.
 
@@ -525,7 +592,10 @@ def literal(drawn: Any) -> Any:
         for axis in (ax.xaxis, ax.yaxis):
             axis.get_majorticklabels()  # creates the tick labels the figure will draw
     for text in fig.findobj(Text):
-        text.set_parse_math(False)
+        written, math = figure_subscripts(text.get_text())
+        if math:
+            text.set_text(written)
+        text.set_parse_math(math)
     return drawn
 
 

@@ -1008,6 +1008,16 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Keskeyttämisen p-kortissa on signaali (ei-satunnaista vaihtelua) neljänneksillä "
         "{quarters}: {reasons}. Mitä noina aikoina muuttui?",
         "Dropout chart signals (non-random variation) in {quarters}: {reasons}. What changed then?"),
+    "nar.spc.hidden": (
+        "Peitetty neljännes {quarters} (alle {k} henkilöä tai toisen luvun suojaamiseksi) jää "
+        "kuvaan katkoksena: katkos ei tarkoita nollaa eikä muutosta.",
+        "The hidden quarter {quarters} (fewer than {k} people, or hidden to protect another "
+        "number) is a gap in the line: the gap means neither zero nor a change."),
+    "nar.spc.hidden_many": (
+        "Peitetyt neljännekset {quarters} (alle {k} henkilöä tai toisen luvun suojaamiseksi) "
+        "jäävät kuvaan katkoksina: katkos ei tarkoita nollaa eikä muutosta.",
+        "The hidden quarters {quarters} (fewer than {k} people, or hidden to protect another "
+        "number) are gaps in the line: a gap means neither zero nor a change."),
     "nar.spc.span": ("{span} ({k} neljännestä)", "{span} ({k} quarters)"),
     "nar.spc.outside_limits": ("3σ-rajojen ulkopuolella", "outside the 3σ limits"),
     "nar.spc.shift": ("pitkä jakso mediaanin samalla puolella", "a shift (long run on one side of the median)"),

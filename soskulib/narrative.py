@@ -35,6 +35,7 @@ import pandas as pd
 
 from soskulib import formatting, labels
 from soskulib.checks import require_columns
+from soskulib.disclosure import MIN_CELL
 
 #: Cohen's (1988) thresholds for |d|.
 SIZE_THRESHOLDS: tuple[tuple[float, str], ...] = ((0.2, "very_small"), (0.5, "small"),
@@ -327,14 +328,24 @@ def spc_sentence(chart: pd.DataFrame, lang: str = "fi") -> str:
     ...                   "reasons": ["", "outside_limits"]})
     >>> spc_sentence(c, "en")
     'Dropout chart signals (non-random variation) in Q2 2017: outside the 3σ limits. What changed then?'
+
+    A hidden point is named, so the gap it leaves in the line is not read as zero:
+
+    >>> c["p"] = [None, 0.3]
+    >>> "The hidden quarter Q1 2017 (fewer than 5 people" in spc_sentence(c, "en")
+    True
     """
     labels.check_lang(lang)
-    if chart.empty or not chart["signal"].astype(bool).any():
-        return labels.text("nar.spc.none", lang)
     visible = chart["p"].notna() if "p" in chart.columns else pd.Series(True, index=chart.index)
+    hidden = "" if visible.all() else " " + labels.text(
+        "nar.spc.hidden" if (~visible).sum() == 1 else "nar.spc.hidden_many", lang,
+        quarters=", ".join(formatting.quarters(chart.loc[~visible, "quarter"], lang)),
+        k=chart.attrs.get("min_cell", MIN_CELL))
+    if chart.empty or not chart["signal"].astype(bool).any():
+        return labels.text("nar.spc.none", lang) + hidden
     flagged = chart.loc[chart["signal"].astype(bool) & visible]
     if flagged.empty:
-        return labels.text("nar.spc.none", lang)
+        return labels.text("nar.spc.none", lang) + hidden
     quarters = flagged["quarter"].tolist()
     # A trend or shift flags every point of the run: name the span, not each quarter.
     span = ", ".join(formatting.quarters(quarters, lang)) if len(quarters) <= 3 else labels.text(
@@ -344,7 +355,7 @@ def spc_sentence(chart: pd.DataFrame, lang: str = "fi") -> str:
                       if r})
     words = ", ".join(labels.text(f"nar.spc.{r}", lang) if f"nar.spc.{r}" in labels.STRINGS
                       else r for r in reasons)
-    return labels.text("nar.spc.signals", lang, quarters=span, reasons=words)
+    return labels.text("nar.spc.signals", lang, quarters=span, reasons=words) + hidden
 
 
 def municipality_points(

@@ -188,7 +188,7 @@ def render_html(nb: Any, *, title: str, lang: str = "fi", index_href: str | None
         }
     }
     body, _ = exporter.from_notebook_node(nb, resources=resources_in)
-    return _insert_toc(body)
+    return formatting.html_subscripts(_insert_toc(body))
 
 
 _HEADING = re.compile(r'<h([23]) class="sosku-h" id="([^"]+)">(.*?)</h\1>', re.S)

@@ -408,8 +408,8 @@ def build_reports(
                     _client_ids(processed))
 
     index = out / "index.html"
-    index.write_text(render_index(manifest, out, work, results, munis, lang, prov),
-                     encoding="utf-8")
+    index.write_text(formatting.html_subscripts(
+        render_index(manifest, out, work, results, munis, lang, prov)), encoding="utf-8")
     provenance.write_site_manifest(
         out, prov, {Path(j.html_path).relative_to(out).as_posix(): j.title for j in work})
     return index

@@ -147,6 +147,60 @@ def test_outcome_chart_is_protected_and_draws_the_experiment():
     plt.close("all")
 
 
+@pytest.mark.parametrize("which", ["outcome", "spc"])
+def test_experiment_labels_cover_no_data_and_no_title(which):
+    """The ids of the experiments are written above the plotting area (an id on the top point
+    of the ESIS chart, "092-K3", used to cover it), below the title, and apart from each other."""
+    import matplotlib.pyplot as plt
+    from matplotlib.transforms import Bbox
+
+    from soskulib import development_plots, process
+
+    quarters = pd.period_range("2017Q1", periods=8, freq="Q")
+    exp = pd.DataFrame({"experiment_id": ["092-K1", "092-K2", "092-K3"], "municipality": "092",
+                        "target_measure": "dropout" if which == "spc" else "esis",
+                        "start_date": pd.to_datetime(["2017-04-01", "2017-05-01", "2018-04-01"])})
+    if which == "outcome":
+        chart = pd.DataFrame({"municipality": "092", "quarter": quarters.astype(str),
+                              "quarter_start": quarters.start_time, "n": 20.0,
+                              "value": [4.0, 5, 6, 5, 10.3, 8.8, 8.6, 9]})
+        ax = development_plots.outcome_with_experiments(chart, exp, None, name="ESIS", lang="fi")
+    else:
+        rng = np.random.default_rng(3)
+        start = np.concatenate([[q.start_time + pd.Timedelta(days=10)] * 40 for q in quarters])
+        dropped = rng.random(len(start)) < 0.4
+        ep = pd.DataFrame({"start_date": start, "end_date": start + pd.Timedelta(days=60),
+                           "end_reason": np.where(dropped, "dropped_out", "completed")})
+        chart = process.dropout_chart(ep, export_date="2020-12-31")
+        ax = development_plots.spc_with_experiments(chart, exp, lang="fi")
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    plot_area = ax.get_window_extent(renderer)
+    labels_ = [t for t in ax.texts if t.get_text() in set(exp["experiment_id"])]
+    assert len(labels_) == 3
+    boxes = [t.get_window_extent(renderer) for t in labels_]
+    title = ax.title.get_window_extent(renderer)
+    for box in boxes:
+        assert box.y0 >= plot_area.y1 - 0.5  # above every point, line and limit
+        assert not box.overlaps(title)
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    assert Bbox.union(boxes).y1 <= fig.bbox.y1  # nothing cut at the top edge
+    plt.close(fig)
+
+
+def test_spc_sentence_names_the_hidden_quarter_so_the_gap_is_not_read_as_zero():
+    from soskulib import narrative
+
+    chart = pd.DataFrame({"quarter": ["2017Q1", "2017Q2", "2017Q3"], "p": [0.16, np.nan, 0.12],
+                          "signal": [False, False, False], "reasons": ["", "", ""]})
+    fi, en = narrative.spc_sentence(chart, "fi"), narrative.spc_sentence(chart, "en")
+    assert "II/2017" in fi and "katkos ei tarkoita nollaa" in fi
+    assert "Q2 2017" in en and "neither zero" in en
+    chart["p"] = [0.16, 0.1, 0.12]
+    assert "II/2017" not in narrative.spc_sentence(chart, "fi")
+
+
 # --- levels and the loop ----------------------------------------------------------------------
 
 def test_loop_counts_ideas_moving_between_levels():

@@ -105,3 +105,33 @@ def test_doctests():
 
     result = doctest.testmod(fmt)
     assert result.attempted > 10 and result.failed == 0
+
+
+def test_d_z_is_written_with_a_subscript_in_html_and_never_with_its_underscore():
+    page = ('<figure><img alt="muutos d_z ja d_z"><figcaption>d_z (Lakens)</figcaption>'
+            '<th>d_z alaraja</th><td>odd_z</td></figure>')
+    out = fmt.html_subscripts(page)
+    assert "d_z" not in out.replace("odd_z", "")
+    assert out.count("d<sub>z</sub>") == 2 and 'alt="muutos dz ja dz"' in out
+    assert fmt.html_subscripts(out) == out  # idempotent
+
+
+def test_d_z_in_a_figure_is_a_mathtext_subscript_and_other_text_stays_literal():
+    import io
+
+    import matplotlib
+
+    fig, ax = plt.subplots()
+    ax.set_xlabel("muutos d_z (suunnattu)")
+    ax.set_title("Hinta $5 ja $6")
+    fmt.literal(fig)
+    assert ax.xaxis.label.get_text() == "muutos $d_z$ (suunnattu)"
+    assert ax.xaxis.label.get_parse_math() and not ax.title.get_parse_math()
+    buf = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        fig.savefig(buf, format="svg")
+    import re
+
+    svg = re.sub(r"<!--.*?-->", "", buf.getvalue(), flags=re.S)  # the source text as comments
+    assert "d_z" not in svg and "Hinta $5 ja $6" in svg
+    plt.close(fig)

@@ -97,6 +97,15 @@ def test_csvs_beside_each_report(built):
             assert f'href="{tables.name}/{csv.name}"' in text
 
 
+def test_no_page_writes_d_z_with_its_underscore(built):
+    """Cohen's d for paired change is written d<sub>z</sub> on pages, never "d_z"."""
+    root, _ = built
+    pages = _pages(root / "reports")
+    texts = {p.name: p.read_text(encoding="utf-8") for p in pages}
+    assert not [name for name, text in texts.items() if "d_z" in text]
+    assert any("d<sub>z</sub>" in text for text in texts.values())
+
+
 def test_lang_switch_changes_headings(built):
     root, _ = built
     fi_page = (root / "reports" / "instruments.html").read_text(encoding="utf-8")
