@@ -50,6 +50,15 @@ DEFAULT_CONTINUITY = 0.6
 #: Dates of the national / regional arenas (level 1), hosted in turn.
 ARENAS = ("2016-05-18", "2016-11-16", "2017-05-17", "2017-11-15", "2018-05-16", "2018-11-14")
 
+#: Theme of the shared level-1 arenas.
+ARENA_THEME = "SOSKU-areena: kuntien kehittämistyön ja seurantatiedon jakaminen"
+#: Themes of the level-2 workshop groups across sub-projects.
+WORKSHOP_THEMES = ("Työpajaryhmä: nuorten sosiaalinen kuntoutus", "Työpajaryhmä: arvioinnin mittarit",
+                   "Työpajaryhmä: asiakasosallisuus", "Työpajaryhmä: jatkopolut ja TYP-yhteistyö")
+#: Open drop-in groups counted without identities: code -> (name, method, first session).
+OPEN_GROUPS = {"205": ("Olohuonetoiminta, Suomussalmi", "muu", "2017-09-04"),
+               "092": ("Avoin vertaisryhmä", "vertais", "2016-09-05"),
+               "698": ("Nuorten avoin liikuntavuoro", "liikunta", "2017-01-09")}
 #: The experiments whose true effect on a quarterly series is known (``truth.json``).
 EXPERIMENTS_WITH_TRUTH: dict[str, dict[str, Any]] = {
     "092-K1": {
@@ -149,10 +158,9 @@ def _shared_events(code: str, rng: np.random.Generator) -> pd.DataFrame:
         if active[i % len(active)] != code:
             continue
         rows.append({"kunta": code, "pvm": _dates([day])[0], "tyyppi": "verkosto",
-                     "teema": "SOSKU-areena: kuntien kehittämistyön ja seurantatiedon jakaminen",
+                     "teema": ARENA_THEME,
                      "taso": "1", "kunnat": ",".join(active), "_day": day, "_size": 6.0})
-    themes = ("Työpajaryhmä: nuorten sosiaalinen kuntoutus", "Työpajaryhmä: arvioinnin mittarit",
-              "Työpajaryhmä: asiakasosallisuus", "Työpajaryhmä: jatkopolut ja TYP-yhteistyö")
+    themes = WORKSHOP_THEMES
     for q, start in enumerate(pd.period_range("2016Q2", "2018Q3", freq="2Q")):
         for j in range(2):  # two workshop groups per half-year, hosted in turn
             if codes[(2 * q + j) % len(codes)] != code:
@@ -268,12 +276,9 @@ def whodas_coding(code: str, items: pd.DataFrame, item_names: list[str]) -> pd.D
 def group_sessions(code: str, seed: int) -> pd.DataFrame:
     """Open drop-in group sessions counted without identities (raw ``ryhmakerrat`` columns)."""
     rng = np.random.default_rng([seed, 23, int(code)])
-    groups = {"205": ("Olohuonetoiminta, Suomussalmi", "muu", "2017-09-04"),
-              "092": ("Avoin vertaisryhmä", "vertais", "2016-09-05"),
-              "698": ("Nuorten avoin liikuntavuoro", "liikunta", "2017-01-09")}
-    if code not in groups:
+    if code not in OPEN_GROUPS:
         return pd.DataFrame(columns=[c.raw for c in schema.GROUP_SESSIONS.columns])
-    name, method, first = groups[code]
+    name, method, first = OPEN_GROUPS[code]
     days = np.arange(_days(first), _days("2018-12-17"), 7)
     days = days[rng.random(len(days)) > 0.12]  # holidays and cancelled weeks
     n = rng.poisson(9, len(days)) + 2

@@ -546,6 +546,43 @@ def figure_subscripts(text: str) -> tuple[str, bool]:
     return "".join(out), True
 
 
+_FI_VOWELS = "aeiouyäöå"
+_FI_WORD = re.compile(r"[a-zäöå]{12,}")
+
+
+def soft_hyphens(text: str, lang: str) -> str:
+    """Mark where long Finnish words may break, so a table heading wraps instead of widening.
+
+    Finnish compounds ("kokemusasiantuntijat") are long and a browser cannot hyphenate them
+    (it has no Finnish dictionary). This inserts soft hyphens (U+00AD, invisible unless the
+    word breaks there) by a rule of Finnish syllabification that holds across compound
+    boundaries too: between two consonants after a vowel, the second starts the syllable
+    ("asian-tun-tijat", "asiak-kaat"). Breaks between vowels or before a single consonant
+    are not used: without a dictionary they can fall across a compound's seam
+    ("kokemus|asiantuntijat"). At least three letters stay on each side. Only lower-case words of 12 letters or more are touched; English
+    text is returned unchanged (browsers hyphenate English, ``hyphens: auto``).
+
+    Examples
+    --------
+    >>> soft_hyphens("kokemusasiantuntijat", "fi").replace("\u00ad", "-")
+    'kokemusasian-tun-tijat'
+    >>> soft_hyphens("SMCR alaraja", "fi"), soft_hyphens("municipalities", "en")
+    ('SMCR alaraja', 'municipalities')
+    """
+    if lang != "fi":
+        return text
+
+    def word(m: re.Match[str]) -> str:
+        w = m.group(0)
+        # the last consonant of a cluster between vowels starts a syllable: tun|ti, ak|kaat
+        cuts = [i for i in range(3, len(w) - 2)
+                if w[i - 1] not in _FI_VOWELS and w[i] not in _FI_VOWELS
+                and w[i + 1] in _FI_VOWELS and w[i - 2] in _FI_VOWELS]
+        return "".join("\u00ad" + c if i in cuts else c for i, c in enumerate(w))
+
+    return _FI_WORD.sub(word, text)
+
+
 def literal(drawn: Any) -> Any:
     """Show every text of a figure as written: ``$`` is never read as mathtext.
 

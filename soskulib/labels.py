@@ -1289,3 +1289,128 @@ register({
     "in.specs.caption": ("Mittarit: käytössä alkaen, vaihtoehtoiset koodaukset, tarkistamattomat oletukset",
                          "Instruments: in use from, alternative codings, unverified assumptions"),
 })
+
+
+#: English for the free text the demo export writes (experiment descriptions and target
+#: services, activity themes, open groups, sub-project names): our own vocabulary, so English
+#: pages translate it. Free text from a real municipality's export that is not in this table
+#: is shown as recorded, marked with :data:`AS_RECORDED` (see :func:`data_text`).
+DATA_TEXT_EN: dict[str, str] = {
+    # experiment register: descriptions (soskulib.demo_development)
+    "Matalan kynnyksen paluureitti keskeyttämisen ehkäisyyn":
+        "Low-threshold route back, to prevent dropout",
+    "Vertaisohjaajan tuki ryhmissä keskeyttämisen ehkäisyyn":
+        "Peer instructor support in groups, to prevent dropout",
+    "Asiakasraati palvelupolun arvioijana": "Client panel assessing the service path",
+    "Jalkautuva työ asiakkaan kotiin": "Outreach work in the client's home",
+    "Vertaisohjaaja ryhmän rinnalle": "A peer instructor alongside the group",
+    "Yhteinen asiakassuunnitelma TE-palvelujen kanssa":
+        "A joint client plan with the employment services (TE services)",
+    "3X10D-keskustelu tavoitteiden pohjana": "3X10D conversation as the basis of goals",
+    "Luontoryhmä nuorille": "Nature group for young people",
+    "Digitaalinen yhteydenpito ryhmien välillä": "Digital contact between group meetings",
+    "Ammattilais–vertaistyöpari vastaanotolle": "Professional–peer pair at appointments",
+    # experiment register: target services
+    "aikuissosiaalityö": "adult social work",
+    "asiakassuunnitelma": "client plan",
+    "jalkautuva työ": "outreach work",
+    "ohjaus ja neuvonta": "guidance and advice",
+    "ryhmätoiminta": "group activity",
+    "ryhmätoiminta ja yksilötyö": "group activity and individual work",
+    "tarpeiden arviointi": "assessment of needs",
+    # activity log: themes (soskulib.demo THEMES, demo_development shared events)
+    "Alueellinen SOSKU-verkosto": "Regional SOSKU network",
+    "Asiakasraadin työpaja: palvelupolun kuvaaminen":
+        "Client panel workshop: describing the service path",
+    "Yhteiskehittämisen työpaja: ryhmätoiminnan sisällöt":
+        "Co-development workshop: the content of group activities",
+    "Työpaja: asiakassuunnitelman tavoitteiden asettaminen":
+        "Workshop: setting the goals of the client plan",
+    "Kokemusasiantuntijoiden työpaja: matalan kynnyksen palvelut":
+        "Experts-by-experience workshop: low-threshold services",
+    "Työpaja: sosiaalisen kuntoutuksen prosessin mallintaminen":
+        "Workshop: modelling the social rehabilitation process",
+    "Verkostotapaaminen: TE-palvelut ja työpajat":
+        "Network meeting: employment services and work-activity workshops",
+    "Verkostotapaaminen: järjestöyhteistyö": "Network meeting: cooperation with NGOs",
+    "Verkostotapaaminen: mielenterveys- ja päihdepalvelut":
+        "Network meeting: mental health and substance abuse services",
+    "Verkostotapaaminen: nuorten palvelut ja Ohjaamo":
+        "Network meeting: youth services and Ohjaamo (one-stop guidance centre)",
+    "Kokeilu: jalkautuva työ asiakkaan kotiin": "Experiment: outreach work in the client's home",
+    "Kokeilu: vertaisohjaajan tuki ryhmissä": "Experiment: peer instructor support in groups",
+    "Kokeilu: 3X10D-keskustelu tavoitteiden pohjana":
+        "Experiment: 3X10D conversation as the basis of goals",
+    "Kokeilu: liikunnallinen ryhmä": "Experiment: physical activity group",
+    "Kokeilu: digitaalinen yhteydenpito": "Experiment: digital contact",
+    "Kokeilu: keskeyttämisen ehkäisy – matalan kynnyksen paluureitti":
+        "Experiment: preventing dropout – a low-threshold route back",
+    "Koulutus: GAS-menetelmä": "Training: the GAS method",
+    "Koulutus: motivoiva haastattelu": "Training: motivational interviewing",
+    "Koulutus: osallisuusindikaattorin käyttö": "Training: using the inclusion indicator",
+    "Koulutus: ratkaisukeskeinen työote": "Training: the solution-focused approach",
+    "Koulutus: traumatietoinen työote": "Training: the trauma-informed approach",
+    "SOSKU-areena: kuntien kehittämistyön ja seurantatiedon jakaminen":
+        "SOSKU arena: municipalities share their development work and monitoring data",
+    "Työpajaryhmä: nuorten sosiaalinen kuntoutus":
+        "Workshop group: social rehabilitation of young people",
+    "Työpajaryhmä: arvioinnin mittarit": "Workshop group: evaluation instruments",
+    "Työpajaryhmä: asiakasosallisuus": "Workshop group: client participation",
+    "Työpajaryhmä: jatkopolut ja TYP-yhteistyö":
+        "Workshop group: onward pathways and work with TYP (the multi-sector joint service)",
+    # open groups counted without identities
+    "Avoin vertaisryhmä": "Open peer group",
+    "Nuorten avoin liikuntavuoro": "Open sports session for young people",
+    "Olohuonetoiminta, Suomussalmi": "Living-room activity, Suomussalmi",
+    # sub-project names (osahankkeet.csv)
+    "Vantaan sosiaalisen kuntoutuksen yhteiskehittäminen":
+        "Co-development of social rehabilitation in Vantaa",
+    "Rovaniemen nuorten ja aikuisten sosiaalinen kuntoutus":
+        "Social rehabilitation of young people and adults in Rovaniemi",
+    "Essoten sosiaalisen kuntoutuksen palvelumalli":
+        "Essote's service model of social rehabilitation",
+    "Seinäjoen sosiaalisen kuntoutuksen kehittämishanke":
+        "Seinäjoki's social rehabilitation development project",
+    "Forssan seudun sosiaalinen kuntoutus": "Social rehabilitation in the Forssa region",
+    "Järvenpään sosiaalisen kuntoutuksen toimintamalli":
+        "Järvenpää's operating model of social rehabilitation",
+    "Laukaan sosiaalisen kuntoutuksen kokeilu": "Laukaa's social rehabilitation pilot",
+    "Jyväskylän osallisuutta vahvistava sosiaalinen kuntoutus":
+        "Social rehabilitation strengthening inclusion in Jyväskylä",
+    "SOS-Kainuu: sosiaalinen kuntoutus Kainuussa": "SOS-Kainuu: social rehabilitation in Kainuu",
+}
+
+#: Added after free text shown on an English page as the municipality recorded it.
+AS_RECORDED = "(in Finnish, as recorded)"
+
+
+def data_text(value: object, lang: Lang | str = "fi") -> object:
+    """Free text from the data (an experiment's description, a theme, a group's name) for a page.
+
+    Finnish pages show it as recorded. English pages show the English of our own vocabulary
+    (:data:`DATA_TEXT_EN`: what the demo export writes); any other text is the
+    municipality's own words, shown as recorded and marked :data:`AS_RECORDED`, so that an
+    English page never mixes languages silently. Missing values pass through.
+
+    Parameters
+    ----------
+    value : str or missing
+        The text as in the processed data.
+    lang : {"fi", "en"}
+        Page language.
+
+    Returns
+    -------
+    str or the missing value
+
+    Examples
+    --------
+    >>> data_text("Avoin vertaisryhmä", "en"), data_text("Avoin vertaisryhmä", "fi")
+    ('Open peer group', 'Avoin vertaisryhmä')
+    >>> data_text("Kahvila Kohtaamo", "en")
+    'Kahvila Kohtaamo (in Finnish, as recorded)'
+    """
+    check_lang(lang)
+    if lang == "fi" or not isinstance(value, str) or not value.strip():
+        return value
+    return DATA_TEXT_EN.get(value.strip(), f"{value} {AS_RECORDED}")

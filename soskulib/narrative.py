@@ -527,13 +527,15 @@ def subproject_facts(subprojects: pd.DataFrame, lang: str = "fi") -> str:
     >>> sub = pd.DataFrame({"name": ["Polku"], "planned_clients": [40.0],
     ...                     "instruments": ["esis,3x10d"]})
     >>> subproject_facts(sub, "en")
-    'Sub-project: Polku. Planned clients 40. Instruments: 3X10D, ESIS.'
+    'Sub-project: Polku (in Finnish, as recorded). Planned clients 40. Instruments: 3X10D, ESIS.'
     """
     if subprojects.empty:
         return labels.text("not_enough_data", lang, what=labels.text("mu.context", lang))
     row = subprojects.iloc[0]
     planned = row.get("planned_clients")
-    return labels.text("mu.context.facts", lang, name=row.get("name", "–"),
+    name = row.get("name")
+    return labels.text("mu.context.facts", lang,
+                       name=formatting.MISSING if pd.isna(name) else labels.data_text(name, lang),
                        planned="–" if pd.isna(planned) else formatting.integer(planned, lang),
                        instruments=_instrument_names(row.get("instruments")))
 

@@ -329,6 +329,7 @@ class Report:
         columns: Sequence[str] | None = None,
         percent: Sequence[str] = (),
         headers: dict[str, str] | None = None,
+        free_text: Sequence[str] = (),
     ) -> None:
         """Show ``df`` as a numbered, styled table and write it as ``<tables_dir>/<name>.csv``.
 
@@ -368,6 +369,10 @@ class Report:
         headers : dict, optional
             ``{column: label key}`` for columns whose heading differs from ``col.<column>``
             (e.g. ``{"name": "col.instrument"}``).
+        free_text : list of str
+            Columns of free text from the data (descriptions, themes, group names): on an
+            English page they are translated where the text is our own vocabulary and
+            otherwise marked as recorded in Finnish (:func:`soskulib.labels.data_text`).
 
         Raises
         ------
@@ -415,6 +420,9 @@ class Report:
             if masks:
                 published = disclosure.display(published)
             pvalues = [j for j, c in enumerate(published.columns) if _is_pvalue_column(c)]
+            require_columns(published, free_text, "Report.table", "free_text= names its columns")
+            for col in free_text:
+                published[col] = published[col].map(lambda v: labels.data_text(v, self.lang))
             published = self.relabel(published, codes=codes, columns=headers)
         else:
             raise TypeError(f"table() needs a DataFrame or CrossTab, got {type(df).__name__}")

@@ -63,6 +63,10 @@ def _numeric_columns(df: pd.DataFrame) -> list[bool]:
     return flags
 
 
+#: Tables with more columns than this are set in a smaller type (CSS class ``sosku-wide``).
+WIDE_COLUMNS = 10
+
+
 def style_table(df: pd.DataFrame, lang: str, digits: int, index: bool, uid: str = "t",
                 pvalues: Sequence[int] = ()) -> str:
     """HTML of a published table: numbers written for ``lang``, one alignment per column.
@@ -114,9 +118,19 @@ def style_table(df: pd.DataFrame, lang: str, digits: int, index: bool, uid: str 
             places = 0 if whole else formatting.column_digits(shown.columns[j], digits)
             text = col.map(lambda v, p=places: formatting.cell(v, lang, p))
         shown.isetitem(j, text.astype(object))
+    # Long Finnish words in headings may break (soft hyphens), so a heading wraps instead of
+    # widening the table past the page.
+    def hyphenate(label: Any) -> Any:
+        if isinstance(label, tuple):
+            return tuple(hyphenate(part) for part in label)
+        return formatting.soft_hyphens(label, lang) if isinstance(label, str) else label
+
+    shown.columns = shown.columns.map(hyphenate)
     styler = shown.style.format(na_rep=formatting.MISSING, escape="html")
     styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
-    styler = styler.set_table_attributes('class="sosku-df"')
+    # A table of many columns is set smaller, so that it fits the page without scrolling.
+    wide = " sosku-wide" if shown.shape[1] + (shown.index.nlevels if index else 0) > WIDE_COLUMNS else ""
+    styler = styler.set_table_attributes(f'class="sosku-df{wide}"')
     # `.col<j>` marks both the heading and the data cells of column j (not the row headings).
     # A number is never broken over two lines ("< 0,001", "−0,15 – 0,54", "1 096").
     styler = styler.set_table_styles([

@@ -98,3 +98,40 @@ def test_labels_complete_in_both_languages():
     for key, (fi, en) in labels.STRINGS.items():
         assert fi and en, key
         assert set(re.findall(r"{(\w+)}", fi)) == set(re.findall(r"{(\w+)}", en)), key
+
+
+def test_free_text_is_translated_or_marked_on_english_pages(tmp_path):
+    """Our own vocabulary (the demo's descriptions) is translated; a municipality's own words
+    are shown as recorded and say so; Finnish pages show both as recorded."""
+    df = pd.DataFrame({"experiment_id": ["092-K1", "092-K9"],
+                       "description": ["Matalan kynnyksen paluureitti keskeyttämisen ehkäisyyn",
+                                       "Kahvila Kohtaamo <b>&</b>"]})
+    en = page.Report("en", tables_dir=tmp_path / "en", display=False)
+    en.table(df, "experiments", "Register", free_text=["description"])
+    shown = en._published["experiments"].iloc[:, 1].tolist()
+    assert shown == ["Low-threshold route back, to prevent dropout",
+                     "Kahvila Kohtaamo <b>&</b> (in Finnish, as recorded)"]
+    fi = page.Report("fi", tables_dir=tmp_path / "fi", display=False)
+    fi.table(df, "experiments", "Rekisteri", free_text=["description"])
+    assert fi._published["experiments"].iloc[:, 1].tolist() == df["description"].tolist()
+    with pytest.raises(KeyError, match="free_text"):
+        en.table(df, "other", "Register", free_text=["title"])
+
+
+def test_every_free_text_the_demo_writes_has_its_english():
+    """The demo's descriptions, target services, themes, group and sub-project names all have
+    an English entry, so the English demo pages show no untranslated Finnish data text."""
+    from soskulib import demo, demo_development, labels
+
+    written: set[str] = set()
+    for code in demo.DEFAULT_SIZES:
+        register = demo_development.experiments(code, 2015)
+        written |= set(register["kuvaus"]) | set(register["kohdepalvelu"])
+        written |= set(demo_development.group_sessions(code, 2015)["ryhma"])
+    written |= {text for idea in demo_development._IDEAS for text in (idea[0], idea[2])}
+    written |= {t for themes in demo.THEMES.values() for t in themes}
+    written |= {*demo_development.WORKSHOP_THEMES, demo_development.ARENA_THEME}
+    written |= {group[0] for group in demo_development.OPEN_GROUPS.values()}
+    written |= {demo.SIGNAL_ACTIVITY["teema"], *(p.name for p in demo.PROFILES.values())}
+    missing = sorted(written - set(labels.DATA_TEXT_EN))
+    assert not missing, missing
