@@ -96,7 +96,11 @@ PROBLEM_RULES: dict[str, str] = {
     "unknown_client": "a row for a person who is not in the organisation's asiakkaat table",
 }
 
-#: Default number of clients per organisation code (about the programme's real scale).
+#: Default number of clients per organisation code: an ASSUMPTION, not a source's figure. The
+#: seeds give only plans (SOSKU 550 for the whole joint project, SOS-Kainuu about 100) and no
+#: realised numbers; the demo simulates more (1,500) so that its known truths can be shown
+#: (the experiment on the dropout chart, women's and men's results): see
+#: docs/development_work.md, "Decision: the demo's plan and its client numbers".
 DEFAULT_SIZES: dict[str, int] = {
     "092": 380, "179": 260, "491": 220, "698": 180, "743": 150,
     "205": 110, "186": 90, "061": 70, "410": 40,
@@ -1488,6 +1492,14 @@ demoavainta `soskulib.pseudonym.DEMO_KEY`. Oikealle aineistolle on aina asetetta
   decimal comma; Seinäjoki cp1252 with CRLF, Jyväskylä UTF-8 with BOM, Essote one `.xlsx`
   workbook with a sheet per table and real Excel dates)
 - `truth.json` — generation parameters, true effects, planted problems
+
+## Assumptions / oletukset
+
+Planned clients: SOSKU's ESF application planned 550 participants for the whole joint project
+and SOS-Kainuu about 100 clients (programme documents); the split of the 550 over the eight
+municipal sub-projects is an ASSUMPTION, and so are the client numbers simulated here (1,500
+by default), which exceed the plan on purpose (docs/development_work.md). Suunniteltu
+asiakasmäärä: kuntakohtainen jako ja simuloitu asiakasmäärä ovat OLETUKSIA.
 """
 
 
@@ -1559,9 +1571,12 @@ def _is_previous_demo(folder: Path) -> bool:
 #: Planned participants from the programme documents: SOSKU (ESF S20506) planned 550 in its
 #: municipal sub-projects (seed 001); SOS-Kainuu about 100 clients (seed 002).
 PLANNED_TOTALS = {"sosku": 550, "205": 100}
-PLANNED_SOURCE = ("SOSKU ESF application S20506: 550 planned participants, split over the eight "
-                  "municipal sub-projects in proportion to the demo's default sizes; SOS-Kainuu: "
-                  "about 100 clients (project description). The split is synthetic.")
+PLANNED_SOURCE = ("SOSKU ESF application S20506: 550 planned participants for the whole joint "
+                  "project, split over the eight municipal sub-projects in proportion to the demo's "
+                  "default sizes (ASSUMPTION: no source splits it); SOS-Kainuu: about 100 clients "
+                  "(project description). The sources give no realised numbers; the demo's client "
+                  "numbers are an ASSUMPTION (docs/development_work.md, 'Decision: the demo's plan "
+                  "and its client numbers').")
 
 
 def planned_clients() -> dict[str, int]:
@@ -1569,8 +1584,10 @@ def planned_clients() -> dict[str, int]:
 
     The eight SOSKU municipal sub-projects share the ESF application's 550 planned
     participants in proportion to :data:`DEFAULT_SIZES` (largest remainder); SOS-Kainuu
-    (code 205), a separate ESF project, planned about 100. The demo simulates more clients than
-    planned (the programme's realised scale), so reach against plan exceeds 100 %.
+    (code 205), a separate ESF project, planned about 100. The seeds give no split by
+    sub-project (the split is an assumption) and no realised numbers; the demo simulates more
+    clients than planned (:data:`DEFAULT_SIZES`, an assumption), so reach against plan
+    exceeds 100 %.
 
     Returns
     -------

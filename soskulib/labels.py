@@ -236,8 +236,30 @@ STRINGS: dict[str, tuple[str, str]] = {
         "feedback for the development workshops."),
     "mu.reach.caption": ("Tavoitetut asiakkaat ja suunnitelma", "Clients reached and the plan"),
     "mu.reach.demo_plan": (
-        "Esimerkkiaineiston suunnitelma: SOSKU-hankkeen ESR-hakemus (S20506) suunnitteli 550 osallistujaa koko hankkeelle; kuntakohtaiset luvut ovat esimerkkiaineiston OLETUS (550 jaettuna kahdeksalle kuntaosahankkeelle esimerkkiaineiston kokojen suhteessa), eivät lähteestä. SOS-Kainuun noin 100 asiakasta on hankekuvauksesta. Esimerkkiaineisto simuloi noin 1 500 asiakasta, joten tavoittavuus ylittää suunnitelman; tätä ei ole verrattu toteutuneisiin lukuihin.",
-        "The demo's plan: SOSKU's ESF application (S20506) planned 550 participants for the whole project; the per-municipality numbers are the demo's ASSUMPTION (550 split over the eight municipal sub-projects in proportion to the demo's sizes), not from a source. SOS-Kainuu's about 100 clients are from its project description. The demo simulates about 1,500 clients, so reach exceeds the plan; this has not been checked against realised numbers."),
+        "Esimerkkiaineiston suunnitelma ja asiakasmäärät ovat osin OLETUKSIA. Lähteissä on vain "
+        "hankkeiden kokonaissuunnitelmat: SOSKU-hankkeen ESR-hakemuksen arvio on 550 osallistujaa "
+        "koko yhteishankkeelle (S20506) ja SOS-Kainuun hankekuvauksen mukaan asiakkaita tulee "
+        "noin 100. Kuntakohtainen jako (550 kahdeksalle kuntaosahankkeelle esimerkkiaineiston "
+        "kokojen suhteessa) on OLETUS, samoin simuloitujen asiakkaiden määrä (oletuksena noin "
+        "1 500, jotta kokeilujen ja naisten ja miesten tulokset voidaan näyttää). Toteutuneita "
+        "osallistujamääriä lähteet eivät kerro. Siksi osuus suunnitelmasta ylittää 100 %; se ei "
+        "kerro todellisten osahankkeiden tavoittavuudesta.",
+        "The demo's plan and client numbers are partly ASSUMPTIONS. The sources give only the "
+        "projects' overall plans: SOSKU's ESF application estimated 550 participants for the whole "
+        "joint project (S20506), and SOS-Kainuu's project description expects about 100 clients. "
+        "The split by municipality (550 over the eight municipal sub-projects in proportion to "
+        "the demo's sizes) is an ASSUMPTION, and so is the number of simulated clients (about "
+        "1,500 by default, so that the experiments and the results of women and men can be "
+        "shown). The sources give no realised numbers of participants. So the share of plan "
+        "exceeds 100 %; it says nothing about the reach of the real sub-projects."),
+    "index.demo_plan": (
+        "Esimerkkiaineisto: osuus suunnitelmasta vertaa simuloituja asiakkaita (määrä on OLETUS) "
+        "ohjelma-asiakirjojen suunnitelmiin (SOSKU 550, SOS-Kainuu noin 100), jotka on jaettu "
+        "kunnille OLETUKSEN mukaan; se ei kerro todellisten osahankkeiden tavoittavuudesta.",
+        "Demo data: the share of plan compares the simulated clients (their number is an "
+        "ASSUMPTION) with the plans of the programme documents (SOSKU 550, SOS-Kainuu about "
+        "100), split over the municipalities by ASSUMPTION; it says nothing about the reach of "
+        "the real sub-projects."),
     "mu.reach.figure": ("Uudet asiakkuudet neljänneksittäin", "New client episodes by quarter"),
     "mu.reach.signal": ("Ajoituskaavion signaalit: {signals}.", "Run-chart signals: {signals}."),
     "mu.reach.nosignal": ("Ajoituskaaviossa ei ole ei-satunnaista vaihtelua osoittavia signaaleja.",

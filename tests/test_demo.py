@@ -154,6 +154,12 @@ def test_default_layout_and_sizes(export, truth):
     planned = sub.set_index("kunta")["suunniteltu_asiakasmaara"].astype(int)
     assert planned.drop("205").sum() == 550 and planned["205"] == 100
     assert planned.to_dict() == truth["planned_clients"] == demo.planned_clients()
+    # what the seeds do not give (the split, the simulated client numbers) is an assumption,
+    # said so in the export itself, and reach against plan is what that assumption makes it
+    assert "ASSUMPTION" in truth["planned_clients_source"]
+    assert "## Assumptions / oletukset" in readme and "ASSUMPTION" in readme
+    reach = pd.Series(truth["sizes"]) / planned
+    assert reach.drop("205").between(2.0, 3.0).all() and 0.9 <= reach["205"] <= 1.3
 
     inserted = {}
     for p in truth["planted_problems"]:

@@ -106,6 +106,22 @@ def test_no_page_writes_d_z_with_its_underscore(built):
     assert any("d<sub>z</sub>" in text for text in texts.values())
 
 
+def test_the_demos_assumed_plan_is_marked_wherever_reach_against_plan_is_shown(built):
+    """The seeds give only whole-programme plans (SOSKU 550, SOS-Kainuu about 100): the demo's
+    split by municipality and its client numbers are assumptions, and every page that shows a
+    share of plan on demo data says so (municipality pages, national coverage, the index)."""
+    import html as html_lib
+
+    root, index = built
+    out = root / "reports"
+    note = html_lib.escape(labels.text("mu.reach.demo_plan", "fi"))
+    assert "OLETUS" in note and "550" in note and "100" in note
+    municipal = sorted((out / "municipalities").glob("*.html"))
+    assert municipal and all(note in p.read_text(encoding="utf-8") for p in municipal)
+    assert note in (out / "national_synthesis.html").read_text(encoding="utf-8")
+    assert html_lib.escape(labels.text("index.demo_plan", "fi")) in index.read_text(encoding="utf-8")
+
+
 def test_lang_switch_changes_headings(built):
     root, _ = built
     fi_page = (root / "reports" / "instruments.html").read_text(encoding="utf-8")
