@@ -122,6 +122,44 @@ def test_the_demos_assumed_plan_is_marked_wherever_reach_against_plan_is_shown(b
     assert html_lib.escape(labels.text("index.demo_plan", "fi")) in index.read_text(encoding="utf-8")
 
 
+#: Issue 14's "What was found", bullet by bullet: the section, table or figure of the rendered
+#: pages that answers it (label keys), on the page where a reviewer reads it.
+FINDINGS_ON_PAGES = {
+    "levels, shared events, themes, level-3 sites, experiments on the charts": {
+        "municipality": ["mu.devwork", "mu.devwork.levels_caption", "mu.devwork.register_caption",
+                         "mu.spc.experiments_figure"],
+        "national": ["na.loop", "na.loop.sites_caption", "na.loop.themes_caption",
+                     "na.loop.matrix_caption", "na.loop.figure", "na.loop.tests_caption"]},
+    "roles and gender of participants": {
+        "municipality": ["mu.devwork.roles_caption", "mu.devwork.gender_caption"],
+        "national": ["na.loop.roles_caption", "na.loop.gender_caption"]},
+    "named worker, open groups, method families": {
+        "municipality": ["mu.service", "mu.service.continuity_caption",
+                         "mu.service.method_caption", "mu.service.sessions_caption"]},
+    "pathways and placements held": {"municipality": ["mu.service.placements_caption"]},
+    "target groups as a set": {"municipality": ["mu.service.targets_caption"]},
+    "instrument specs, availability dates, codings": {"instruments": ["in.specs.caption"]},
+    "reach against need": {"national": ["na.reach_need", "na.reach_need.caption"]},
+}
+
+
+def test_every_finding_of_issue_14_has_a_section_on_the_pages(built):
+    """Vantaa (a level-3 site with experiments and an open group) is the municipality page."""
+    import html as html_lib
+
+    root, _ = built
+    out = root / "reports"
+    pages = {"municipality": next((out / "municipalities").glob("092_*.html")),
+             "national": out / "national_synthesis.html", "instruments": out / "instruments.html"}
+    texts = {k: p.read_text(encoding="utf-8") for k, p in pages.items()}
+    missing = [(finding, where, key) for finding, shown in FINDINGS_ON_PAGES.items()
+               for where, keys in shown.items() for key in keys
+               if html_lib.escape(labels.text(key, "fi"), quote=False) not in texts[where]]
+    assert not missing, missing
+    spec_row = re.search(r"<td[^>]*>Kykyviisari</td>", texts["instruments"])
+    assert spec_row, "the Kykyviisari spec is listed with its availability date"
+
+
 def test_lang_switch_changes_headings(built):
     root, _ = built
     fi_page = (root / "reports" / "instruments.html").read_text(encoding="utf-8")
