@@ -63,6 +63,12 @@ def _numeric_columns(df: pd.DataFrame) -> list[bool]:
     return flags
 
 
+def _is_code_column(col: pd.Series) -> bool:
+    """Whether every shown value is a short code without spaces (an id, a quarter)."""
+    values = [v for v in col if isinstance(v, str) and v not in (formatting.MISSING, "")]
+    return bool(values) and all(len(v) <= 12 and not any(c.isspace() for c in v) for v in values)
+
+
 #: Tables with more columns than this are set in a smaller type (CSS class ``sosku-wide``).
 WIDE_COLUMNS = 10
 
@@ -91,6 +97,10 @@ def style_table(df: pd.DataFrame, lang: str, digits: int, index: bool, uid: str 
     [False, True, True]
     >>> "#T_counts .col1" in style_table(table, "en", 0, False, uid="counts")
     True
+    >>> ids = style_table(pd.DataFrame({"id": ["092-K1"], "text": ["a long description"]}),
+    ...                   "en", 0, False, uid="r")
+    >>> re.findall(r"td\\.col(\\d) \\{\\s*white-space: nowrap", ids)   # the id, not the text
+    ['0']
     >>> "kyllä" in style_table(pd.DataFrame({"covers": [True]}), "fi", 0, False, uid="b")
     True
     >>> html = style_table(pd.DataFrame({"d": [-0.125], "n": [35275.0], "p": [0.0001]}),
@@ -133,11 +143,13 @@ def style_table(df: pd.DataFrame, lang: str, digits: int, index: bool, uid: str 
     styler = styler.set_table_attributes(f'class="sosku-df{wide}"')
     # `.col<j>` marks both the heading and the data cells of column j (not the row headings).
     # A number is never broken over two lines ("< 0,001", "−0,15 – 0,54", "1 096").
+    # Nor is a code ("092-K1", "I/2017"): a text column of short values without spaces.
+    codes = [j for j in range(shown.shape[1]) if not aligned[j] and _is_code_column(shown.iloc[:, j])]
     styler = styler.set_table_styles([
         {"selector": f".col{j}", "props": f"text-align: {'right' if numeric else 'left'};"}
         for j, numeric in enumerate(aligned)] + [
         {"selector": f"td.col{j}", "props": "white-space: nowrap;"}
-        for j, numeric in enumerate(aligned) if numeric])
+        for j, numeric in enumerate(aligned) if numeric or j in codes])
     if not index:
         styler = styler.hide(axis="index")
     # A uuid from the table name keeps the HTML identical between builds and unique on the page.

@@ -160,6 +160,51 @@ def test_every_finding_of_issue_14_has_a_section_on_the_pages(built):
     assert spec_row, "the Kykyviisari spec is listed with its availability date"
 
 
+@pytest.fixture(scope="module")
+def english_pages(built):
+    """The national page and Vantaa's page rendered in English from the same processed data."""
+    root, _ = built
+    jobs = site._jobs_for((root / "processed").resolve(), root / "reports_en", "en",
+                          site.NOTEBOOKS_DIR, [("092", "vantaa", "Vantaa")])
+    chosen = [j for j in jobs if j.notebook.endswith(("10_municipality.ipynb",
+                                                      "20_national_synthesis.ipynb"))]
+    return {Path(j.notebook).stem: Path(site._execute_and_render(j).html_path).read_text(
+        encoding="utf-8") for j in chosen}
+
+
+def _visible_text(page: str) -> str:
+    import html as html_lib
+
+    page = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", page)
+    page = re.sub(r"<(style|script)\b.*?</\1>", "", page, flags=re.S)
+    return html_lib.unescape(re.sub(r"<[^>]+>", "\n", page))
+
+
+def test_english_pages_do_not_mix_in_finnish_data_text_silently(english_pages):
+    """Free text of the export on an English page is either our own vocabulary in English or
+    marked "(in Finnish, as recorded)"; d_z is written with a subscript there too."""
+    from soskulib import schema
+
+    assert set(english_pages) == {"10_municipality", "20_national_synthesis"}
+    names = set(schema.organisations()["name_fi"]) | set(schema.organisations()["name_en"])
+    proper = {w for n in names for w in re.findall(r"\w+", n)} | {"Kuntoutussäätiö",
+                                                                    "Kuntoutussäätiön"}
+    for name, page in english_pages.items():
+        assert "d_z" not in page, name
+        for finnish in labels.DATA_TEXT_EN:
+            for line in _visible_text(page).splitlines():
+                if finnish in line:
+                    assert labels.AS_RECORDED in line or finnish in proper, (name, line)
+        # no Finnish word of our own vocabulary is left: a word with ä/ö is a proper name
+        words = {w for line in _visible_text(page).splitlines() if labels.AS_RECORDED not in line
+                 for w in re.findall(r"\w*[äöÄÖ]\w*", line)}
+        assert words <= proper, (name, sorted(words - proper))
+    vantaa = english_pages["10_municipality"]
+    assert "Low-threshold route back, to prevent dropout" in vantaa
+    assert "Co-development of social rehabilitation in Vantaa" in vantaa
+    assert "d<sub>z</sub>" in vantaa
+
+
 def test_lang_switch_changes_headings(built):
     root, _ = built
     fi_page = (root / "reports" / "instruments.html").read_text(encoding="utf-8")
