@@ -205,6 +205,45 @@ def test_english_pages_do_not_mix_in_finnish_data_text_silently(english_pages):
     assert "d<sub>z</sub>" in vantaa
 
 
+_OVERFLOW_SCRIPT = """<script>(() => { const wide = [];
+document.querySelectorAll(".sosku-table").forEach(f => {
+  if (f.scrollWidth > f.clientWidth + 1) wide.push(f.id + " " + f.scrollWidth + "/" + f.clientWidth); });
+const p = document.createElement("pre"); p.id = "sosku-overflow";
+p.textContent = "OVERFLOW[" + wide.join(";") + "]"; document.body.appendChild(p); })();</script>"""
+
+
+def _tables_wider_than_the_page(page: str, tmp_path: Path, width: int = 1400) -> list[str]:
+    """Tables that scroll sideways in headless Chromium at ``width`` px (ids and widths)."""
+    import shutil
+    import subprocess
+
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("headless Chromium is not installed")
+    probe = tmp_path / "probe.html"
+    probe.write_text(page.replace("</body>", _OVERFLOW_SCRIPT + "</body>"), encoding="utf-8")
+    dom = subprocess.run([browser, "--headless=new", "--no-sandbox", "--disable-gpu",
+                          f"--window-size={width},2000", "--dump-dom", probe.as_uri()],
+                         capture_output=True, text=True, timeout=120).stdout
+    found = re.search(r'<pre id="sosku-overflow">OVERFLOW\[(.*?)\]</pre>', dom)
+    assert found, "the page did not run the measuring script"
+    return [w for w in found.group(1).split(";") if w]
+
+
+def test_no_table_scrolls_sideways_at_1400_px(built, english_pages, tmp_path):
+    """Wide tables (the experiment register, outcomes by gender, the sensitivity tables, the
+    co-development roles with long Finnish headings) fit a 1400 px window in both languages."""
+    root, _ = built
+    out = root / "reports"
+    pages = {"fi " + p.name: p.read_text(encoding="utf-8")
+             for p in [out / "national_synthesis.html", out / "data_quality.html",
+                       *sorted((out / "municipalities").glob("*.html"))[:3]]}
+    pages |= {"en " + name: page for name, page in english_pages.items()}
+    wide = {name: w for name, page in pages.items()
+            if (w := _tables_wider_than_the_page(page, tmp_path))}
+    assert not wide, wide
+
+
 def test_lang_switch_changes_headings(built):
     root, _ = built
     fi_page = (root / "reports" / "instruments.html").read_text(encoding="utf-8")
