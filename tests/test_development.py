@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from fixtures.rawexport import write_csv
 
-from soskulib import development, evaluation, schema, validation
+from soskulib import development, process, schema, validation
 from soskulib import io as sio
 from soskulib.errors import ConfigurationError
 
@@ -375,8 +375,8 @@ def _demo_experiment_verdicts(demo_processed):
     truth = json.loads((raw / "truth.json").read_text(encoding="utf-8"))
     known = truth["experiments"]["with_known_effect"]
     clients = sio.load_processed(out, "clients")
-    episodes = evaluation.client_episodes(clients, sio.load_processed(out, "contacts"),
-                                          sio.load_processed(out, "goals"))
+    episodes = process.client_episodes(clients, sio.load_processed(out, "contacts"),
+                                       sio.load_processed(out, "goals"))
     tests = development.experiment_tests(development.dropout_series(episodes),
                                          sio.load_processed(out, "experiments"))
     verdict = tests.set_index("experiment_id")
