@@ -2,9 +2,10 @@
 
 ``soskulib.evaluation`` and ``soskulib.report`` each held several concepts and were split
 (see the module map in the README); ``soskulib.meta`` and ``soskulib.meta_diagnostics`` gave
-their figures to :mod:`soskulib.meta_plots`, ``meta.smcr`` went to the effect sizes
-(:func:`soskulib.effectsize.smcr`) and ``meta.coverage_simulation`` to the simulation checks
-(:func:`soskulib.simulation.coverage_simulation`). Code written against them keeps running: ``from soskulib
+their figures to :mod:`soskulib.meta_plots`, ``meta.meta_regression`` and
+``meta.subgroup_analysis`` went to :mod:`soskulib.meta_regression`, ``meta.smcr`` to the effect
+sizes (:func:`soskulib.effectsize.smcr`) and ``meta.coverage_simulation`` to the simulation
+checks (:func:`soskulib.simulation.coverage_simulation`). Code written against them keeps running: ``from soskulib
 import evaluation`` still works and ``evaluation.reach`` returns :func:`soskulib.process.reach`,
 with a :class:`DeprecationWarning` that names the new home. New code imports the new modules.
 Two names changed beyond their module: ``report.psychometrics`` is
@@ -58,7 +59,9 @@ _KEPT_NAME: dict[str, dict[str, tuple[str, ...]]] = {
                "outcomes": ("traffic_light_table",), "process": ("quality_change_table",),
                "narrative": ("subproject_facts",), "psychometrics": ("item_table",)},
     "meta": {"meta_plots": ("forest_plot",), "effectsize": ("smcr",),
-             "simulation": ("coverage_simulation",)},
+             "simulation": ("coverage_simulation",),
+             "meta_regression": ("meta_regression", "subgroup_analysis", "MetaRegressionResult",
+                                 "SubgroupResult")},
     "meta_diagnostics": {"meta_plots": ("baujat_plot", "cumulative_forest_plot")},
 }
 

@@ -57,7 +57,8 @@ import pandas as pd
 from scipy import stats
 
 from soskulib.compat import forwarder
-from soskulib.meta import ConvergenceError, MetaResult, _Fit, _fit_model
+from soskulib.meta import MetaResult
+from soskulib.meta_fit import ConvergenceError, _Fit, _fit_model
 
 __all__ = ["baujat", "cumulative", "influence"]
 

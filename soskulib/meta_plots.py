@@ -28,8 +28,9 @@ import pandas as pd
 
 from soskulib import formatting, labels
 from soskulib.checks import as_float_vector
-from soskulib.meta import _METHOD_NAMES, MetaResult, _labels, _text, meta_analysis
+from soskulib.meta import _METHOD_NAMES, MetaResult, _text, meta_analysis
 from soskulib.meta_diagnostics import baujat, cumulative
+from soskulib.meta_fit import _labels
 
 __all__ = ["baujat_plot", "cumulative_forest_plot", "forest_plot"]
 

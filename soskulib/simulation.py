@@ -531,7 +531,7 @@ def coverage_simulation(mu: float = 0.3, tau2: float = 0.05, k: int = 10, reps: 
     >>> tab[["method", "test"]].values.tolist()
     [['REML', 'z'], ['REML', 'knha']]
     """
-    from soskulib.meta import ConvergenceError, _check_options, _control, _fit_model
+    from soskulib.meta_fit import ConvergenceError, _check_options, _control, _fit_model
 
     rng = np.random.default_rng(seed)
     vi = rng.uniform(vi_range[0], vi_range[1], size=(reps, k))

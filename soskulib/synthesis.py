@@ -227,7 +227,7 @@ def subgroup_table(
     min_k: int = 2,
     lang: str = "fi",
 ) -> pd.DataFrame:
-    """Subgroup meta-analysis per instrument (:func:`soskulib.meta.subgroup_analysis`).
+    """Subgroup meta-analysis per instrument (:func:`soskulib.meta_regression.subgroup_analysis`).
 
     ``effects`` is :func:`municipality_effects` with ``by=column`` (one SMCR per
     municipality × subgroup). Subgroups with fewer than ``min_k`` municipalities are left
@@ -240,7 +240,7 @@ def subgroup_table(
         ``instrument, name, <column>, k, estimate, ci_low, ci_high, tau2, i2, q_between,
         q_between_df, q_between_pval``.
     """
-    from soskulib import instruments, meta
+    from soskulib import instruments, meta_regression
 
     require_columns(effects, ["instrument", column, "yi", "vi"], "subgroup_table")
     parts = []
@@ -250,8 +250,9 @@ def subgroup_table(
         part = part.loc[part[column].isin(sizes[sizes >= min_k].index)]
         if part[column].nunique() < 2:
             continue
-        sg = meta.subgroup_analysis(part["yi"].to_numpy(float), part["vi"].to_numpy(float),
-                                    part[column].astype(str).to_numpy(), method=method, test=test)
+        sg = meta_regression.subgroup_analysis(
+            part["yi"].to_numpy(float), part["vi"].to_numpy(float),
+            part[column].astype(str).to_numpy(), method=method, test=test)
         tab = sg.table[["group", "k", "estimate", "ci_low", "ci_high", "tau2", "i2"]].rename(
             columns={"group": column})
         tab.insert(0, "instrument", inst_id)
@@ -319,7 +320,7 @@ def meta_regressions(
     DataFrame
         ``instrument, name, moderator, k, slope, se, ci_low, ci_high, pval, tau2, r2``.
     """
-    from soskulib import instruments, meta
+    from soskulib import instruments, meta_regression
 
     require_columns(effects, ["instrument", "municipality", "yi", "vi"], "meta_regressions")
     require_columns(moderator_table, ["municipality", *terms], "meta_regressions (moderators)")
@@ -330,8 +331,9 @@ def meta_regressions(
         if len(part) < min_k:
             continue
         for term in terms:
-            fit = meta.meta_regression(part["yi"].to_numpy(float), part["vi"].to_numpy(float),
-                                       part[[term]], method=method, test=test)
+            fit = meta_regression.meta_regression(
+                part["yi"].to_numpy(float), part["vi"].to_numpy(float), part[[term]],
+                method=method, test=test)
             coef = fit.to_frame()
             coef = coef if "term" in coef.columns else coef.reset_index(names="term")
             slope = coef.iloc[1]

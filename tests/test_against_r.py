@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from soskulib import change, effectsize, meta, models, reliability
+from soskulib import change, effectsize, meta, meta_regression, models, reliability
 
 HERE = Path(__file__).parent / "reference"
 INPUT = json.loads((HERE / "random_cases_input.json").read_text())
@@ -118,10 +118,10 @@ def compare_regression(case: dict) -> Iterator[tuple[str, str, float, str]]:
         control = None
         if "error" in ref:  # metafor stopped: so must we; then compare metafor's remedy
             with pytest.raises(meta.ConvergenceError, match="stepadj"):
-                quiet(meta.meta_regression, yi, vi, mods, method=method, test=test)
+                quiet(meta_regression.meta_regression, yi, vi, mods, method=method, test=test)
             yield "meta_regression", "error", 0.0, where
             ref, control = ref["retry"], {"stepadj": 0.5, "maxiter": 1000}
-        res = quiet(meta.meta_regression, yi, vi, mods, method=method, test=test,
+        res = quiet(meta_regression.meta_regression, yi, vi, mods, method=method, test=test,
                     control=control)
         pred = res.predict(new)
         ours = {**{c: res.coef[c] for c in ("estimate", "se", "zval", "pval", "ci_low",

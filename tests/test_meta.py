@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from soskulib import effectsize, meta, meta_plots, simulation
+from soskulib import effectsize, meta, meta_fit, meta_plots, meta_regression, simulation
 
 matplotlib.use("Agg")
 
@@ -89,7 +89,7 @@ def test_leave_one_out_matches_metafor(case, method, test):
 def test_meta_regression_matches_metafor(method, test):
     data = REF["regression"]
     ref = data["fits"][f"{method}_{test}"]
-    res = meta.meta_regression(vec(data["yi"]), vec(data["vi"]), vec(data["mods"]),
+    res = meta_regression.meta_regression(vec(data["yi"]), vec(data["vi"]), vec(data["mods"]),
                                method=method, test=test)
     close(res.coef["estimate"], vec(ref["coef"]))
     for mine, theirs in [("se", "se"), ("pval", "pval"), ("ci_low", "ci_low"),
@@ -108,7 +108,7 @@ def test_meta_regression_matches_metafor(method, test):
 def test_subgroup_analysis_matches_metafor(method, test):
     data = REF["subgroup"]
     ref = data["fits"][f"{method}_{test}"]
-    res = meta.subgroup_analysis(vec(data["yi"]), vec(data["vi"]), data["groups"],
+    res = meta_regression.subgroup_analysis(vec(data["yi"]), vec(data["vi"]), data["groups"],
                                  method=method, test=test)
     assert res.table["group"].tolist() == ref["groups"]
     for f in ["k", "estimate", "se", "ci_low", "ci_high", "tau2", "i2", "q", "pi_low",
@@ -218,7 +218,7 @@ def test_oscillating_reml_raises_like_metafor_and_stepadj_fixes_it():
 
 
 def test_zeroin_port_finds_roots():
-    root = meta._zeroin(lambda x: x**3 - 2, 0.0, 2.0, -2.0, 6.0, 1e-12, 100)
+    root = meta_fit._zeroin(lambda x: x**3 - 2, 0.0, 2.0, -2.0, 6.0, 1e-12, 100)
     assert abs(root - 2 ** (1 / 3)) < 1e-10
 
 
@@ -286,8 +286,8 @@ def test_summary_frame_and_forest_plot():
 
 def test_regression_with_categorical_moderator_equals_subgroup_mixed_test():
     data = REF["subgroup"]
-    res = meta.meta_regression(vec(data["yi"]), vec(data["vi"]), data["groups"], method="REML")
-    sub = meta.subgroup_analysis(vec(data["yi"]), vec(data["vi"]), data["groups"])
+    res = meta_regression.meta_regression(vec(data["yi"]), vec(data["vi"]), data["groups"], method="REML")
+    sub = meta_regression.subgroup_analysis(vec(data["yi"]), vec(data["vi"]), data["groups"])
     close(res.qm, sub.q_between)
     assert list(res.coef.index) == ["intrcpt", "modsrandom", "modssystematic"]
     pred = res.predict(["random"])
@@ -309,7 +309,7 @@ def test_weighted_ls_algebra_equals_explicit_p_matrix(p):
         y = rng.normal(size=k)
         P = explicit_p(X, w)
         xwx = X.T @ (w[:, None] * X)
-        wls = meta._weighted_ls(X, w, y, frobenius=True)
+        wls = meta_fit._weighted_ls(X, w, y, frobenius=True)
         where = f"p={p} k={k}"
         np.testing.assert_allclose(wls.py, P @ y, rtol=1e-10, atol=1e-10 * np.abs(P @ y).max(),
                                    err_msg=where)
@@ -321,7 +321,7 @@ def test_weighted_ls_algebra_equals_explicit_p_matrix(p):
         np.testing.assert_allclose(beta, np.linalg.solve(xwx, X.T @ (w * y)), rtol=1e-10,
                                    atol=1e-12, err_msg=where)
         # the Hedges start uses the same identities with W = I (H the OLS hat matrix)
-        ols = meta._weighted_ls(X, np.ones(k), y)
+        ols = meta_fit._weighted_ls(X, np.ones(k), y)
         hat = X @ np.linalg.solve(X.T @ X, X.T)
         np.testing.assert_allclose(ols.ypy, y @ (np.eye(k) - hat) @ y, rtol=1e-10, err_msg=where)
         np.testing.assert_allclose(ols.trace, k - p, rtol=1e-10, err_msg=where)
@@ -362,7 +362,7 @@ def test_trace_of_pp_survives_one_dominant_weight(dominant):
     w = rng.uniform(1, 2, k)
     w[2] = dominant
     trace, frobenius2 = exact_p_traces(X, w)
-    wls = meta._weighted_ls(X, w, np.zeros(k), frobenius=True)
+    wls = meta_fit._weighted_ls(X, w, np.zeros(k), frobenius=True)
     np.testing.assert_allclose(wls.trace, trace, rtol=1e-7)
     np.testing.assert_allclose(wls.frobenius2, frobenius2, rtol=1e-7)
 
@@ -402,9 +402,9 @@ def test_summaries_speak_finnish_or_english_with_the_language_s_numbers():
     import re
 
     res = meta.meta_analysis([0.10, 0.65, -0.2], [0.02, 0.05, 0.03])
-    reg = meta.meta_regression([0.1, 0.3, 0.35, 0.6, 0.7], [0.01, 0.02, 0.015, 0.02, 0.03],
+    reg = meta_regression.meta_regression([0.1, 0.3, 0.35, 0.6, 0.7], [0.01, 0.02, 0.015, 0.02, 0.03],
                                mods=[1, 2, 3, 4, 5])
-    sub = meta.subgroup_analysis([0.1, 0.2, 0.6, 0.7], [0.01, 0.02, 0.01, 0.02],
+    sub = meta_regression.subgroup_analysis([0.1, 0.2, 0.6, 0.7], [0.01, 0.02, 0.01, 0.02],
                                  ["a", "a", "b", "b"])
     for text in (res.summary(), reg.summary(), sub.summary()):
         assert not re.search(r"\d\.\d", text)  # decimal comma only

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from soskulib import meta, meta_diagnostics, meta_plots
+from soskulib import meta, meta_diagnostics, meta_plots, meta_regression
 
 REF = json.loads((Path(__file__).parent / "reference" / "meta_extra.json").read_text())
 RTOL = 1e-6
@@ -131,7 +131,7 @@ def test_level_percent_sei_and_missing_values_as_metafor():
 
 def test_regression_names_fit_statistics_and_confint():
     ref = REF["regression"]
-    res = meta.meta_regression(ref["yi"], ref["vi"], mods=pd.Series(ref["x"], name="x"),
+    res = meta_regression.meta_regression(ref["yi"], ref["vi"], mods=pd.Series(ref["x"], name="x"),
                                method="ML")
     assert res.coef.index.tolist() == ref["names"] == ["intrcpt", "x"]
     assert rel(res.coef["estimate"].to_numpy(), ref["estimate"], 1.0) < RTOL
@@ -142,7 +142,7 @@ def test_regression_names_fit_statistics_and_confint():
     assert rel(fs.loc["BIC", "ML"], ref["bic"], 1.0) < RTOL
     assert rel(res.confint().loc["tau2"].to_numpy(), ref["confint_tau2"], 1.0) < RTOL
     frame = pd.DataFrame({"yi": ref["yi"], "vi": ref["vi"], "start_year": ref["x"]})
-    named = meta.meta_regression("yi", "vi", mods="start_year", data=frame, method="ML")
+    named = meta_regression.meta_regression("yi", "vi", mods="start_year", data=frame, method="ML")
     assert named.coef.index.tolist() == ["intrcpt", "start_year"]
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from soskulib import disclosure, outcomes, process, synthesis
+from soskulib import disclosure, meta_regression, outcomes, process, synthesis
 
 REFERENCE = Path(__file__).parent / "reference"
 
@@ -85,7 +85,6 @@ def test_truth_table_flags_coverage():
 
 
 def test_moderators_and_meta_regressions(episodes, responses):
-    from soskulib import meta
 
     mods = synthesis.moderators(episodes, min_cell=1)
     ref = episodes.groupby("municipality")["hours"].mean()
@@ -93,7 +92,7 @@ def test_moderators_and_meta_regressions(episodes, responses):
     effects = synthesis.municipality_effects(responses, min_pairs=5)
     out = synthesis.meta_regressions(effects, mods, min_k=3)
     part = effects.loc[effects["instrument"] == "esis"].merge(mods, on="municipality")
-    fit = meta.meta_regression(part["yi"], part["vi"], part[["fidelity_index"]], test="knha")
+    fit = meta_regression.meta_regression(part["yi"], part["vi"], part[["fidelity_index"]], test="knha")
     row = out.loc[(out["instrument"] == "esis") & (out["moderator"] == "fidelity_index")].iloc[0]
     coef = fit.to_frame()
     coef = coef if "term" in coef.columns else coef.reset_index(names="term")
