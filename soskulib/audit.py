@@ -1121,14 +1121,11 @@ def drawn_values(fig: object, kind: str) -> Drawn:
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt
-    >>> fig, ax = plt.subplots()
+    >>> from soskulib.examples import axes
+    >>> fig, ax = axes()
     >>> _ = ax.bar([0, 1, 2], [7, 5, 5], hatch=[None, None, "//"])
     >>> drawn_values(fig, "bars")
     Drawn(values=(7.0, 5.0), hidden=1)
-    >>> plt.close(fig)
     """
     from matplotlib.collections import PathCollection, QuadMesh
     from matplotlib.container import BarContainer, ErrorbarContainer
@@ -1274,16 +1271,13 @@ def figure_findings(fig: object, check: FigureCheck,
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt
+    >>> from soskulib.examples import axes
     >>> table = pd.DataFrame({"q": ["a", "b", "c"], "n": [7.0, 5.0, None],
     ...                       "n_suppressed": [False, False, True]})
-    >>> fig, ax = plt.subplots()
+    >>> fig, ax = axes()
     >>> _ = ax.bar([0, 1, 2], [7, 5, 3])  # the hidden 3 drawn as it is
     >>> figure_findings(fig, FigureCheck(table, "n"))
     ['draws 3 which the table does not show', 'the table hides values but the figure marks none']
-    >>> plt.close(fig)
     """
     drawn = drawn_values(fig, check.kind)
     visible, hidden = _source_values(check, tables or {})

@@ -52,7 +52,7 @@ import math
 import numbers
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 #: No-break space: Finnish thousands separator and the space before "%".
 NBSP = "\u00a0"
@@ -63,36 +63,46 @@ DASH = "\u2013"
 #: What a missing number is shown as.
 MISSING = DASH
 
-_DECIMAL = {"fi": ",", "en": "."}
-_THOUSANDS = {"fi": NBSP, "en": ","}
+class NumberMarks(NamedTuple):
+    """The two marks that write a number in a language: decimal mark and thousands separator."""
+
+    decimal: str
+    thousands: str
+
+
+_MARKS = {"fi": NumberMarks(",", NBSP), "en": NumberMarks(".", ",")}
 
 
 def _check(lang: str) -> str:
-    if lang not in _DECIMAL:
+    if lang not in _MARKS:
         raise ValueError(f"lang must be 'fi' or 'en', got {lang!r}")
     return lang
 
 
-def decimal_mark(lang: str) -> str:
-    """The decimal mark of ``lang`` (``","`` in Finnish, ``"."`` in English).
+def number_marks(lang: str) -> NumberMarks:
+    """The decimal mark and thousands separator of ``lang``.
+
+    Finnish writes ``35 275,5`` (decimal comma, no-break space between thousands), English
+    ``35,275.5``. :func:`decimal_mark` and :func:`thousands_mark` give one mark each.
 
     Examples
     --------
-    >>> decimal_mark("fi")
-    ','
+    >>> number_marks("fi")
+    NumberMarks(decimal=',', thousands='\\xa0')
+    >>> decimal_mark("fi"), thousands_mark("en")
+    (',', ',')
     """
-    return _DECIMAL[_check(lang)]
+    return _MARKS[_check(lang)]
+
+
+def decimal_mark(lang: str) -> str:
+    """``number_marks(lang).decimal``: ``","`` in Finnish, ``"."`` in English."""
+    return number_marks(lang).decimal
 
 
 def thousands_mark(lang: str) -> str:
-    """The thousands separator of ``lang`` (no-break space in Finnish, comma in English).
-
-    Examples
-    --------
-    >>> thousands_mark("en")
-    ','
-    """
-    return _THOUSANDS[_check(lang)]
+    """``number_marks(lang).thousands``: a no-break space in Finnish, ``","`` in English."""
+    return number_marks(lang).thousands
 
 
 def _missing(x: Any) -> bool:
@@ -128,14 +138,14 @@ def number(x: float | int | None, lang: str, digits: int = 2, *, grouping: bool 
     >>> number(1234.5, "fi", 1), number(-0.5, "en"), number(float("nan"), "fi")
     ('1\\xa0234,5', '−0.50', '–')
     """
-    _check(lang)
+    marks = number_marks(lang)
     if _missing(x):
         return MISSING
     value = float(x)
     text = f"{abs(value):{',' if grouping else ''}.{digits}f}"
-    text = text.replace(",", "\0").replace(".", _DECIMAL[lang]).replace("\0", _THOUSANDS[lang])
+    text = text.replace(",", "\0").replace(".", marks.decimal).replace("\0", marks.thousands)
     # A value that rounds to zero carries no sign ("−0,00" reads as a negative number).
-    if value < 0 and any(ch not in "0,." for ch in text.replace(_THOUSANDS[lang], "")):
+    if value < 0 and any(ch not in "0,." for ch in text.replace(marks.thousands, "")):
         text = MINUS + text
     return text
 
@@ -395,19 +405,16 @@ def axis_formatter(lang: str, digits: int | None = None, *, percent_axis: bool =
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt
-    >>> fig, ax = plt.subplots()
+    >>> from soskulib.examples import axes
+    >>> fig, ax = axes()
     >>> _ = ax.plot([0, 0.5], [1000, 2500])
     >>> ax.xaxis.set_major_formatter(axis_formatter("fi"))
     >>> ax.yaxis.set_major_formatter(axis_formatter("fi"))
-    >>> fig.canvas.draw()
+    >>> fig.draw_without_rendering()
     >>> [t.get_text() for t in ax.get_xticklabels()][1:4]
     ['0,0', '0,1', '0,2']
     >>> [t.get_text() for t in ax.get_yticklabels()][-2]
     '2\xa0400'
-    >>> plt.close(fig)
     """
     from matplotlib import ticker
 
@@ -457,16 +464,13 @@ def localise_axes(fig_or_ax: Any, lang: str) -> Any:
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt
-    >>> fig, ax = plt.subplots()
+    >>> from soskulib.examples import axes
+    >>> fig, ax = axes()
     >>> _ = ax.plot([-1.5, 2.5], [0, 1])
     >>> _ = localise_axes(fig, "fi")
-    >>> fig.canvas.draw()
+    >>> fig.draw_without_rendering()
     >>> [t.get_text() for t in ax.get_xticklabels()][:2]
     ['−2,0', '−1,5']
-    >>> plt.close(fig)
     """
     from matplotlib import ticker
 
@@ -604,16 +608,13 @@ def literal(drawn: Any) -> Any:
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt
-    >>> fig, ax = plt.subplots()
+    >>> from soskulib.examples import axes
+    >>> fig, ax = axes()
     >>> _ = ax.bar(["$x$ kunta", "Vantaa"], [3, 4])
     >>> _ = ax.set_title("Price $5 and $6")
     >>> _ = literal(fig)
     >>> [t.get_text() for t in ax.get_xticklabels()], ax.title.get_parse_math()
     (['$x$ kunta', 'Vantaa'], False)
-    >>> plt.close(fig)
     """
     from matplotlib.figure import Figure
     from matplotlib.text import Text

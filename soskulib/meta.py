@@ -68,26 +68,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from soskulib import formatting
+from soskulib import formatting, meta_fit
 from soskulib.checks import as_float_vector
 from soskulib.compat import forwarder
-from soskulib.meta_fit import (
-    DEFAULT_CONTROL,
-    METHODS,
-    TESTS,
-    ConvergenceError,
-    _check_options,
-    _column_or_values,
-    _control,
-    _drop_missing,
-    _Fit,
-    _fit_model,
-    _labels,
-    _predict,
-    _qprofile,
-    _validate,
-    _variances,
-)
+from soskulib.meta_fit import DEFAULT_CONTROL, METHODS, TESTS, ConvergenceError
 
 __all__ = [
     "METHODS",
@@ -261,7 +245,7 @@ class MetaResult:
     vi: np.ndarray = field(repr=False)
     labels: tuple[str, ...] = field(repr=False)
     n: np.ndarray | None = field(default=None, repr=False)
-    _fit: _Fit | None = field(default=None, repr=False, compare=False)
+    _fit: meta_fit._Fit | None = field(default=None, repr=False, compare=False)
 
     @property
     def tau(self) -> float:
@@ -327,7 +311,7 @@ class MetaResult:
         -------
         DataFrame
             Index ``tau2, tau, i2, h2`` (I² in percent); columns ``estimate, ci_low, ci_high``.
-            NaN limits for FE models and k = 1. Formula: see :func:`_qprofile`.
+            NaN limits for FE models and k = 1. Formula: see :func:`meta_fit._qprofile`.
 
         Examples
         --------
@@ -337,8 +321,8 @@ class MetaResult:
         """
         if self._fit is None:
             raise ValueError("this result carries no fit to profile")
-        lev = self.level if level is None else _check_options(self.method, self.test, level)
-        return _qprofile(self._fit, lev)
+        lev = self.level if level is None else meta_fit._check_options(self.method, self.test, level)
+        return meta_fit._qprofile(self._fit, lev)
 
     def predict(self, newmods: Any = None) -> Prediction:
         """Average effect with CI and prediction interval, as metafor ``predict(res)``.
@@ -501,8 +485,8 @@ def _text(lang: str) -> dict[str, str]:
     return TEXT[lang]
 
 
-def _result_from_fit(fit: _Fit, labels: Sequence[str], n: np.ndarray | None) -> MetaResult:
-    pred = _predict(fit, np.ones((1, 1))).iloc[0]
+def _result_from_fit(fit: meta_fit._Fit, labels: Sequence[str], n: np.ndarray | None) -> MetaResult:
+    pred = meta_fit._predict(fit, np.ones((1, 1))).iloc[0]
     return MetaResult(
         k=fit.k, estimate=float(fit.beta[0]), se=float(fit.se[0]), ci_low=float(fit.ci_low[0]),
         ci_high=float(fit.ci_high[0]), pval=float(fit.pval[0]), tau2=fit.tau2, i2=fit.i2,
@@ -564,25 +548,25 @@ def meta_analysis(yi: Any, vi: Any = None, method: str = "REML", test: str = "z"
     >>> meta_analysis(data=df, yi="g", vi="v", method="FE").k
     3
     """
-    level = _check_options(method, test, level)
-    con = _control(control)
-    yi = _column_or_values(data, yi, "yi")
-    vi = _variances(_column_or_values(data, vi, "vi"), _column_or_values(data, sei, "sei"))
-    labels = _column_or_values(data, labels, "labels")
-    n = _column_or_values(data, n, "n")
+    level = meta_fit._check_options(method, test, level)
+    con = meta_fit._control(control)
+    yi = meta_fit._column_or_values(data, yi, "yi")
+    vi = meta_fit._variances(meta_fit._column_or_values(data, vi, "vi"), meta_fit._column_or_values(data, sei, "sei"))
+    labels = meta_fit._column_or_values(data, labels, "labels")
+    n = meta_fit._column_or_values(data, n, "n")
     y, v = as_float_vector(yi, "yi"), as_float_vector(vi, "vi")
     if labels is None and isinstance(yi, pd.Series) and not isinstance(yi.index, pd.RangeIndex):
         labels = yi.index
     n_arr = None if n is None else as_float_vector(n, "n")
     if n_arr is not None and n_arr.size != y.size:
         raise ValueError(f"n has {n_arr.size} entries but there are {y.size} studies")
-    lab = _labels(labels, y.size) if y.size == v.size else []
+    lab = meta_fit._labels(labels, y.size) if y.size == v.size else []
     if y.size == v.size:
-        y, v, missing = _drop_missing(y, v, lab)
+        y, v, missing = meta_fit._drop_missing(y, v, lab)
         lab = [x for x, m in zip(lab, missing, strict=True) if not m]
         n_arr = None if n_arr is None else n_arr[~missing]
-    y, v = _validate(y, v)
-    fit = _fit_model(y, v, np.ones((y.size, 1)), method, test, level, con)
+    y, v = meta_fit._validate(y, v)
+    fit = meta_fit._fit_model(y, v, np.ones((y.size, 1)), method, test, level, con)
     return _result_from_fit(fit, lab, n_arr)
 
 
@@ -624,12 +608,12 @@ def leave_one_out(result_or_yi: MetaResult | Any, vi: Any = None, method: str = 
         res = result_or_yi
         y, v, labels = res.yi, res.vi, list(res.labels)
         method, test, level = res.method, res.test, res.level
-        con = res._fit.con if res._fit is not None else _control(control)
+        con = res._fit.con if res._fit is not None else meta_fit._control(control)
     else:
-        level = _check_options(method, test, level)
-        con = _control(control)
-        y, v = _validate(result_or_yi, vi)
-        labels = _labels(None, y.size)
+        level = meta_fit._check_options(method, test, level)
+        con = meta_fit._control(control)
+        y, v = meta_fit._validate(result_or_yi, vi)
+        labels = meta_fit._labels(None, y.size)
     k = y.size
     if k < 2:
         raise ValueError("leave-one-out needs at least 2 studies")
@@ -637,7 +621,7 @@ def leave_one_out(result_or_yi: MetaResult | Any, vi: Any = None, method: str = 
     failed = []
     for i in range(k):  # k small model refits, not a loop over client data
         try:
-            fit = _fit_model(np.delete(y, i), np.delete(v, i), np.ones((k - 1, 1)), method,
+            fit = meta_fit._fit_model(np.delete(y, i), np.delete(v, i), np.ones((k - 1, 1)), method,
                              test, level, con)
         except ConvergenceError:
             # metafor's leave1out(): a refit that fails gives NA in its row, the rest stays

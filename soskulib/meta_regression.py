@@ -37,22 +37,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from soskulib import formatting
+from soskulib import formatting, meta_fit
 from soskulib.checks import as_float_vector, require_columns
 from soskulib.meta import MetaResult, _summary_words, _table_text, meta_analysis
-from soskulib.meta_fit import (
-    _check_options,
-    _column_or_values,
-    _control,
-    _drop_missing,
-    _Fit,
-    _fit_model,
-    _labels,
-    _predict,
-    _qprofile,
-    _validate,
-    _variances,
-)
 
 __all__ = ["MetaRegressionResult", "SubgroupResult", "meta_regression", "subgroup_analysis"]
 
@@ -157,7 +144,7 @@ class MetaRegressionResult:
     method: str
     test: str
     level: float
-    _fit: _Fit = field(repr=False, compare=False)
+    _fit: meta_fit._Fit = field(repr=False, compare=False)
     _recipe: list = field(repr=False, compare=False)
 
     def predict(self, newmods: Any) -> pd.DataFrame:
@@ -184,7 +171,7 @@ class MetaRegressionResult:
         >>> res.predict([0.0, 6.0])["pred"].round(4).tolist()
         [-0.0477, 0.86]
         """
-        return _predict(self._fit, _code_new(newmods, self._recipe))
+        return meta_fit._predict(self._fit, _code_new(newmods, self._recipe))
 
     def summary(self, lang: str = "fi") -> str:
         """Readable text summary in Finnish or English (numbers in the language's style).
@@ -242,8 +229,8 @@ class MetaRegressionResult:
         >>> list(res.confint().columns)
         ['estimate', 'ci_low', 'ci_high']
         """
-        lev = self.level if level is None else _check_options(self.method, self.test, level)
-        return _qprofile(self._fit, lev)
+        lev = self.level if level is None else meta_fit._check_options(self.method, self.test, level)
+        return meta_fit._qprofile(self._fit, lev)
 
     def fit_stats(self) -> pd.DataFrame:
         """Log-likelihood, deviance, AIC, BIC, AICc under ML and REML (metafor ``fitstats``).
@@ -283,7 +270,7 @@ class MetaRegressionResult:
         return self.coef.copy()
 
 
-def _r2(y: np.ndarray, v: np.ndarray, fit: _Fit) -> float:
+def _r2(y: np.ndarray, v: np.ndarray, fit: meta_fit._Fit) -> float:
     if fit.method == "FE":
         if np.var(y) == 0:
             return 0.0
@@ -293,7 +280,7 @@ def _r2(y: np.ndarray, v: np.ndarray, fit: _Fit) -> float:
         r2 = 1 - np.sum(w * resid**2) / np.sum(w * (y - ybar) ** 2)
         adj = 1 - (1 - r2) * (fit.k - 1) / (fit.k - fit.p)
         return max(0.0, 100 * float(adj))
-    tau2_re = _fit_model(y, v, np.ones((y.size, 1)), fit.method, fit.test, fit.level,
+    tau2_re = meta_fit._fit_model(y, v, np.ones((y.size, 1)), fit.method, fit.test, fit.level,
                          fit.con).tau2
     if tau2_re == 0:
         return 0.0
@@ -343,22 +330,22 @@ def meta_regression(yi: Any, vi: Any, mods: Any, method: str = "REML", test: str
     >>> res.predict([6.0])["pred"].round(4).tolist()
     [0.86]
     """
-    level = _check_options(method, test, level)
+    level = meta_fit._check_options(method, test, level)
     if data is not None and isinstance(mods, str):
         mods = data[[mods]]
     elif data is not None and isinstance(mods, list) and all(isinstance(m, str) for m in mods):
         require_columns(data, mods, "meta_regression", "mods= names columns of data=")
         mods = data[mods]
-    y = as_float_vector(_column_or_values(data, yi, "yi"), "yi")
-    v = as_float_vector(_variances(_column_or_values(data, vi, "vi"),
-                                   _column_or_values(data, sei, "sei")), "vi")
+    y = as_float_vector(meta_fit._column_or_values(data, yi, "yi"), "yi")
+    v = as_float_vector(meta_fit._variances(meta_fit._column_or_values(data, vi, "vi"),
+                                   meta_fit._column_or_values(data, sei, "sei")), "vi")
     if y.size != v.size:
         raise ValueError(f"yi and vi differ in length ({y.size} vs {v.size})")
     X, names, recipe = _design(mods, y.size)
-    y, v, missing = _drop_missing(y, v, _labels(None, y.size))
+    y, v, missing = meta_fit._drop_missing(y, v, meta_fit._labels(None, y.size))
     X = X[~missing]
-    y, v = _validate(y, v)
-    fit = _fit_model(y, v, X, method, test, level, _control(control))
+    y, v = meta_fit._validate(y, v)
+    fit = meta_fit._fit_model(y, v, X, method, test, level, meta_fit._control(control))
     coef = pd.DataFrame({
         "estimate": fit.beta, "se": fit.se, "zval": fit.stat, "pval": fit.pval,
         "ci_low": fit.ci_low, "ci_high": fit.ci_high,
@@ -490,9 +477,9 @@ def subgroup_analysis(yi: Any, vi: Any, groups: Any, method: str = "REML", test:
     >>> print(f"{sg.q_between:.3f} {sg.q_between_separate:.3f}")
     18.750 18.750
     """
-    level = _check_options(method, test, level)
-    y, v = _validate(_column_or_values(data, yi, "yi"), _column_or_values(data, vi, "vi"))
-    g = _column_or_values(data, groups, "groups")
+    level = meta_fit._check_options(method, test, level)
+    y, v = meta_fit._validate(meta_fit._column_or_values(data, yi, "yi"), meta_fit._column_or_values(data, vi, "vi"))
+    g = meta_fit._column_or_values(data, groups, "groups")
     g_arr = pd.Series(np.ravel(np.asarray(g, dtype=object)))
     if len(g_arr) != y.size:
         raise ValueError(f"groups has {len(g_arr)} entries but there are {y.size} studies")
@@ -502,7 +489,7 @@ def subgroup_analysis(yi: Any, vi: Any, groups: Any, method: str = "REML", test:
     levels = sorted(set(g_str))
     if len(levels) < 2:
         raise ValueError("subgroup analysis needs at least two subgroups")
-    lab = _labels(_column_or_values(data, labels, "labels"), y.size)
+    lab = meta_fit._labels(meta_fit._column_or_values(data, labels, "labels"), y.size)
     results = {}
     for lev in levels:
         mask = g_str == lev
@@ -514,14 +501,14 @@ def subgroup_analysis(yi: Any, vi: Any, groups: Any, method: str = "REML", test:
         "ci_low": r.ci_low, "ci_high": r.ci_high, "pi_low": r.pi_low, "pi_high": r.pi_high,
         "tau2": r.tau2, "i2": r.i2, "q": r.q,
     } for lev, r in results.items()])
-    mixed = _fit_model(y, v, _design(pd.DataFrame({"g": g_str}), y.size)[0], method, test,
-                       level, _control(control))
+    mixed = meta_fit._fit_model(y, v, _design(pd.DataFrame({"g": g_str}), y.size)[0], method, test,
+                       level, meta_fit._control(control))
     est = table["estimate"].to_numpy(dtype=float)
     se = table["se"].to_numpy(dtype=float)
     if np.any(se <= 0):
         sep_q, sep_p = math.nan, math.nan
     else:
-        sep = _fit_model(est, se**2, _design(pd.DataFrame({"g": levels}), len(levels))[0],
+        sep = meta_fit._fit_model(est, se**2, _design(pd.DataFrame({"g": levels}), len(levels))[0],
                    "FE", "z", level)
         sep_q, sep_p = sep.qm, sep.qm_pval
     return SubgroupResult(table=table, results=results, q_between=mixed.qm,

@@ -256,9 +256,8 @@ def fingerprint(raw_dir: Path | str, checksums: dict[str, str] | None = None) ->
 
     Examples
     --------
-    >>> import tempfile, pathlib
-    >>> from soskulib import demo
-    >>> raw = demo.write_demo(pathlib.Path(tempfile.mkdtemp()) / "raw", seed=1, n_clients=90)
+    >>> from soskulib.examples import demo_export
+    >>> raw = demo_export()
     >>> fingerprint(raw) == fingerprint(raw)
     True
     """
@@ -302,14 +301,13 @@ def is_current(raw_dir: Path | str, out_dir: Path | str) -> bool:
 
     Examples
     --------
-    >>> import tempfile, pathlib
-    >>> from soskulib import demo
-    >>> tmp = pathlib.Path(tempfile.mkdtemp())
-    >>> raw = demo.write_demo(tmp / "raw", seed=1, n_clients=90)
-    >>> is_current(raw, tmp / "processed")
+    >>> from soskulib.examples import demo_export
+    >>> raw = demo_export()
+    >>> out = raw.parent / "processed"
+    >>> is_current(raw, out)
     False
-    >>> _ = prepare(raw, tmp / "processed", log=lambda msg: None)
-    >>> is_current(raw, tmp / "processed")
+    >>> _ = prepare(raw, out, log=lambda msg: None)
+    >>> is_current(raw, out)
     True
     """
     out_dir = Path(out_dir)
@@ -351,11 +349,9 @@ def prepare(raw_dir: Path | str, out_dir: Path | str,
 
     Examples
     --------
-    >>> import tempfile, pathlib
-    >>> from soskulib import demo
-    >>> tmp = pathlib.Path(tempfile.mkdtemp())
-    >>> raw = demo.write_demo(tmp / "raw", seed=1, n_clients=200)
-    >>> manifest = prepare(raw, tmp / "processed", log=lambda msg: None)
+    >>> from soskulib.examples import demo_export
+    >>> raw = demo_export(n_clients=200)
+    >>> manifest = prepare(raw, raw.parent / "processed", log=lambda msg: None)
     >>> all(t["rows_in"] == t["rows_out"] + t["rows_rejected"]
     ...     for t in manifest["tables"].values())
     True

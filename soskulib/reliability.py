@@ -299,11 +299,8 @@ class OmegaResult:
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
-    >>> lam = np.array([0.8, 0.7, 0.6])
-    >>> cov = np.outer(lam, lam) + np.diag(1 - lam**2)
-    >>> x = np.random.default_rng(0).multivariate_normal(np.zeros(3), cov, size=5_000)
-    >>> res = omega_total(pd.DataFrame(x, columns=list("abc")))
+    >>> from soskulib.examples import one_factor_items
+    >>> res = omega_total(one_factor_items((0.8, 0.7, 0.6)))   # true loadings
     >>> res.method, res.n, res.converged, res.loadings.round(1).tolist()
     ('minres', 5000, True, [0.8, 0.7, 0.6])
     """
@@ -332,14 +329,12 @@ class OmegaResult:
 
         Examples
         --------
-        >>> import pandas as pd
-        >>> res = OmegaResult(0.75, pd.Series([0.8, 0.7], index=["a", "b"]),
-        ...                   pd.Series([0.36, 0.51], index=["a", "b"]), "minres", "model",
-        ...                   50, True)
-        >>> res.to_frame()
+        >>> from soskulib.examples import one_factor_items
+        >>> omega_total(one_factor_items()).to_frame().round(2)
            loading  uniqueness
-        a      0.8        0.36
-        b      0.7        0.51
+        a     0.80        0.36
+        b     0.71        0.50
+        c     0.62        0.62
         """
         out = pd.DataFrame({"loading": self.loadings, "uniqueness": self.uniquenesses})
         out.attrs.update(omega=self.omega, method=self.method, n=self.n)
@@ -355,11 +350,9 @@ class OmegaResult:
 
         Examples
         --------
-        >>> import pandas as pd
-        >>> res = OmegaResult(0.75, pd.Series([0.8, 0.7], index=["a", "b"]),
-        ...                   pd.Series([0.36, 0.51], index=["a", "b"]), "minres", "model",
-        ...                   50, True)
-        >>> res.summary()
+        >>> OmegaResult(0.75, pd.Series([0.8, 0.7], index=["a", "b"]),
+        ...             pd.Series([0.36, 0.51], index=["a", "b"]), "minres", "model", 50,
+        ...             True).summary()
         "McDonald's omega total = 0.750 (one factor, minres, model total variance; n = 50, k = 2)"
         """
         ci = (f" ({self.ci:.0%} bootstrap CI {self.ci_low:.3f} to {self.ci_high:.3f}, "

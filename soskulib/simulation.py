@@ -340,13 +340,8 @@ class CoverageResult:
 
         Examples
         --------
-        >>> reps = pd.DataFrame({"seed": [1, 2, 3, 4], "instrument": "esis", "test": "knha", "k": 9,
-        ...                      "estimate": [0.28, 0.35, 0.22, 0.31],
-        ...                      "ci_low": [0.1, 0.2, 0.05, 0.12],
-        ...                      "ci_high": [0.46, 0.5, 0.39, 0.5], "mu": 0.3,
-        ...                      "covers_mu": [True, True, True, True],
-        ...                      "covers_theta_mean": [True, True, False, True]})
-        >>> s = CoverageResult(reps, 0.95).summary()
+        >>> from soskulib.examples import coverage_replicates
+        >>> s = CoverageResult(coverage_replicates(), 0.95).summary()
         >>> s[["coverage_theta_mean", "coverage_theta_mean_ci_low", "bias"]].round(3)
            coverage_theta_mean  coverage_theta_mean_ci_low  bias
         0                 0.75                       0.301 -0.01
@@ -397,13 +392,8 @@ class CoverageResult:
 
         Examples
         --------
-        >>> reps = pd.DataFrame({"seed": [1, 2, 3, 4], "instrument": "esis", "test": "knha", "k": 9,
-        ...                      "estimate": [0.28, 0.35, 0.22, 0.31],
-        ...                      "ci_low": [0.1, 0.2, 0.05, 0.12],
-        ...                      "ci_high": [0.46, 0.5, 0.39, 0.5], "mu": 0.3,
-        ...                      "covers_mu": [True, True, True, True],
-        ...                      "covers_theta_mean": [True, True, False, True]})
-        >>> print(CoverageResult(reps, 0.95).to_markdown().splitlines()[-1])
+        >>> from soskulib.examples import coverage_replicates
+        >>> print(CoverageResult(coverage_replicates(), 0.95).to_markdown().splitlines()[-1])
         | esis | knha | 4 | 9 | 1.000 [0.510, 1.000] | 0.750 [0.301, 0.954] | −0.0100 ± 0.0548 | 0.345 |
         """
         s = self.summary()

@@ -890,12 +890,9 @@ def validate(raw_tables: Sequence[sio.RawTable]) -> ValidationResult:
 
     Examples
     --------
-    >>> import tempfile, pathlib
-    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "092_vantaa"
-    >>> folder.mkdir()
-    >>> _ = (folder / "kaynnit.csv").write_text(
-    ...     "kunta;henkilotunnus;pvm;kesto_min;muoto;sisalto\\n"
-    ...     "092;131052-9085;01.03.2017;45;yksilo;ohjaus\\n", encoding="utf-8")
+    >>> from soskulib.examples import raw_folder
+    >>> folder = raw_folder({"kaynnit.csv": ["kunta;henkilotunnus;pvm;kesto_min;muoto;sisalto",
+    ...                                      "092;131052-9085;01.03.2017;45;yksilo;ohjaus"]})
     >>> result = validate(read_paths([folder])[0])
     >>> int(result.tables["contacts"].accepted.sum()), len(result.errors)
     (1, 0)
@@ -1148,13 +1145,10 @@ def validate_paths(paths: Sequence[Path | str]) -> list[Finding]:
 
     Examples
     --------
-    >>> import tempfile, pathlib
-    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "092_vantaa"
-    >>> folder.mkdir()
-    >>> _ = (folder / "kaynnit.csv").write_text(
-    ...     "kunta;henkilotunnus;pvm;kesto_min;muoto;sisalto\\n"
-    ...     "092;131052-9085;31.02.2017;45;yksilo;ohjaus\\n", encoding="utf-8")
-    >>> for p in validate_paths([folder]): print(p)
+    >>> from soskulib.examples import raw_folder
+    >>> lines = ["kunta;henkilotunnus;pvm;kesto_min;muoto;sisalto",   # the first layout
+    ...          "092;131052-9085;31.02.2017;45;yksilo;ohjaus"]       # 31 February
+    >>> for p in validate_paths([raw_folder({"kaynnit.csv": lines})]): print(p)
     kaynnit.csv:1:-: old_layout: the file has the first data layout; columns added since (tyontekija, menetelma) are read as empty (warning; see docs/codebook.md)
     kaynnit.csv:2:pvm: impossible_date: '31.02.2017' is not a date (dd.mm.yyyy)
     """

@@ -10,7 +10,7 @@ import pytest
 
 matplotlib.use("Agg")
 
-MODULES = ("meta", "meta_fit", "meta_regression", "meta_plots", "meta_diagnostics", "models", "standardised", "rtm", "attrition",
+MODULES = ("examples", "meta", "meta_fit", "meta_regression", "meta_plots", "meta_diagnostics", "models", "standardised", "rtm", "attrition",
            "cli", "codebook", "demo", "demo_development", "development", "development_plots",
            "errors", "io", "labels", "meta_multivariate", "outofcore", "pseudonym",
            "psychometrics", "schema", "simulation", "synthesis", "validation")
