@@ -46,9 +46,10 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import stats
 
 from soskulib.checks import require_columns
+from soskulib.effectsize import hedges_j_exact
 from soskulib.frames import groups
 
 #: Baseline characteristics the completion (IPW) and imputation (MI) models condition on.
@@ -60,12 +61,6 @@ RECOVERY_MIN_BIAS = 0.02
 
 #: Default grid of the delta adjustment, in baseline SDs (0 = MAR).
 DELTAS: tuple[float, ...] = tuple(np.round(np.arange(0.0, -1.01, -0.1), 2))
-
-
-def _j(n: np.ndarray | float) -> np.ndarray:
-    """metafor's exact small-sample correction J(m), m = n - 1 (as :func:`soskulib.effectsize.smcr`)."""
-    m = np.asarray(n, dtype=float) - 1
-    return np.exp(special.gammaln(m / 2) - 0.5 * np.log(m / 2) - special.gammaln((m - 1) / 2))
 
 
 def _require(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
@@ -395,7 +390,7 @@ def ipw_change(
         mean = float(np.sum(w * d) / np.sum(w))
         var = float(n1 / (n1 - 1) * np.sum(w**2 * (d - mean) ** 2) / np.sum(w) ** 2)
         s = float(group["pre"].std(ddof=1))
-        yi = float(_j(n) * mean / s)
+        yi = float(hedges_j_exact(n - 1) * mean / s)
         rows.append(keys | {
             "n_starters": n, "n_completers": n1, "ess": float(np.sum(w) ** 2 / np.sum(w**2)),
             "mean_change": mean, "se_change": np.sqrt(var), "yi": yi,
@@ -408,7 +403,7 @@ def _smcr_starters(pre: np.ndarray, post: np.ndarray) -> tuple[float, float]:
     """SMCR of complete (imputed) data and metafor's large-sample variance."""
     n = len(pre)
     s = pre.std(ddof=1)
-    yi = float(_j(n) * (post.mean() - pre.mean()) / s)
+    yi = float(hedges_j_exact(n - 1) * (post.mean() - pre.mean()) / s)
     r = float(np.corrcoef(pre, post)[0, 1])
     return yi, 2 * (1 - r) / n + yi**2 / (2 * n)
 

@@ -149,3 +149,28 @@ def test_nct_ci_where_scipy_nct_cdf_returns_nan_far_from_t(t, df, lower, upper):
     lo, hi = effectsize.nct_ci(t, df)
     assert float(lo) == pytest.approx(lower, abs=1e-6)
     assert float(hi) == pytest.approx(upper, abs=1e-6)
+
+
+def test_hedges_j_exact_against_mpmath() -> None:
+    """J(m) against the exact value (mpmath, tests/reference/hedges_j_mpmath.py): within 5e-16
+    up to m = 11, correctly rounded at m = 4 and 6 where metafor's log(sqrt()) form is not;
+    for larger m the difference of two log-gammas loses digits (1e-13 at m = 199) in either
+    form."""
+    ref = pd.read_csv(REF / "hedges_j_mpmath.csv", dtype={"j": str})
+    m = ref["m"].to_numpy(float)
+    exact = ref["j"].astype(float).to_numpy()
+    got = effectsize.hedges_j_exact(m)
+    small = m <= 11
+    np.testing.assert_allclose(got[small], exact[small], rtol=5e-16, atol=0)
+    np.testing.assert_allclose(got, exact, rtol=1e-13, atol=0)
+    for k in (4, 6):
+        assert float(effectsize.hedges_j_exact(k)) == float(exact[m == k][0])
+    assert np.isnan(effectsize.hedges_j_exact(1.0))
+
+
+def test_attrition_uses_the_one_small_sample_correction() -> None:
+    """The starters' SMCR in attrition is corrected by effectsize.hedges_j_exact (no twin)."""
+    from soskulib import attrition
+
+    assert attrition.hedges_j_exact is effectsize.hedges_j_exact
+    assert not hasattr(attrition, "_j")
