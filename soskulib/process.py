@@ -488,8 +488,11 @@ def _hide_small_rest(data: pd.DataFrame, table: pd.DataFrame, out: pd.DataFrame,
     """Hide the ended total where the rest of the group's episodes (ongoing, or ended with no
     reason) is a small group: the page publishes all episodes (reach, clients by gender), so
     ``episodes − ended`` would give it back (:func:`soskulib.disclosure.protect_total`)."""
-    whole = data.groupby(by, observed=True).size() if by else pd.Series({(): len(data)})
-    groups = table.groupby(by, sort=False, observed=True).groups if by else {(): table.index}
+    # one grouping column by name, not as a list: the group keys stay scalars (pandas 3 would
+    # make them 1-tuples when grouping by a one-element list)
+    keys = by[0] if len(by) == 1 else by
+    whole = data.groupby(keys, observed=True).size() if by else pd.Series({(): len(data)})
+    groups = table.groupby(keys, sort=False, observed=True).groups if by else {(): table.index}
     n_mask, e_mask = disclosure.mask_column("n"), disclosure.mask_column("n_ended")
     for key, rows in groups.items():
         rows = list(rows)
