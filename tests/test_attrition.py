@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from soskulib import attrition, rtm
+from soskulib import attrition, effectsize, rtm
 
 HERE = Path(__file__).parent / "reference"
 REF = json.loads((HERE / "attrition_reference.json").read_text())["groups"]
@@ -62,7 +62,7 @@ def test_delta_shifts_the_estimate_by_the_missing_share():
     x = _group("A").assign(instrument="i", municipality="A")
     out = attrition.delta_mi(x, deltas=[0.0, -0.4], m=5, seed=1).set_index("delta")["yi"]
     share = 1 - x["completed"].mean()
-    j = attrition._j(len(x))
+    j = float(effectsize.hedges_j_exact(len(x) - 1))
     assert out[-0.4] - out[0.0] == pytest.approx(j * -0.4 * share, rel=1e-9)
 
 
