@@ -367,7 +367,7 @@ def dropout_series(episodes: pd.DataFrame, *, export_date=None,
 def outcome_series(changes: pd.DataFrame, instrument: str) -> pd.DataFrame:
     """Quarterly mean change on one instrument per municipality (by quarter of the end assessment).
 
-    ``changes`` is :func:`soskulib.evaluation.change_scores` output; the change is oriented so
+    ``changes`` is :func:`soskulib.outcomes.change_scores` output; the change is oriented so
     that positive = improvement (the instrument's ``higher_is_better``). For testing, not
     publishing (means of small quarters are not protected here).
 

@@ -1,6 +1,6 @@
 """The CSV downloads beside every published table: one for Excel, one for programs.
 
-Every table a report shows (:meth:`soskulib.report.Report.table`) is written twice, next to
+Every table a report shows (:meth:`soskulib.page.Report.table`) is written twice, next to
 its page in ``<page>_tables/``, with the same cells (hidden cells as the disclosure marker
 ``..``, the same column headings, rows and order):
 
