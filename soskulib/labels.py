@@ -1313,6 +1313,148 @@ register({
 })
 
 
+# --- figures (soskulib.plots) -----------------------------------------------------------------
+register({
+    "plot.quarter": ("vuosineljännes", "quarter"),
+    "plot.dropout_share": ("keskeyttäneiden osuus päättyneistä", "dropout share of ended episodes"),
+    "plot.spc.title": ("Keskeyttäminen neljänneksittäin (p-kortti)", "Dropout by quarter (p-chart)"),
+    "plot.dropout_share_cohort": ("keskeyttäneiden osuus {weeks} viikon sisällä aloituksesta",
+                                  "share dropping out within {weeks} weeks of starting"),
+    "plot.dropout_share_cohort_axis": ("keskeytti {weeks} viikossa", "dropped out in {weeks} weeks"),
+    "plot.start_quarter": ("aloitusneljännes", "quarter of starting"),
+    "plot.centre": ("keskiviiva", "centre line"),
+    "plot.limits": ("3σ-rajat", "3σ limits"),
+    "plot.median": ("mediaani", "median"),
+    "plot.signal": ("signaali", "signal"),
+    "plot.suppressed": ("peitetty (alle {k} henkilöä)", "suppressed (fewer than {k} people)"),
+    "plot.funnel.title": ("Suppilokuvio: osuus ja otoskoko", "Funnel plot: rate by size"),
+    "plot.funnel.x": ("päättyneitä asiakkuuksia (n)", "number of episodes (n)"),
+    "plot.funnel.95": ("95 % raja", "95% limit"),
+    "plot.funnel.998": ("99,8 % raja", "99.8% limit"),
+    "plot.caterpillar.title": ("Kunnittaiset arviot ja 95 %:n luottamusvälit",
+                               "Estimates by municipality with 95% CIs"),
+    "plot.quality.title": ("Laatukriteerien itsearvio ({year})",
+                           "Quality-criteria self-assessment ({year})"),
+    "plot.quality.rating": ("arvio", "rating"),
+    "plot.quality.low": ("1 = ei toteudu", "1 = not in place"),
+    "plot.quality.high": ("4 = toteutuu täysin", "4 = fully in place"),
+    "plot.municipality": ("kunta", "municipality"),
+    "plot.year": ("vuosi", "year"),
+    "plot.gender": ("sukupuoli", "gender"),
+    "plot.criterion": ("kriteeri", "criterion"),
+    "plot.fidelity.title": ("Ydinelementtien toteutuminen asiakkailla",
+                            "Core elements received per client"),
+    "plot.fidelity.legend": ("ydinelementtejä (0–4)", "core elements (0–4)"),
+    "plot.share_clients": ("osuus asiakkaista", "share of clients"),
+    "plot.dose.title": ("Palvelun määrä asiakasta kohden", "Service dose per client"),
+    "plot.prepost.title": ("Mittaukset alussa ja lopussa", "Scores at baseline and end"),
+    "plot.score": ("pistemäärä", "score"),
+    "plot.occasion": ("mittauskerta", "occasion"),
+    "plot.traffic.title": ("3X10D-liikennevalot ({occasion})", "3X10D traffic lights ({occasion})"),
+    "plot.traffic.red": ("punainen 0–5", "red 0–5"),
+    "plot.traffic.yellow": ("keltainen 6–7", "yellow 6–7"),
+    "plot.traffic.green": ("vihreä 8–10", "green 8–10"),
+    "plot.life_area": ("elämänalue", "life area"),
+    "plot.pathway.title": ("Jatkopolut lähtötilanteen mukaan", "Onward pathways by starting point"),
+    "plot.pathway.title.target_group": ("Jatkopolut kohderyhmän mukaan",
+                                        "Onward pathways by target group"),
+    "plot.pathway.title.gender": ("Jatkopolut sukupuolen mukaan", "Onward pathways by gender"),
+    "plot.pathway": ("jatkopolku", "onward pathway"),
+    "plot.codev.title": ("Yhteiskehittäminen neljänneksittäin", "Co-development activity by quarter"),
+    "plot.codev.events": ("tapahtumia", "events"),
+    "plot.codev.share": ("asiakkaiden ja kokemusasiantuntijoiden osuus osallistujista",
+                         "share of clients and experts by experience among participants"),
+    "plot.codev.share_axis": ("kokemustiedon osuus", "lived-experience share"),
+    "plot.n_label": ("n = {n}", "n = {n}"),
+    "plot.entries": ("uusia asiakkuuksia", "new client episodes"),
+    "plot.entries.title": ("Uudet asiakkuudet neljänneksittäin", "New client episodes by quarter"),
+    "plot.effect": ("standardoitu muutos (positiivinen = parannus)", "standardised change (positive = improvement)"),
+    "plot.effect.title": ("Muutos alusta loppuun, 95 %:n luottamusväli",
+                          "Change from baseline to end, 95% CI"),
+    "plot.truth.title": ("Yhdistetty estimaatti ja todellinen μ", "Pooled estimate and true μ"),
+    "plot.truth.pooled": ("yhdistetty SMCR ({test}), 95 %:n lv", "pooled SMCR ({test}), 95% CI"),
+    "plot.truth.mu": ("todellinen μ (demoaineiston generaattori)", "true μ (demo generator)"),
+    "plot.instrument": ("mittari", "instrument"),
+    "plot.tipping.title": ("Kuinka paljon huonommin keskeyttäneiden olisi pitänyt pärjätä?",
+                           "How much worse would non-completers have had to fare?"),
+    "plot.tipping.x": ("δ: keskeyttäneiden loppupisteet huonompia kuin vastaavien loppuun asti "
+                       "jatkaneiden (alkutason keskihajontoina)",
+                       "δ: non-completers' end scores worse than similar completers' "
+                       "(in baseline SDs)"),
+    "plot.tipping.y": ("kaikkien aloittaneiden muutos SMCR (95 %:n lv)",
+                       "change of all starters, SMCR (95% CI)"),
+    "plot.tipping.point": ("muutos häviää: δ = {d}", "change vanishes: δ = {d}"),
+    "plot.tipping.none": ("muutos ei häviä, kun δ ≥ {d}", "the change does not vanish for δ ≥ {d}"),
+})
+
+
+# --- provenance block of every page (soskulib.provenance) ---------------------------------------
+register({
+    "prov.heading": ("Tekninen tausta ja toistettavuus", "Provenance and reproducibility"),
+    "prov.built": ("Koottu", "Built"),
+    "prov.code": ("Ohjelmaversio", "Code version"),
+    "prov.commit": ("git-versio", "git commit"),
+    "prov.modified": ("työkopiossa oli tallentamattomia muutoksia",
+                      "the working tree had uncommitted changes"),
+    "prov.clean": ("ei tallentamattomia muutoksia", "no uncommitted changes"),
+    "prov.unknown": ("tuntematon", "unknown"),
+    "prov.environment": ("Ohjelmaympäristö", "Environment"),
+    "prov.lock_match": ("paketit täsmälleen lukkotiedoston {file} mukaiset",
+                        "packages exactly as pinned in {file}"),
+    "prov.lock_differs": ("paketit poikkeavat lukkotiedostosta {file}: {differences}",
+                          "packages differ from {file}: {differences}"),
+    "prov.lock_unknown": ("lukkotiedostoa {file} ei löytynyt",
+                          "lock file {file} not found"),
+    "prov.data": ("Aineiston tarkistussumma (SHA-256)", "Data checksum (SHA-256)"),
+    "prov.settings": ("Lukuihin vaikuttavat asetukset", "Settings that change the numbers"),
+    "prov.setting.language": ("kieli: {name}", "language: {name}"),
+    "prov.language.fi": ("suomi", "Finnish"),
+    "prov.language.en": ("englanti", "English"),
+    "prov.setting.disclosure": (
+        "alle {k} henkilön solut peitetään ({secondary} toissijainen peittäminen; "
+        "ryhmät {protected} peitetään vasta viimeisenä keinona; muun ryhmän alle {k} hengen "
+        "joukko jätetään julkaisusta pois, docs/disclosure.md)",
+        "cells of fewer than {k} people suppressed ({secondary} secondary suppression; "
+        "the groups {protected} hidden only as a last resort; another group of fewer than {k} "
+        "is left out of the publication, docs/disclosure.md)",
+    ),
+    "prov.secondary.complementary": ("täydentävä", "complementary"),
+    "prov.secondary.optimal": ("optimoitu", "optimised"),
+    "prov.setting.min_pairs": (
+        "kunnan tulos mukaan yhdistettyyn analyysiin vähintään {n} parista",
+        "a municipality's result enters the synthesis with at least {n} complete pairs",
+    ),
+    "prov.setting.fidelity": (
+        "ydinelementit: tehostettu yksilötyö = vähintään {contacts} yksilökäyntiä ja "
+        "keskimäärin {per_month} kuukaudessa, suunnitelma = vähintään {goals} tavoite",
+        "core elements: intensive individual work = at least {contacts} individual contacts "
+        "and on average {per_month} per month, plan = at least {goals} goal(s)",
+    ),
+    "prov.key": ("Pseudonymisointiavaimen tunniste", "Pseudonymisation key fingerprint"),
+    "prov.key_note": (
+        "HMAC-SHA256 vakiotekstistä avaimella (ensimmäiset 16 heksamerkkiä); sama avain antaa "
+        "saman tunnisteen, mutta avainta ei voi päätellä siitä",
+        "HMAC-SHA256 of a constant text under the key (first 16 hex digits); the same key gives "
+        "the same fingerprint, and the key cannot be derived from it",
+    ),
+    "prov.key_none": ("ei avainta (aineistossa ei henkilötunnuksia)",
+                      "no key (no identity codes in the data)"),
+    "prov.reproduce": ("Sivun tuottaminen uudelleen", "How to reproduce this page"),
+    "prov.reproduce_note": (
+        "Sama versio, lukitut paketit, aineisto ja avain tuottavat tavulleen samat CSV-taulukot "
+        "ja saman sivun (kokoamisaikaa lukuun ottamatta).",
+        "The same commit, locked packages, data and key give byte-identical CSV tables and the "
+        "same page (apart from the build time).",
+    ),
+    "prov.reproduce_real": (
+        "aseta sama pseudonymisointiavain (SOSKU_PSEUDO_KEY_FILE) ja sama aineisto kansioon "
+        "{raw}",
+        "set the same pseudonymisation key (SOSKU_PSEUDO_KEY_FILE) and put the same export "
+        "in {raw}",
+    ),
+})
+
+
 #: English for the free text the demo export writes (experiment descriptions and target
 #: services, activity themes, open groups, sub-project names): our own vocabulary, so English
 #: pages translate it. Free text from a real municipality's export that is not in this table

@@ -400,6 +400,29 @@ def _shares_table(
     return table
 
 
+def _protected_shares(
+    ep: pd.DataFrame,
+    column: str,
+    by: list[str],
+    categories: Sequence[str] | None,
+    denominator: str,
+    level: float,
+    min_cell: int,
+    suppress: bool,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The shares table of ``column`` (:func:`_shares_table`) and the same table protected.
+
+    Counts add up along the categories (to ``denominator``) and the groups; a share and its
+    CI are hidden with either of its counts. Returns ``(unprotected, protected)``: the caller
+    may need the true counts for a further check (:func:`_hide_small_rest`).
+    """
+    table = _shares_table(ep, column, by, categories, denominator, level)
+    return table, protect(
+        table, ["n", denominator], along={"n": [column, *by], denominator: by},
+        derived={c: ["n", denominator] for c in ("share", "ci_low", "ci_high")},
+        min_cell=min_cell, suppress=suppress, keys=[*by, column])
+
+
 def composition(
     data: pd.DataFrame,
     column: str = "target_group",
@@ -429,10 +452,8 @@ def composition(
     codes = schema.CODE_LABELS.get(column)
     if column == "age_group":
         codes = dict.fromkeys(schema.AGE_GROUP_LABELS)
-    table = _shares_table(data, column, by, list(codes) if codes else None, "n_group", level)
-    return protect(table, ["n", "n_group"], along={"n": [column, *by], "n_group": by},
-                    derived={c: ["n", "n_group"] for c in ("share", "ci_low", "ci_high")},
-                    min_cell=min_cell, suppress=suppress, keys=[*by, column])
+    return _protected_shares(data, column, by, list(codes) if codes else None, "n_group", level,
+                             min_cell, suppress)[1]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -474,10 +495,8 @@ def exits(
     """
     by = as_list(by)
     require_columns(data, ["end_reason", *by], "exits")
-    table = _shares_table(data, "end_reason", by, list(schema.END_REASON_LABELS), "n_ended", level)
-    out = protect(table, ["n", "n_ended"], along={"n": ["end_reason", *by], "n_ended": by},
-                  derived={c: ["n", "n_ended"] for c in ("share", "ci_low", "ci_high")},
-                  min_cell=min_cell, suppress=suppress, keys=[*by, "end_reason"])
+    table, out = _protected_shares(data, "end_reason", by, list(schema.END_REASON_LABELS),
+                                   "n_ended", level, min_cell, suppress)
     if suppress:
         _hide_small_rest(data, table, out, by, min_cell)
     return out
