@@ -3,11 +3,12 @@
 A docstring example should show the call it documents, not ten lines of set-up. The fixtures
 here build the small inputs the examples share: a raw export folder of one municipality with
 the files you give (:func:`raw_folder`), the synthetic demo export in a fresh folder
-(:func:`demo_export`), item responses of a known one-factor model (:func:`one_factor_items`),
-replicates of a coverage simulation (:func:`coverage_replicates`) and an empty figure outside
-pyplot (:func:`axes`). Every fixture writes only into a new temporary folder
-and is deterministic (fixed seeds). The data are synthetic: the identity codes are made-up
-codes of the demo's form, never real people.
+(:func:`demo_export`), a processed-data folder of given tables (:func:`processed_folder`) with
+two clients' ESIS pairs (:func:`esis_pairs`), item responses of a known one-factor model
+(:func:`one_factor_items`), replicates of a coverage simulation (:func:`coverage_replicates`)
+and an empty figure outside pyplot (:func:`axes`). Every fixture writes only into a new
+temporary folder and is deterministic (fixed seeds). The data are synthetic: the identity codes
+are made-up codes of the demo's form, never real people.
 
 Examples
 --------
@@ -27,7 +28,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["axes", "coverage_replicates", "demo_export", "one_factor_items", "raw_folder"]
+__all__ = ["axes", "coverage_replicates", "demo_export", "esis_pairs", "one_factor_items",
+           "processed_folder", "raw_folder"]
 
 
 def _fresh_folder() -> Path:
@@ -87,6 +89,53 @@ def demo_export(*, n_clients: int = 90, seed: int = 1) -> Path:
     from soskulib import demo
 
     return demo.write_demo(_fresh_folder() / "raw", seed=seed, n_clients=n_clients)
+
+
+def processed_folder(tables: Mapping[str, pd.DataFrame]) -> Path:
+    """A processed-data folder (as ``sosku prepare`` writes) holding ``tables``, in a new folder.
+
+    Parameters
+    ----------
+    tables : mapping of str to DataFrame
+        Table name (``"responses_esis"``) -> its rows; each needs a ``municipality`` column,
+        the partition column of the processed parquet tables.
+
+    Returns
+    -------
+    Path
+        The folder, readable with :func:`soskulib.io.load_processed` and :mod:`soskulib.outofcore`.
+
+    Examples
+    --------
+    >>> root = processed_folder({"responses_esis": esis_pairs()})
+    >>> sorted(p.name for p in (root / "responses_esis").iterdir())
+    ['municipality=092']
+    """
+    root = _fresh_folder()
+    for name, frame in tables.items():
+        frame.to_parquet(root / name, partition_cols=["municipality"])
+    return root
+
+
+def esis_pairs() -> pd.DataFrame:
+    """ESIS answers of two clients of Vantaa (092) at baseline and end: one better, one worse.
+
+    Every item of client ``a`` goes from 2 to 3 and of client ``b`` from 3 to 2 (ESIS items are
+    0–4, higher is better), the rows of a processed ``responses_esis`` table.
+
+    Returns
+    -------
+    DataFrame
+        ``client_id, municipality, occasion, esis01 … esis10``.
+
+    Examples
+    --------
+    >>> esis_pairs()[["client_id", "occasion", "esis01"]].to_numpy().tolist()
+    [['a', 'baseline', 2.0], ['a', 'end', 3.0], ['b', 'baseline', 3.0], ['b', 'end', 2.0]]
+    """
+    items = {f"esis{i:02d}": [2.0, 3.0, 3.0, 2.0] for i in range(1, 11)}
+    return pd.DataFrame({"client_id": ["a", "a", "b", "b"], "municipality": "092",
+                         "occasion": ["baseline", "end"] * 2, **items})
 
 
 def one_factor_items(loadings: Sequence[float] = (0.8, 0.7, 0.6), *, n: int = 5_000,

@@ -603,12 +603,8 @@ def reliable_change(
 
     Examples
     --------
-    >>> import tempfile, pandas as pd
-    >>> root = Path(tempfile.mkdtemp())
-    >>> items = {f"esis{i:02d}": [2.0, 3.0, 3.0, 2.0] for i in range(1, 11)}
-    >>> pd.DataFrame({"client_id": ["a", "a", "b", "b"], "municipality": "092",
-    ...               "occasion": ["baseline", "end"] * 2, **items}).to_parquet(
-    ...     root / "responses_esis", partition_cols=["municipality"])
+    >>> from soskulib import examples
+    >>> root = examples.processed_folder({"responses_esis": examples.esis_pairs()})
     >>> res = reliable_change(root, "esis", sd=15.0, reliability=0.89)
     >>> res[["client_id", "change", "category"]]
       client_id  change      category
@@ -970,12 +966,8 @@ def write_scores(
 
     Examples
     --------
-    >>> import tempfile, pandas as pd
-    >>> root = Path(tempfile.mkdtemp())
-    >>> items = {f"esis{i:02d}": [2.0, 3.0, 3.0, 2.0] for i in range(1, 11)}
-    >>> pd.DataFrame({"client_id": ["a", "a", "b", "b"], "municipality": "092",
-    ...               "occasion": ["baseline", "end"] * 2, **items}).to_parquet(
-    ...     root / "responses_esis", partition_cols=["municipality"])
+    >>> from soskulib import examples
+    >>> root = examples.processed_folder({"responses_esis": examples.esis_pairs()})
     >>> out = write_scores(root, "esis", root / "scores_esis", keep=["client_id", "municipality"])
     >>> sorted(p.name for p in out.iterdir())
     ['municipality=092']
@@ -1042,12 +1034,8 @@ def reliable_change_summary(
 
     Examples
     --------
-    >>> import tempfile, pandas as pd
-    >>> root = Path(tempfile.mkdtemp())
-    >>> items = {f"esis{i:02d}": [2.0, 3.0, 3.0, 2.0] for i in range(1, 11)}
-    >>> pd.DataFrame({"client_id": ["a", "a", "b", "b"], "municipality": "092",
-    ...               "occasion": ["baseline", "end"] * 2, **items}).to_parquet(
-    ...     root / "responses_esis", partition_cols=["municipality"])
+    >>> from soskulib import examples
+    >>> root = examples.processed_folder({"responses_esis": examples.esis_pairs()})
     >>> reliable_change_summary(root, "esis", reliability=0.89, sd=15.0)
       municipality  pairs  improved  unchanged  deteriorated  not_scored    sd
     0          092      2         1          0             1           0  15.0
