@@ -375,14 +375,23 @@ def entries(
                     min_cell=min_cell, suppress=suppress, keys=[*by, "quarter", "quarter_start"])
 
 
-def _shares_table(
+def _protected_shares(
     ep: pd.DataFrame,
     column: str,
     by: list[str],
     categories: Sequence[str] | None,
     denominator: str,
     level: float,
-) -> pd.DataFrame:
+    min_cell: int,
+    suppress: bool,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Shares of the categories of ``column`` within each ``by`` group, with Wilson CIs.
+
+    Returns ``(unprotected, protected)``: in the protected table the counts add up along the
+    categories (to ``denominator``) and the groups, and a share and its CI are hidden with
+    either of its counts; the caller may need the true counts for a further check
+    (:func:`_hide_small_rest`).
+    """
     keys = group_keys(ep, by)
     frame = pd.concat([keys, ep[[column]]], axis=1).dropna(subset=[column])
     cats = list(categories) if categories is not None else sorted(frame[column].unique())
@@ -397,26 +406,6 @@ def _shares_table(
     table[denominator] = totals
     table["share"] = table["n"] / table[denominator]
     table["ci_low"], table["ci_high"] = wilson_ci(table["n"], table[denominator], level)
-    return table
-
-
-def _protected_shares(
-    ep: pd.DataFrame,
-    column: str,
-    by: list[str],
-    categories: Sequence[str] | None,
-    denominator: str,
-    level: float,
-    min_cell: int,
-    suppress: bool,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The shares table of ``column`` (:func:`_shares_table`) and the same table protected.
-
-    Counts add up along the categories (to ``denominator``) and the groups; a share and its
-    CI are hidden with either of its counts. Returns ``(unprotected, protected)``: the caller
-    may need the true counts for a further check (:func:`_hide_small_rest`).
-    """
-    table = _shares_table(ep, column, by, categories, denominator, level)
     return table, protect(
         table, ["n", denominator], along={"n": [column, *by], denominator: by},
         derived={c: ["n", denominator] for c in ("share", "ci_low", "ci_high")},
