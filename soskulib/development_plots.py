@@ -54,6 +54,7 @@ def mark_experiments(ax: Axes, experiments: pd.DataFrame, *, lang: str = "fi") -
     Returns
     -------
     Axes
+        ``ax``, with a dash-dotted line and an id label per experiment.
 
     Examples
     --------

@@ -253,6 +253,7 @@ def fingerprint(raw_dir: Path | str, checksums: dict[str, str] | None = None) ->
     Returns
     -------
     str
+        A SHA-256 hex digest; the same inputs, code and key give the same digest.
 
     Examples
     --------
@@ -298,6 +299,7 @@ def is_current(raw_dir: Path | str, out_dir: Path | str) -> bool:
     Returns
     -------
     bool
+        ``True`` when the processed folder may be reused as it is.
 
     Examples
     --------

@@ -887,6 +887,8 @@ def validate(raw_tables: Sequence[sio.RawTable]) -> ValidationResult:
     Returns
     -------
     ValidationResult
+        Accepted rows and reasons per table, the findings, the inputs read and any internal
+        errors.
 
     Examples
     --------
