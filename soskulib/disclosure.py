@@ -474,11 +474,15 @@ def _line_system(values: np.ndarray, mask: np.ndarray, lines: Sequence[_Line]
 
 
 def lp_intervals(a_eq: Any, b_eq: np.ndarray, targets: Iterable[int], *, bounds: Any = (0, None),
-                 a_ub: Any = None, b_ub: np.ndarray | None = None) -> dict[int, tuple[float, float]]:
+                 a_ub: Any = None, b_ub: np.ndarray | None = None,
+                 wide_from: float | None = None) -> dict[int, tuple[float, float]]:
     """Smallest and largest value of each target variable subject to the constraints (HiGHS).
 
     ``inf``/``-inf`` where unbounded and ``nan`` where the constraints contradict each
     other. Used by :func:`feasible_intervals` and by the site audit (:mod:`soskulib.audit`).
+    With ``wide_from``, the largest value is computed first, and a variable that can reach
+    ``wide_from`` gets ``-inf`` as its smallest value without a second linear program (for a
+    caller to whom such a variable is no disclosure whatever its lower end).
 
     Examples
     --------
@@ -492,21 +496,23 @@ def lp_intervals(a_eq: Any, b_eq: np.ndarray, targets: Iterable[int], *, bounds:
     has_eq = a_eq is not None and a_eq.shape[0] > 0
     has_ub = a_ub is not None and a_ub.shape[0] > 0
     out: dict[int, tuple[float, float]] = {}
+    def extreme(v: int, sign: float) -> float:
+        c = np.zeros(size)
+        c[v] = sign
+        res = linprog(c, A_eq=a_eq if has_eq else None, b_eq=b_eq if has_eq else None,
+                      A_ub=a_ub if has_ub else None, b_ub=b_ub if has_ub else None,
+                      bounds=bounds, method="highs")
+        if res.status == 3:
+            return -sign * np.inf
+        if res.status != 0:
+            return np.nan
+        return sign * res.fun
+
     for v in targets:
-        ends = []
-        for sign in (1.0, -1.0):
-            c = np.zeros(size)
-            c[v] = sign
-            res = linprog(c, A_eq=a_eq if has_eq else None, b_eq=b_eq if has_eq else None,
-                          A_ub=a_ub if has_ub else None, b_ub=b_ub if has_ub else None,
-                          bounds=bounds, method="highs")
-            if res.status == 3:
-                ends.append(-sign * np.inf)
-            elif res.status != 0:
-                ends.append(np.nan)
-            else:
-                ends.append(sign * res.fun)
-        out[int(v)] = (float(ends[0]), float(ends[1]))
+        hi = extreme(v, -1.0)
+        wide = wide_from is not None and hi >= wide_from - 1e-6
+        lo = -np.inf if wide else extreme(v, 1.0)
+        out[int(v)] = (float(lo), float(hi))
     return out
 
 
@@ -554,8 +560,24 @@ def exposed_cells(values: np.ndarray, mask: np.ndarray, lines: Sequence[_Line], 
     array([False, False, False])
     """
     protection = min_cell - 2 if protection is None else protection
+    values = np.asarray(values, dtype=float)
     out = np.zeros(np.asarray(mask).shape, bool)
-    for cell, (lo, hi) in feasible_intervals(values, mask, lines).items():
+    hidden, a, b = _line_system(values, np.asarray(mask, bool), lines)
+    if hidden.size == 0 or a.shape[0] == 0:
+        return out  # nothing links the hidden cells: each lies in [0, inf)
+    # Where the true table satisfies the lines (it does when they are its own margins), it is
+    # a feasible point, so lo <= value <= hi. A cell of at least min_cell + protection - 1
+    # people is then never exposed (lo < min_cell gives hi - lo >= protection), nor is one
+    # whose upper end reaches that: no LP for the former, one instead of two for the latter.
+    # The result is that of feasible_intervals.
+    wide = min_cell + protection - 1
+    true = values[hidden]
+    feasible = bool(np.all(true >= 0) and np.allclose(a @ true, b, rtol=0, atol=1e-6))
+    maybe = [k for k in range(hidden.size) if not (feasible and true[k] >= wide)]
+    for k, (lo, hi) in lp_intervals(a, b, maybe, wide_from=wide).items():
+        cell = int(hidden[k])
+        lo = float(np.ceil(lo - 1e-6)) if np.isfinite(lo) else lo
+        hi = float(np.floor(hi + 1e-6)) if np.isfinite(hi) else hi
         if np.isnan(lo) or np.isnan(hi):
             continue
         if lo < min_cell and hi - lo < protection and not (lo == hi == 0):

@@ -367,9 +367,28 @@ def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: First characters of a text cell that :data:`_FORMULA` or a carriage return could concern
+#: (the formula characters, and the blanks that may precede them).
+_RISKY_START = frozenset("\t\r\n =+-@\u00a0\u3000\uff1d\uff0b\uff0d\uff20")
+#: Columns up to this length are screened cell by cell before the Arrow regexes run.
+_SCREEN_MAX = 10_000
+
+
+def _cannot_need_neutralising(values: pd.Series) -> bool:
+    """True when no text cell starts with a character of :data:`_RISKY_START` or holds a
+    carriage return, so :func:`_neutralise` would change nothing (a report's table: the
+    Arrow regexes cost more than the screen on a few dozen cells)."""
+    if len(values) > _SCREEN_MAX:
+        return False
+    return not any(isinstance(v, str) and (v[:1] in _RISKY_START or "\r" in v)
+                   for v in values)
+
+
 def _neutralise(values: pd.Series) -> pd.Series:
     """:func:`csv_safe` on one column (the same object when nothing changes)."""
     if not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
+        return values
+    if _cannot_need_neutralising(values):
         return values
     arr, _ = _string_cells(values)
     # A carriage return is not quoted by a CSV writer whose line ending is "\n", and a

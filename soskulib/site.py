@@ -74,6 +74,14 @@ class _Result:
     seconds: float
 
 
+#: Environment a kernel adds to this process's. ``PYTHONHASHSEED`` fixes the iteration order
+#: of sets. One BLAS/OpenMP thread per kernel: the build already executes one notebook per
+#: CPU, so more threads only compete for the same cores (BLAS threads spinning on busy cores
+#: made the national model table ten times slower), and a fixed thread count keeps BLAS's
+#: order of floating-point summation the same on every machine.
+_KERNEL_ENV = {"PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+              "MKL_NUM_THREADS": "1"}
+
 #: Kernels of this process, by working directory: a worker executes its notebooks one after
 #: another in one kernel, so the libraries are imported and the kernel started once per worker
 #: instead of once per notebook (that was about 3 s of every municipality report).
@@ -118,7 +126,8 @@ def _worker_kernel(cwd: str) -> tuple[Any, str]:
     rather than through a client of its own, because every new kernel client waits 0.2 s for
     the kernel's output channel to fall quiet.
 
-    The kernel talks over IPC (Unix sockets) rather than unencrypted TCP on localhost, which
+    The kernel's environment is this process's with :data:`_KERNEL_ENV`. The kernel talks
+    over IPC (Unix sockets) rather than unencrypted TCP on localhost, which
     is also what keeps ipykernel's "running over TCP without encryption" warning out of the
     build's output. It is shut down when the process exits (``multiprocessing`` finalizer:
     pool workers leave through ``os._exit``, which skips ``atexit``).
@@ -136,7 +145,7 @@ def _worker_kernel(cwd: str) -> tuple[Any, str]:
     sockets = tempfile.mkdtemp(prefix="sosku-kernel-")
     km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc",
                             ip=os.path.join(sockets, "ipc"))
-    run_sync(km.start_kernel)(cwd=cwd)
+    run_sync(km.start_kernel)(cwd=cwd, env={**os.environ, **_KERNEL_ENV})
     util.Finalize(None, _shutdown_kernel, args=(km,), exitpriority=10)
     _KERNELS[cwd] = km
     return km, _KERNEL_WARMUP
@@ -386,23 +395,15 @@ def build_reports(
     # Longest first (national synthesis, then municipalities, then the two short reports), so
     # the pool is not left waiting on one long notebook at the end; stable within a kind.
     order = sorted(work, key=_expected_cost, reverse=True)
-    env_backup = os.environ.get("PYTHONHASHSEED")
-    os.environ["PYTHONHASHSEED"] = "0"  # kernels inherit it: set iteration order is fixed
-    try:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = {pool.submit(_execute_and_render, j): j for j in order}
-            with tqdm(total=len(futures), desc="sosku report", unit="notebook",
-                      disable=not progress) as bar:
-                for fut in as_completed(futures):
-                    res = fut.result()
-                    results[res.html_path] = res
-                    bar.set_postfix_str(Path(res.html_path).name)
-                    bar.update()
-    finally:
-        if env_backup is None:
-            os.environ.pop("PYTHONHASHSEED", None)
-        else:
-            os.environ["PYTHONHASHSEED"] = env_backup
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(_execute_and_render, j): j for j in order}
+        with tqdm(total=len(futures), desc="sosku report", unit="notebook",
+                  disable=not progress) as bar:
+            for fut in as_completed(futures):
+                res = fut.result()
+                results[res.html_path] = res
+                bar.set_postfix_str(Path(res.html_path).name)
+                bar.update()
 
     guard_published(out, [Path(p) for p in results] + list(out.rglob("*_tables/*.csv")),
                     _client_ids(processed))

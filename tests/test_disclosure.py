@@ -386,3 +386,49 @@ def test_crosstab_hides_a_row_total_whose_complement_is_small():
     # left with a single hidden cell.
     assert linked.suppressed["total"].sum() == 2
     assert (linked.suppressed.sum(axis=1) != 1).all() and (linked.suppressed.sum(axis=0) != 1).all()
+
+
+def _exposed_by_every_interval(values, mask, lines, min_cell=5, protection=3):
+    """exposed_cells' criterion applied to every interval of feasible_intervals (two LPs each)."""
+    out = np.zeros(mask.shape, bool)
+    for cell, (lo, hi) in disclosure.feasible_intervals(values, mask, lines).items():
+        if not (np.isnan(lo) or np.isnan(hi)):
+            out[cell] = lo < min_cell and hi - lo < protection and not (lo == hi == 0)
+    return out
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(2, 4), st.integers(2, 4), st.integers(0, 10_000), st.booleans())
+def test_exposed_cells_skips_only_linear_programs_that_cannot_expose(rows, cols, seed, honest):
+    """exposed_cells solves fewer LPs (a large true value, or an upper end that reaches
+    min_cell + protection - 1, cannot be exposed) but finds exactly the cells of the full
+    criterion, also when the lines do not hold for the values (no shortcut is then taken)."""
+    rng = np.random.default_rng(seed)
+    inner = rng.choice([0, 1, 2, 3, 4, 6, 9, 15, 40], size=(rows, cols)).astype(float)
+    table = np.zeros((rows + 1, cols + 1))
+    table[:rows, :cols] = inner
+    table[rows, :cols], table[:rows, cols] = inner.sum(0), inner.sum(1)
+    table[rows, cols] = inner.sum()
+    if not honest:  # a published total that is not the sum of its cells
+        table[rng.integers(rows), cols] += rng.integers(-3, 4)
+    idx = np.arange(table.size).reshape(table.shape)
+    lines = [disclosure._Line(idx[r, :cols], int(idx[r, cols])) for r in range(rows + 1)]
+    lines += [disclosure._Line(idx[:rows, c], int(idx[rows, c])) for c in range(cols + 1)]
+    values = table.ravel()
+    mask = rng.random(values.size) < 0.45
+    expected = _exposed_by_every_interval(values, mask, lines)
+    assert np.array_equal(disclosure.exposed_cells(values, mask, lines), expected)
+
+
+def test_lp_intervals_wide_from_skips_the_lower_end_only_when_the_upper_end_reaches_it():
+    a, b = np.array([[1.0, 1.0]]), np.array([9.0])
+    assert disclosure.lp_intervals(a, b, [0]) == {0: (0.0, 9.0)}
+    assert disclosure.lp_intervals(a, b, [0], wide_from=9) == {0: (-np.inf, 9.0)}
+    assert disclosure.lp_intervals(a, b, [0], wide_from=10) == {0: (0.0, 9.0)}
+
+
+def test_exposed_cells_takes_no_shortcut_when_the_values_break_their_lines():
+    # 9 + 0 published as 2: the reader's interval of the first cell is [0, 2] whatever its value
+    values, mask = np.array([9.0, 0.0, 2.0]), np.array([True, True, False])
+    lines = [disclosure._Line(np.arange(2), 2)]
+    assert disclosure.exposed_cells(values, mask, lines).tolist() == [True, True, False]

@@ -392,3 +392,22 @@ def test_another_seed_and_size_withstands_the_attack(tmp_path_factory):
     site.build_reports(root / "processed", root / "reports", lang="fi", jobs=2, progress=False)
     findings = audit.audit_site(root / "reports")
     assert findings == [], "\n".join(map(str, findings))
+
+
+def test_build_kernels_run_one_blas_thread_and_a_fixed_hash_seed(tmp_path):
+    """Kernels get PYTHONHASHSEED=0 and one BLAS thread (the build runs a notebook per CPU)."""
+    import nbformat
+    from jupyter_core.utils import run_sync
+    from nbclient import NotebookClient
+
+    km, _ = site._worker_kernel(str(tmp_path))
+    try:
+        nb = nbformat.v4.new_notebook()
+        nb.cells.append(nbformat.v4.new_code_cell(
+            "import os\nprint(*(os.environ.get(k) for k in ('PYTHONHASHSEED', "
+            "'OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS')))"))
+        NotebookClient(nb, km=km, timeout=120).execute()
+        assert nb.cells[0].outputs[0]["text"].split() == ["0", "1", "1", "1"]
+    finally:
+        site._KERNELS.pop(str(tmp_path), None)
+        run_sync(km.shutdown_kernel)(now=True)
