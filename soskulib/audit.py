@@ -55,6 +55,7 @@ are recovered as 0, which zeros being published is no finding either.)
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import math
 import re
@@ -322,11 +323,14 @@ class Attack:
     def intervals(self, *, wide_from: float | None = None) -> dict[int, tuple[float, float]]:
         """Feasible interval of every hidden count (by LP; ``inf`` when unbounded).
 
-        With ``wide_from``, the upper end is computed first and a count that can reach
-        ``wide_from`` people gets ``-inf`` as its lower end without a second LP: it is no
-        finding whatever its lower end (``findings`` passes ``min_cell + protection - 1``,
-        since a finding needs ``lo < min_cell`` and ``hi - lo < protection``). This halves the
-        attack's linear programs on a typical site.
+        With ``wide_from``, a count that can reach ``wide_from`` people gets ``-inf`` as its
+        lower end without a second LP: it is no finding whatever its lower end (``findings``
+        passes ``min_cell + protection - 1``, since a finding needs ``lo < min_cell`` and
+        ``hi - lo < protection``). Such counts are first sought together, by LPs that
+        maximise the sum of the counts not yet known to be wide (a feasible point that puts
+        a count at ``wide_from`` or more proves it wide; its upper end is then that value, a
+        lower bound of the maximum); the upper end of every other count is computed first.
+        This cuts the attack's linear programs on a typical site by more than half.
         """
         eq, rhs, ub = self._system()
         n = len(self._seen)
@@ -352,7 +356,31 @@ class Attack:
             a_ub = a_ub[keep_ub] if keep_ub.size else None
             b_ub = np.zeros(keep_ub.size) if keep_ub.size else None
             bounds = [bounds_all[v] for v in members]
+
+            solve = functools.partial(linprog, A_eq=a_eq if a_eq.shape[0] else None,
+                                      b_eq=b_eq if a_eq.shape[0] else None, A_ub=a_ub,
+                                      b_ub=b_ub, bounds=bounds, method="highs")
+
+            # A count that some feasible point puts at wide_from or more is wide: points that
+            # maximise the sum of the undecided counts decide many of them in one LP each.
+            reached: dict[int, float] = {}
+            undecided = list(targets) if wide_from is not None else []
+            while len(undecided) > 1:
+                cost = np.zeros(members.size)
+                cost[[pos[v] for v in undecided]] = -1.0
+                res = solve(cost)
+                if res.status != 0:
+                    break
+                wide = {v: float(res.x[pos[v]]) for v in undecided
+                        if res.x[pos[v]] >= wide_from - 1e-6}
+                if not wide:
+                    break
+                reached.update(wide)
+                undecided = [v for v in undecided if v not in wide]
             for v in targets:
+                if v in reached:
+                    out[v] = (-math.inf, math.floor(reached[v] + 1e-6))
+                    continue
                 ends = []
                 for sign in (-1.0, 1.0):  # the upper end first
                     if (sign > 0 and wide_from is not None and ends
@@ -361,9 +389,7 @@ class Attack:
                         break
                     cost = np.zeros(members.size)
                     cost[pos[v]] = sign
-                    res = linprog(cost, A_eq=a_eq if a_eq.shape[0] else None,
-                                  b_eq=b_eq if a_eq.shape[0] else None, A_ub=a_ub, b_ub=b_ub,
-                                  bounds=bounds, method="highs")
+                    res = solve(cost)
                     if res.status == 3:  # unbounded
                         ends.append(-sign * math.inf)
                     elif res.status == 2:  # infeasible: published numbers contradict a link
@@ -379,9 +405,8 @@ class Attack:
 
     def _sum_determined(self) -> set[int]:
         """Sum variables fixed by the published sums (a linear-algebra closure)."""
-        eq, rhs, _ = self._system()
-        known = {v for v in range(len(self._seen)) if self._is_sum[v]
-                 and any(len(t) == 1 and v in t for t, _ in self._equations)}
+        alone = {v for t, _ in self._equations if len(t) == 1 for v in t}  # v = published
+        known = {v for v in alone if self._is_sum[v]}
         sums = [(t, b) for t, b in self._equations if all(self._is_sum[v] for v in t)]
         changed = True
         while changed:
@@ -1070,13 +1095,16 @@ def audit_site(reports_dir: str | Path, *, min_cell: int = disclosure.MIN_CELL,
 def _link_pairs_prefix(attack: Attack) -> None:
     """National coverage heads pairs by a short instrument name: link it to the page's."""
     keys = list(attack._index)
+    pairs: dict[object, list[Key]] = {}  # unconditioned "pairs:<instrument>" keys per scope
+    for k in keys:
+        if len(k) == 3 and isinstance(k[1], str) and k[1].startswith("pairs:") and not k[2]:
+            pairs.setdefault(k[0], []).append(k)
     for key in keys:
         scope, pop = key[0], key[1]
         if not isinstance(pop, str) or not pop.startswith("pairs-prefix:") or len(key) != 3:
             continue
         prefix = pop.split(":", 1)[1]
-        full = [k for k in keys if len(k) == 3 and k[0] == scope and isinstance(k[1], str)
-                and k[1].startswith("pairs:") and k[1][6:].startswith(prefix) and not k[2]]
+        full = [k for k in pairs.get(scope, []) if k[1][6:].startswith(prefix)]
         if len(full) == 1:
             attack.equation({attack.var(key): 1.0, attack.var(full[0]): -1.0})
 

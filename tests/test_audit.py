@@ -437,3 +437,29 @@ def test_a_figure_with_two_checks_is_refused_when_either_disagrees(tmp_path):
     ax.text(0.1, 1, "12")
     ax.text(0.1, 2, "9")
     rep.figure(fig, "two", check=checks)  # both agree: no error
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(2, 4), st.integers(2, 4), st.integers(0, 10_000))
+def test_the_attacks_shortcuts_find_what_every_interval_finds(rows, cols, seed):
+    """``findings`` decides wide counts by shared LPs; the full intervals say the same."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    inner = rng.choice([0, 1, 2, 3, 4, 6, 9, 15, 40], size=(rows, cols))
+    table = np.zeros((rows + 1, cols + 1), dtype=int)
+    table[:rows, :cols] = inner
+    table[rows, :cols], table[:rows, cols], table[rows, cols] = inner.sum(0), inner.sum(1), inner.sum()
+    shown = np.where(rng.random(table.shape) < 0.45, "..", table.astype(str))
+    frame = pd.DataFrame(shown, columns=[f"c{j}" for j in range(cols)] + ["total"])
+    frame.insert(0, "row", [f"r{i}" for i in range(rows)] + ["total"])
+    attack = audit.Attack()
+    attack.add_crosstab("p.html", "t", "national", "clients", frame)
+    expected = set()
+    for v, (lo, hi) in attack.intervals().items():
+        if lo < 5 and hi - lo < 3 and not (lo == hi == 0):
+            where = next(a for a in attack._seen[v] if a.value is None)
+            expected.add((where.page, where.table, where.cell))
+    found = {(f.page, f.table, f.cell) for f in attack.findings()
+             if "recoverable" in f.message}
+    assert found == expected
