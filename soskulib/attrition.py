@@ -192,11 +192,60 @@ def standardised_difference(x1: np.ndarray, x0: np.ndarray, *, binary: bool = Fa
     return float(diff / denom) if denom > 0 else float("nan")
 
 
+def publishable(data: pd.DataFrame, *, unit: str = "municipality",
+                min_cell: int | None = None) -> pd.DataFrame:
+    """Starters of the units whose own pages publish both their counts for the instrument.
+
+    A national analysis of the starters counts the sum of the units' starters and complete
+    pairs; where a unit's page hides its pairs (fewer than ``min_cell``) or its number of
+    starters (1 … ``min_cell − 1`` without an end assessment: the set-minus-subset rule of
+    :func:`soskulib.outcomes.outcome_summary`), the national count less the other units'
+    published counts would give the hidden one back. Such a unit is left out of the national
+    analyses of that instrument (its people are too few to publish there either).
+
+    Parameters
+    ----------
+    data : DataFrame
+        :func:`starters` output (``instrument``, ``unit``, ``completed``).
+    unit : str
+        The column of the units published on pages of their own.
+    min_cell : int, optional
+        Disclosure threshold (default :data:`soskulib.disclosure.MIN_CELL`).
+
+    Returns
+    -------
+    DataFrame
+        The rows of the units kept; ``attrs["left_out"]`` lists ``(instrument, unit)``.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"instrument": "esis", "municipality": ["092"] * 9 + ["410"] * 8,
+    ...                   "completed": [True] * 6 + [False] * 3 + [True] * 8})
+    >>> out = publishable(d)
+    >>> sorted(out["municipality"].unique()), out.attrs["left_out"]
+    (['410'], [('esis', '092')])
+    """
+    from soskulib import disclosure
+
+    min_cell = disclosure.MIN_CELL if min_cell is None else min_cell
+    _require(data, ["instrument", unit, "completed"], "publishable")
+    done = data["completed"].astype(bool)
+    counts = pd.DataFrame({"pairs": done, "rest": ~done}).groupby(
+        [data["instrument"], data[unit]], observed=True).sum()
+    small = ((counts["pairs"] < min_cell) | ((counts["rest"] > 0) & (counts["rest"] < min_cell)))
+    left_out = [tuple(map(str, k)) for k in counts.index[small.to_numpy()]]
+    keep = ~pd.MultiIndex.from_frame(data[["instrument", unit]].astype(str)).isin(left_out)
+    out = data.loc[keep].reset_index(drop=True)
+    out.attrs["left_out"] = left_out
+    return out
+
+
 def compare_completers(
     data: pd.DataFrame,
     *,
     by: Sequence[str] = ("instrument", "name"),
     min_cell: int | None = None,
+    within: str | None = None,
 ) -> pd.DataFrame:
     """Completers vs non-completers: baseline score, age, gender, target group and dose.
 
@@ -216,6 +265,12 @@ def compare_completers(
         levels of a variable are published all or none, so a hidden share cannot be recovered
         as 100 % minus the others; the one exception is the share of women, a binary split
         (women vs everyone else) whose both sides are checked.
+    within : str, optional
+        A column of units published on pages of their own (``"municipality"`` on the
+        national page). A share here is the sum of the units' shares times their counts, so
+        it is published only where every unit's own comparison would publish it too: the
+        national women's share of the completers less the municipality pages' women would
+        otherwise give back a municipality's hidden women (or a small target group).
 
     Returns
     -------
@@ -244,11 +299,43 @@ def compare_completers(
     _require(data, [*by, "completed", "pre_raw"], "compare_completers")
     rows = []
     numbers = [("baseline", "pre_raw"), ("age", "age"), ("hours", "hours")]
+    def safe_levels(group: pd.DataFrame, variable: str) -> set[str]:
+        """Levels whose shares a comparison of ``group`` publishes (the rules below)."""
+        done = group["completed"].astype(bool).to_numpy()
+        if int(done.sum()) < min_cell or int((~done).sum()) < min_cell:
+            return set()
+        values = group[variable].astype(str).to_numpy()
+        safe = set()
+        cells = {lv: [int((values == lv)[done].sum()), int((values != lv)[done].sum()),
+                      int((values == lv)[~done].sum()), int((values != lv)[~done].sum())]
+                 for lv in set(values)}
+        if all(min(c) >= min_cell for c in cells.values()):
+            return set(cells)
+        if variable == "gender" and min(cells.get("female", [0])) >= min_cell:
+            safe.add("female")
+        return safe
+
     for keys, group in groups(data, by):
         done = group["completed"].astype(bool).to_numpy()
         n1, n0 = int(done.sum()), int((~done).sum())
         if n1 < min_cell or n0 < min_cell:
             continue
+        in_units = None
+        if within is not None and within in group.columns:
+            in_units = {}
+            for variable in ("gender", "target_group"):
+                if variable not in group.columns:
+                    continue
+                levels = set(group[variable].astype(str))
+                unsafe = set()
+                for _, part in group.groupby(within):  # a level a unit lacks adds nothing
+                    unsafe |= set(part[variable].astype(str)) - safe_levels(part, variable)
+                if not unsafe:
+                    in_units[variable] = levels
+                elif variable == "gender" and "female" not in unsafe:  # the binary split
+                    in_units[variable] = {"female"}
+                else:  # all levels or none, as below
+                    in_units[variable] = set()
         base = keys | {"n_completers": n1, "n_non_completers": n0}
         for variable, column in numbers:
             if column not in group.columns:
@@ -273,6 +360,8 @@ def compare_completers(
                           int((hit & ~done).sum()), int((~hit & ~done).sum())]
                 safe = every or (
                     variable == "gender" and level == "female" and min(counts) >= min_cell)
+                if in_units is not None:
+                    safe = safe and level in in_units[variable]
                 rows.append(base | {
                     "variable": variable, "level": level,
                     "completers": 100 * counts[0] / n1 if safe else np.nan,

@@ -193,6 +193,8 @@ class Attack:
     _upper: list[tuple[int, int]] = field(default_factory=list)  # (small, big): small <= big
     _stats: list[tuple[int, int, _Appearance]] = field(default_factory=list)  # (n var, sum var)
     _small_shown: list[Finding] = field(default_factory=list)
+    _subsets: list[tuple[int, int, _Appearance]] = field(default_factory=list)
+    _differences: dict[int, tuple[int, int]] = field(default_factory=dict)  # d: (small, big)
 
     # -- building ----------------------------------------------------------------------------
     def var(self, key: Key, *, is_sum: bool = False) -> int:
@@ -250,6 +252,40 @@ class Attack:
         """``small <= big`` (a subset of people)."""
         if small is not None and big is not None and small != big:
             self._upper.append((small, big))
+
+    def subset(self, page: str, table: str, cell: str, small: int | None, big: int | None) -> None:
+        """``small`` people are a subset of ``big`` (complete pairs of all with a baseline,
+        clients with a method of all clients): ``big − small`` is a group of people too.
+
+        The difference is attacked like a hidden count: where both counts are published it
+        is known exactly (a finding when it is 1 … ``min_cell − 1``); where either is hidden
+        its feasible interval must be as wide as any hidden count's.
+        """
+        if small is None or big is None or small == big:
+            return
+        self.at_most(small, big)
+        self._subsets.append((small, big, _Appearance(page, table, cell, None)))
+
+    def _resolve_subsets(self) -> None:
+        """Turn the declared subsets into differences the attack computes (once)."""
+        pending, self._subsets = self._subsets, []
+        seen: set[tuple[int, int]] = set()
+        for small, big, where in pending:
+            if (small, big) in seen:
+                continue
+            seen.add((small, big))
+            known = [next((a.value for a in self._seen[v] if a.value is not None), None)
+                     for v in (small, big)]
+            if None not in known:  # both published: plain arithmetic, no linear program
+                diff = known[1] - known[0]
+                if 1 <= round(diff) < self.min_cell:
+                    self._small_shown.append(Finding(
+                        where.page, where.table, where.cell,
+                        f"a difference of two published counts is {diff:g} people"))
+                continue
+            d = self.implied(where.page, where.table, where.cell, ("difference", small, big))
+            self.equation({big: 1.0, small: -1.0, d: -1.0})
+            self._differences[d] = (small, big)
 
     def mean(self, n_var: int | None, sum_key: Key, text: object, where: _Appearance,
              decimal_comma: bool = False) -> int | None:
@@ -320,7 +356,8 @@ class Attack:
         ub = sparse.csr_matrix((uvals, (urows, ucols)), shape=(len(self._upper), n))
         return eq, np.asarray(rhs, dtype=float), ub
 
-    def intervals(self, *, wide_from: float | None = None) -> dict[int, tuple[float, float]]:
+    def intervals(self, *, wide_from: float | None = None,
+                  spread: float | None = None) -> dict[int, tuple[float, float]]:
         """Feasible interval of every hidden count (by LP; ``inf`` when unbounded).
 
         With ``wide_from``, a count that can reach ``wide_from`` people gets ``-inf`` as its
@@ -331,6 +368,13 @@ class Attack:
         a count at ``wide_from`` or more proves it wide; its upper end is then that value, a
         lower bound of the maximum); the upper end of every other count is computed first.
         This cuts the attack's linear programs on a typical site by more than half.
+
+        With ``spread`` (``findings`` passes ``protection``), the solutions of the linear
+        programs already solved in a component are kept: they are feasible points, so a count
+        they already spread over ``spread`` whole numbers gets that (inner) interval without
+        a program of its own; it is no finding either, since its true interval is wider.
+        The hidden partner of a difference with a published count gets both ends exactly
+        (the difference's interval is derived from it).
         """
         eq, rhs, ub = self._system()
         n = len(self._seen)
@@ -339,6 +383,15 @@ class Attack:
         out: dict[int, tuple[float, float]] = {}
         if not hidden:
             return out
+        # A difference of a published count and a hidden one follows from the hidden one's
+        # interval (both ends, so no shortcut for it): no linear programs of its own.
+        shown = {v: next((a.value for a in self._seen[v] if a.value is not None), None)
+                 for pair in self._differences.values() for v in pair}
+        derived = {d: pair for d, pair in self._differences.items()
+                   if sum(shown[v] is None for v in pair) == 1}
+        full = {v for pair in derived.values() for v in pair if shown[v] is None}
+        hidden = [v for v in hidden if v not in derived]
+        hidden += sorted(v for v in full if v not in hidden)  # also a set never published
         links = (abs(eq).T @ abs(eq)) + (abs(ub).T @ abs(ub)) + sparse.identity(n)
         _, comp = connected_components(links, directed=False)
         bounds_all = [(None, None) if self._is_sum[v] else (0, None) for v in range(n)]
@@ -360,17 +413,20 @@ class Attack:
             solve = functools.partial(linprog, A_eq=a_eq if a_eq.shape[0] else None,
                                       b_eq=b_eq if a_eq.shape[0] else None, A_ub=a_ub,
                                       b_ub=b_ub, bounds=bounds, method="highs")
+            points: list[np.ndarray] = []
 
             # A count that some feasible point puts at wide_from or more is wide: points that
             # maximise the sum of the undecided counts decide many of them in one LP each.
             reached: dict[int, float] = {}
-            undecided = list(targets) if wide_from is not None else []
+            undecided = [v for v in targets if v not in full] if wide_from is not None else []
             while len(undecided) > 1:
                 cost = np.zeros(members.size)
                 cost[[pos[v] for v in undecided]] = -1.0
                 res = solve(cost)
                 if res.status != 0:
                     break
+                if spread is not None:
+                    points.append(np.asarray(res.x, dtype=float))
                 wide = {v: float(res.x[pos[v]]) for v in undecided
                         if res.x[pos[v]] >= wide_from - 1e-6}
                 if not wide:
@@ -381,9 +437,15 @@ class Attack:
                 if v in reached:
                     out[v] = (-math.inf, math.floor(reached[v] + 1e-6))
                     continue
+                if spread is not None and points and v not in full:
+                    seen_at = [p[pos[v]] for p in points]
+                    lo_p, hi_p = math.ceil(min(seen_at) - 1e-6), math.floor(max(seen_at) + 1e-6)
+                    if hi_p - lo_p >= spread:
+                        out[v] = (lo_p, hi_p)
+                        continue
                 ends = []
                 for sign in (-1.0, 1.0):  # the upper end first
-                    if (sign > 0 and wide_from is not None and ends
+                    if (sign > 0 and wide_from is not None and ends and v not in full
                             and ends[0] >= wide_from - 1e-6):
                         ends.append(-math.inf)
                         break
@@ -396,11 +458,20 @@ class Attack:
                         ends.append(math.nan)
                     else:
                         ends.append(sign * res.fun)
+                        if spread is not None and res.x is not None:
+                            points.append(np.asarray(res.x, dtype=float))
                 hi, lo = ends[0], ends[1]
                 if not (math.isnan(lo) or math.isnan(hi)):
                     lo = math.ceil(lo - 1e-6) if math.isfinite(lo) else lo
                     hi = math.floor(hi + 1e-6) if math.isfinite(hi) else hi
                 out[v] = (lo, hi)
+        for d, (small, big) in derived.items():
+            if shown[big] is not None:  # big − [lo, hi] of the hidden subset
+                lo, hi = out.get(small, (0.0, math.inf))
+                out[d] = (shown[big] - hi, shown[big] - lo)
+            else:  # [lo, hi] of the hidden set − the published subset
+                lo, hi = out.get(big, (0.0, math.inf))
+                out[d] = (lo - shown[small], hi - shown[small])
         return out
 
     def _sum_determined(self) -> set[int]:
@@ -421,6 +492,7 @@ class Attack:
     def findings(self) -> list[Finding]:
         """Every disclosure the published numbers allow, sorted by page, table and cell."""
         protection = self.min_cell - 2 if self.protection is None else self.protection
+        self._resolve_subsets()
         found = list(self._small_shown)
         for seen in self._seen:
             shown = [a for a in seen if a.value is not None]
@@ -432,8 +504,11 @@ class Attack:
                                          f"{shown[0].table}:{shown[0].cell} (the audit's model "
                                          "links them; check the table model)"))
         exact_small: dict[int, float] = {}
-        for v, (lo, hi) in self.intervals(wide_from=self.min_cell + protection - 1).items():
-            where = next(a for a in self._seen[v] if a.value is None)
+        for v, (lo, hi) in self.intervals(wide_from=self.min_cell + protection - 1,
+                                          spread=protection).items():
+            where = next((a for a in self._seen[v] if a.value is None), None)
+            if where is None:  # a set never published, attacked only for its differences
+                continue
             if math.isnan(lo) or math.isnan(hi):
                 found.append(Finding(where.page, where.table, where.cell,
                                      "published numbers contradict each other (a link of the "
@@ -618,7 +693,8 @@ def _model_pathways(attack: Attack, page: _Page, name: str, frame: pd.DataFrame)
     for label in (str(v) for v in frame.iloc[:, 0]):
         if label in codes:
             total = attack.var((page.scope, "pathways", frozenset({("municipality", label)})))
-            attack.at_most(total, attack.var((codes[label], "ended", frozenset())))
+            attack.subset(page.path, name, f"{label}: {labels.text('total', page.lang)} − ended",
+                          total, attack.var((codes[label], "ended", frozenset())))
 
 
 def _model_received(attack: Attack, page: _Page, name: str, frame: pd.DataFrame) -> None:
@@ -635,7 +711,7 @@ def _model_received(attack: Attack, page: _Page, name: str, frame: pd.DataFrame)
         k = attack.count(page.path, name, f"{row[key_col]} / {k_col}",
                          (page.scope, f"received:{name}", frozenset({("item", str(row[key_col]))})),
                          row[k_col], dc)
-        attack.at_most(k, n)
+        attack.subset(page.path, name, f"{row[key_col]} / {n_col} − {k_col}", k, n)
 
 
 def _model_outcomes(attack: Attack, page: _Page, name: str, frame: pd.DataFrame) -> None:
@@ -650,7 +726,8 @@ def _model_outcomes(attack: Attack, page: _Page, name: str, frame: pd.DataFrame)
     for pop, groups in pairs.items():
         base = pre.get(pop.replace("pairs:", "baseline:"), {})
         for g, v in groups.items():
-            attack.at_most(v, base.get(g))
+            attack.subset(page.path, name, f"{pop[6:]} / {g} / n_pre − n".replace(" /  /", " /"),
+                          v, base.get(g))
 
 
 def _model_categories(attack: Attack, page: _Page, name: str, frame: pd.DataFrame) -> None:
@@ -770,12 +847,6 @@ def _model_reconciliation(attack: Attack, page: _Page, name: str, frame: pd.Data
         attack.additive(total, [*parts, left])
 
 
-def _subset_pair(attack: Attack, where: tuple[str, str, str], n: float | None, k: float | None) -> None:
-    """``k`` people out of ``n`` both visible: the ``n − k`` without are a group too."""
-    if n is not None and k is not None:
-        attack.derived(*where, n - k)
-
-
 def _model_attendance(dimension: str | None, *, protected: Callable[[str, str], bool] | None = None):
     """Development attendance (issue 14): by level and ``dimension`` (role or gender), adding
     up over the dimension to the level's attendance, which the levels table gives by year.
@@ -848,12 +919,9 @@ def _model_placements(attack: Attack, page: _Page, name: str, frame: pd.DataFram
                  for c in ("n_due", "n_known", "held")]
         vs = [attack.count(page.path, name, f"{label} / {c}", key, row[c], dc)
               for c, key in zip(cols, keys, strict=True)]
-        for small, big in zip(vs[1:], vs[:-1], strict=True):
-            attack.at_most(small, big)
+        for small, big, (bc, sc) in zip(vs[1:], vs[:-1], zip(cols[:-1], cols[1:], strict=True), strict=True):
+            attack.subset(page.path, name, f"{label} / {bc} − {sc}", small, big)
         values = [number(row[c], dc) for c in cols]
-        for (big, small), what in zip(zip(values[:-1], values[1:], strict=True),
-                                      (cols[1], cols[2], cols[3]), strict=True):
-            _subset_pair(attack, (page.path, name, f"{label} / {cols[0]} − {what}"), big, small)
         if share_col is not None and values[2] and number(row[share_col], dc) is not None:
             held = number(row[share_col], dc) / 100 * values[2]
             attack.derived(page.path, name, f"{label} / {share_col} × {cols[2]}", held)
@@ -877,7 +945,8 @@ def _model_continuity(attack: Attack, page: _Page, name: str, frame: pd.DataFram
         label = str(row[m_col]) if m_col is not None else str(i + 1)
         v = attack.count(page.path, name, f"{label} / {n_col}", (scope, "upc", frozenset()),
                          row[n_col], dc)
-        attack.at_most(v, attack.var((scope, "clients", frozenset())))
+        attack.subset(page.path, name, f"{label} / {n_col} − clients", v,
+                      attack.var((scope, "clients", frozenset())))
         n, share = number(row[n_col], dc), number(row[s_col], dc) if s_col is not None else None
         if n is not None and share is not None:
             attack.derived(page.path, name, f"{label} / {s_col} × {n_col}", share / 100 * n)
@@ -900,14 +969,12 @@ def _model_clients_of(count_code: str, key_code: str, population: str, *, only: 
             key = str(row[k_col])
             v = attack.count(page.path, name, f"{key} / {n_col}",
                              (page.scope, population, frozenset({("item", key)})), row[n_col], dc)
-            attack.at_most(v, clients)
+            attack.subset(page.path, name, f"{key} / clients − {n_col}", v, clients)
             if o_col is not None:
                 o = attack.count(page.path, name, f"{key} / {o_col}",
                                  (page.scope, f"{population}:only", frozenset({("item", key)})),
                                  row[o_col], dc)
-                attack.at_most(o, v)
-                _subset_pair(attack, (page.path, name, f"{key} / {n_col} − {o_col}"),
-                             number(row[n_col], dc), number(row[o_col], dc))
+                attack.subset(page.path, name, f"{key} / {n_col} − {o_col}", o, v)
 
     return model
 
@@ -925,6 +992,193 @@ def _model_responses(attack: Attack, page: _Page, name: str, frame: pd.DataFrame
         attack.count(page.path, name, f"{label} / {r_col}",
                      ("national", "responses", frozenset((str(c), str(row[c])) for c in keys)),
                      row[r_col], dc)
+
+
+def _pairs_and_baseline(attack: Attack, page: _Page, name: str, row: pd.Series, label: str,
+                        scope: str, inst: str, pairs_code: str | None, base_code: str | None,
+                        dc: bool, frame: pd.DataFrame) -> tuple[int | None, int | None]:
+    """A row's complete pairs and starters (clients with a baseline) of an instrument, the
+    same people as the outcome tables' ``n`` and ``n_pre``: the starters without an end
+    assessment are a group too."""
+    cols = [_col(frame, c, page.lang) if c else None for c in (pairs_code, base_code)]
+    pairs = (attack.count(page.path, name, f"{label} / {cols[0]}", (scope, f"pairs:{inst}", frozenset()),
+                          row[cols[0]], dc) if cols[0] is not None else None)
+    base = (attack.count(page.path, name, f"{label} / {cols[1]}", (scope, f"baseline:{inst}", frozenset()),
+                         row[cols[1]], dc) if cols[1] is not None else None)
+    attack.subset(page.path, name, f"{label} / {cols[1]} − {cols[0]}", pairs, base)
+    return pairs, base
+
+
+def _model_pairs(pairs_code: str | None = "n", base_code: str | None = None, *,
+                 by_municipality: bool = False):
+    """Tables with one row per instrument (or instrument × municipality) giving its complete
+    pairs and/or starters: regression to the mean, change on baseline, the sensitivity
+    analyses, the data-quality page's measurement attrition."""
+
+    def model(attack: Attack, page: _Page, name: str, frame: pd.DataFrame) -> None:
+        inst, dc = _instrument(frame, page.lang), _dc(frame)
+        m_col = _col(frame, "municipality", page.lang) if by_municipality else None
+        codes = _municipality_codes(page.lang)
+        for i in range(len(frame)):
+            row = frame.iloc[i]
+            scope = codes.get(str(row[m_col])) if m_col is not None else page.scope
+            if scope is None:
+                continue
+            label = inst(row) + (f" / {row[m_col]}" if m_col is not None else "")
+            _pairs_and_baseline(attack, page, name, row, label, scope, inst(row), pairs_code,
+                                base_code, dc, frame)
+
+    return model
+
+
+def _model_tertiles(attack: Attack, page: _Page, name: str, frame: pd.DataFrame) -> None:
+    """Change by baseline tertile: the tertiles' ``n`` add up to the instrument's complete
+    pairs, and their ``mean × n`` to the pairs' baseline and change sums."""
+    lang, dc = page.lang, _dc(frame)
+    inst = _instrument(frame, lang)
+    g_col, n_col = _col(frame, "baseline_group", lang), _col(frame, "n", lang)
+    sums = {"mean_pre": _col(frame, "mean_pre_group", lang), "mean_change": _col(frame, "mean_change", lang)}
+    if g_col is None or n_col is None:
+        return
+    parts: dict[str, list[int | None]] = {}
+    for i in range(len(frame)):
+        row = frame.iloc[i]
+        pop, group = f"pairs:{inst(row)}", str(row[g_col])
+        conds = frozenset({("baseline_group", group)})
+        label = f"{inst(row)} / {group}"
+        v = attack.count(page.path, name, f"{label} / {n_col}", (page.scope, pop, conds), row[n_col], dc)
+        parts.setdefault(pop, []).append(v)
+        for code, c in sums.items():
+            if c is not None:
+                attack.mean(v, (page.scope, pop, conds, code), row[c],
+                            _Appearance(page.path, name, f"{label} / {c}", None), dc)
+    for pop, vs in parts.items():
+        attack.additive(attack.var((page.scope, pop, frozenset())), vs)
+        for code in sums:
+            total = attack.var((page.scope, pop, frozenset(), code), is_sum=True)
+            members = [k for k in attack._index if len(k) == 4 and k[0] == page.scope and k[1] == pop
+                       and k[3] == code and any(d == "baseline_group" for d, _ in k[2])]
+            attack.additive(total, [attack.var(k, is_sum=True) for k in members])
+
+
+def _model_completers(attack: Attack, page: _Page, name: str, frame: pd.DataFrame) -> None:
+    """Completers vs non-completers (issue 13): per instrument the complete pairs and the
+    non-completers (their sum is the starters), and the women's share of each group, which
+    gives the women among them (``share × n``; a group of people, linked to the outcome
+    tables' women)."""
+    lang, dc = page.lang, _dc(frame)
+    inst = _instrument(frame, lang)
+    v_col, l_col = _col(frame, "variable", lang), _col(frame, "category", lang)
+    c_col, nc_col = _col(frame, "n_completers", lang), _col(frame, "n_non_completers", lang)
+    sc_col, snc_col = _col(frame, "completers", lang), _col(frame, "non_completers", lang)
+    if None in (v_col, c_col, nc_col):
+        return
+    women = labels.text("attr.var.gender", lang) if "attr.var.gender" in labels.STRINGS else None
+    female = schema.label("gender", "female", lang)
+    for i in range(len(frame)):
+        row = frame.iloc[i]
+        label = f"{inst(row)} / {row[v_col]}" + (f" / {row[l_col]}" if l_col and str(row[l_col]) else "")
+        pop = inst(row)
+        pairs = attack.count(page.path, name, f"{label} / {c_col}", (page.scope, f"pairs:{pop}", frozenset()),
+                             row[c_col], dc)
+        rest = attack.count(page.path, name, f"{label} / {nc_col}",
+                            (page.scope, f"non-completers:{pop}", frozenset()), row[nc_col], dc)
+        attack.additive(attack.var((page.scope, f"baseline:{pop}", frozenset())), [pairs, rest])
+        if women is None or str(row[v_col]) != women or str(row.get(l_col, "")) != female:
+            continue
+        for col, n_col, key in ((sc_col, c_col, f"pairs:{pop}"), (snc_col, nc_col, f"non-completers:{pop}")):
+            share, n = number(row[col], dc) if col else None, number(row[n_col], dc)
+            if share is None or n is None:
+                continue
+            k = round(share / 100 * n)
+            attack.derived(page.path, name, f"{label} / {col} × {n_col}", k)
+            attack.derived(page.path, name, f"{label} / {n_col} × (1 − {col})", n - k)
+            attack.count(page.path, name, f"{label} / {col} × {n_col}",
+                         (page.scope, key, frozenset({("gender", female)})), str(k), dc, protected=False)
+    for key in [k for k in list(attack._index) if len(k) == 3 and k[0] == page.scope
+                and isinstance(k[1], str) and k[1].startswith("non-completers:") and k[2]]:
+        pop = key[1].split(":", 1)[1]
+        base = attack.var((page.scope, f"baseline:{pop}", key[2]))
+        attack.additive(base, [attack.var((page.scope, f"pairs:{pop}", key[2])), attack.var(key)])
+
+
+def _model_national_by_gender(count_code: str, population: str):
+    """National tables by gender over every municipality's clients (the client-level mixed
+    model): the national count of a gender is the sum of the municipalities' counts."""
+
+    def model(attack: Attack, page: _Page, name: str, frame: pd.DataFrame) -> None:
+        lang, dc = page.lang, _dc(frame)
+        inst = _instrument(frame, lang)
+        g_col, n_col = _col(frame, "gender", lang), _col(frame, count_code, lang)
+        if g_col is None or n_col is None:
+            return
+        for i in range(len(frame)):
+            row = frame.iloc[i]
+            attack.count(page.path, name, f"{inst(row)} / {row[g_col]} / {n_col}",
+                         ("national", f"{population}:{inst(row)}", frozenset({("gender", str(row[g_col]))})),
+                         row[n_col], dc)
+
+    return model
+
+
+def _model_counts(*codes: str):
+    """Tables whose counts have no published parts (national totals of responses or of the
+    municipalities pooled): only a visible count of 1 … ``min_cell − 1`` is a finding."""
+
+    def model(attack: Attack, page: _Page, name: str, frame: pd.DataFrame) -> None:
+        dc = _dc(frame)
+        for code in codes:
+            c = _col(frame, code, page.lang)
+            if c is None:
+                continue
+            for i in range(len(frame)):
+                attack.count(page.path, name, f"{frame.iat[i, 0]} / {i + 2} / {c}",
+                             (page.scope, f"table:{name}:{code}", frozenset({("row", i)})), frame[c].iat[i], dc)
+
+    return model
+
+
+def _model_traffic_lights(attack: Attack, page: _Page, name: str, frame: pd.DataFrame) -> None:
+    """3X10D traffic lights: per life area and occasion the respondents ``n`` and the shares
+    of the bands (``share × n`` people each, adding up to ``n``); the clients with the life
+    area at both occasions (for the headline area, the outcome tables' pairs) are a subset of
+    each occasion's respondents."""
+    dc = _dc(frame)
+    key_col = frame.columns[0]
+    by_occasion: dict[str, tuple[str | None, list[str]]] = {}
+    for c in frame.columns[1:]:
+        occasion, _, part = str(c).partition(" · ")
+        n_col, bands = by_occasion.get(occasion, (None, []))
+        by_occasion[occasion] = (str(c), bands) if part == "n" else (n_col, [*bands, str(c)])
+    for i in range(len(frame)):
+        row = frame.iloc[i]
+        item = str(row[key_col])
+        pairs_key = (page.scope, f"pairs:3X10D: {item}", frozenset())
+        pairs = attack._index.get(pairs_key)
+        for occasion, (n_col, bands) in by_occasion.items():
+            if n_col is None:
+                continue
+            pop = f"traffic:{item}:{occasion}"
+            n = attack.count(page.path, name, f"{item} / {n_col}", (page.scope, pop, frozenset()),
+                             row[n_col], dc)
+            n_value = number(row[n_col], dc)
+            shares = {b: number(row[b], dc) for b in bands}
+            exact = {b: None if s is None or n_value is None else s / 100 * n_value
+                     for b, s in shares.items()}
+            # shares rounded for reading (the Excel variant) give no exact counts: the
+            # machine-readable file of the same table gives them
+            if any(x is not None and abs(x - round(x)) > 1e-3 for x in exact.values()):
+                continue
+            parts = []
+            for b in bands:
+                k = None if exact[b] is None else str(round(exact[b]))
+                if k is not None:
+                    attack.derived(page.path, name, f"{item} / {b} × n", float(k))
+                parts.append(attack.count(page.path, name, f"{item} / {b}",
+                                          (page.scope, pop, frozenset({("band", b)})),
+                                          k if k is not None else row[b], dc, protected=False))
+            attack.additive(n, parts)
+            attack.subset(page.path, name, f"{item} / {n_col} − pairs", pairs, n)
 
 
 def _generic(attack: Attack, page: _Page, name: str, frame: pd.DataFrame) -> None:
@@ -995,9 +1249,38 @@ TABLE_MODELS: dict[str, Callable[[Attack, _Page, str, pd.DataFrame], None]] = {
     "validation_findings": _ignore,
     "mode_mix": _ignore,
     "quality_change": _ignore,
-    "traffic_lights_3x10d": _ignore,
+    "traffic_lights_3x10d": _model_traffic_lights,
     "level3_sites": _ignore,  # events per organisation, no count of people
     "workshop_themes": _ignore,  # events and organisations per theme
+    # issue 13: regression to the mean, missing end assessments, sensitivity analyses
+    "regression_to_mean": _model_pairs("n"),
+    "change_on_baseline": _model_pairs("n"),
+    "change_by_baseline": _model_tertiles,
+    "completers_vs_non_completers": _model_completers,
+    "sensitivity": _model_pairs("n_completers", "n_starters"),
+    "sensitivity_pooled": _model_counts("n_starters", "n_completers"),  # sums over the k pooled
+    "measurement_attrition": _model_pairs("n_end_pairs", "n_pre", by_municipality=True),
+    "truth_attrition": _ignore,  # estimates against the demo's truths
+    # national synthesis: pooled over the municipalities with ≥ 10 pairs (all shown on their pages)
+    "pooled_effects": _model_counts("n"),
+    "mixed_model": _model_national_by_gender("n", "pairs"),
+    "mixed_model_long": _model_counts("n_clients"),
+    "mechanisms": _model_counts("n"),
+    "subgroup_gender": _ignore,  # pooled estimates and numbers of municipalities
+    "subgroup_target_group": _ignore,
+    "heterogeneity_ci": _ignore,
+    "combined_outcome": _ignore,
+    "leave_one_out": _ignore,
+    "influence": _ignore,
+    "meta_regression": _ignore,
+    "truth_check": _ignore,
+    # instruments page: responses of the whole programme, no breakdown
+    "reliability_summary": _model_counts("n"),
+    "items_3x10d": _model_counts("n"),
+    "items_esis": _model_counts("n"),
+    "items_whodas12": _model_counts("n"),
+    "items_eq5d3l": _model_counts("n"),
+    "instrument_specs": _ignore,  # the instruments' definitions
 }
 
 
@@ -1089,6 +1372,7 @@ def audit_site(reports_dir: str | Path, *, min_cell: int = disclosure.MIN_CELL,
             base = re.sub(r"[._-](excel|fi|xl|machine)$", "", name)
             TABLE_MODELS.get(base, _generic)(attack, page, name, frame)
     _link_pairs_prefix(attack)
+    _link_national_sums(attack)
     return attack.findings()
 
 
@@ -1107,6 +1391,42 @@ def _link_pairs_prefix(attack: Attack) -> None:
         full = [k for k in pairs.get(scope, []) if k[1][6:].startswith(prefix)]
         if len(full) == 1:
             attack.equation({attack.var(key): 1.0, attack.var(full[0]): -1.0})
+
+
+def _link_national_sums(attack: Attack) -> None:
+    """The national page's analyses of complete pairs (regression to the mean, completers
+    vs non-completers) count the people of the municipalities whose pages publish both
+    their pairs and their starters for the instrument (``attrition.publishable``): the
+    national pairs, non-completers and the women among each are the sums of those
+    municipalities' counts. (Not so for baseline tertiles: their cut points are the nation's.)
+    """
+    def shown(key: Key) -> float | None:
+        v = attack._index.get(key)
+        return None if v is None else next((a.value for a in attack._seen[v] if a.value is not None), None)
+
+    keys = list(attack._index)
+    for key in keys:
+        if len(key) != 3 or key[0] != "national" or [d for d, _ in key[2]] not in ([], ["gender"]):
+            continue
+        kind, _, inst = str(key[1]).partition(":")
+        if kind not in ("pairs", "non-completers"):
+            continue
+        units = sorted({k[0] for k in keys if len(k) == 3 and k[0] != "national"
+                        and k[1] == f"pairs:{inst}" and not k[2]
+                        and shown(k) is not None and shown((k[0], f"baseline:{inst}", frozenset())) is not None})
+        parts = []
+        for m in units:
+            pairs = attack.var((m, f"pairs:{inst}", key[2]))
+            if kind == "pairs":
+                parts.append(pairs)
+                continue
+            base = attack.var((m, f"baseline:{inst}", key[2]))
+            rest = attack.implied("national", "completers", f"{m} / {inst} / n_pre − n",
+                                  (m, key[1], key[2]))
+            attack.equation({base: 1.0, pairs: -1.0, rest: -1.0})
+            parts.append(rest)
+        if parts:
+            attack.additive(attack.var(key), parts)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -246,9 +246,10 @@ def measurement_attrition(processed_dir: str | os.PathLike[str], *, pre: str = "
     The bottleneck of every change analysis: a client enters it only with a scorable
     assessment at both ``pre`` and ``post``. ``n_pre`` counts clients with a scorable ``pre``
     score, ``n`` those who also have a scorable ``post`` score (the complete pairs the outcome
-    tables rest on), ``share_end = n / n_pre``. Counts of people, so the numbers are those of
-    the protected :func:`soskulib.outcomes.outcome_summary` (the same as on the municipality
-    pages; cells under ``min_cell`` and their complements hidden, the share with them).
+    tables rest on), ``share_end = n / n_pre``. Counts of people of the publication population
+    (:func:`soskulib.disclosure.publication_population`), so the numbers are those of the
+    protected :func:`soskulib.outcomes.outcome_summary` on the municipality pages (cells under
+    ``min_cell`` and their complements hidden, the share with them).
 
     Parameters
     ----------
@@ -283,6 +284,11 @@ def measurement_attrition(processed_dir: str | os.PathLike[str], *, pre: str = "
     if not responses:
         return pd.DataFrame(columns=columns)
     threshold = disclosure.MIN_CELL if min_cell is None else min_cell
+    # the publication population, as on the municipality pages: counting everyone here would
+    # give the people the pages leave out back as the difference of two published counts
+    clients = sio.load_processed(processed_dir, "clients", columns=["municipality", "client_id", "gender"])
+    population = disclosure.publication_population(clients, responses, min_cell=threshold)
+    responses = {k: population.keep(v) for k, v in responses.items()}
     summary = outcomes.outcome_summary(responses, by="municipality", pre=pre, post=post,
                                        min_cell=threshold, masks=True)
     masks = [c for c in ("n_pre_suppressed", "n_suppressed") if c in summary.columns]

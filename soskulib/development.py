@@ -42,7 +42,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -674,12 +674,24 @@ def upc_index(contacts: pd.DataFrame) -> pd.DataFrame:
     return agg.drop(columns="top")
 
 
+def _all_clients(out: pd.DataFrame, keys: list[str],
+                 of: float | Mapping[str, float] | pd.Series | None) -> pd.Series:
+    """All clients a row's ``n_clients`` is a subset of (itself when ``of`` is not given)."""
+    if of is None:
+        return out["n_clients"]
+    if keys:
+        mapped = out[keys[0]].map(pd.Series(of) if isinstance(of, Mapping) else of)
+        return mapped.astype(float).fillna(out["n_clients"])
+    return pd.Series(float(of), index=out.index)
+
+
 def continuity(
     contacts: pd.DataFrame,
     *,
     by: str | None = None,
     min_contacts: int = 3,
     level: float = 0.95,
+    of: float | Mapping[str, float] | pd.Series | None = None,
     min_cell: int = disclosure.MIN_CELL,
     suppress: bool = True,
 ) -> pd.DataFrame:
@@ -688,7 +700,10 @@ def continuity(
     Clients with at least ``min_contacts`` individual contacts with a recorded worker enter
     (with one or two contacts UPC is trivially high). ``mean_upc`` with a t-based CI (R:
     ``t.test(upc)$conf.int``), ``share_upc_75`` = share of clients with UPC ≥ 0.75 with its
-    Wilson CI. Protected: groups of fewer than ``min_cell`` clients are hidden.
+    Wilson CI. Protected: groups of fewer than ``min_cell`` clients are hidden. ``of``: the
+    number of all clients the page publishes (per ``by`` group: a mapping or Series); the
+    clients with too few contacts are then a group too, and where they are 1 … ``min_cell −
+    1`` the row is hidden.
 
     Returns
     -------
@@ -718,20 +733,23 @@ def continuity(
     out["share_upc_75"] = out["n75"] / out["n_clients"]
     out[["n_clients", "n75"]] = out[["n_clients", "n75"]].astype(float)
     out = out.drop(columns=["sd"])
+    out["_all"] = _all_clients(out, keys, of)
     # The share with UPC ≥ 0.75 gives its count back (share × n), and the rest of the
-    # clients with it: both are groups of people, protected like counts.
+    # clients with it: both are groups of people, protected like counts; so are all
+    # clients less those with enough contacts.
     out = disclosure.suppress_table(
         out, ["n_clients", "n75"], keys=keys, min_cell=min_cell, suppress=suppress,
-        along={"n_clients": keys, "n75": keys}, complements={"n75": "n_clients"},
+        along={"n_clients": keys, "n75": keys}, complements={"n75": "n_clients", "n_clients": "_all"},
         derived={**{c: "n_clients" for c in ("mean_upc", "ci_low", "ci_high")},
                  "share_upc_75": ["n_clients", "n75"]})
-    return out.drop(columns=["n75", disclosure.mask_column("n75")])
+    return out.drop(columns=["n75", disclosure.mask_column("n75"), "_all"])
 
 
 def method_mix(
     contacts: pd.DataFrame,
     *,
     by: str | None = None,
+    of: float | Mapping[str, float] | pd.Series | None = None,
     min_cell: int = disclosure.MIN_CELL,
     suppress: bool = True,
 ) -> pd.DataFrame:
@@ -739,7 +757,10 @@ def method_mix(
 
     ``n_clients`` = distinct clients with at least one contact of the family (protected);
     ``share_contacts`` = the family's share of the group's contacts with a recorded method.
-    Contacts of the first layout (no method) are left out.
+    Contacts of the first layout (no method) are left out. ``of``: the number of all clients
+    the page publishes (per ``by`` group: a mapping or Series); the clients without a family
+    are then a group too, and where they are 1 … ``min_cell − 1`` the family's ``n_clients``
+    is hidden.
 
     Returns
     -------
@@ -766,11 +787,14 @@ def method_mix(
     out["share_contacts"] = out["n_contacts"] / total
     out["n_clients"] = out["n_clients"].astype(float)
     out["n_contacts"] = out["n_contacts"].astype(float)
+    out["_all"] = _all_clients(out, keys, of)
     # contacts are several per client: a small contact count would reveal a small client group
-    return disclosure.suppress_table(out, ["n_clients", "n_contacts"], keys=[*keys, "method"],
-                                     along={"n_contacts": "method", "n_clients": []},
-                                     derived={"share_contacts": ["n_clients", "n_contacts"]},
-                                     min_cell=min_cell, suppress=suppress)
+    out = disclosure.suppress_table(out, ["n_clients", "n_contacts"], keys=[*keys, "method"],
+                                    along={"n_contacts": "method", "n_clients": []},
+                                    complements={"n_clients": "_all"},
+                                    derived={"share_contacts": ["n_clients", "n_contacts"]},
+                                    min_cell=min_cell, suppress=suppress)
+    return out.drop(columns="_all")
 
 
 def group_sessions(sessions: pd.DataFrame, *, by: str | None = None) -> pd.DataFrame:
@@ -865,7 +889,7 @@ def placements(
         out, counts, keys=[*keys, "pathway", "followup"], along="pathway",
         # Each count is a subset of the one before it; the people between two of them
         # (placed without a recorded status, status unknown, not held) are groups too.
-        complements={"n_due": "n_placed", "n_known": "n_due", "held": "n_known"},
+        nested=counts,  # hidden from the first step that would show a group of 1–4 on
         derived={c: ["held", "n_known"] for c in ("share_held", "ci_low", "ci_high")},
         min_cell=min_cell, suppress=suppress)
 

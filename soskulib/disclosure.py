@@ -876,6 +876,8 @@ def suppress_table(
     derived: Mapping[str, str | Sequence[str]] | None = None,
     statistics: Mapping[str, str | Sequence[str]] | None = None,
     complements: Mapping[str, str] | None = None,
+    supersets: Mapping[str, str] | None = None,
+    nested: Sequence[str] | None = None,
     keep_visible: Mapping[str, Iterable[Hashable]] | None = None,
     suppress: bool = True,
     suppress_zeros: bool = False,
@@ -937,6 +939,18 @@ def suppress_table(
         *with* a fidelity element next to all clients): the complement ``total - count`` is
         then published implicitly, so a count is also hidden when ``0 < total - count <
         min_cell``.
+    supersets : mapping, optional
+        ``{count column: subset column}`` for counts shown next to a subset of their people
+        whose own results matter more (clients with a baseline next to the complete pairs
+        the change results rest on): the difference ``count − subset`` is published
+        implicitly, so where it is 1 … ``min_cell − 1`` the *larger* count is hidden and
+        the subset with its results stays (the project's policy, ``docs/disclosure.md``).
+    nested : sequence of str, optional
+        Count columns in order, each a subset of the one before (placed ⊇ status recorded
+        ⊇ status known ⊇ held). Each is a complement of the one before, and a count is also
+        hidden wherever the one before it is hidden: otherwise a visible later count would
+        narrow the hidden one, and with it the difference, to fewer than
+        ``min_cell − 2`` values.
     keep_visible : mapping, optional
         ``{key column: categories}`` whose rows are complements of last resort. Default: the
         policy :data:`KEEP_VISIBLE` for key columns named there; ``{}`` for none.
@@ -982,6 +996,12 @@ def suppress_table(
     derived = dict(derived or {})
     statistics = dict(statistics or {})
     complements = dict(complements or {})
+    supersets = dict(supersets or {})
+    nested = list(nested or [])
+    before = dict(zip(nested[1:], nested[:-1], strict=False))
+    complements.update(before)
+    if nested:  # a nested count needs the mask of the one before it
+        count_cols = [c for c in nested if c in count_cols] + [c for c in count_cols if c not in nested]
     both = sorted(set(derived) & set(statistics))
     if both:
         raise ValueError(f"columns {both} are in both derived and statistics; choose one")
@@ -990,8 +1010,8 @@ def suppress_table(
     else:
         along_by_col = {c: as_list(along) for c in count_cols}
     all_along = sorted({a for dims in along_by_col.values() for a in dims})
-    missing = [c for c in [*count_cols, *all_along, *derived, *statistics,
-                           *complements.values()] if c not in df.columns]
+    missing = [c for c in [*count_cols, *all_along, *derived, *statistics, *complements.values(),
+                           *supersets.values(), *nested] if c not in df.columns]
     if missing:
         raise KeyError(f"columns {missing} not in table; columns are {', '.join(map(str, df.columns))}")
     for source in [*derived.values(), *statistics.values()]:
@@ -1002,7 +1022,7 @@ def suppress_table(
     if keys is None:
         keys = [c for c in df.columns if c not in count_cols and c not in derived
                 and c not in statistics and c not in complements.values()
-                and not str(c).endswith(MASK_SUFFIX)]
+                and c not in supersets.values() and not str(c).endswith(MASK_SUFFIX)]
     keys = list(keys)
     unknown_along = [a for a in all_along if a not in keys]
     if unknown_along:
@@ -1044,7 +1064,7 @@ def suppress_table(
         return lines
 
     raw_values = {col: pd.to_numeric(out[col], errors="raise").astype(float).to_numpy()
-                  for col in {*count_cols, *complements.values()}}
+                  for col in {*count_cols, *complements.values(), *supersets.values()}}
     for col in count_cols:
         values = raw_values[col]
         if suppress:
@@ -1052,6 +1072,11 @@ def suppress_table(
             if col in complements:
                 rest = raw_values[complements[col]] - values
                 primary |= _primary(rest, min_cell, suppress_zeros=False)
+            if col in supersets:
+                rest = values - raw_values[supersets[col]]
+                primary |= _primary(rest, min_cell, suppress_zeros=False)
+            if col in before:
+                primary |= masks[before[col]]
             mask = secondary_suppression(values, primary, lines_along(along_by_col[col]),
                                          cost=cost, min_cell=min_cell)
         else:

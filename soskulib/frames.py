@@ -45,13 +45,15 @@ def protect(
     along: Mapping[str, Sequence[str]],
     derived: Mapping[str, Sequence[str]] | None = None,
     complements: Mapping[str, str] | None = None,
+    supersets: Mapping[str, str] | None = None,
     min_cell: int,
     suppress: bool,
     keys: Sequence[str],
 ) -> pd.DataFrame:
     return disclosure.suppress_table(
         table, list(count_cols), along=dict(along), derived=dict(derived or {}),
-        complements=complements, keys=list(keys), min_cell=min_cell, suppress=suppress,
+        complements=complements, supersets=supersets, keys=list(keys), min_cell=min_cell,
+        suppress=suppress,
     )
 
 

@@ -60,7 +60,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "kokonaismäärästä naiset ja miehet. Jos kunnassa on alle {k} naista tai miestä, "
         "kummankaan ryhmän lukumäärää ei esitetä siellä, missä kokonaismäärä näkyy. "
         "Muut alle {k} henkilön luvut on peitetty ({marker}), samoin ne luvut, joista peitetyt "
-        "voisi laskea; koko sivusto on tarkistettu laskemalla jokaiselle peitetylle luvulle sen "
+        "voisi laskea. Myös kahden julkaistun luvun erotus on ryhmä ihmisiä: jos alkuarvioitujen "
+        "ja täydellisten parien (alku- ja loppuarviointi) ero on 1–{k1}, alkuarvioitujen määrä "
+        "peitetään ja muutostulokset näytetään; samoin peitetään esimerkiksi menetelmän saaneiden "
+        "määrä, jos ilman sitä jääneitä on 1–{k1}. Koko sivusto on tarkistettu laskemalla jokaiselle peitetylle luvulle sen "
         "mahdollinen vaihteluväli kaikesta julkaistusta (sosku audit).",
         "Confidentiality and the publication population: results by gender are shown for women "
         "and men. The gender group “other / unknown” is shown as a group of its own in a "
@@ -71,7 +74,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "report and of the data-quality page), so that their number cannot be found by "
         "subtracting women and men from a total. Where a municipality has fewer than {k} women "
         "or men, neither group's number is shown where the total is. Other figures of fewer than {k} people are suppressed ({marker}), and so "
-        "are the figures they could be computed from; the whole site was checked by computing, "
+        "are the figures they could be computed from. The difference of two published numbers is "
+        "a group of people too: where the clients with a baseline and the complete pairs "
+        "(baseline and end) differ by 1–{k1}, the number with a baseline is suppressed and the "
+        "change results are shown; likewise, e.g., the number of clients with a method is "
+        "suppressed where 1–{k1} are without it. The whole site was checked by computing, "
         "for every suppressed figure, the range it could take given everything published "
         "(sosku audit).",
     ),
@@ -766,10 +773,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "na.mixed_long.note": (
         "Pistemäärät mittarin omalla asteikolla ilman suuntausta (WHODAS: lasku = parannus). "
         "Malli käyttää myös asiakkaita, joilla on vain alkuarviointi. Solut, joissa alle 5 "
-        "asiakasta on arvioitu sekä alussa että kyseisellä kerralla, on jätetty pois.",
+        "asiakasta on arvioitu sekä alussa että kyseisellä kerralla, on jätetty pois. Asiakasmääriä "
+        "ei julkaista: koko maan naisten tai miesten määrä vähennettynä kuntasivujen määrillä "
+        "antaisi takaisin kunnan sivulla piilotetun pienen ryhmän.",
         "Scores on the instrument's own scale, not oriented (WHODAS: a decrease is an "
         "improvement). The model also uses clients with a baseline only. Cells with fewer than 5 "
-        "clients assessed at both baseline and that occasion are left out."),
+        "clients assessed at both baseline and that occasion are left out. The numbers of "
+        "clients are not published: the national count of women or men less the municipality "
+        "pages' counts would give back a small group a municipality page hides."),
     "na.loo": ("Herkkyysanalyysi: yksi kunta kerrallaan pois", "Sensitivity: leave one municipality out"),
     "na.loo.intro": (
         "Jos yhdistetty muutos muuttuu paljon, kun yksi kunta jätetään pois, tulos nojaa "
@@ -861,9 +872,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "moderator.mean_hours": ("palvelutunteja asiakkuutta kohden", "service hours per episode"),
     "na.mixed.note": (
         "Muutos = loppu − alku suunnattuna (positiivinen = parannus), asiakkaat joilla molemmat "
-        "arvioinnit; std = muutos / alkuarvioinnin keskihajonta, vertailukelpoinen SMCR:n kanssa.",
+        "arvioinnit; std = muutos / alkuarvioinnin keskihajonta, vertailukelpoinen SMCR:n kanssa. "
+        "Naisten ja miesten lukumääriä ei julkaista: koko maan määrä vähennettynä kuntasivujen "
+        "määrillä antaisi takaisin kunnan sivulla piilotetun pienen ryhmän.",
         "Change = end − baseline, oriented (positive = improvement), clients with both "
-        "assessments; std = change / SD at baseline, comparable with the SMCR."),
+        "assessments; std = change / SD at baseline, comparable with the SMCR. The numbers of "
+        "women and men are not published: the national count less the municipality pages' "
+        "counts would give back a small group a municipality page hides."),
     "na.mech": ("Mekanismit: ydinelementtien ja annoksen yhteys muutokseen",
                 "Mechanisms: association of core elements and dose with change"),
     "na.mech.intro": (

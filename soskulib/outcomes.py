@@ -173,7 +173,10 @@ def outcome_summary(
     direction-oriented effect ``effect = d_z`` when higher is better and ``−d_z`` otherwise
     (WHODAS: lower = better), so a positive ``effect`` is always an improvement.
     ``n_pre`` counts clients with a ``pre`` score, ``n`` complete pairs; ``n / n_pre`` is the
-    coverage of the follow-up measurement.
+    coverage of the follow-up measurement. ``n_pre − n`` (starters without an end assessment)
+    is a group of people too: where it is 1 … ``min_cell − 1`` the baseline count ``n_pre`` is
+    hidden (and, by secondary suppression, enough others of its line), while the complete
+    pairs and their results stay (``docs/disclosure.md``, "Set minus a visible subset").
 
     Returns
     -------
@@ -239,9 +242,11 @@ def outcome_summary(
         return pd.DataFrame(columns=columns)
     table = pd.concat(parts, ignore_index=True)[columns]
     keys = ["instrument", "name", "scale", *by]
+    # n_pre − n (starters without an end assessment) is a group of people: where it is 1–4
+    # the baseline count is hidden, the complete pairs and their results stay
     protected = protect(table, ["n_pre", "n"], along={"n_pre": by, "n": by},
-                        derived=dict.fromkeys(stats_cols, ["n"]), min_cell=min_cell,
-                        suppress=suppress, keys=keys)
+                        derived=dict.fromkeys(stats_cols, ["n"]), supersets={"n_pre": "n"},
+                        min_cell=min_cell, suppress=suppress, keys=keys)
     return protected if masks else _without_masks(protected, ["n_pre", "n"])
 
 
@@ -403,6 +408,14 @@ def traffic_light_shares(
     respondents of one life area and occasion are the denominator ``n_item``; bands of a life
     area add up to it (secondary suppression along the band).
 
+    ``n_item`` is published beside the shares (:func:`traffic_light_table`): a share at full
+    precision gives its denominator back anyway (``k / n`` fits one ``n``), so it is protected
+    like a count. With a ``client_id`` column, the clients answering a life area at both
+    occasions (its pairs) are a subset of each occasion's respondents: where an occasion's
+    ``n_item`` exceeds the pairs by 1 … ``min_cell − 1`` people it is hidden, and its shares
+    with it (the set-minus-subset rule of :func:`outcome_summary`; for the headline life area
+    the pairs are the outcome tables' ``n``).
+
     Returns
     -------
     DataFrame
@@ -441,16 +454,26 @@ def traffic_light_shares(
     table["n_item"] = table.groupby(["occasion", "item"])["n"].transform("sum")
     with np.errstate(invalid="ignore", divide="ignore"):
         table["share"] = (table["n"] / table["n_item"]).where(table["n_item"] > 0)
-    return protect(table, ["n", "n_item"], along={"n": ["band"], "n_item": []},
-                    derived={"share": ["n", "n_item"]}, min_cell=min_cell, suppress=suppress,
-                    keys=["occasion", "item", "band"])
+    table["n_pairs"] = table["n_item"]
+    if "client_id" in responses.columns and len(occasions) == 2:
+        answered = responses.loc[responses["occasion"].isin(list(occasions)),
+                                 ["client_id", "occasion", *items]].copy()
+        per = answered.groupby(["client_id", "occasion"])[items].count().clip(upper=1)
+        both = (per.groupby(level="client_id").sum() == len(occasions)).sum()
+        table["n_pairs"] = table["item"].map(both).fillna(table["n_item"]).astype(float)
+    out = protect(table, ["n", "n_item"], along={"n": ["band"], "n_item": []},
+                  derived={"share": ["n", "n_item"]}, supersets={"n_item": "n_pairs"},
+                  min_cell=min_cell, suppress=suppress, keys=["occasion", "item", "band"])
+    return out.drop(columns="n_pairs")
 
 
 
 def traffic_light_table(lights: pd.DataFrame, lang: str = "fi") -> pd.DataFrame:
-    """3X10D traffic-light shares (%) wide: life areas × (occasion · band), markers kept.
+    """3X10D traffic-light shares (%) wide: life areas × (occasion · n, bands), markers kept.
 
-    ``lights`` is :func:`soskulib.outcomes.traffic_light_shares` output.
+    ``lights`` is :func:`soskulib.outcomes.traffic_light_shares` output. Each occasion's
+    respondents ``n`` stand before its shares, so a reader sees what the percentages are of
+    (the shares give ``n`` back anyway; it is protected like any count).
     """
     from soskulib import instruments, schema
 
@@ -460,5 +483,13 @@ def traffic_light_table(lights: pd.DataFrame, lang: str = "fi") -> pd.DataFrame:
     bands = {b: labels.text(f"col.{b}", lang) for b in spec.traffic_lights}
     wide = spread(lights, "item", ["occasion", "band"], "share", scale=100,
                   labels_for={"item": items, "occasion": occasions, "band": bands})
+    first = lights.drop_duplicates(["occasion", "item"]).assign(band="n")
+    counts = spread(first, "item", ["occasion", "band"], "n_item",
+                    labels_for={"item": items, "occasion": occasions, "band": {"n": "n"}})
+    counts = counts.astype(object).map(lambda v: int(v) if isinstance(v, float) and v == v else v)
+    order = [c for o in dict.fromkeys(first["occasion"]) for c in
+             [*[k for k in counts.columns if k.startswith(f"{occasions.get(o, o)} · ")],
+              *[k for k in wide.columns if k.startswith(f"{occasions.get(o, o)} · ")]]]
+    wide = pd.concat([wide, counts], axis=1)[order]
     wide.index.name = labels.text("col.life_area", lang)
     return wide

@@ -888,10 +888,13 @@ def traffic_light_profile(
         raise ValueError(f"{spec.name} has no traffic_lights in its spec")
     require_columns(responses, ["occasion", *spec.items], "traffic_light_profile")
     bands = list(spec.traffic_lights)
-    # drawn from the protected table the page publishes
-    table = (outcomes.traffic_light_shares(responses, instrument=instrument, occasions=[occasion],
-                                           min_cell=min_cell)
-             .drop(columns="occasion").reset_index(drop=True))
+    # drawn from the protected table the page publishes (both occasions: an occasion's
+    # respondents are protected against the clients answered at both)
+    pair = ("baseline", "end")
+    table = outcomes.traffic_light_shares(responses, instrument=instrument,
+                                          occasions=pair if occasion in pair else [occasion],
+                                          min_cell=min_cell)
+    table = table.loc[table["occasion"] == occasion].drop(columns="occasion").reset_index(drop=True)
     table["item"] = table["item"].map(lambda i: spec.label(i, lang))
     ax = _axes(ax, figsize=(8, 5))
     colours = [TRAFFIC_COLOURS.get(b, "#999999") for b in bands]

@@ -432,3 +432,30 @@ def test_exposed_cells_takes_no_shortcut_when_the_values_break_their_lines():
     values, mask = np.array([9.0, 0.0, 2.0]), np.array([True, True, False])
     lines = [disclosure._Line(np.arange(2), 2)]
     assert disclosure.exposed_cells(values, mask, lines).tolist() == [True, True, False]
+
+
+def test_supersets_hide_the_larger_count_and_keep_the_subset_with_its_results():
+    """Starters with a baseline vs complete pairs: 33 − 30 = 3 non-completers hide the 33, not
+    the 30 (the pairs carry the change results); along gender the other group's n_pre is the
+    complement, and the pairs stay visible everywhere."""
+    t = pd.DataFrame({"gender": ["female", "male"], "n_pre": [33.0, 50.0], "n": [30.0, 35.0],
+                      "mean": [1.0, 2.0]})
+    out = disclosure.suppress_table(t, ["n_pre", "n"], along={"n_pre": "gender", "n": "gender"},
+                         supersets={"n_pre": "n"}, derived={"mean": "n"})
+    assert out["n_pre_suppressed"].tolist() == [True, True]
+    assert out["n_suppressed"].tolist() == [False, False]
+    assert out["mean"].tolist() == [1.0, 2.0]
+    safe = disclosure.suppress_table(t.assign(n_pre=[40.0, 50.0]), ["n_pre", "n"], supersets={"n_pre": "n"})
+    assert not safe["n_pre_suppressed"].any()
+
+
+def test_nested_counts_hide_from_the_first_small_step_on():
+    """placed ⊇ recorded ⊇ known ⊇ held: 6 placed, 5 recorded (1 without) hides recorded and
+    every later count; a row whose steps differ by 0 or ≥ 5 stays."""
+    t = pd.DataFrame({"pathway": ["a", "b"], "placed": [6.0, 20.0], "recorded": [5.0, 20.0],
+                      "known": [5.0, 14.0], "held": [5.0, 9.0]})
+    out = disclosure.suppress_table(t, ["placed", "recorded", "known", "held"], keys=["pathway"],
+                         nested=["placed", "recorded", "known", "held"])
+    assert out.loc[0, ["placed_suppressed", "recorded_suppressed", "known_suppressed",
+                       "held_suppressed"]].tolist() == [False, True, True, True]
+    assert not out.loc[1, ["recorded_suppressed", "known_suppressed", "held_suppressed"]].any()

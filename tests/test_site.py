@@ -380,6 +380,35 @@ def test_every_figure_is_checked_against_the_table_it_is_drawn_from(built):
     assert all(any(c.endswith(e) for e in endings) for c in not_people), not_people
 
 
+def test_every_published_csv_has_a_disclosure_model(built):
+    """Every CSV download of the build is a kind of table `audit.TABLE_MODELS` describes (by
+    its file stem), so the attack models its links instead of reading it generically."""
+    from soskulib import audit
+
+    root, _ = built
+    stems = {re.sub(r"[._-](excel|fi|xl|machine)$", "", p.stem)
+             for p in (root / "reports").rglob("*_tables/*.csv")}
+    assert len(stems) > 40
+    assert sorted(s for s in stems if s not in audit.TABLE_MODELS) == []
+
+
+def test_an_independent_attack_finds_nothing_either(built):
+    """A second attack written without `soskulib.audit` (tests/independent_attack.py: line
+    sums by elimination, by gender vs overall, differences of nested counts, share × n, and
+    denominators read from a share's digits) on every municipality page's CSVs."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("independent_attack",
+                                                  Path(__file__).with_name("independent_attack.py"))
+    attack = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(attack)
+    root, _ = built
+    folders = sorted((root / "reports" / "municipalities").glob("*_tables"))
+    assert folders
+    findings = [f"{d.name}: {f}" for d in folders for f in attack.attack_page(d)]
+    assert findings == [], "\n".join(findings)
+
+
 def test_another_seed_and_size_withstands_the_attack(tmp_path_factory):
     """A second seed at a size between the small and the default build (400 clients, seed 7:
     other municipalities with 1–4 ongoing episodes, fewer than 5 women, small placements):
