@@ -190,7 +190,10 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     if args.out:
         # The report may go to a folder that does not exist yet (e.g. a fresh docs/ copy).
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(simulation.coverage_report(results, commands), encoding="utf-8")
+        # where each estimator converges under each scenario's dropout (a few seconds each)
+        limits = {scenario: simulation.dropout_decomposition(scenario) for scenario in results}
+        Path(args.out).write_text(simulation.coverage_report(results, commands, limits),
+                                  encoding="utf-8")
         simulation.coverage_csv(results).to_csv(Path(args.out).with_suffix(".csv"), index=False)
         print(f"sosku simulate: written {args.out}")
     return 0

@@ -622,25 +622,93 @@ def dropout_probability(p: np.ndarray | float, wellbeing: np.ndarray, early: np.
     return stats.norm.cdf((stats.norm.ppf(p) - a * wellbeing - b * early) / scale)
 
 
-@lru_cache(maxsize=32)
-def _end_assessment_rates(prof: OrgProfile, seed: int, draws: int = CALIBRATION_DRAWS) -> dict[str, Any]:
-    """P(end assessment | end reason) including censoring at the export date, by Monte Carlo.
+@lru_cache(maxsize=64)
+def _end_assessment_window(code: str, prof: OrgProfile, instrument_id: str, seed: int,
+                           draws: int = CALIBRATION_DRAWS) -> tuple[np.ndarray, np.ndarray]:
+    """Chance that a client of each dropout regime and end reason is a complete pair, by Monte Carlo.
 
-    Episodes still open on the export date have no end assessment; the chance of that depends
-    on the reason's duration distribution. Also the share of starts on or after the
-    organisation's development signal (their dropout probability is the changed one).
+    Follows :func:`_generate_org`'s calendar exactly: the start date is drawn over the
+    organisation's own window (SOS-Kainuu from 2017, :func:`soskulib.demo_development.first_day`),
+    the baseline assessment exists only on or after the instrument's introduction
+    (``available_from``: 3X10D mid-2016, ESIS 2017) and before the episode's last day, and the
+    end assessment only for episodes that ended by the export date. The development signal
+    splits the starts into regimes with their own dropout probability. All of these depend on
+    the start date jointly, so they are averaged together, not one by one.
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        The regimes' dropout probabilities ``p_s`` and ``T[s, r]`` = P(start in regime ``s``,
+        baseline assessed, episode ended by the export | reason ``r``) × P(end assessment | r),
+        reasons in :data:`END_REASONS` order.
     """
     rng = np.random.default_rng([seed, 9])
-    span = _days(str(START_LAST)) - _days(str(START_FIRST))
-    start = _days(str(START_FIRST)) + np.floor(rng.random(draws) ** 0.9 * (span + 1))
+    first = demo_development.first_day(code)
+    span = _days(str(START_LAST)) - first
+    start = first + np.floor(rng.random(draws) ** 0.9 * (span + 1)).astype(np.int64)
+    lag = rng.integers(0, 22, draws)
     export = int(EXPORT_DATE.astype(np.int64))
-    rates, after = {}, 0.0
-    for r, (shape, mean) in DURATION.items():
-        dur = np.maximum(14, rng.gamma(shape, mean / shape, draws)).astype(np.int64)
-        rates[r] = P_END_ASSESSMENT[r] * float(np.mean(start + dur <= export))
-    if prof.signal_from is not None:
-        after = float(np.mean(start >= _days(prof.signal_from)))
-    return {"rates": rates, "share_after_signal": after}
+    available = _days(instruments.get(instrument_id).available_from or "1900-01-01")
+    if prof.signal_from is None:
+        regimes, p = [np.ones(draws, dtype=bool)], [prof.dropout]
+    else:
+        after = start >= _days(prof.signal_from)
+        regimes, p = [~after, after], [prof.dropout, prof.dropout_after]
+    table = np.empty((len(regimes), len(END_REASONS)))
+    for j, r in enumerate(END_REASONS):
+        shape, mean = DURATION[r]
+        end = start + np.maximum(14, rng.gamma(shape, mean / shape, draws)).astype(np.int64)
+        baseline = np.minimum(start + lag, np.minimum(end, export)) >= available
+        complete = baseline & (end <= export)
+        for i, regime in enumerate(regimes):
+            table[i, j] = P_END_ASSESSMENT[r] * float(np.mean(regime & complete))
+    return np.array(p, dtype=float), table
+
+
+def complete_pair_probability(instrument_id: str, code: str, wellbeing: np.ndarray, early: np.ndarray,
+                              seed: int, draws: int = CALIBRATION_DRAWS) -> np.ndarray:
+    """Probability that a client gets both a baseline and an end assessment of an instrument.
+
+    ``P_BASELINE · Σ_s Σ_r P(reason r | w, e, regime s) · T[s, r]``: the end-reason
+    probabilities of :func:`_generate_org` (the informative dropout of
+    :func:`dropout_probability`, with the organisation's dropout probability in each
+    development-signal regime ``s``) and :func:`_end_assessment_window`'s chance of a
+    baseline on or after the instrument's introduction, an episode ended by the export date
+    and an end assessment. Item non-response (a score that cannot be computed) comes on top.
+
+    Parameters
+    ----------
+    instrument_id : str
+        Instrument (its introduction date).
+    code : str
+        Organisation code (its start window, dropout probability and development signal).
+    wellbeing, early : ndarray
+        The clients' standard-normal well-being and early progress.
+    seed : int
+        Demo seed (the Monte Carlo sample of start dates and durations).
+    draws : int
+        Size of that sample.
+
+    Returns
+    -------
+    ndarray
+
+    Examples
+    --------
+    >>> p = complete_pair_probability("esis", "092", np.zeros(2), np.array([-1.0, 1.0]), seed=1, draws=20_000)
+    >>> bool(p[0] < p[1])      # a poor start: more dropout, fewer end assessments
+    True
+    """
+    prof = PROFILES[code]
+    p_regime, table = _end_assessment_window(code, prof, instrument_id, seed, draws)
+    p_moved, p_other = OTHER_REASONS["muutti"], OTHER_REASONS["muu"]
+    weight = np.zeros(np.shape(wellbeing))
+    for p, t in zip(p_regime, table, strict=True):
+        p_drop = dropout_probability(p, wellbeing, early)
+        reason_p = {"valmis": 1 - p_drop - p_moved - p_other, "keskeytti": p_drop,
+                    "muutti": p_moved, "muu": p_other}
+        weight += sum(reason_p[r] * t[j] for j, r in enumerate(END_REASONS))
+    return P_BASELINE * weight
 
 
 def completer_truth(instrument_id: str, code: str, baseline_offset: float, latent_shift: float,
@@ -648,10 +716,15 @@ def completer_truth(instrument_id: str, code: str, baseline_offset: float, laten
     """Population SMCR among the clients who get an end assessment (the complete cases' target).
 
     The same common-random-numbers sample as :func:`calibrate_shift` (so, with the same shift,
-    the unweighted SMCR is the starters' ``θ``), each draw weighted by its probability of an
-    end assessment: ``Σ_r P(reason r | w, e) · P(end assessment | r)``, with the dropout
-    probability of :func:`dropout_probability` and the reason-specific rates (censoring at
-    the export date included) of the generator. Weighted means and the weighted baseline SD.
+    the unweighted SMCR is the starters' ``θ``), each draw weighted by its probability of being
+    a complete pair (:func:`complete_pair_probability`). Weighted means and the weighted
+    baseline SD.
+
+    Earlier versions averaged the censoring over the whole 2016–2018 start window for every
+    instrument and organisation, and the signal share separately. ESIS exists only from 2017,
+    when Vantaa's dropout had already fallen, and its starters are censored at the export date
+    more often: that truth overstated Vantaa's ESIS completers' change by about 0.012
+    (``docs/truth_coverage.md``).
 
     Parameters
     ----------
@@ -677,19 +750,10 @@ def completer_truth(instrument_id: str, code: str, baseline_offset: float, laten
     >>> completer_truth("esis", "092", 0.0, shift, seed=1, draws=20_000) > 0.3
     True
     """
-    prof = PROFILES[code]
     crn = _calibration_sample(instrument_id, seed, draws)
     pre = _crn_scores(instrument_id, crn, baseline_offset, 0.0, post=False)
     post = _crn_scores(instrument_id, crn, baseline_offset, latent_shift, post=True)
-    end = _end_assessment_rates(prof, seed, draws)
-    rates, after = end["rates"], end["share_after_signal"]
-    p_drop = dropout_probability(prof.dropout, crn["wellbeing"], crn["early"])
-    if prof.signal_from is not None:
-        p_drop = ((1 - after) * p_drop
-                  + after * dropout_probability(prof.dropout_after, crn["wellbeing"], crn["early"]))
-    p_moved, p_other = OTHER_REASONS["muutti"], OTHER_REASONS["muu"]
-    weight = ((1 - p_drop - p_moved - p_other) * rates["valmis"] + p_drop * rates["keskeytti"]
-              + p_moved * rates["muutti"] + p_other * rates["muu"])
+    weight = complete_pair_probability(instrument_id, code, crn["wellbeing"], crn["early"], seed, draws)
     ok = ~(np.isnan(pre) | np.isnan(post))
     w, x, y = weight[ok], pre[ok], post[ok]
     mean_x, mean_y = np.average(x, weights=w), np.average(y, weights=w)

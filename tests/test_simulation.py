@@ -208,3 +208,54 @@ def test_report_answers_the_questions_from_its_own_numbers(tmp_path):
     assert flagged == explained > 0     # every flagged coverage has its reason
     csv = simulation.coverage_csv(res)
     assert set(csv["scenario"]) == {"programme", "mar"} and "se_ratio_mu" in csv
+
+
+def test_old_truths_in_the_cache_are_recomputed_not_the_estimates(tmp_path, monkeypatch):
+    first = simulation.truth_coverage([4], 270, jobs=1, estimators=("cc",), cache_dir=tmp_path,
+                                      progress=False).replicates
+    assert (first["truth_version"] == simulation.TRUTH_VERSION).all()
+    path = next(tmp_path.rglob("4.parquet"))
+    # a file as the first v3 runs wrote it: no digest, no municipalities, the old truths
+    old = first.drop(columns=["data_digest", "municipalities", "truth_version"]).assign(
+        theta_completers_mean=0.0, covers_theta_completers=False)
+    old.to_parquet(path, index=False)
+
+    def no_rerun(*args, **kwargs):
+        raise AssertionError("the estimates were recomputed")
+
+    monkeypatch.setattr(simulation, "replicate", no_rerun)
+    again = simulation.truth_coverage([4], 270, jobs=1, estimators=("cc",), cache_dir=tmp_path,
+                                      progress=False, cached_only=True).replicates
+    pd.testing.assert_frame_equal(again[first.columns], first)
+    # and the file now holds the new truths
+    assert (pd.read_parquet(path)["truth_version"] == simulation.TRUTH_VERSION).all()
+
+
+def test_a_cached_replicate_of_other_data_is_run_again(tmp_path):
+    first = simulation.truth_coverage([4], 270, jobs=1, estimators=("cc",), cache_dir=tmp_path,
+                                      progress=False).replicates
+    path = next(tmp_path.rglob("4.parquet"))
+    stale = first.drop(columns=["data_digest", "municipalities"]).assign(
+        truth_version=1, estimate=first["estimate"] + 0.01)  # as if the generator had changed
+    assert simulation.refresh_truths(stale, 4, 270) is None
+    stale.to_parquet(path, index=False)
+    again = simulation.truth_coverage([4], 270, jobs=1, estimators=("cc",), cache_dir=tmp_path,
+                                      progress=False, cached_only=True).replicates
+    pd.testing.assert_frame_equal(again, first)
+
+
+def test_dropout_decomposition_separates_design_from_estimators():
+    """Under MAR (control) conditioning on the models' covariates recovers μ exactly; under the
+    demo's MNAR dropout the MAR limit lies further from μ than complete pairs' limit."""
+    mar = simulation.dropout_decomposition("mar", draws=40_000, bins=25).set_index("instrument")
+    assert (mar["mar_baseline_wellbeing"] - mar["starters"]).abs().max() < 0.01
+    assert (mar["bias_cc"] < -0.02).all()            # completers: better off, regress less
+    mnar = simulation.dropout_decomposition("programme", draws=40_000, bins=25).set_index("instrument")
+    assert (mnar["bias_mar"] > mnar["bias_cc"] + 0.01).all() and (mnar["bias_cc"] > 0.02).all()
+    assert (mnar["baseline_gap"] > 0).all()
+    row = {"scenario": "programme", "instrument": "esis", "estimator": "ipw", "test": "knha", "k": 7,
+           "coverage_mu": 0.80, "coverage_mu_ci_low": 0.78, "coverage_mu_ci_high": 0.83,
+           "bias_mu": 0.09, "sd_err_mu": 0.08, "se_ratio_mu": 1.1, "coverage_debiased_mu": 0.94}
+    text = simulation.explain_coverage(row, "mu", limits=mnar.loc["esis"].to_dict())
+    assert f"{mnar.loc['esis', 'bias_mar']:+.3f}".replace("-", "−") in text
+    assert "further off than complete pairs" in text
