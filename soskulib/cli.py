@@ -192,7 +192,11 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         # where each estimator converges under each scenario's dropout (a few seconds each)
         limits = {scenario: simulation.dropout_decomposition(scenario) for scenario in results}
-        Path(args.out).write_text(simulation.coverage_report(results, commands, limits),
+        variance = {scenario: simulation.variance_bias(
+            scenario, seed=args.first_seed, n_clients=args.clients,
+            theta=limits[scenario].set_index("instrument")["completers"].to_dict())
+            for scenario in results}
+        Path(args.out).write_text(simulation.coverage_report(results, commands, limits, variance),
                                   encoding="utf-8")
         simulation.coverage_csv(results).to_csv(Path(args.out).with_suffix(".csv"), index=False)
         print(f"sosku simulate: written {args.out}")
