@@ -760,7 +760,7 @@ def smcr_pooling_bias(sizes: Sequence[int], theta: float, *, tau: float = 0.12, 
     >>> bool(b["bias_ls"] < b["bias_av"])
     True
     """
-    from soskulib import attrition, meta
+    from soskulib import effectsize, meta
 
     rng = np.random.default_rng(seed)
     n = np.asarray(sizes, dtype=int)
@@ -770,7 +770,7 @@ def smcr_pooling_bias(sizes: Sequence[int], theta: float, *, tau: float = 0.12, 
         x = rng.standard_normal((reps, size))
         post = r * x + np.sqrt(1 - r * r) * rng.standard_normal((reps, size)) + theta_m[:, [j]]
         sx = x.std(axis=1, ddof=1)
-        y[:, j] = attrition._j(size) * (post.mean(axis=1) - x.mean(axis=1)) / sx
+        y[:, j] = effectsize.hedges_j_exact(size - 1) * (post.mean(axis=1) - x.mean(axis=1)) / sx
         xc, pc = x - x.mean(axis=1, keepdims=True), post - post.mean(axis=1, keepdims=True)
         rr = (xc * pc).sum(axis=1) / np.sqrt((xc**2).sum(axis=1) * (pc**2).sum(axis=1))
         v[:, j] = 2 * (1 - rr) / size + y[:, j] ** 2 / (2 * size)

@@ -98,6 +98,7 @@ LARGE_MODULES = {
     "outofcore": "the DuckDB path for data larger than memory",
     "plots": "figures drawn from published tables",
     "process": "development-work tables: how the service was delivered",
+    "simulation": "the truth-coverage simulation: replicates, their cache, the summary and its report",
     "validation": "validation of raw exports against the schema",
 }
 LINE_LIMIT = 1_050
