@@ -160,6 +160,35 @@ def test_every_finding_of_issue_14_has_a_section_on_the_pages(built):
     assert spec_row, "the Kykyviisari spec is listed with its availability date"
 
 
+# Where a Finnish page may use the word "vaikutus" (effect): statistical terms, names and the
+# disclaimers that say the numbers are NOT an effect. Anything else calls change an effect.
+_EFFECT_WORDS_ALLOWED = (
+    r"vuorovaikut\w*", r"satunnais\w*vaikut\w*", r"satunnaisena vaikutuksena",
+    r"eivät (palvelun )?vaikutusta", r"ei vaikutuksesta", r"Vaikutusten arviointi",
+    r"vaikutusdiagnostiikka", r"vaikutus\xad?val\xad?tainen", r"Lukuihin vaikuttavat asetukset",
+    r"kattovaikutukset", r"mallin vaikutusmekanismeista",
+)
+
+
+def test_no_finnish_page_calls_change_an_effect(built):
+    """Issue 13: before–after change is "muutos"; "vaikutus" only in terms and disclaimers."""
+    root, _ = built
+    allowed = re.compile("|".join(_EFFECT_WORDS_ALLOWED))
+    found = {}
+    for path in _pages(root / "reports"):
+        text = allowed.sub(" ", _visible_text(path.read_text(encoding="utf-8")))
+        hits = re.findall(r".{0,40}(?:vaikut|vaikuttavuu).{0,20}", text, flags=re.I)
+        if hits:
+            found[path.name] = hits
+    assert not found, found
+
+
+def test_no_english_page_speaks_of_impact(english_pages):
+    """The English pages never call the measured change an impact."""
+    for name, page in english_pages.items():
+        assert not re.search(r"\bimpacts?\b", _visible_text(page), flags=re.I), name
+
+
 @pytest.fixture(scope="module")
 def english_pages(built):
     """The national page and Vantaa's page rendered in English from the same processed data."""
