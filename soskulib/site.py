@@ -21,11 +21,13 @@ Layout written by :func:`build_reports`::
 
 from __future__ import annotations
 
+import ast
+import json
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,18 +90,22 @@ _KERNEL_ENV = {"PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THRE
 _KERNELS: dict[str, Any] = {}
 
 # Run once in a new kernel: bring up pyplot (the inline backend adjusts rcParams when it is
-# first imported) and keep the resulting rcParams as the state every notebook starts from.
+# first imported) and keep the resulting rcParams as the state every notebook starts from;
+# then import the libraries every report uses (importing them leaves rcParams as they are),
+# so that the first notebook of a kernel starts as quickly as the later ones.
 _KERNEL_WARMUP = """\
 import matplotlib, matplotlib.pyplot
 matplotlib._sosku_rc_snapshot = matplotlib.rcParams.copy()
+import pandas, scipy.stats, seaborn
+import soskulib.page, soskulib.plots
 """
-#: Tag of the cell that runs _KERNEL_WARMUP or _KERNEL_RESET before a notebook's own cells.
+#: Tag of the cell that runs _KERNEL_RESET before a notebook's own cells.
 _PREAMBLE_TAG = "sosku-kernel-preamble"
-# Run before each further notebook in the same kernel: the namespace, open figures and
-# rcParams are as in a new kernel, so which notebooks share a kernel cannot change a report.
-# The objects left then (the imported libraries) are moved out of the garbage collector's
-# reach (gc.freeze): a full collection no longer walks them (about 8 % of a municipality's
-# CPU; no object a notebook creates is affected).
+# Run before each notebook: the namespace, open figures and rcParams are as in a new kernel,
+# so which notebooks share a kernel cannot change a report. The objects left then (the
+# imported libraries) are moved out of the garbage collector's reach (gc.freeze): a full
+# collection no longer walks them (about 8 % of a municipality's CPU; no object a notebook
+# creates is affected).
 _KERNEL_RESET = """\
 get_ipython().run_line_magic("reset", "-f")
 import gc as _g, warnings as _w, matplotlib as _m, matplotlib.pyplot as _p
@@ -123,13 +129,34 @@ def _shutdown_kernel(km: Any) -> None:
     shutil.rmtree(Path(km.ip).parent, ignore_errors=True)
 
 
-def _worker_kernel(cwd: str) -> tuple[Any, str]:
-    """This process's kernel for notebooks in ``cwd`` and the code to run before a notebook.
+def _warm_up(km: Any) -> None:
+    """Run :data:`_KERNEL_WARMUP` in a new kernel; raise naming the error if it fails."""
+    from jupyter_core.utils import run_sync
 
-    The kernel is started on first use (the code is then :data:`_KERNEL_WARMUP`) and reused
-    afterwards (:data:`_KERNEL_RESET`). That code runs as a first cell of the executed notebook
-    rather than through a client of its own, because every new kernel client waits 0.2 s for
-    the kernel's output channel to fall quiet.
+    kc = km.client()
+    kc.start_channels()
+    try:
+        run_sync(kc.wait_for_ready)(timeout=CELL_TIMEOUT)
+        reply = run_sync(kc.execute_interactive)(_KERNEL_WARMUP, store_history=False,
+                                                 timeout=CELL_TIMEOUT,
+                                                 output_hook=lambda _msg: None)
+    finally:
+        kc.stop_channels()
+    content = reply["content"]
+    if content["status"] != "ok":
+        raise SoskuError(f"a new notebook kernel could not import the report libraries "
+                         f"({content.get('ename')}: {content.get('evalue')}); check the "
+                         "environment (make .venv/.installed)")
+
+
+def _worker_kernel(cwd: str) -> Any:
+    """This process's kernel for notebooks in ``cwd``, started and warmed up on first use.
+
+    Normally the pool's initializer (:func:`_start_worker`) has started it already. A new
+    kernel runs :data:`_KERNEL_WARMUP`; every notebook then starts with
+    :data:`_KERNEL_RESET`, which runs as a first cell of the executed notebook rather than
+    through a client of its own, because every notebook client waits 0.2 s for the kernel's
+    output channel to fall quiet.
 
     The kernel's environment is this process's with :data:`_KERNEL_ENV`. The kernel talks
     over IPC (Unix sockets) rather than unencrypted TCP on localhost, which
@@ -144,16 +171,47 @@ def _worker_kernel(cwd: str) -> tuple[Any, str]:
 
     km = _KERNELS.get(cwd)
     if km is not None and run_sync(km.is_alive)():
-        return km, _KERNEL_RESET
+        return km
     # An absolute socket path: the default ("kernel-ipc") is relative, and the kernel runs in
     # ``cwd`` while this process does not.
     sockets = tempfile.mkdtemp(prefix="sosku-kernel-")
     km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc",
                             ip=os.path.join(sockets, "ipc"))
     run_sync(km.start_kernel)(cwd=cwd, env={**os.environ, **_KERNEL_ENV})
+    try:
+        _warm_up(km)
+    except BaseException:
+        _shutdown_kernel(km)
+        raise
     util.Finalize(None, _shutdown_kernel, args=(km,), exitpriority=10)
     _KERNELS[cwd] = km
-    return km, _KERNEL_WARMUP
+    return km
+
+
+def _start_worker(cwd: str) -> None:
+    """Pool initializer: start the worker's kernel and import what executing a notebook needs.
+
+    It runs while the main process still collects the provenance and checks the parameters,
+    so the kernels' start-up is no longer a serial step before the first notebook. A failure
+    here is not raised: the worker's first notebook starts the kernel again and reports it.
+
+    ``rfc3987_syntax`` is kept out of the worker: ``jsonschema`` (imported by ``nbformat``)
+    would otherwise compile its IRI grammar at import, about 1.2 s of CPU per worker, for a
+    format check that notebook validation never uses.
+    """
+    import sys
+
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
+    try:
+        _worker_kernel(cwd)
+        import nbconvert  # noqa: F401 - imported here, in parallel with the main process
+        import papermill  # noqa: F401
+    except Exception:  # noqa: BLE001, S110 - retried and reported by the first notebook
+        pass
+
+
+def _started() -> None:
+    """A no-op job: submitting one launches a worker (and so its initializer)."""
 
 
 def _execute_and_render(job: _Job) -> _Result:
@@ -165,10 +223,10 @@ def _execute_and_render(job: _Job) -> _Result:
 
     t0 = time.perf_counter()
     cwd = str(Path(job.notebook).parent)
-    km, preamble = _worker_kernel(cwd)
+    km = _worker_kernel(cwd)
     source = nbformat.read(job.notebook, as_version=4)
     source.cells.insert(0, nbformat.v4.new_code_cell(
-        preamble, metadata={"tags": [_PREAMBLE_TAG]}))
+        _KERNEL_RESET, metadata={"tags": [_PREAMBLE_TAG]}))
     html_path = Path(job.html_path)
     tables = Path(job.tables_dir)
     if tables.exists():
@@ -203,10 +261,33 @@ def _execute_and_render(job: _Job) -> _Result:
     return _Result(str(html_path), headline, time.perf_counter() - t0)
 
 
-def _expected_cost(job: _Job) -> int:
-    """Relative run time of a notebook (measured on the demo) for longest-first scheduling."""
-    name = Path(job.notebook).name
-    return 4 if "national" in name else 2 if "municipality" in name else 1
+#: Seconds a notebook takes, as (fixed, per client of the report's scope: its municipality or
+#: the whole programme), fitted to the demo build's notebook times (``_Result.seconds``) for
+#: longest-first scheduling. Only their order matters.
+_COSTS = {"10_municipality.ipynb": (7.5, 0.05), "20_national_synthesis.ipynb": (25.0, 0.008),
+          "00_data_quality.ipynb": (4.0, 0.001), "30_instruments.ipynb": (1.6, 0.0)}
+
+
+def _expected_cost(job: _Job, clients: Mapping[str, int]) -> float:
+    """Expected seconds of a notebook (:data:`_COSTS`), ``clients`` by municipality code.
+
+    Examples
+    --------
+    >>> job = _Job("nb/10_municipality.ipynb", "", "", {"municipality": "092"}, "", "fi", "")
+    >>> _expected_cost(job, {"092": 380, "410": 40})
+    26.5
+    """
+    fixed, per_client = _COSTS.get(Path(job.notebook).name, (1.0, 0.0))
+    code = job.parameters.get("municipality")
+    scope = clients.get(str(code), 0) if code is not None else sum(clients.values())
+    return fixed + per_client * scope
+
+
+def _clients_by_municipality(processed: Path) -> dict[str, int]:
+    from soskulib import io as sio
+
+    codes = sio.load_processed(processed, "clients", columns=["municipality"])["municipality"]
+    return {str(k): int(v) for k, v in codes.dropna().astype(str).value_counts().items()}
 
 
 def _find_headline(nb: Any) -> str | None:
@@ -286,6 +367,12 @@ def check_published(page: str, client_ids: Iterable[str] = (), where: str = "pag
                                 "rendered output; the report was not published"))
 
 
+#: The reports of a site besides one per municipality: notebook, page, key of its title.
+_REPORTS = (("00_data_quality.ipynb", "data_quality.html", "report.data_quality.title"),
+            ("20_national_synthesis.ipynb", "national_synthesis.html", "report.national.title"),
+            ("30_instruments.ipynb", "instruments.html", "report.instruments.title"))
+
+
 def _jobs_for(processed: Path, out: Path, lang: str, notebooks_dir: Path,
               municipalities: Sequence[tuple[str, str, str]],
               provenance_html: str = "") -> list[_Job]:
@@ -297,14 +384,7 @@ def _jobs_for(processed: Path, out: Path, lang: str, notebooks_dir: Path,
                      "tables_dir": str(tables)},
                     title, lang, rel_index, provenance_html)
 
-    jobs = [
-        job("00_data_quality.ipynb", out / "data_quality.html", {},
-            labels.text("report.data_quality.title", lang)),
-        job("20_national_synthesis.ipynb", out / "national_synthesis.html", {},
-            labels.text("report.national.title", lang)),
-        job("30_instruments.ipynb", out / "instruments.html", {},
-            labels.text("report.instruments.title", lang)),
-    ]
+    jobs = [job(nb, out / page, {}, labels.text(title, lang)) for nb, page, title in _REPORTS]
     for code, slug, name in municipalities:
         jobs.append(job("10_municipality.ipynb", out / "municipalities" / f"{code}_{slug}.html",
                         {"municipality": code},
@@ -312,16 +392,59 @@ def _jobs_for(processed: Path, out: Path, lang: str, notebooks_dir: Path,
     return jobs
 
 
+def _declared_parameters(notebook: str | os.PathLike[str]) -> set[str]:
+    """Names assigned in a notebook's ``parameters``-tagged cell (what papermill may inject).
+
+    The first code cell tagged ``parameters`` is read as papermill reads it; the notebook is
+    read as JSON, without importing papermill or nbformat (about 1.5 s the build would spend
+    before any notebook can start). A notebook without such a cell declares none.
+
+    Raises
+    ------
+    ConfigurationError
+        If the notebook is missing, is not a notebook, or its parameters cell is not Python.
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> cell = {"cell_type": "code", "metadata": {"tags": ["parameters"]}, "outputs": [],
+    ...         "execution_count": None, "source": ["lang = 'fi'\\n", "n: int = 5  # help"]}
+    >>> path = Path(tempfile.mkdtemp()) / "x.ipynb"
+    >>> _ = path.write_text(json.dumps({"cells": [cell]}))
+    >>> sorted(_declared_parameters(path))
+    ['lang', 'n']
+    """
+    path = Path(notebook)
+    if not path.is_file():
+        raise ConfigurationError(f"notebook {path} not found")
+    try:
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ConfigurationError(f"{path.name} is not a Jupyter notebook ({exc})") from None
+    for cell in cells:
+        if cell.get("cell_type") == "code" and "parameters" in cell.get("metadata", {}).get(
+                "tags", []):
+            source = cell.get("source", "")
+            try:
+                body = ast.parse(source if isinstance(source, str) else "".join(source)).body
+            except SyntaxError as exc:
+                raise ConfigurationError(f"{path.name}: its parameters cell is not valid "
+                                         f"Python (line {exc.lineno}: {exc.msg})") from None
+            names: set[str] = set()
+            for node in body:
+                targets = (node.targets if isinstance(node, ast.Assign)
+                           else [node.target] if isinstance(node, ast.AnnAssign) else [])
+                names.update(t.id for t in targets if isinstance(t, ast.Name))
+            return names
+    return set()
+
+
 def _check_parameters(jobs: Sequence[_Job]) -> None:
     """papermill only warns on unknown parameters: refuse them before anything runs."""
-    import papermill
-
     declared: dict[str, set[str]] = {}
     for j in jobs:
         if j.notebook not in declared:
-            if not Path(j.notebook).is_file():
-                raise ConfigurationError(f"notebook {j.notebook} not found")
-            declared[j.notebook] = set(papermill.inspect_notebook(j.notebook))
+            declared[j.notebook] = _declared_parameters(j.notebook)
         unknown = set(j.parameters) - declared[j.notebook]
         if unknown:
             raise ConfigurationError(
@@ -391,16 +514,21 @@ def build_reports(
     out.mkdir(parents=True, exist_ok=True)
     nb_dir = Path(notebooks_dir).resolve() if notebooks_dir else NOTEBOOKS_DIR
     munis = municipalities_in(processed, lang)
-    prov = _provenance(manifest, lang)  # once per build: every page says the same
-    work = _jobs_for(processed, out, lang, nb_dir, munis, prov.to_html())
-    _check_parameters(work)
 
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(work)))
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(_REPORTS) + len(munis)))
     results: dict[str, _Result] = {}
-    # Longest first (national synthesis, then municipalities, then the two short reports), so
-    # the pool is not left waiting on one long notebook at the end; stable within a kind.
-    order = sorted(work, key=_expected_cost, reverse=True)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # The workers start their kernels (_start_worker) while this process collects the
+    # provenance and checks the notebooks' parameters.
+    with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker,
+                             initargs=(str(nb_dir),)) as pool:
+        for _ in range(workers):
+            pool.submit(_started)
+        prov = _provenance(manifest, lang)  # once per build: every page says the same
+        work = _jobs_for(processed, out, lang, nb_dir, munis, prov.to_html())
+        _check_parameters(work)
+        # Longest first, so the pool is not left waiting on one long notebook at the end.
+        costs = _clients_by_municipality(processed)
+        order = sorted(work, key=lambda j: _expected_cost(j, costs), reverse=True)
         futures = {pool.submit(_execute_and_render, j): j for j in order}
         with tqdm(total=len(futures), desc="sosku report", unit="notebook",
                   disable=not progress) as bar:

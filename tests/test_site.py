@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from soskulib import labels, site
-from soskulib.errors import DataError
+from soskulib.errors import ConfigurationError, DataError
 
 CDN_MARKERS = ("cdn", "unpkg", "jsdelivr", "require.js")
 
@@ -458,7 +458,7 @@ def test_build_kernels_run_one_blas_thread_and_a_fixed_hash_seed(tmp_path):
     from jupyter_core.utils import run_sync
     from nbclient import NotebookClient
 
-    km, _ = site._worker_kernel(str(tmp_path))
+    km = site._worker_kernel(str(tmp_path))
     try:
         nb = nbformat.v4.new_notebook()
         nb.cells.append(nbformat.v4.new_code_cell(
@@ -469,3 +469,43 @@ def test_build_kernels_run_one_blas_thread_and_a_fixed_hash_seed(tmp_path):
     finally:
         site._KERNELS.pop(str(tmp_path), None)
         run_sync(km.shutdown_kernel)(now=True)
+
+
+def test_declared_parameters_agree_with_papermill_and_unknown_ones_are_refused(tmp_path):
+    """The build reads the parameters cell itself (no papermill import before the kernels
+    start): the same names as papermill's inspection, and an unknown parameter stops it."""
+    import papermill
+
+    for notebook in sorted(site.NOTEBOOKS_DIR.glob("*.ipynb")):
+        assert site._declared_parameters(notebook) == set(papermill.inspect_notebook(str(notebook)))
+    job = site._Job(str(site.NOTEBOOKS_DIR / "30_instruments.ipynb"), "", "",
+                    {"lang": "fi", "municipality": "092"}, "", "fi", "")
+    with pytest.raises(ConfigurationError, match="30_instruments.ipynb has no parameter.s. "
+                       "municipality; its parameters cell declares lang, processed_dir"):
+        site._check_parameters([job])
+    untagged = tmp_path / "untagged.ipynb"
+    untagged.write_text(json.dumps({"cells": [{"cell_type": "code", "metadata": {},
+                                               "source": "lang = 'fi'"}]}))
+    assert site._declared_parameters(untagged) == set()
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text(json.dumps({"cells": [{"cell_type": "code", "source": "lang = ",
+                                             "metadata": {"tags": ["parameters"]}}]}))
+    with pytest.raises(ConfigurationError, match="broken.ipynb: its parameters cell is not valid"):
+        site._declared_parameters(broken)
+    with pytest.raises(ConfigurationError, match="not found"):
+        site._declared_parameters(tmp_path / "missing.ipynb")
+    (tmp_path / "text.ipynb").write_text("not json")
+    with pytest.raises(ConfigurationError, match="text.ipynb is not a Jupyter notebook"):
+        site._declared_parameters(tmp_path / "text.ipynb")
+
+
+def test_longest_notebooks_are_scheduled_first():
+    """The national synthesis first, then municipalities by size, the short reports last."""
+    clients = {"092": 380, "179": 260, "410": 40}
+    work = site._jobs_for(Path("p"), Path("out"), "fi", site.NOTEBOOKS_DIR,
+                          [("092", "vantaa", "Vantaa"), ("179", "jyvaskyla", "Jyväskylä"),
+                           ("410", "laukaa", "Laukaa")])
+    order = sorted(work, key=lambda j: site._expected_cost(j, clients), reverse=True)
+    assert [Path(j.html_path).stem for j in order] == [
+        "national_synthesis", "092_vantaa", "179_jyvaskyla", "410_laukaa", "data_quality",
+        "instruments"]
