@@ -301,8 +301,12 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Asiakkaat saatujen ydinelementtien määrän (0–4) ja sukupuolen mukaan (kuvion luvut)",
         "Clients by the number of core elements received (0–4) and gender (the figure's numbers)",
     ),
-    "mu.fidelity.figure": ("Ydinelementit toteutuivat sukupuolittain (% asiakkaista)",
-                           "Core elements delivered by gender (% of clients)"),
+    "mu.fidelity.figure": (
+        "Ydinelementit toteutuivat sukupuolittain (% asiakkaista). Viivoitettu osa on peitetty: "
+        "siinä ovat alle {k} henkilön luokat ja luokat, joista ne voisi laskea.",
+        "Core elements delivered by gender (% of clients). The hatched part is suppressed: it "
+        "holds the categories of fewer than {k} people and those from which they could be "
+        "computed."),
     "el.needs_assessment": ("kuntoutustarpeen arviointi", "needs assessment"),
     "el.plan_with_goals": ("tavoitteellinen asiakassuunnitelma", "client plan with goals"),
     "el.intensive_individual_work": ("tehostettu yksilötyö", "intensive individual work"),
@@ -1341,7 +1345,10 @@ register({
     "plot.limits": ("3σ-rajat", "3σ limits"),
     "plot.median": ("mediaani", "median"),
     "plot.signal": ("signaali", "signal"),
-    "plot.suppressed": ("peitetty (alle {k} henkilöä)", "suppressed (fewer than {k} people)"),
+    # Not "fewer than k people": a hatched block also holds cells hidden only so that a small
+    # one cannot be found by subtraction (e.g. Vantaa's men with 0-1 elements); the captions
+    # and the method note say both.
+    "plot.suppressed": ("peitetty", "suppressed"),
     "plot.funnel.title": ("Suppilokuvio: osuus ja otoskoko", "Funnel plot: rate by size"),
     "plot.funnel.x": ("päättyneitä asiakkuuksia (n)", "number of episodes (n)"),
     "plot.funnel.95": ("95 % raja", "95% limit"),

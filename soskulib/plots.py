@@ -1073,7 +1073,7 @@ def suppressed_legend_patch(lang: str = "fi", min_cell: int = disclosure.MIN_CEL
     Examples
     --------
     >>> suppressed_legend_patch("en").get_label()
-    'suppressed (fewer than 5 people)'
+    'suppressed'
     """
     return Patch(label=_t("plot.suppressed", lang, k=min_cell), **SUPPRESSED_STYLE)
 

@@ -105,6 +105,25 @@ def test_fidelity_bars_show_suppressed_segment(episodes):
         plt.close(ax.figure)
 
 
+@pytest.mark.parametrize(("lang", "word", "small"), [("fi", "peitetty", "alle"),
+                                                      ("en", "suppressed", "fewer")])
+def test_hatched_legend_does_not_claim_fewer_than_five(episodes, lang, word, small):
+    """The hatched block also holds cells hidden as complements (more than 5 people: Vantaa's
+    men with 0-1 elements in the demo), so its legend says "suppressed", not "fewer than 5";
+    the figure's caption gives the reason."""
+    from soskulib import disclosure, labels
+
+    table = disclosure.crosstab(episodes.assign(n_elements=episodes["n_elements"].astype(int)),
+                                "municipality", "n_elements", fixed_totals="column")
+    ax = plots.fidelity_bars(table, by="municipality", lang=lang)
+    entries = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert word in entries
+    assert not any(small in e for e in entries), entries
+    assert plots.suppressed_legend_patch(lang).get_label() == word
+    caption = labels.text("mu.fidelity.figure", lang, k=5)
+    assert "5" in caption and (small in caption) and ("Viivoitettu" in caption or "hatched" in caption)
+
+
 def test_dose_distribution_drops_small_groups(episodes):
     ax = plots.dose_distribution(episodes, "hours", by="gender", lang="en")
     _labelled(ax)
