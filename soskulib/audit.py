@@ -69,7 +69,7 @@ from scipy import sparse
 from scipy.optimize import linprog
 from scipy.sparse.csgraph import connected_components
 
-from soskulib import disclosure, labels, schema
+from soskulib import disclosure, instruments, labels, schema
 
 __all__ = ["Finding", "Attack", "audit_site", "read_csv_text", "TABLE_MODELS", "HIDDEN_MARKERS"]
 
@@ -807,20 +807,26 @@ def _model_by_municipality(count_cols: Mapping[str, str]):
 
 
 def _model_rows_by_municipality(attack: Attack, page: _Page, name: str, frame: pd.DataFrame) -> None:
-    """Data-quality rows per table and municipality: the clients table's rows are people."""
+    """Data-quality rows per table and municipality: the clients table's rows are people; an
+    instrument's rows are its responses on the completeness table, all occasions together."""
     lang, dc = page.lang, _dc(frame)
     clients_label = schema.CLIENTS.label_fi if lang == "fi" else schema.CLIENTS.label_en
+    # an instrument's assessment rows are its responses on the completeness table, all occasions
+    assessments = {(t.label_fi if lang == "fi" else t.label_en): instruments.get(t.name.removeprefix("responses_")).name
+                   for t in schema.tables() if t.name.startswith("responses_")}
     codes = _municipality_codes(lang)
     key_col = frame.columns[0]
     for i in range(len(frame)):
         row = frame.iloc[i]
-        if str(row[key_col]) != clients_label:
+        what = str(row[key_col])
+        if what != clients_label and what not in assessments:
             continue
+        population = "clients" if what == clients_label else f"assessment-rows:{assessments[what]}"
         for c in frame.columns[1:]:
             scope = codes.get(str(c))
             if scope is not None:
-                attack.count(page.path, name, f"{row[key_col]} / {c}", (scope, "clients", frozenset()),
-                             row[c], dc)
+                attack.count(page.path, name, f"{row[key_col]} / {c}", (scope, population, frozenset()),
+                             row[c], dc, protected=population == "clients")
 
 
 def _model_reconciliation(attack: Attack, page: _Page, name: str, frame: pd.DataFrame) -> None:
@@ -980,18 +986,65 @@ def _model_clients_of(count_code: str, key_code: str, population: str, *, only: 
 
 
 def _model_responses(attack: Attack, page: _Page, name: str, frame: pd.DataFrame) -> None:
-    """Data-quality completeness: assessments per instrument, municipality and occasion."""
+    """Data-quality completeness: responses per instrument, municipality and occasion.
+
+    Inside each row's responses are the scorable ones (scorable share × responses, exact in
+    the machine-readable file): at baseline the same people as the clients with a baseline
+    of the outcome tables, for 3X10D as its traffic lights' respondents of the headline
+    item; they hold the complete pairs (baseline and end rows). The unscorable responses
+    are a group too. A municipality's occasions add up to at most its assessment rows on the
+    same page (``rows_by_municipality``; exactly, where those count the publication population).
+    """
     lang, dc = page.lang, _dc(frame)
-    r_col = _col(frame, "responses", lang)
-    if r_col is None:
+    cols = {c: _col(frame, c, lang) for c in ("responses", "scorable", "instrument", "municipality", "occasion")}
+    if cols["responses"] is None:
         return
-    keys = [c for c in frame.columns[:3]]
+    codes = _municipality_codes(lang)
+    occasions = {schema.label("occasion", c, lang): c for c in schema.CODE_LABELS["occasion"]}
+    headline = {spec.name: spec for spec in map(instruments.get, schema.ASSESSMENT_INSTRUMENTS)}
+    lines: dict[tuple[str, str], list[int | None]] = {}
     for i in range(len(frame)):
         row = frame.iloc[i]
-        label = " / ".join(str(row[c]) for c in keys)
-        attack.count(page.path, name, f"{label} / {r_col}",
-                     ("national", "responses", frozenset((str(c), str(row[c])) for c in keys)),
-                     row[r_col], dc)
+        label = " / ".join(str(row[c]) for c in frame.columns[:3])
+        scope = codes.get(str(row[cols["municipality"]])) if cols["municipality"] else None
+        occ = occasions.get(str(row[cols["occasion"]])) if cols["occasion"] else None
+        if scope is None or occ is None or cols["instrument"] is None:  # unknown layout: counts only
+            attack.count(page.path, name, f"{label} / {cols['responses']}",
+                         ("national", "responses", frozenset((str(c), str(row[c])) for c in frame.columns[:3])),
+                         row[cols["responses"]], dc)
+            continue
+        inst, when = str(row[cols["instrument"]]), frozenset({("occasion", occ)})
+        r = attack.count(page.path, name, f"{label} / {cols['responses']}", (scope, f"responses:{inst}", when),
+                         row[cols["responses"]], dc)
+        lines.setdefault((scope, inst), []).append(r)
+        n, share = number(row[cols["responses"]], dc), number(row[cols["scorable"]], dc) if cols["scorable"] else None
+        key = (scope, f"scorable:{inst}", when)
+        k = None if n is None or share is None else share / 100 * n
+        if k is not None and abs(k - round(k)) < 1e-6:
+            s = attack.count(page.path, name, f"{label} / {cols['scorable']} × {cols['responses']}", key,
+                             str(round(k)), dc, protected=False)
+        else:
+            s = attack.implied(page.path, name, f"{label} / scorable", key)
+        attack.subset(page.path, name, f"{label} / {cols['responses']} − scorable", s, r)
+        spec = headline.get(inst)
+        if spec is None:
+            continue
+        shown_as = spec.display_name(lang)
+        if occ == "baseline":
+            attack.equation({s: 1.0, attack.var((scope, f"baseline:{shown_as}", frozenset())): -1.0})
+        if occ in ("baseline", "end"):
+            attack.subset(page.path, name, f"{label} / scorable − pairs",
+                          attack.var((scope, f"pairs:{shown_as}", frozenset())), s)
+        item = shown_as.partition(": ")[2]
+        if spec.id == "3x10d" and item:
+            traffic = attack.var((scope, f"traffic:{item}:{row[cols['occasion']]}", frozenset()))
+            attack.equation({s: 1.0, traffic: -1.0})
+    for (scope, inst), parts in lines.items():
+        # at most: a site built before the rows were the publication population's counts the
+        # left-out people's assessments there too (an equation would make its system infeasible)
+        rest = attack.implied(page.path, name, f"{inst} / {scope}: assessment rows − responses",
+                              (scope, f"assessment-rows-rest:{inst}", frozenset()))
+        attack.additive(attack.var((scope, f"assessment-rows:{inst}", frozenset())), [*parts, rest])
 
 
 def _pairs_and_baseline(attack: Attack, page: _Page, name: str, row: pd.Series, label: str,

@@ -21,16 +21,19 @@ from soskulib import formatting, labels, publication
 from soskulib.errors import DataError
 
 __all__ = ["rows_by_municipality", "reconciliation", "problem_summary", "reject_summary",
-           "measurement_attrition", "attrition_figure", "completeness", "completeness_figure"]
+           "measurement_attrition", "attrition_figure", "completeness", "protect_completeness",
+           "completeness_figure"]
 
 
 def rows_by_municipality(processed_dir: str | os.PathLike[str]) -> pd.DataFrame:
     """Processed rows per table (rows) and municipality (columns), zeros where none arrived.
 
-    Row counts of tables, not counts of people: no suppression applies. The clients row
-    counts the client episodes of the publication population
-    (:func:`soskulib.page.publication_population`), as the reach tables of the municipality
-    pages do; a total that included the people left out would give them back.
+    Row counts of tables, not counts of people: no suppression applies. Every table of
+    clients' records (clients, contacts, goals, assessments) counts the rows of the
+    publication population (:func:`soskulib.page.publication_population`), as the
+    municipality pages do: a total that included the people left out would give them back
+    (the assessments of a municipality less the completeness table's responses would be the
+    assessments of its left-out people).
     """
     from soskulib import io as sio
     from soskulib import schema
@@ -39,12 +42,16 @@ def rows_by_municipality(processed_dir: str | os.PathLike[str]) -> pd.DataFrame:
     counts = {}
     population = publication_population(processed_dir)
     for table in schema.tables():
+        of_clients = table.name != "clients" and "client_id" in [c.name for c in table.columns]
         try:
-            frame = sio.load_processed(processed_dir, table.name, columns=["municipality"])
+            frame = sio.load_processed(processed_dir, table.name,
+                                       columns=["municipality", "client_id"] if of_clients else ["municipality"])
         except FileNotFoundError:
             continue
         if table.name == "clients":  # people: the publication population, as on every page
             frame = population.clients
+        elif of_clients:
+            frame = population.keep(frame)
         counts[table.name] = frame["municipality"].value_counts()
     wide = pd.DataFrame(counts).T.fillna(0).astype("int64")
     wide = wide.reindex(columns=sorted(wide.columns))
@@ -141,7 +148,11 @@ def completeness(processed_dir: str | os.PathLike[str]) -> pd.DataFrame:
     "Scorable" applies the instrument's missing-item rule through :func:`soskulib.scoring.score`
     (the headline scale of the instrument; for 3X10D, its ``life_overall`` item). Responses
     of the publication population (:func:`soskulib.page.publication_population`);
-    ``responses`` counts people, so the notebook publishes it with suppression.
+    ``responses`` counts people, so it is published only through
+    :func:`protect_completeness`. Two more counts of people, never published themselves, say
+    what the protection must keep apart: ``n_scorable`` (responses the rule can score) and
+    ``n_pairs`` (on the baseline and end rows: the clients with a scorable baseline *and*
+    end, the complete pairs the outcome tables and :func:`measurement_attrition` publish).
     """
     from soskulib import instruments, schema, scoring
     from soskulib import io as sio
@@ -167,14 +178,23 @@ def completeness(processed_dir: str | os.PathLike[str]) -> pd.DataFrame:
             "scorable": scored[headline].notna(),
         })
         g = frame.groupby(["instrument", "municipality", "occasion"], sort=True)
-        parts.append(pd.DataFrame({
+        part = pd.DataFrame({
             "responses": g.size(),
             "items_answered_pct": 100 * g["answered"].mean(),
             "scorable_pct": 100 * g["scorable"].mean(),
-        }).reset_index())
+            "n_scorable": g["scorable"].sum(),
+        }).reset_index()
+        # complete pairs: the clients scorable at both baseline and end (one response each)
+        ok = frame.assign(client_id=resp["client_id"]).loc[frame["scorable"]]
+        both = (ok.loc[ok["occasion"].isin(["baseline", "end"])]
+                .groupby(["municipality", "client_id"], sort=False)["occasion"].nunique() == 2)
+        pairs = both[both].groupby(level="municipality").size()
+        paired = part["occasion"].isin(["baseline", "end"])
+        part["n_pairs"] = part["municipality"].map(pairs).fillna(0).where(paired).astype("Int64")
+        parts.append(part)
     if not parts:
         return pd.DataFrame(columns=["instrument", "municipality", "occasion", "responses",
-                                     "items_answered_pct", "scorable_pct"])
+                                     "items_answered_pct", "scorable_pct", "n_scorable", "n_pairs"])
     out = pd.concat(parts, ignore_index=True)
     order = {occ: i for i, occ in enumerate(("baseline", "end", "followup"))}
     out["_o"] = out["occasion"].map(order)
@@ -185,6 +205,71 @@ def completeness(processed_dir: str | os.PathLike[str]) -> pd.DataFrame:
     out["_m"] = out["municipality"].map(names).str.casefold()
     return (out.sort_values(["_i", "_m", "_o"], kind="stable")
             .drop(columns=["_o", "_i", "_m"]).reset_index(drop=True))
+
+
+def protect_completeness(comp: pd.DataFrame, *, min_cell: int | None = None) -> pd.DataFrame:
+    """The :func:`completeness` table as published: no group of 1 … ``min_cell − 1`` people
+    can be computed from it and the rest of the site.
+
+    Each row's responses hold nested groups of people, and the site publishes the inner ones:
+    the scorable responses (``scorable_pct × responses``; at baseline they are also the
+    clients with a baseline of :func:`measurement_attrition`, and for 3X10D the respondents
+    of its traffic lights) and, on the baseline and end rows, the complete pairs. So:
+
+    * the scorable share is hidden where the scorable or the unscorable responses are
+      1 … ``min_cell − 1`` (``complements``);
+    * the responses (with both shares) are hidden where they exceed the nearest published
+      subset by 1 … ``min_cell − 1``: the scorable responses, or, where every response is
+      scorable, the complete pairs (``supersets``, the policy of ``docs/disclosure.md``: the
+      larger count goes, the subset with its results stays);
+    * the occasions of an instrument and municipality add up to the assessment rows of the
+      data-quality page's first table, so a hidden count takes a second one of its line with
+      it (``along``).
+
+    Parameters
+    ----------
+    comp : DataFrame
+        :func:`completeness` output (with ``n_scorable`` and ``n_pairs``).
+    min_cell : int, optional
+        Disclosure threshold (default :data:`soskulib.disclosure.MIN_CELL`).
+
+    Returns
+    -------
+    DataFrame
+        ``instrument, municipality, occasion, responses, items_answered_pct, scorable_pct``
+        with ``NaN`` where hidden and a ``*_suppressed`` mask per published column, marked
+        publishable (:mod:`soskulib.publication`).
+
+    Examples
+    --------
+    Ten responses, eight scorable: the two unscorable ones are a group too, so the share
+    goes and, since the scorable eight are published elsewhere, so do the responses (and,
+    as their line adds up to a published total, the end row's).
+
+    >>> comp = pd.DataFrame({"instrument": "ESIS", "municipality": "092",
+    ...                      "occasion": ["baseline", "end"], "responses": [10, 40],
+    ...                      "items_answered_pct": [95.0, 99.0], "scorable_pct": [80.0, 100.0],
+    ...                      "n_scorable": [8, 40], "n_pairs": [6, 6]})
+    >>> protect_completeness(comp)[["occasion", "responses", "scorable_pct"]]
+       occasion  responses  scorable_pct
+    0  baseline        NaN           NaN
+    1       end        NaN           NaN
+    """
+    from soskulib import disclosure
+
+    threshold = disclosure.MIN_CELL if min_cell is None else min_cell
+    keys = ["instrument", "municipality", "occasion"]
+    pairs = pd.to_numeric(comp["n_pairs"], errors="coerce").astype(float)
+    nearest = comp["n_scorable"].astype(float).where(comp["responses"] != comp["n_scorable"],
+                                                     pairs.fillna(comp["n_scorable"].astype(float)))
+    out = disclosure.suppress_table(
+        comp.assign(n_nearest=nearest), ["responses", "n_scorable"], min_cell=threshold, keys=keys,
+        along={"responses": ["occasion"], "n_scorable": []},
+        complements={"n_scorable": "responses"}, supersets={"responses": "n_nearest"},
+        derived={"items_answered_pct": "responses", "scorable_pct": ["responses", "n_scorable"]})
+    published = ["responses", "items_answered_pct", "scorable_pct"]
+    table = out[[*keys, *published, *(disclosure.mask_column(c) for c in published)]].copy()
+    return publication.mark(table, True, "data_quality.protect_completeness", min_cell=threshold)
 
 
 @formatting.literal_figure

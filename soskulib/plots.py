@@ -519,6 +519,15 @@ def quality_heatmap(
     # The scale's ends beside the colour bar's ticks (a long rotated label was cut off).
     ax.collections[0].colorbar.set_ticks([1, 2, 3, 4], labels=[
         _t("plot.quality.low", lang), "2", "3", _t("plot.quality.high", lang)])
+    # A criterion not rated is a blank cell: marked with a dash, and the legend says what it means
+    # (as the quality-change table writes "–").
+    blank = np.argwhere(grid.isna().to_numpy())
+    for i, j in blank:
+        ax.text(j + 0.5, i + 0.5, "–", ha="center", va="center", color="black")
+    if len(blank):  # under the colour bar, as one more entry of the scale
+        cbar_ax = ax.collections[0].colorbar.ax
+        cbar_ax.legend(handles=[Patch(facecolor="white", edgecolor="grey", label=_t("plot.quality.missing", lang))],
+                       loc="upper left", bbox_to_anchor=(0, -0.02), frameon=False, handlelength=1.2)
     _decorate(ax, title or _t("plot.quality.title", lang, year=year_text),
               xlabel=_t("plot.criterion", lang),
               ylabel=_t("plot.municipality" if rows == "municipality" else "plot.year", lang),

@@ -554,3 +554,46 @@ def test_the_independent_attack_finds_what_it_should(tmp_path):
     (folder / "clients_by_age_group.csv").unlink()
     (folder / "method_mix.csv").unlink()
     assert attack.attack_page(folder) == []
+
+
+def _data_quality_site(root: Path, tables: dict[str, str]) -> Path:
+    site = write_site(root, {})
+    (site / "data_quality_tables").mkdir()
+    (site / "data_quality.html").write_text('<html lang="fi"></html>', encoding="utf-8")
+    for name, text in tables.items():
+        (site / "data_quality_tables" / f"{name}.csv").write_text(text, encoding="utf-8")
+    return site
+
+
+COMPLETENESS = ("mittari,kunta,mittauskerta,vastauksia,vastattuja osioita (%),pisteytettävissä (%)\n"
+                "ESIS,Laukaa,loppuarviointi,12,96.7,{share}\n")
+ATTRITION = ("mittari,kunta,alkuarvioituja,myös loppuarvioituja,loppuarvioitu (%)\n"
+             "ESIS,Laukaa,27,{pairs},..\n")
+
+
+def test_completeness_unscorable_forms_are_a_group(tmp_path):
+    """Scorable share × responses gives the unscorable forms (12 × 83.3 % = 10: 2 left)."""
+    leaky = _data_quality_site(tmp_path / "a", {"completeness": COMPLETENESS.format(share=83.33333333333334)})
+    assert [f.cell for f in audit.audit_site(leaky)] == [
+        "ESIS / Laukaa / loppuarviointi / vastauksia − scorable"]
+    safe = _data_quality_site(tmp_path / "b", {"completeness": COMPLETENESS.format(share="..")})
+    assert audit.audit_site(safe) == []
+
+
+def test_completeness_responses_less_the_pairs_are_a_group(tmp_path):
+    """Every end response scorable, and the complete pairs published on the attrition table:
+    12 − 9 = 3 people with an end assessment but no complete pair."""
+    tables = {"completeness": COMPLETENESS.format(share=100.0), "measurement_attrition": ATTRITION.format(pairs=9)}
+    found = audit.audit_site(_data_quality_site(tmp_path / "a", tables))
+    assert "ESIS / Laukaa / loppuarviointi / scorable − pairs" in {f.cell for f in found}
+    tables["measurement_attrition"] = ATTRITION.format(pairs=6)
+    assert audit.audit_site(_data_quality_site(tmp_path / "b", tables)) == []
+
+
+def test_completeness_baseline_responses_less_the_starters_are_a_group(tmp_path):
+    """At baseline the scorable responses are the starters of the attrition table, so the
+    responses give the unscorable forms even with the share hidden (29 − 27 = 2)."""
+    base = COMPLETENESS.replace("loppuarviointi,12", "alkuarviointi,29").format(share="..")
+    tables = {"completeness": base, "measurement_attrition": ATTRITION.format(pairs=9)}
+    found = audit.audit_site(_data_quality_site(tmp_path, tables))
+    assert any(f.cell.startswith("ESIS / Laukaa / alkuarviointi") for f in found), found

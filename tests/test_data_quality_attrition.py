@@ -89,3 +89,51 @@ def test_outcome_summary_for_reading_has_no_masks_and_whole_counts(processed):
     assert clean["n"].isna().tolist() == full["n_suppressed"].tolist()
     assert publication.is_publishable(clean) is True
     assert clean.attrs["hidden"] == int(full.filter(like="_suppressed").to_numpy(bool).sum()) > 0
+
+
+def test_completeness_hides_what_the_rest_of_the_site_would_give_back(processed):
+    """Issue 10: responses × scorable share gives the unscorable forms, and the responses less
+    a count published elsewhere (the clients with a baseline, the complete pairs) give a group
+    too; the occasions add up to the assessment rows of the page's first table."""
+    comp = data_quality.completeness(processed)
+    pub = data_quality.protect_completeness(comp)
+    assert publication.is_publishable(pub) is True
+    assert not {"n_scorable", "n_pairs"} & set(pub.columns)  # never published
+    both = comp.assign(r=pub["responses"], share=pub["scorable_pct"], items=pub["items_answered_pct"])
+
+    def small(x):
+        return (x > 0) & (x < 5)
+
+    unscorable = both["responses"] - both["n_scorable"]
+    shown_share = both["share"].notna()
+    assert not (shown_share & (small(unscorable) | small(both["n_scorable"]))).any()
+    shown = both["r"].notna()
+    assert not (shown & small(unscorable)).any()
+    over_pairs = both["responses"] - both["n_pairs"].astype(float)
+    assert not (shown & small(over_pairs) & (unscorable == 0)).any()
+    assert (both["items"].notna() <= shown).all() and (shown_share <= shown).all()
+    hidden_per_line = (~shown).groupby([both["instrument"], both["municipality"]]).sum()
+    assert not (hidden_per_line == 1).any()  # a line total is published: never one hidden
+    assert small(unscorable).any()  # the fixture has the case this protects
+    # The counts it protects against are the ones the site publishes.
+    att = data_quality.measurement_attrition(processed, min_cell=1)
+    from soskulib import instruments
+
+    names = {instruments.get(i).name: i for i in att["instrument"]}
+    base = comp.loc[comp["occasion"] == "baseline"].assign(instrument=lambda d: d["instrument"].map(names))
+    merged = base.merge(att, on=["instrument", "municipality"])
+    assert len(merged) and (merged["n_scorable"] == merged["n_pre"]).all()
+    assert (merged["n_pairs"] == merged["n"]).all()
+
+
+def test_assessment_rows_are_the_completeness_responses(processed):
+    """The data-quality page's rows of assessments count the publication population, as the
+    completeness table does: their difference would be the left-out people's assessments."""
+    from soskulib import instruments
+
+    rows = data_quality.rows_by_municipality(processed)
+    comp = data_quality.completeness(processed)
+    names = {instruments.get(i).name: i for i in ("3x10d", "esis", "whodas12", "eq5d3l")}
+    sums = comp.groupby(["instrument", "municipality"])["responses"].sum()
+    for (name, municipality), total in sums.items():
+        assert rows.loc[f"responses_{names[name]}", municipality] == total, (name, municipality)

@@ -135,3 +135,22 @@ def test_every_free_text_the_demo_writes_has_its_english():
     written |= {demo.SIGNAL_ACTIVITY["teema"], *(p.name for p in demo.PROFILES.values())}
     missing = sorted(written - set(labels.DATA_TEXT_EN))
     assert not missing, missing
+
+
+@pytest.mark.parametrize("lang", ["fi", "en"])
+def test_no_raw_codes_in_review_strings(lang):
+    """Raw export codes are not words a reader knows: the level-3 note names no column
+    ("taso3"), and the pooled tables name their inference rather than metafor's "knha"."""
+    from soskulib import labels, meta_fit, schema
+
+    raw_columns = {c.raw for t in schema.tables() for c in t.columns  # code-like: "taso3", "hoito_id"
+                   if c.raw and re.search(r"[\d_]", c.raw)}
+    assert "taso3" in raw_columns
+    note = labels.text("na.loop.sites_note", lang)
+    assert not [c for c in raw_columns if f"({c})" in note or f" {c} " in note]
+    rep = page.Report(lang, display=False)
+    shown = rep.relabel(pd.DataFrame({"test": list(meta_fit.TESTS)}), codes={"test": "meta_test"},
+                         rename=False)
+    assert "Knapp–Hartung" in set(shown["test"])
+    assert not set(shown["test"]) & set(meta_fit.TESTS) - {"z", "t"}
+    assert labels.text("col.share_level3", lang).endswith("(%)")

@@ -320,3 +320,19 @@ def test_dose_figure_shows_the_groups_its_table_shows(episodes):
         assert drawn == (not getattr(row, hidden)), row.gender
         if drawn:
             assert f"{label} (n = {int(row.n)})" in shown
+
+
+@pytest.mark.parametrize(("lang", "entry"), [("fi", "– = ei arvioitu"), ("en", "– = not rated")])
+def test_quality_heatmap_says_what_a_blank_cell_means(tables, lang, entry):
+    """A criterion a municipality did not rate (Laukaa's in the demo) is marked and explained,
+    not left as an unexplained blank."""
+    prof = process.quality_profile(tables["quality"], lang=lang)
+    latest = prof["year"].max()
+    first = prof.loc[prof["year"] == latest].index[0]
+    ax = plots.quality_heatmap(prof.drop(index=first), lang=lang)
+    legends = [t.get_text() for a in ax.figure.axes if a.get_legend() for t in a.get_legend().get_texts()]
+    assert legends == [entry]
+    assert [t.get_text() for t in ax.texts if t.get_text() == "–"] == ["–"]
+    plt.close(ax.figure)
+    ax = plots.quality_heatmap(prof, lang=lang)  # every criterion rated: no such entry
+    assert not [a for a in ax.figure.axes if a.get_legend()]
