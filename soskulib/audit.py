@@ -1042,8 +1042,7 @@ def _model_responses(attack: Attack, page: _Page, name: str, frame: pd.DataFrame
     for (scope, inst), parts in lines.items():
         # at most: a site built before the rows were the publication population's counts the
         # left-out people's assessments there too (an equation would make its system infeasible)
-        rest = attack.implied(page.path, name, f"{inst} / {scope}: assessment rows − responses",
-                              (scope, f"assessment-rows-rest:{inst}", frozenset()))
+        rest = attack.var((scope, f"assessment-rows-rest:{inst}", frozenset()))
         attack.additive(attack.var((scope, f"assessment-rows:{inst}", frozenset())), [*parts, rest])
 
 
@@ -1368,9 +1367,12 @@ def _headline_count(attack: Attack, page: str, scope: str, text: str) -> None:
 
 
 def _pages(reports: Path) -> list[tuple[Path, str]]:
+    """The site's pages with their scope; a site built into a subfolder (``reports/en``, with
+    its own ``index.html``) is a site of its own, attacked by ``sosku audit reports/en``."""
+    nested = {p.parent for p in reports.glob("*/**/index.html")}
     pages = []
     for html_path in sorted(reports.rglob("*.html")):
-        if html_path.name == "index.html":
+        if html_path.name == "index.html" or any(d in html_path.parents for d in nested):
             continue
         stem = html_path.stem
         m = re.match(r"(\d{3})_", stem)

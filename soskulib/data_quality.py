@@ -29,11 +29,12 @@ def rows_by_municipality(processed_dir: str | os.PathLike[str]) -> pd.DataFrame:
     """Processed rows per table (rows) and municipality (columns), zeros where none arrived.
 
     Row counts of tables, not counts of people: no suppression applies. Every table of
-    clients' records (clients, contacts, goals, assessments) counts the rows of the
-    publication population (:func:`soskulib.page.publication_population`), as the
-    municipality pages do: a total that included the people left out would give them back
-    (the assessments of a municipality less the completeness table's responses would be the
-    assessments of its left-out people).
+    clients' records (clients, contacts, goals) counts the rows of the publication
+    population (:func:`soskulib.page.publication_population`), as the municipality pages do:
+    a total that included the people left out would give them back. The assessments are not
+    here: one per client and occasion, they count people, and the protected
+    :func:`completeness` table gives them by occasion (their total less the clients with a
+    baseline and the complete pairs of the outcome tables would be a group of people).
     """
     from soskulib import io as sio
     from soskulib import schema
@@ -42,6 +43,8 @@ def rows_by_municipality(processed_dir: str | os.PathLike[str]) -> pd.DataFrame:
     counts = {}
     population = publication_population(processed_dir)
     for table in schema.tables():
+        if table.name.startswith("responses_"):
+            continue
         of_clients = table.name != "clients" and "client_id" in [c.name for c in table.columns]
         try:
             frame = sio.load_processed(processed_dir, table.name,
@@ -221,10 +224,10 @@ def protect_completeness(comp: pd.DataFrame, *, min_cell: int | None = None) -> 
     * the responses (with both shares) are hidden where they exceed the nearest published
       subset by 1 … ``min_cell − 1``: the scorable responses, or, where every response is
       scorable, the complete pairs (``supersets``, the policy of ``docs/disclosure.md``: the
-      larger count goes, the subset with its results stays);
-    * the occasions of an instrument and municipality add up to the assessment rows of the
-      data-quality page's first table, so a hidden count takes a second one of its line with
-      it (``along``).
+      larger count goes, the subset with its results stays).
+
+    No total of the occasions is published (:func:`rows_by_municipality` leaves the
+    assessments out), so a hidden count needs no complement in its line.
 
     Parameters
     ----------
@@ -243,8 +246,7 @@ def protect_completeness(comp: pd.DataFrame, *, min_cell: int | None = None) -> 
     Examples
     --------
     Ten responses, eight scorable: the two unscorable ones are a group too, so the share
-    goes and, since the scorable eight are published elsewhere, so do the responses (and,
-    as their line adds up to a published total, the end row's).
+    goes and, since the scorable eight are published elsewhere, so do the responses.
 
     >>> comp = pd.DataFrame({"instrument": "ESIS", "municipality": "092",
     ...                      "occasion": ["baseline", "end"], "responses": [10, 40],
@@ -253,7 +255,7 @@ def protect_completeness(comp: pd.DataFrame, *, min_cell: int | None = None) -> 
     >>> protect_completeness(comp)[["occasion", "responses", "scorable_pct"]]
        occasion  responses  scorable_pct
     0  baseline        NaN           NaN
-    1       end        NaN           NaN
+    1       end       40.0         100.0
     """
     from soskulib import disclosure
 
@@ -264,7 +266,6 @@ def protect_completeness(comp: pd.DataFrame, *, min_cell: int | None = None) -> 
                                                      pairs.fillna(comp["n_scorable"].astype(float)))
     out = disclosure.suppress_table(
         comp.assign(n_nearest=nearest), ["responses", "n_scorable"], min_cell=threshold, keys=keys,
-        along={"responses": ["occasion"], "n_scorable": []},
         complements={"n_scorable": "responses"}, supersets={"responses": "n_nearest"},
         derived={"items_answered_pct": "responses", "scorable_pct": ["responses", "n_scorable"]})
     published = ["responses", "items_answered_pct", "scorable_pct"]

@@ -159,9 +159,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "dq.arrived": ("Mitä saatiin ja keneltä", "What arrived from whom"),
     "dq.arrived.intro": (
         "Käsiteltyjen taulujen rivit kunnittain. Puuttuva taulu tai poikkeuksellisen pieni "
-        "rivimäärä kertoo, että toimitus on vajaa: se kannattaa selvittää ennen tulosten tulkintaa.",
+        "rivimäärä kertoo, että toimitus on vajaa: se kannattaa selvittää ennen tulosten tulkintaa. "
+        "Arvioinnit ovat henkilöitä (yksi asiakasta ja mittauskertaa kohden): niiden määrät ovat "
+        "mittaritietojen kattavuuden taulukossa, tietosuojattuina.",
         "Rows of each processed table by municipality. A missing table or an unusually small "
-        "count means a delivery is incomplete: clear it up before reading any result.",
+        "count means a delivery is incomplete: clear it up before reading any result. "
+        "Assessments count people (one per client and occasion): their numbers are in the "
+        "completeness table, protected.",
     ),
     "dq.arrived.caption": ("Käsitellyt rivit taulun ja kunnan mukaan", "Processed rows by table and municipality"),
     "dq.reconcile": ("Rivien täsmäytys", "Reconciled row counts"),

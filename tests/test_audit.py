@@ -597,3 +597,12 @@ def test_completeness_baseline_responses_less_the_starters_are_a_group(tmp_path)
     tables = {"completeness": base, "measurement_attrition": ATTRITION.format(pairs=9)}
     found = audit.audit_site(_data_quality_site(tmp_path, tables))
     assert any(f.cell.startswith("ESIS / Laukaa / alkuarviointi") for f in found), found
+
+
+def test_a_site_built_into_a_subfolder_is_not_read_as_pages_of_this_one(tmp_path):
+    """`sosku report --lang en --out reports/en` puts a second site inside the first: its
+    English tables are not this site's (and were read with Finnish headers: a crash)."""
+    site = write_site(tmp_path, {"clients_by_age_group": SAFE})
+    write_site(site / "en", {"clients_by_age_group": AGE_LEAKY})
+    assert audit.audit_site(site) == []
+    assert audit.audit_site(site / "en")  # attacked on its own
