@@ -94,7 +94,6 @@ LARGE_MODULES = {
     "development": "development work in depth (levels, experiments, roles, continuity)",
     "disclosure": "disclosure control of tables that count people",
     "io": "reading raw exports and the processed tables",
-    "labels": "the Finnish and English strings of the reports",
     "outofcore": "the DuckDB path for data larger than memory",
     "plots": "figures drawn from published tables",
     "process": "development-work tables: how the service was delivered",

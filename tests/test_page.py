@@ -154,3 +154,20 @@ def test_no_raw_codes_in_review_strings(lang):
     assert "Knapp–Hartung" in set(shown["test"])
     assert not set(shown["test"]) & set(meta_fit.TESTS) - {"z", "t"}
     assert labels.text("col.share_level3", lang).endswith("(%)")
+
+
+def test_report_strings_file_is_checked_when_loaded(tmp_path):
+    """The strings are data (soskulib/data/report_strings.toml); a broken entry is named."""
+    good = tmp_path / "good.toml"
+    good.write_text('["a.b"]\nfi = "Kunta {name}"\nen = "Municipality {name}"\n', encoding="utf-8")
+    assert labels.load_strings(good) == {"a.b": ("Kunta {name}", "Municipality {name}")}
+    for body, message in [('["k"]\nfi = "x"\n', "exactly the fields fi and en"),
+                          ('["k"]\nfi = "x"\nen = "y"\nsv = "z"\n', "exactly the fields fi and en"),
+                          ('["k"]\nfi = 1\nen = "y"\n', "must be text"),
+                          ('["k"]\nfi = "{n} asiakasta"\nen = "{k} clients"\n', "different fields")]:
+        bad = tmp_path / "bad.toml"
+        bad.write_text(body, encoding="utf-8")
+        with pytest.raises(ValueError, match=message) as err:
+            labels.load_strings(bad)
+        assert "bad.toml: ['k']" in str(err.value)
+    assert labels.load_strings() == labels.STRINGS and len(labels.STRINGS) > 700
