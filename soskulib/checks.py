@@ -1,5 +1,8 @@
 """Argument checks shared by the library: ``by=`` lists, columns, numeric vectors, response dicts.
 
+Also :func:`keyword_options`: a family of functions that share keywords declares them once,
+as the fields of one options dataclass.
+
 One definition of each check, so every function reports a wrong argument the same way: the
 name of the function and of the argument, and what to pass instead.
 
@@ -18,8 +21,11 @@ KeyError: "reach needs column(s) ['b']; pass the clients table; the table has: a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+import dataclasses
+import functools
+import inspect
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -27,8 +33,90 @@ import pandas as pd
 __all__ = ["as_list", "require_columns", "require_responses", "as_float_vector", "as_float_pair",
            "confidence_level"]
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
 #: Column names quoted at most in a missing-column message.
 _SHOWN_COLUMNS = 20
+
+
+def keyword_options(options_type: type, *names: str) -> Callable[[_F], _F]:
+    """Give a function the keywords ``names`` of the dataclass ``options_type``, read into one value.
+
+    The decorated function declares a keyword-only parameter ``options`` in place of the
+    shared keywords. Callers pass the keywords as before; the signature that ``help()`` and
+    JupyterLab show lists them with the annotations and defaults of the dataclass fields (a
+    field without a default is a required keyword), so each is declared once for the family.
+
+    Parameters
+    ----------
+    options_type : dataclass type
+        Its fields are the shared keywords.
+    *names : str
+        Which of its fields the function takes; a keyword it does not take is an error for its
+        callers (``TypeError`` naming the function).
+
+    Returns
+    -------
+    callable
+        The decorator.
+
+    Raises
+    ------
+    ValueError
+        At definition: a name that is no field of ``options_type``, or a function without a
+        keyword-only parameter ``options``.
+
+    Examples
+    --------
+    >>> from dataclasses import dataclass
+    >>> @dataclass(frozen=True)
+    ... class Style:
+    ...     lang: str = "fi"
+    ...     digits: int = 2
+    >>> @keyword_options(Style, "lang", "digits")
+    ... def show(x, *, options):
+    ...     return f"{x:.{options.digits}f} ({options.lang})"
+    >>> show(1.2345, digits=1)
+    '1.2 (fi)'
+    >>> list(inspect.signature(show).parameters)
+    ['x', 'lang', 'digits']
+    """
+    fields = {f.name: f for f in dataclasses.fields(options_type)}
+    unknown = sorted(set(names) - set(fields))
+    if unknown:
+        raise ValueError(f"{options_type.__name__} has no keywords {unknown}; "
+                         f"known: {', '.join(fields)}")
+
+    def public_parameter(name: str) -> inspect.Parameter:
+        f = fields[name]
+        default = f.default if f.default is not dataclasses.MISSING else inspect.Parameter.empty
+        return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
+                                 annotation=f.type)
+
+    def decorate(func: _F) -> _F:
+        signature = inspect.signature(func)
+        own = signature.parameters.get("options")
+        if own is None or own.kind is not inspect.Parameter.KEYWORD_ONLY:
+            raise ValueError(f"{func.__name__}: keyword_options needs a keyword-only parameter "
+                             "'options'")
+        params = [p for p in signature.parameters.values() if p.name != "options"]
+        tail = [p for p in params if p.kind is inspect.Parameter.VAR_KEYWORD]
+        public = signature.replace(parameters=[p for p in params if p not in tail]
+                                   + [public_parameter(name) for name in names] + tail)
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                bound = public.bind(*args, **kwargs)
+            except TypeError as err:
+                raise TypeError(f"{func.__name__}(): {err}") from None
+            given = {name: bound.arguments.pop(name) for name in names if name in bound.arguments}
+            return func(*bound.args, **bound.kwargs, options=options_type(**given))
+
+        wrapper.__signature__ = public  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
 
 
 def as_list(by: str | Iterable[str] | None) -> list[str]:

@@ -2,21 +2,93 @@
 
 The result functions of :mod:`soskulib.process`, :mod:`soskulib.outcomes` and
 :mod:`soskulib.synthesis` take and return tidy DataFrames; these are the steps they share:
-missing group values kept as their own group, calendar quarters as group keys, the
-pass-through to :func:`soskulib.disclosure.suppress_table`, and :func:`spread`, the wide
-layout of a (suppressed) tidy table for reading. Argument checks are :mod:`soskulib.checks`.
+the keywords they all take (:func:`table_options`: ``by``, ``pre``, ``post``, ``level``,
+``min_cell``, ``suppress``, declared and defaulted once), missing group values kept as their
+own group, calendar quarters as group keys, the pass-through to
+:func:`soskulib.disclosure.suppress_table`, and :func:`spread`, the wide layout of a
+(suppressed) tidy table for reading. Argument checks are :mod:`soskulib.checks`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import pandas as pd
 
 from soskulib import disclosure
+from soskulib.checks import as_list, keyword_options
 
-__all__ = ["group_keys", "groups", "protect", "quarter", "quarter_range", "quarter_start", "spread"]
+__all__ = ["TableOptions", "group_keys", "groups", "protect", "quarter", "quarter_range",
+           "quarter_start", "spread", "table_options"]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+@dataclass(frozen=True)
+class TableOptions:
+    """The keywords shared by the functions that return result tables, as one value.
+
+    Attributes
+    ----------
+    by : list of str
+        Grouping columns (``by=`` given as a name, names or ``None`` is read as a list).
+    pre, post : str
+        Occasions compared (``"baseline"`` and ``"end"``).
+    level : float
+        Confidence level of the intervals.
+    min_cell : int
+        Smallest count of people shown (:data:`soskulib.disclosure.MIN_CELL`).
+    suppress : bool
+        Whether small cells are hidden; ``False`` only for analysis that is not published.
+
+    Examples
+    --------
+    >>> TableOptions(by="municipality").by, TableOptions().min_cell
+    (['municipality'], 5)
+    """
+
+    by: str | Sequence[str] | None = None
+    pre: str = "baseline"
+    post: str = "end"
+    level: float = 0.95
+    min_cell: int = disclosure.MIN_CELL
+    suppress: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by", as_list(self.by))
+
+
+def table_options(*names: str) -> Callable[[_F], _F]:
+    """Give a result-table function the shared keywords ``names`` of :class:`TableOptions`.
+
+    The function declares a keyword-only ``options: TableOptions`` in their place; callers
+    pass ``by=``, ``level=``, ... as before, and ``help()`` shows them with their defaults
+    (:func:`soskulib.checks.keyword_options`). Each default, and the reading of ``by`` as a
+    list, is declared once, in :class:`TableOptions`.
+
+    Parameters
+    ----------
+    *names : str
+        Which of ``by, pre, post, level, min_cell, suppress`` the function takes.
+
+    Returns
+    -------
+    callable
+        The decorator.
+
+    Examples
+    --------
+    >>> @table_options("by", "min_cell")
+    ... def count(data, *, options):
+    ...     return options.by, options.min_cell
+    >>> count(None, by="municipality")
+    (['municipality'], 5)
+    >>> import inspect
+    >>> list(inspect.signature(count).parameters)
+    ['data', 'by', 'min_cell']
+    """
+    return keyword_options(TableOptions, *names)
 
 
 def group_keys(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
@@ -46,14 +118,14 @@ def protect(
     derived: Mapping[str, Sequence[str]] | None = None,
     complements: Mapping[str, str] | None = None,
     supersets: Mapping[str, str] | None = None,
-    min_cell: int,
-    suppress: bool,
+    options: TableOptions,
     keys: Sequence[str],
 ) -> pd.DataFrame:
+    """:func:`soskulib.disclosure.suppress_table` with the caller's ``min_cell`` and ``suppress``."""
     return disclosure.suppress_table(
         table, list(count_cols), along=dict(along), derived=dict(derived or {}),
-        complements=complements, supersets=supersets, keys=list(keys), min_cell=min_cell,
-        suppress=suppress,
+        complements=complements, supersets=supersets, keys=list(keys), min_cell=options.min_cell,
+        suppress=options.suppress,
     )
 
 

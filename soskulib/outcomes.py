@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from soskulib import disclosure, labels
-from soskulib.checks import as_list, require_columns, require_responses
-from soskulib.frames import group_keys, protect, spread
+from soskulib.checks import require_columns, require_responses
+from soskulib.frames import TableOptions, group_keys, protect, spread, table_options
 from soskulib.intervals import mean_ci
 
 __all__ = [
@@ -154,17 +154,13 @@ def scored_responses(
     return out
 
 
+@table_options("by", "pre", "post", "level", "min_cell", "suppress")
 def outcome_summary(
     responses: Mapping[str, pd.DataFrame],
     clients: pd.DataFrame | None = None,
     *,
-    by: str | Sequence[str] | None = None,
-    pre: str = "baseline",
-    post: str = "end",
-    level: float = 0.95,
-    min_cell: int = disclosure.MIN_CELL,
-    suppress: bool = True,
     masks: bool = False,
+    options: TableOptions,
 ) -> pd.DataFrame:
     """Pre/post change on each instrument's headline scale, per group, effect oriented.
 
@@ -211,17 +207,16 @@ def outcome_summary(
     """
     from soskulib import change, instruments
 
-    by = as_list(by)
     scored = scored_responses(require_responses(responses, "outcome_summary"), clients,
-                              attributes=by)
+                              attributes=options.by)
     parts = []
     for inst_id, frame in scored.items():
         present = set(frame["occasion"].dropna())
-        if not {pre, post} <= present:
+        if not {options.pre, options.post} <= present:
             continue
         better = instruments.get(inst_id).headline_higher_is_better
-        table = change.change_table(frame, score="score", pre=pre, post=post, by=by or None,
-                                    higher_is_better=better, ci=level, warn_below=None)
+        table = change.change_table(frame, score="score", pre=options.pre, post=options.post, by=options.by or None,
+                                    higher_is_better=better, ci=options.level, warn_below=None)
         sign = 1.0 if better else -1.0
         limits = np.sort(np.column_stack([sign * table["d_z_ci_low"], sign * table["d_z_ci_high"]]),
                          axis=1)
@@ -236,17 +231,17 @@ def outcome_summary(
     stats_cols = ["mean_pre", "sd_pre", "mean_post", "sd_post", "mean_change", "sd_change",
                   "r_prepost", "d_z", "d_z_ci_low", "d_z_ci_high", "effect", "effect_ci_low",
                   "effect_ci_high"]
-    columns = ["instrument", "name", "scale", *by, "n_pre", "n", *stats_cols[:10],
+    columns = ["instrument", "name", "scale", *options.by, "n_pre", "n", *stats_cols[:10],
                "higher_is_better", *stats_cols[10:]]
     if not parts:
         return pd.DataFrame(columns=columns)
     table = pd.concat(parts, ignore_index=True)[columns]
-    keys = ["instrument", "name", "scale", *by]
+    keys = ["instrument", "name", "scale", *options.by]
     # n_pre − n (starters without an end assessment) is a group of people: where it is 1–4
     # the baseline count is hidden, the complete pairs and their results stay
-    protected = protect(table, ["n_pre", "n"], along={"n_pre": by, "n": by},
+    protected = protect(table, ["n_pre", "n"], along={"n_pre": options.by, "n": options.by},
                         derived=dict.fromkeys(stats_cols, ["n"]), supersets={"n_pre": "n"},
-                        min_cell=min_cell, suppress=suppress, keys=keys)
+                        options=options, keys=keys)
     return protected if masks else _without_masks(protected, ["n_pre", "n"])
 
 
@@ -261,16 +256,12 @@ def _without_masks(table: pd.DataFrame, counts: Sequence[str]) -> pd.DataFrame:
     return out
 
 
+@table_options("by", "pre", "post", "level", "min_cell", "suppress")
 def change_categories(
     responses: Mapping[str, pd.DataFrame],
     clients: pd.DataFrame | None = None,
     *,
-    by: str | Sequence[str] | None = None,
-    pre: str = "baseline",
-    post: str = "end",
-    level: float = 0.95,
-    min_cell: int = disclosure.MIN_CELL,
-    suppress: bool = True,
+    options: TableOptions,
 ) -> pd.DataFrame:
     """Rates of reliable change and of clinically significant change, with Wilson CIs.
 
@@ -290,16 +281,15 @@ def change_categories(
     """
     from soskulib import change, instruments
 
-    by = as_list(by)
     scored = scored_responses(require_responses(responses, "change_categories"), clients,
-                              attributes=by)
+                              attributes=options.by)
     parts = []
     for inst_id, frame in scored.items():
         inst = instruments.get(inst_id)
         scale = inst.headline
         if scale not in inst.scales or len(inst.scales[scale].items) < 2:
             continue
-        if not {pre, post} <= set(frame["occasion"].dropna()):
+        if not {options.pre, options.post} <= set(frame["occasion"].dropna()):
             continue
         long = frame.rename(columns={"score": scale}) if scale not in frame.columns else frame
         analyses = [("reliable_change", None)]
@@ -311,35 +301,33 @@ def change_categories(
                                     higher_is_better=inst.scales[scale].higher_is_better)
             analyses.append(("clinical_significance", cut.c))
         for analysis, cutoff in analyses:
-            res = change.reliable_change_scores(long, inst, scale, pre=pre, post=post,
-                                                cutoff=cutoff, keep=by)
-            rates = change.category_rates(res.dropna(subset=["category"]), by=by or None,
-                                          level=level)
+            res = change.reliable_change_scores(long, inst, scale, pre=options.pre, post=options.post,
+                                                cutoff=cutoff, keep=options.by)
+            rates = change.category_rates(res.dropna(subset=["category"]), by=options.by or None,
+                                          level=options.level)
             rates["category"] = rates["category"].astype(str)
             rates.insert(0, "instrument", inst_id)
             rates.insert(1, "name", inst.name)
             rates.insert(2, "analysis", analysis)
             parts.append(rates)
-    columns = ["instrument", "name", "analysis", *by, "category", "n", "n_total", "share",
+    columns = ["instrument", "name", "analysis", *options.by, "category", "n", "n_total", "share",
                "ci_low", "ci_high"]
     if not parts:
         return pd.DataFrame(columns=columns)
     table = pd.concat(parts, ignore_index=True)[columns]
-    return protect(table, ["n", "n_total"], along={"n": ["category", *by], "n_total": by},
+    return protect(table, ["n", "n_total"], along={"n": ["category", *options.by], "n_total": options.by},
                     derived={c: ["n", "n_total"] for c in ("share", "ci_low", "ci_high")},
-                    min_cell=min_cell, suppress=suppress,
-                    keys=["instrument", "name", "analysis", *by, "category"])
+                    options=options,
+                    keys=["instrument", "name", "analysis", *options.by, "category"])
 
 
+@table_options("by", "level", "min_cell", "suppress")
 def gas_summary(
     goals: pd.DataFrame,
     clients: pd.DataFrame | None = None,
     *,
-    by: str | Sequence[str] | None = None,
     rho: float = 0.3,
-    level: float = 0.95,
-    min_cell: int = disclosure.MIN_CELL,
-    suppress: bool = True,
+    options: TableOptions,
 ) -> pd.DataFrame:
     """GAS T-scores per group: mean with a t-based CI, and the share at or above 50.
 
@@ -364,43 +352,41 @@ def gas_summary(
     """
     from soskulib import gas
 
-    by = as_list(by)
     require_columns(goals, ["client_id", "municipality", "attainment"], "gas_summary")
     weight = "weight" if "weight" in goals.columns else None
     tscores = gas.gas_tscores(goals, weight=weight, rho=rho, keep=["municipality"]).reset_index()
-    attrs = _client_attributes(clients, [b for b in by if b != "municipality"])
+    attrs = _client_attributes(clients, [b for b in options.by if b != "municipality"])
     if attrs is not None:
         tscores = tscores.merge(attrs, on=["client_id", "municipality"], how="left")
     tscores = tscores.dropna(subset=["tscore"])
-    keys = group_keys(tscores, by)
+    keys = group_keys(tscores, options.by)
     frame = pd.concat([keys, tscores[["tscore"]]], axis=1)
     frame["at_or_above"] = frame["tscore"] >= 50 - 1e-9
 
     def summarise(part: pd.DataFrame) -> pd.Series:
-        mean, low, high, n = mean_ci(part["tscore"], level)
+        mean, low, high, n = mean_ci(part["tscore"], options.level)
         return pd.Series({"n": n, "tscore_mean": mean, "ci_low": low, "ci_high": high,
                           "tscore_sd": part["tscore"].std(ddof=1),
                           "share_at_or_above_50": part["at_or_above"].mean()})
 
-    if by:
-        table = frame.groupby(by, sort=True)[["tscore", "at_or_above"]].apply(summarise).reset_index()
+    if options.by:
+        table = frame.groupby(options.by, sort=True)[["tscore", "at_or_above"]].apply(summarise).reset_index()
     else:
         table = summarise(frame).to_frame().T
     table["n"] = table["n"].astype("int64")
     stats_cols = ["tscore_mean", "ci_low", "ci_high", "tscore_sd", "share_at_or_above_50"]
     table[stats_cols] = table[stats_cols].astype(float)
-    return protect(table[[*by, "n", *stats_cols]], ["n"], along={"n": by},
-                    derived=dict.fromkeys(stats_cols, ["n"]), min_cell=min_cell,
-                    suppress=suppress, keys=by)
+    return protect(table[[*options.by, "n", *stats_cols]], ["n"], along={"n": options.by},
+                    derived=dict.fromkeys(stats_cols, ["n"]), options=options, keys=options.by)
 
 
+@table_options("min_cell", "suppress")
 def traffic_light_shares(
     responses: pd.DataFrame,
     *,
     instrument: str = "3x10d",
     occasions: Sequence[str] = ("baseline", "end"),
-    min_cell: int = disclosure.MIN_CELL,
-    suppress: bool = True,
+    options: TableOptions,
 ) -> pd.DataFrame:
     """Share of answers in each traffic-light band per life area and occasion (3X10D).
 
@@ -463,7 +449,7 @@ def traffic_light_shares(
         table["n_pairs"] = table["item"].map(both).fillna(table["n_item"]).astype(float)
     out = protect(table, ["n", "n_item"], along={"n": ["band"], "n_item": []},
                   derived={"share": ["n", "n_item"]}, supersets={"n_item": "n_pairs"},
-                  min_cell=min_cell, suppress=suppress, keys=["occasion", "item", "band"])
+                  options=options, keys=["occasion", "item", "band"])
     return out.drop(columns="n_pairs")
 
 

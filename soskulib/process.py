@@ -60,7 +60,16 @@ import pandas as pd
 from soskulib import disclosure, labels, schema, spc
 from soskulib.change import wilson_ci
 from soskulib.checks import as_list, require_columns
-from soskulib.frames import group_keys, protect, quarter, quarter_range, quarter_start, spread
+from soskulib.frames import (
+    TableOptions,
+    group_keys,
+    protect,
+    quarter,
+    quarter_range,
+    quarter_start,
+    spread,
+    table_options,
+)
 from soskulib.intervals import mean_ci
 from soskulib.survival import kaplan_meier, km_quantile
 
@@ -280,13 +289,9 @@ def _ensure_episodes(data: pd.DataFrame, export_date) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------
 
 
+@table_options("by", "min_cell", "suppress")
 def reach(
-    data: pd.DataFrame,
-    subprojects: pd.DataFrame | None = None,
-    *,
-    by: str | Sequence[str] | None = None,
-    min_cell: int = disclosure.MIN_CELL,
-    suppress: bool = True,
+    data: pd.DataFrame, subprojects: pd.DataFrame | None = None, *, options: TableOptions
 ) -> pd.DataFrame:
     """Client episodes enrolled, against the plan where one exists.
 
@@ -308,37 +313,30 @@ def reach(
     0          092         8.0            0.8
     1          698         6.0            1.2
     """
-    by = as_list(by)
-    require_columns(data, ["municipality", *by], "reach")
-    keys = group_keys(data, by)
-    if by:
-        table = keys.groupby(by, sort=True).size().rename("n_enrolled").reset_index()
+    require_columns(data, ["municipality", *options.by], "reach")
+    keys = group_keys(data, options.by)
+    if options.by:
+        table = keys.groupby(options.by, sort=True).size().rename("n_enrolled").reset_index()
     else:
         table = pd.DataFrame({"n_enrolled": [len(data)]})
     count_cols = ["n_enrolled"]
     derived: dict[str, list[str]] = {}
-    if subprojects is not None and set(by) <= {"municipality"}:
+    if subprojects is not None and set(options.by) <= {"municipality"}:
         require_columns(subprojects, ["municipality", "planned_clients"], "reach (subprojects)")
         plan = subprojects.set_index("municipality")["planned_clients"]
-        if by:
+        if options.by:
             table["planned_clients"] = table["municipality"].map(plan)
         else:
             present = data["municipality"].dropna().unique()
             table["planned_clients"] = plan.reindex(present).sum(min_count=1)
         table["share_of_plan"] = table["n_enrolled"] / table["planned_clients"]
         derived["share_of_plan"] = ["n_enrolled"]
-    return protect(table, count_cols, along={"n_enrolled": by}, derived=derived,
-                    min_cell=min_cell, suppress=suppress, keys=by)
+    return protect(table, count_cols, along={"n_enrolled": options.by}, derived=derived,
+                    options=options, keys=options.by)
 
 
-def entries(
-    data: pd.DataFrame,
-    *,
-    by: str | Sequence[str] | None = None,
-    export_date=None,
-    min_cell: int = disclosure.MIN_CELL,
-    suppress: bool = True,
-) -> pd.DataFrame:
+@table_options("by", "min_cell", "suppress")
+def entries(data: pd.DataFrame, *, export_date=None, options: TableOptions) -> pd.DataFrame:
     """New client episodes per calendar quarter (all quarters from the first entry to export).
 
     Returns
@@ -358,68 +356,59 @@ def entries(
     1  2017Q2        0.0
     2  2017Q3        4.0
     """
-    by = as_list(by)
     ep = _ensure_episodes(data, export_date)
-    keys = group_keys(ep, by)
+    keys = group_keys(ep, options.by)
     frame = pd.concat([keys, ep[["entry_quarter"]]], axis=1)
     quarters = quarter_range(ep["start_date"].min(), ep["stop_date"].max())
-    counts = frame.groupby([*by, "entry_quarter"]).size()
-    groups = counts.index.droplevel(-1).unique() if by else [()]
+    counts = frame.groupby([*options.by, "entry_quarter"]).size()
+    groups = counts.index.droplevel(-1).unique() if options.by else [()]
     full = pd.MultiIndex.from_tuples(
         [(*(g if isinstance(g, tuple) else (g,)), q) for g in groups for q in quarters],
-        names=[*by, "entry_quarter"])
+        names=[*options.by, "entry_quarter"])
     table = counts.reindex(full, fill_value=0).rename("n_entries").reset_index()
     table = table.rename(columns={"entry_quarter": "quarter"})
-    table.insert(len(by) + 1, "quarter_start", quarter_start(table["quarter"]).to_numpy())
-    return protect(table, ["n_entries"], along={"n_entries": ["quarter", *by]},
-                    min_cell=min_cell, suppress=suppress, keys=[*by, "quarter", "quarter_start"])
+    table.insert(len(options.by) + 1, "quarter_start", quarter_start(table["quarter"]).to_numpy())
+    return protect(table, ["n_entries"], along={"n_entries": ["quarter", *options.by]},
+                    options=options, keys=[*options.by, "quarter", "quarter_start"])
 
 
 def _protected_shares(
     ep: pd.DataFrame,
     column: str,
-    by: list[str],
     categories: Sequence[str] | None,
     denominator: str,
-    level: float,
-    min_cell: int,
-    suppress: bool,
+    options: TableOptions,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Shares of the categories of ``column`` within each ``by`` group, with Wilson CIs.
+    """Shares of the categories of ``column`` within each ``options.by`` group, with Wilson CIs.
 
     Returns ``(unprotected, protected)``: in the protected table the counts add up along the
     categories (to ``denominator``) and the groups, and a share and its CI are hidden with
     either of its counts; the caller may need the true counts for a further check
     (:func:`_hide_small_rest`).
     """
-    keys = group_keys(ep, by)
+    keys = group_keys(ep, options.by)
     frame = pd.concat([keys, ep[[column]]], axis=1).dropna(subset=[column])
     cats = list(categories) if categories is not None else sorted(frame[column].unique())
     counts = pd.crosstab(
-        [frame[b] for b in by] if by else pd.Series(0, index=frame.index, name="_all"),
+        [frame[b] for b in options.by] if options.by else pd.Series(0, index=frame.index, name="_all"),
         frame[column]).reindex(columns=cats, fill_value=0)
     counts.columns.name = column
     table = counts.stack().rename("n").reset_index()
-    if not by:
+    if not options.by:
         table = table.drop(columns="_all")
-    totals = table.groupby(by)["n"].transform("sum") if by else table["n"].sum()
+    totals = table.groupby(options.by)["n"].transform("sum") if options.by else table["n"].sum()
     table[denominator] = totals
     table["share"] = table["n"] / table[denominator]
-    table["ci_low"], table["ci_high"] = wilson_ci(table["n"], table[denominator], level)
+    table["ci_low"], table["ci_high"] = wilson_ci(table["n"], table[denominator], options.level)
     return table, protect(
-        table, ["n", denominator], along={"n": [column, *by], denominator: by},
+        table, ["n", denominator], along={"n": [column, *options.by], denominator: options.by},
         derived={c: ["n", denominator] for c in ("share", "ci_low", "ci_high")},
-        min_cell=min_cell, suppress=suppress, keys=[*by, column])
+        options=options, keys=[*options.by, column])
 
 
+@table_options("by", "level", "min_cell", "suppress")
 def composition(
-    data: pd.DataFrame,
-    column: str = "target_group",
-    *,
-    by: str | Sequence[str] | None = None,
-    level: float = 0.95,
-    min_cell: int = disclosure.MIN_CELL,
-    suppress: bool = True,
+    data: pd.DataFrame, column: str = "target_group", *, options: TableOptions
 ) -> pd.DataFrame:
     """Share of each category of ``column`` (target group, gender, age group…) with Wilson CIs.
 
@@ -434,15 +423,13 @@ def composition(
     3  released_prisoner  9.0     15.0    0.6
     5        young_adult  6.0     15.0    0.4
     """
-    by = as_list(by)
-    require_columns(data, [column, *by], "composition")
-    if column in by:
+    require_columns(data, [column, *options.by], "composition")
+    if column in options.by:
         raise ValueError(f"composition: {column!r} cannot be both the column and in by")
     codes = schema.CODE_LABELS.get(column)
     if column == "age_group":
         codes = dict.fromkeys(schema.AGE_GROUP_LABELS)
-    return _protected_shares(data, column, by, list(codes) if codes else None, "n_group", level,
-                             min_cell, suppress)[1]
+    return _protected_shares(data, column, list(codes) if codes else None, "n_group", options)[1]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -450,14 +437,8 @@ def composition(
 # ---------------------------------------------------------------------------------------------
 
 
-def exits(
-    data: pd.DataFrame,
-    *,
-    by: str | Sequence[str] | None = None,
-    level: float = 0.95,
-    min_cell: int = disclosure.MIN_CELL,
-    suppress: bool = True,
-) -> pd.DataFrame:
+@table_options("by", "level", "min_cell", "suppress")
+def exits(data: pd.DataFrame, *, options: TableOptions) -> pd.DataFrame:
     """How ended episodes ended: completion, dropout, moving away, other — with Wilson CIs.
 
     The denominator ``n_ended`` is the ended episodes with a recorded end reason; ongoing
@@ -482,22 +463,22 @@ def exits(
     The ended total (10) is hidden as well, with every share: the 11 episodes are published
     elsewhere, and 11 − 10 would give the one episode without an end reason back.
     """
-    by = as_list(by)
-    require_columns(data, ["end_reason", *by], "exits")
-    table, out = _protected_shares(data, "end_reason", by, list(schema.END_REASON_LABELS),
-                                   "n_ended", level, min_cell, suppress)
-    if suppress:
-        _hide_small_rest(data, table, out, by, min_cell)
+    require_columns(data, ["end_reason", *options.by], "exits")
+    table, out = _protected_shares(data, "end_reason", list(schema.END_REASON_LABELS), "n_ended",
+                                   options)
+    if options.suppress:
+        _hide_small_rest(data, table, out, options)
     return out
 
 
-def _hide_small_rest(data: pd.DataFrame, table: pd.DataFrame, out: pd.DataFrame, by: list[str],
-                     min_cell: int) -> None:
+def _hide_small_rest(data: pd.DataFrame, table: pd.DataFrame, out: pd.DataFrame,
+                     options: TableOptions) -> None:
     """Hide the ended total where the rest of the group's episodes (ongoing, or ended with no
     reason) is a small group: the page publishes all episodes (reach, clients by gender), so
     ``episodes − ended`` would give it back (:func:`soskulib.disclosure.protect_total`)."""
     # one grouping column by name, not as a list: the group keys stay scalars (pandas 3 would
     # make them 1-tuples when grouping by a one-element list)
+    by = options.by
     keys = by[0] if len(by) == 1 else by
     whole = data.groupby(keys, observed=True).size() if by else pd.Series({(): len(data)})
     groups = table.groupby(keys, sort=False, observed=True).groups if by else {(): table.index}
@@ -506,7 +487,8 @@ def _hide_small_rest(data: pd.DataFrame, table: pd.DataFrame, out: pd.DataFrame,
         rows = list(rows)
         mask, hide_total = disclosure.protect_total(table.loc[rows, "n"].to_numpy(),
                                                     out.loc[rows, n_mask].to_numpy(),
-                                                    float(whole.get(key, 0)), min_cell=min_cell)
+                                                    float(whole.get(key, 0)),
+                                                    min_cell=options.min_cell)
         if not hide_total:
             continue
         out.loc[rows, n_mask] = mask
@@ -518,15 +500,9 @@ def _hide_small_rest(data: pd.DataFrame, table: pd.DataFrame, out: pd.DataFrame,
             out.loc[rows, col] = np.nan
 
 
+@table_options("by", "level", "min_cell", "suppress")
 def time_in_service(
-    data: pd.DataFrame,
-    *,
-    by: str | Sequence[str] | None = None,
-    export_date=None,
-    level: float = 0.95,
-    conf_type: str = "log",
-    min_cell: int = disclosure.MIN_CELL,
-    suppress: bool = True,
+    data: pd.DataFrame, *, export_date=None, conf_type: str = "log", options: TableOptions
 ) -> pd.DataFrame:
     """Kaplan–Meier median time in service (days) with its CI, ongoing episodes censored.
 
@@ -556,41 +532,41 @@ def time_in_service(
 
     The curve is exactly 0.5 from day 30 to day 40, so the median is their midpoint (as R).
     """
-    by = as_list(by)
     ep = _ensure_episodes(data, export_date)
-    km = kaplan_meier(ep, "days_in_service", "ended", by=by, level=level, conf_type=conf_type)
-    keys = group_keys(ep, by)
+    km = kaplan_meier(ep, "days_in_service", "ended", by=options.by, level=options.level, conf_type=conf_type)
+    keys = group_keys(ep, options.by)
     frame = pd.concat([keys, ep[["ended"]]], axis=1)
-    if by:
-        table = frame.groupby(by).agg(n=("ended", "size"), n_ended=("ended", "sum")).reset_index()
-        medians = km.groupby(by, sort=False).apply(
+    if options.by:
+        table = frame.groupby(options.by).agg(n=("ended", "size"), n_ended=("ended", "sum")).reset_index()
+        medians = km.groupby(options.by, sort=False).apply(
             lambda g: pd.Series(km_quantile(g), index=["median_days", "median_ci_low", "median_ci_high"]),
             include_groups=False).reset_index()
-        table = table.merge(medians, on=by, how="left")
+        table = table.merge(medians, on=options.by, how="left")
     else:
         table = pd.DataFrame({"n": [len(ep)], "n_ended": [int(ep["ended"].sum())]})
         table[["median_days", "median_ci_low", "median_ci_high"]] = [km_quantile(km)]
     table["n_ended"] = table["n_ended"].astype("int64")
-    table.insert(len(by) + 2, "n_censored", table["n"] - table["n_ended"])
+    table.insert(len(options.by) + 2, "n_censored", table["n"] - table["n_ended"])
     derived = {c: ["n"] for c in ("median_days", "median_ci_low", "median_ci_high")}
     out = protect(table, ["n", "n_ended", "n_censored"],
-                  along={"n": by, "n_ended": by, "n_censored": by},
+                  along={"n": options.by, "n_ended": options.by, "n_censored": options.by},
                   complements={"n_ended": "n", "n_censored": "n"}, derived=derived,
-                  min_cell=min_cell, suppress=suppress, keys=by)
-    if suppress and by:
-        out = _protect_ended_and_ongoing(table, out, by, min_cell)
+                  options=options, keys=options.by)
+    if options.suppress and options.by:
+        out = _protect_ended_and_ongoing(table, out, options)
     return out
 
 
-def _protect_ended_and_ongoing(table: pd.DataFrame, out: pd.DataFrame, by: list[str],
-                               min_cell: int) -> pd.DataFrame:
+def _protect_ended_and_ongoing(table: pd.DataFrame, out: pd.DataFrame,
+                               options: TableOptions) -> pd.DataFrame:
     """Ended and ongoing are one two-way table (groups × state) whose margins are published:
     ``n`` per group here, the ended total in the end-reasons table, so ongoing too. Protect
     the two columns together, not one by one (``n − ended`` would give a hidden ongoing
     count back)."""
+    by = options.by
     long = table[[*by, "n_ended", "n_censored"]].melt(id_vars=by, var_name="state", value_name="k")
     protected = disclosure.suppress_table(long, "k", along=["state", *by], keys=[*by, "state"],
-                                          min_cell=min_cell)
+                                          min_cell=options.min_cell)
     n_hidden = out[disclosure.mask_column("n")].to_numpy()
     for state in ("n_ended", "n_censored"):
         hidden = protected.loc[protected["state"] == state, disclosure.mask_column("k")].to_numpy()
@@ -605,13 +581,9 @@ def _protect_ended_and_ongoing(table: pd.DataFrame, out: pd.DataFrame, by: list[
 # ---------------------------------------------------------------------------------------------
 
 
+@table_options("by", "min_cell", "suppress")
 def dose(
-    data: pd.DataFrame,
-    *,
-    by: str | Sequence[str] | None = None,
-    measures: Sequence[str] = DOSE_MEASURES,
-    min_cell: int = disclosure.MIN_CELL,
-    suppress: bool = True,
+    data: pd.DataFrame, *, measures: Sequence[str] = DOSE_MEASURES, options: TableOptions
 ) -> pd.DataFrame:
     """Distribution of dose per episode: contacts, hours, weeks, contacts per month, mode mix.
 
@@ -633,60 +605,50 @@ def dose(
     0  n_contacts  5.0   6.0     6.0
     1       hours  5.0   3.0     3.0
     """
-    by = as_list(by)
     measures = list(measures)
-    require_columns(data, [*measures, *by], "dose", "build data with client_episodes(clients, contacts)")
-    keys = group_keys(data, by)
+    require_columns(data, [*measures, *options.by], "dose", "build data with client_episodes(clients, contacts)")
+    keys = group_keys(data, options.by)
     long = pd.concat([keys, data[measures].astype(float)], axis=1).melt(
-        id_vars=by, value_vars=measures, var_name="measure").dropna(subset=["value"])
-    grouped = long.groupby([*by, "measure"], sort=False)["value"]
+        id_vars=options.by, value_vars=measures, var_name="measure").dropna(subset=["value"])
+    grouped = long.groupby([*options.by, "measure"], sort=False)["value"]
     table = grouped.agg(n="size", mean="mean", sd="std").join(
         grouped.quantile([0.25, 0.5, 0.75]).unstack().set_axis(["q1", "median", "q3"], axis=1)
     ).reset_index()
     table["measure"] = pd.Categorical(table["measure"], categories=measures)
-    table = table.sort_values([*by, "measure"]).reset_index(drop=True)
+    table = table.sort_values([*options.by, "measure"]).reset_index(drop=True)
     table["measure"] = table["measure"].astype(str)
     stats_cols = ["mean", "sd", "q1", "median", "q3"]
-    return protect(table, ["n"], along={"n": by}, derived=dict.fromkeys(stats_cols, ["n"]),
-                    min_cell=min_cell, suppress=suppress, keys=[*by, "measure"])
+    return protect(table, ["n"], along={"n": options.by}, derived=dict.fromkeys(stats_cols, ["n"]),
+                    options=options, keys=[*options.by, "measure"])
 
 
 def _binary_shares(
     data: pd.DataFrame,
     columns: Sequence[str],
     name: str,
-    by: list[str],
-    level: float,
-    min_cell: int,
-    suppress: bool,
+    options: TableOptions,
 ) -> pd.DataFrame:
-    keys = group_keys(data, by)
+    keys = group_keys(data, options.by)
     flags = data[list(columns)].astype(bool)
-    long = pd.concat([keys, flags], axis=1).melt(id_vars=by, value_vars=list(columns),
+    long = pd.concat([keys, flags], axis=1).melt(id_vars=options.by, value_vars=list(columns),
                                                  var_name=name, value_name="has")
-    table = (long.groupby([*by, name], sort=False)["has"]
+    table = (long.groupby([*options.by, name], sort=False)["has"]
              .agg(n="size", n_with="sum").reset_index())
     table[name] = pd.Categorical(table[name], categories=list(columns))
-    table = table.sort_values([*by, name]).reset_index(drop=True)
+    table = table.sort_values([*options.by, name]).reset_index(drop=True)
     table[name] = table[name].astype(str)
     table["n_with"] = table["n_with"].astype("int64")
     table["share"] = table["n_with"] / table["n"]
-    table["ci_low"], table["ci_high"] = wilson_ci(table["n_with"], table["n"], level)
+    table["ci_low"], table["ci_high"] = wilson_ci(table["n_with"], table["n"], options.level)
     # Elements overlap (one client can have several): only the groups are additive.
-    return protect(table, ["n", "n_with"], along={"n": by, "n_with": by},
+    return protect(table, ["n", "n_with"], along={"n": options.by, "n_with": options.by},
                     complements={"n_with": "n"},
                     derived={c: ["n", "n_with"] for c in ("share", "ci_low", "ci_high")},
-                    min_cell=min_cell, suppress=suppress, keys=[*by, name])
+                    options=options, keys=[*options.by, name])
 
 
-def fidelity(
-    data: pd.DataFrame,
-    *,
-    by: str | Sequence[str] | None = None,
-    level: float = 0.95,
-    min_cell: int = disclosure.MIN_CELL,
-    suppress: bool = True,
-) -> pd.DataFrame:
+@table_options("by", "level", "min_cell", "suppress")
+def fidelity(data: pd.DataFrame, *, options: TableOptions) -> pd.DataFrame:
     """Share of episodes that received each of THL's four core elements, and all four.
 
     ``data`` is :func:`client_episodes` output with contacts and goals (element definitions
@@ -708,11 +670,10 @@ def fidelity(
     0  needs_assessment  20.0    10.0    0.5
     1   plan_with_goals  20.0    10.0    0.5
     """
-    by = as_list(by)
     columns = [*FIDELITY_ELEMENTS, "all_four"]
-    require_columns(data, [*columns, *by], "fidelity",
+    require_columns(data, [*columns, *options.by], "fidelity",
              "build data with client_episodes(clients, contacts, goals)")
-    return _binary_shares(data, columns, "element", by, level, min_cell, suppress)
+    return _binary_shares(data, columns, "element", options)
 
 
 def elements_received(
@@ -747,14 +708,8 @@ def elements_received(
                                fixed_cells=[("total", all_four)])
 
 
-def contents_received(
-    data: pd.DataFrame,
-    *,
-    by: str | Sequence[str] | None = None,
-    level: float = 0.95,
-    min_cell: int = disclosure.MIN_CELL,
-    suppress: bool = True,
-) -> pd.DataFrame:
+@table_options("by", "level", "min_cell", "suppress")
+def contents_received(data: pd.DataFrame, *, options: TableOptions) -> pd.DataFrame:
     """Share of episodes that received each §17 content at least once (Wilson CIs).
 
     Returns
@@ -762,23 +717,16 @@ def contents_received(
     DataFrame
         ``by…, content, n, n_with, share, ci_low, ci_high`` (+ masks).
     """
-    by = as_list(by)
     columns = [f"content_{c}" for c in _CONTENTS]
-    require_columns(data, [*columns, *by], "contents_received",
+    require_columns(data, [*columns, *options.by], "contents_received",
              "build data with client_episodes(clients, contacts)")
-    table = _binary_shares(data, columns, "content", by, level, min_cell, suppress)
+    table = _binary_shares(data, columns, "content", options)
     table["content"] = table["content"].str.removeprefix("content_")
     return table
 
 
-def fidelity_index(
-    data: pd.DataFrame,
-    *,
-    by: str | Sequence[str] | None = None,
-    level: float = 0.95,
-    min_cell: int = disclosure.MIN_CELL,
-    suppress: bool = True,
-) -> pd.DataFrame:
+@table_options("by", "level", "min_cell", "suppress")
+def fidelity_index(data: pd.DataFrame, *, options: TableOptions) -> pd.DataFrame:
     """Fidelity index: mean number of core elements received / 4, with a t-based CI.
 
     ``index = mean(n_elements) / 4``, CI ``index ± t_{n−1} · sd(n_elements / 4) / √n``
@@ -791,23 +739,22 @@ def fidelity_index(
          n  index
     0  8.0  0.625
     """
-    by = as_list(by)
-    require_columns(data, ["n_elements", *by], "fidelity_index",
+    require_columns(data, ["n_elements", *options.by], "fidelity_index",
              "build data with client_episodes(clients, contacts, goals)")
-    keys = group_keys(data, by)
+    keys = group_keys(data, options.by)
     frame = pd.concat([keys, (data["n_elements"] / len(FIDELITY_ELEMENTS)).rename("x")], axis=1)
-    if by:
-        rows = frame.groupby(by)["x"].apply(lambda s: pd.Series(mean_ci(s, level),
+    if options.by:
+        rows = frame.groupby(options.by)["x"].apply(lambda s: pd.Series(mean_ci(s, options.level),
                                                                index=["index", "ci_low", "ci_high", "n"]))
         table = rows.unstack().reset_index()
     else:
-        table = pd.DataFrame([mean_ci(frame["x"], level)], columns=["index", "ci_low", "ci_high", "n"])
+        table = pd.DataFrame([mean_ci(frame["x"], options.level)], columns=["index", "ci_low", "ci_high", "n"])
     table["n"] = table["n"].astype("int64")
     table[["ci_low", "ci_high"]] = table[["ci_low", "ci_high"]].clip(0, 1)
-    table = table[[*by, "n", "index", "ci_low", "ci_high"]]
-    return protect(table, ["n"], along={"n": by},
+    table = table[[*options.by, "n", "index", "ci_low", "ci_high"]]
+    return protect(table, ["n"], along={"n": options.by},
                     derived=dict.fromkeys(["index", "ci_low", "ci_high"], ["n"]),
-                    min_cell=min_cell, suppress=suppress, keys=by)
+                    options=options, keys=options.by)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1019,14 +966,9 @@ def codevelopment_shares(events: pd.DataFrame, *, min_cell: int = disclosure.MIN
                          "share_suppressed": hidden})
 
 
+@table_options("by", "level", "min_cell", "suppress")
 def pathways(
-    data: pd.DataFrame,
-    *,
-    from_col: str = "target_group",
-    by: str | Sequence[str] | None = None,
-    level: float = 0.95,
-    min_cell: int = disclosure.MIN_CELL,
-    suppress: bool = True,
+    data: pd.DataFrame, *, from_col: str = "target_group", options: TableOptions
 ) -> pd.DataFrame:
     """Onward pathways (jatkopolut): transition table ``from_col`` → pathway with shares.
 
@@ -1048,9 +990,8 @@ def pathways(
     0       work  4.0    0.4
     1  education  6.0    0.6
     """
-    by = as_list(by)
-    require_columns(data, [from_col, "pathway", *by], "pathways")
-    if from_col in by or "pathway" in by:
+    require_columns(data, [from_col, "pathway", *options.by], "pathways")
+    if from_col in options.by or "pathway" in options.by:
         raise ValueError(f"pathways: by must not contain {from_col!r} or 'pathway'")
     frame = data.dropna(subset=[from_col, "pathway"])
     from_codes = schema.CODE_LABELS.get(from_col)
@@ -1060,23 +1001,23 @@ def pathways(
                    if v in set(frame[from_col])]
     # A complete grid (every group × every starting point × every pathway, zeros included):
     # a regular table lets secondary suppression use zero cells and exposes no ragged edges.
-    keys = group_keys(frame, by)
+    keys = group_keys(frame, options.by)
     counts = pd.concat([keys, frame[[from_col, "pathway"]]], axis=1).groupby(
-        [*by, from_col, "pathway"]).size()
-    groups = (keys.drop_duplicates().sort_values(by).apply(tuple, axis=1).tolist()
-              if by else [()])
+        [*options.by, from_col, "pathway"]).size()
+    groups = (keys.drop_duplicates().sort_values(options.by).apply(tuple, axis=1).tolist()
+              if options.by else [()])
     full = pd.MultiIndex.from_tuples(
         [(*g, f, p) for g in groups for f in from_values for p in schema.PATHWAY_LABELS],
-        names=[*by, from_col, "pathway"])
+        names=[*options.by, from_col, "pathway"])
     table = counts.reindex(full, fill_value=0).rename("n").reset_index()
-    table["n_from"] = table.groupby([*by, from_col], sort=False)["n"].transform("sum")
+    table["n_from"] = table.groupby([*options.by, from_col], sort=False)["n"].transform("sum")
     with np.errstate(invalid="ignore", divide="ignore"):
         table["share"] = (table["n"] / table["n_from"]).where(table["n_from"] > 0)
-    table["ci_low"], table["ci_high"] = wilson_ci(table["n"], table["n_from"], level)
+    table["ci_low"], table["ci_high"] = wilson_ci(table["n"], table["n_from"], options.level)
     return protect(table, ["n", "n_from"],
-                    along={"n": ["pathway", from_col, *by], "n_from": [from_col, *by]},
+                    along={"n": ["pathway", from_col, *options.by], "n_from": [from_col, *options.by]},
                     derived={c: ["n", "n_from"] for c in ("share", "ci_low", "ci_high")},
-                    min_cell=min_cell, suppress=suppress, keys=[*by, from_col, "pathway"])
+                    options=options, keys=[*options.by, from_col, "pathway"])
 
 
 def _exit_series(ep: pd.DataFrame, by: list[str], quarters: list[str]) -> pd.DataFrame:
@@ -1132,10 +1073,10 @@ def _every_quarter(agg: pd.DataFrame, ep: pd.DataFrame, by: list[str],
     return table
 
 
+@table_options("by", "min_cell", "suppress")
 def dropout_chart(
     data: pd.DataFrame,
     *,
-    by: str | Sequence[str] | None = None,
     export_date=None,
     series: str = "cohort",
     window_days: int = DROPOUT_WINDOW_DAYS,
@@ -1143,8 +1084,7 @@ def dropout_chart(
     phase_start: str | None = None,
     shift: int = 6,
     trend: int = 5,
-    min_cell: int = disclosure.MIN_CELL,
-    suppress: bool = True,
+    options: TableOptions,
 ) -> pd.DataFrame:
     """Quarterly dropout share with p-chart limits and run-chart signals, per group.
 
@@ -1197,8 +1137,7 @@ def dropout_chart(
       quarter  n_exits    p
     0  2016Q1     10.0  1.0
     """
-    by = as_list(by)
-    require_columns(data, ["end_reason", *by], "dropout_chart")
+    require_columns(data, ["end_reason", *options.by], "dropout_chart")
     if series not in ("cohort", "exit"):
         raise ValueError(f"dropout_chart: series must be 'cohort' or 'exit', got {series!r}")
     if int(window_days) < 1:
@@ -1206,15 +1145,15 @@ def dropout_chart(
     ep = _ensure_episodes(data, export_date)
     if series == "exit":
         count = "n_exits"
-        table = _exit_series(ep, by, quarter_range(ep["start_date"].min(), ep["stop_date"].max()))
+        table = _exit_series(ep, options.by, quarter_range(ep["start_date"].min(), ep["stop_date"].max()))
     else:
         count = "n_started"
         horizon = pd.Timestamp(export_date) if export_date is not None else ep["stop_date"].max()
-        table = _cohort_series(ep, by, int(window_days), horizon)
+        table = _cohort_series(ep, options.by, int(window_days), horizon)
     table["phase"] = "all" if phase_start is None else np.where(
         pd.PeriodIndex(table["quarter"], freq="Q") < pd.Period(phase_start, freq="Q"), "before", "after")
     parts = []
-    for _, part in (table.groupby(by, sort=False) if by else [((), table)]):
+    for _, part in (table.groupby(options.by, sort=False) if options.by else [((), table)]):
         part = part.reset_index(drop=True)
         chart = spc.p_chart(part["n_dropped_out"], part[count], phase=part["phase"],
                             baseline=baseline)
@@ -1238,29 +1177,28 @@ def dropout_chart(
         table[col] = table[col].astype(float)
     table["signal"] = table[["outside_limits", "shift", "trend", "astronomical"]].any(axis=1)
     table["reasons"] = spc._reasons(table)
-    table.insert(len(by) + 1, "quarter_start", quarter_start(table["quarter"]).to_numpy())
+    table.insert(len(options.by) + 1, "quarter_start", quarter_start(table["quarter"]).to_numpy())
     if phase_start is None:
         table = table.drop(columns="phase")
-    key_cols = [*by, "quarter", "quarter_start"] + ([] if phase_start is None else ["phase"])
+    key_cols = [*options.by, "quarter", "quarter_start"] + ([] if phase_start is None else ["phase"])
     out = protect(table, [count, "n_dropped_out"],
-                  along={count: ["quarter", *by], "n_dropped_out": ["quarter", *by]},
+                  along={count: ["quarter", *options.by], "n_dropped_out": ["quarter", *options.by]},
                   complements={"n_dropped_out": count},
                   derived={"p": [count, "n_dropped_out"], "lcl": [count], "ucl": [count]},
-                  min_cell=min_cell, suppress=suppress, keys=key_cols)
+                  options=options, keys=key_cols)
     out.attrs["series"] = series
     out.attrs["window_days"] = int(window_days) if series == "cohort" else None
     return out
 
 
+@table_options("by", "min_cell", "suppress")
 def quarterly_frame(
     data: pd.DataFrame,
     activities: pd.DataFrame | None = None,
     changes: pd.DataFrame | None = None,
     *,
-    by: str | None = None,
     export_date=None,
-    min_cell: int = disclosure.MIN_CELL,
-    suppress: bool = True,
+    options: TableOptions,
 ) -> pd.DataFrame:
     """One row per quarter joining co-development events with the outcome series.
 
@@ -1277,10 +1215,10 @@ def quarterly_frame(
         dropout_share, n_events, n_<activity type>…, n_participants,
         share_lived_experience[, n_change, mean_change]`` (+ masks).
     """
-    if by not in (None, "municipality"):
+    by_l = options.by
+    if by_l not in ([], ["municipality"]):
         raise ValueError("quarterly_frame can be split by 'municipality' only (the activity "
                          "log has no client attributes)")
-    by_l = as_list(by)
     ep = _ensure_episodes(data, export_date)
     first = min(d for d in [ep["start_date"].min(),
                             activities["date"].min() if activities is not None else None]
@@ -1324,19 +1262,13 @@ def quarterly_frame(
     keys_cols = [*by_l, "quarter", "quarter_start"]
     along = {c: ["quarter", *by_l] for c in count_cols}
     return protect(table, count_cols, along=along, derived=derived,
-                    complements={"n_dropped_out": "n_exits"},
-                    min_cell=min_cell, suppress=suppress, keys=keys_cols)
+                    complements={"n_dropped_out": "n_exits"}, options=options, keys=keys_cols)
 
 
 
 
-def codevelopment_summary(
-    activities: pd.DataFrame,
-    *,
-    by: str | Sequence[str] | None = None,
-    min_cell: int = disclosure.MIN_CELL,
-    suppress: bool = True,
-) -> pd.DataFrame:
+@table_options("by", "min_cell", "suppress")
+def codevelopment_summary(activities: pd.DataFrame, *, options: TableOptions) -> pd.DataFrame:
     """Development events and attendance by activity type over the whole period.
 
     Attendance of **clients and experts by experience** is a count of people outside the
@@ -1358,29 +1290,28 @@ def codevelopment_summary(
         n_client_panel, n_participants`` (+ masks); the lived-experience columns hide where
         small.
     """
-    by = as_list(by)
     roles = list(schema.ACTIVITY_ROLES)
     activities = _with_optional_roles(activities)
-    require_columns(activities, ["activity_type", *roles, *by], "codevelopment_summary")
-    keys = group_keys(activities, by)
+    require_columns(activities, ["activity_type", *roles, *options.by], "codevelopment_summary")
+    keys = group_keys(activities, options.by)
     frame = pd.concat([keys, activities[["activity_type", *roles]]], axis=1)
     types = list(schema.ACTIVITY_TYPE_LABELS)
-    agg = frame.groupby([*by, "activity_type"]).agg(
+    agg = frame.groupby([*options.by, "activity_type"]).agg(
         n_events=("activity_type", "size"), **{r: (r, "sum") for r in roles})
-    if by:
+    if options.by:
         groups = agg.index.droplevel(-1).unique()
         full = pd.MultiIndex.from_tuples(
             [(*(g if isinstance(g, tuple) else (g,)), t) for g in groups for t in types],
-            names=[*by, "activity_type"])
+            names=[*options.by, "activity_type"])
     else:
         full = pd.Index(types, name="activity_type")
     table = agg.reindex(full, fill_value=0).reset_index()
     table[["n_events", *roles]] = table[["n_events", *roles]].astype("int64")
     table["n_participants"] = table[roles].sum(axis=1)
     people = list(schema.LIVED_EXPERIENCE_ROLES)
-    return protect(table, people, along=dict.fromkeys(people, ["activity_type", *by]),
-                    derived={"n_participants": people}, min_cell=min_cell, suppress=suppress,
-                    keys=[*by, "activity_type"])
+    return protect(table, people, along=dict.fromkeys(people, ["activity_type", *options.by]),
+                    derived={"n_participants": people}, options=options,
+                    keys=[*options.by, "activity_type"])
 
 
 

@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from soskulib import disclosure, instruments, schema
-from soskulib.checks import as_list, require_columns, require_responses
-from soskulib.frames import protect
+from soskulib.checks import require_columns, require_responses
+from soskulib.frames import TableOptions, protect, table_options
 from soskulib.intervals import normal_quantile
 from soskulib.outcomes import outcome_summary, scored_responses
 from soskulib.process import FIDELITY_ELEMENTS, reach
@@ -45,14 +45,13 @@ __all__ = [
 ]
 
 
+@table_options("by", "pre", "post")
 def municipality_effects(
     responses: Mapping[str, pd.DataFrame],
     clients: pd.DataFrame | None = None,
     *,
-    by: str | Sequence[str] | None = None,
-    pre: str = "baseline",
-    post: str = "end",
     min_pairs: int = 10,
+    options: TableOptions,
 ) -> pd.DataFrame:
     """Standardised mean change (SMCR) per municipality and instrument: the meta-analysis input.
 
@@ -73,16 +72,15 @@ def municipality_effects(
 
     if min_pairs < disclosure.MIN_CELL:
         raise ValueError(f"min_pairs must be at least {disclosure.MIN_CELL} (disclosure rule)")
-    by = as_list(by)
-    groups = ["municipality", *by]
+    groups = ["municipality", *options.by]
     scored = scored_responses(require_responses(responses, "municipality_effects"), clients,
-                              attributes=by)
+                              attributes=options.by)
     parts = []
     for inst_id, frame in scored.items():
-        if not {pre, post} <= set(frame["occasion"].dropna()):
+        if not {options.pre, options.post} <= set(frame["occasion"].dropna()):
             continue
         better = instruments.get(inst_id).headline_higher_is_better
-        table = change.change_table(frame, score="score", pre=pre, post=post, by=groups,
+        table = change.change_table(frame, score="score", pre=options.pre, post=options.post, by=groups,
                                     higher_is_better=better, warn_below=None)
         table = table.loc[table["n"] >= min_pairs]
         if table.empty:
@@ -553,15 +551,13 @@ def truth_table(pooled: pd.DataFrame, truth: Mapping) -> pd.DataFrame:
     return out
 
 
+@table_options("pre", "post", "min_cell", "suppress")
 def coverage(
     clients: pd.DataFrame,
     subprojects: pd.DataFrame,
     responses: Mapping[str, pd.DataFrame],
     *,
-    pre: str = "baseline",
-    post: str = "end",
-    min_cell: int = disclosure.MIN_CELL,
-    suppress: bool = True,
+    options: TableOptions,
 ) -> pd.DataFrame:
     """What each municipality contributes: episodes against plan and complete pairs per instrument.
 
@@ -571,12 +567,12 @@ def coverage(
         ``municipality, n_enrolled, planned_clients, share_of_plan, pairs_<instrument>…``
         (+ masks; pair counts of 1–4 are hidden).
     """
-    table = reach(clients, subprojects, by="municipality", min_cell=min_cell, suppress=suppress)
+    table = reach(clients, subprojects, by="municipality", min_cell=options.min_cell, suppress=options.suppress)
     import warnings
 
     with warnings.catch_warnings():  # the pair counts are protected below
         warnings.simplefilter("ignore")
-        summary = outcome_summary(responses, by="municipality", pre=pre, post=post,
+        summary = outcome_summary(responses, by="municipality", pre=options.pre, post=options.post,
                                   suppress=False)
     pair_cols = []
     for inst_id in dict.fromkeys(summary["instrument"]):
@@ -588,7 +584,7 @@ def coverage(
         table = protect(table.drop(columns=[c for c in table.columns if c.endswith("_suppressed")
                                              and c.removesuffix("_suppressed") in pair_cols]),
                          pair_cols, along=dict.fromkeys(pair_cols, ["municipality"]),
-                         min_cell=min_cell, suppress=suppress, keys=["municipality"])
+                         options=options, keys=["municipality"])
     return table
 
 
