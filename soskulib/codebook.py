@@ -66,8 +66,8 @@ def generate() -> str:
         "",
         "Processed tables written by `sosku prepare` (parquet, partitioned by `municipality`), "
         "read with `soskulib.io.load_processed(processed_dir, table)`. Generated from "
-        "`soskulib/schema.py` and the instrument specs by `soskulib.codebook`; do not edit by "
-        "hand.",
+        "`soskulib/data/schema.toml` (read by `soskulib.schema`) and the instrument specs by "
+        "`soskulib.codebook`; do not edit by hand.",
         "",
         "Käsitellyt taulut (`sosku prepare`). Tiedosto on generoitu skeemasta; älä muokkaa "
         "käsin.",

@@ -1,10 +1,11 @@
 """The soskulib data model: raw municipal exports and the processed tables built from them.
 
-This module is the single declaration of every table, column, code list and label that the
-pipeline knows. Reading (:mod:`soskulib.io`), validation (:mod:`soskulib.validation`),
-preparation (:mod:`soskulib.prepare`), the codebook (:mod:`soskulib.codebook`) and the demo
-generator (:mod:`soskulib.demo`) all derive their behaviour from it, so a column is renamed or a
-code added here and nowhere else.
+Every table, column, code list and label that the pipeline knows is declared once, as data, in
+``soskulib/data/schema.toml``; this module reads it into :class:`Table` and :class:`Column`
+objects and code-list dicts. Reading (:mod:`soskulib.io`), validation
+(:mod:`soskulib.validation`), preparation (:mod:`soskulib.prepare`), the codebook
+(:mod:`soskulib.codebook`) and the demo generator (:mod:`soskulib.demo`) all derive their
+behaviour from it, so a column is renamed or a code added there and nowhere else.
 
 Layout of a raw export (one folder per municipality or joint authority)::
 
@@ -29,10 +30,12 @@ carry a keyed pseudonym ``client_id`` instead of the personal identity code.
 
 from __future__ import annotations
 
+import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -169,275 +172,88 @@ class Table:
 
 
 # ---------------------------------------------------------------------------------------------
-# Code lists. Raw code (as municipalities export it) -> processed code (English, snake_case).
-# Labels: processed code -> (Finnish, English).
+# The declarations: soskulib/data/schema.toml, read once.
 # ---------------------------------------------------------------------------------------------
 
-GENDER = {"1": "male", "2": "female", "3": "other"}
-GENDER_LABELS = {
-    "male": ("mies", "male"),
-    "female": ("nainen", "female"),
-    "other": ("muu / ei tiedossa", "other / unknown"),
+SCHEMA_FILE = "schema.toml"
+
+
+def _read_spec() -> dict[str, Any]:
+    with resources.files("soskulib.data").joinpath(SCHEMA_FILE).open("rb") as fh:
+        return tomllib.load(fh)
+
+
+_SPEC = _read_spec()
+
+#: Code lists by name: processed code -> (Finnish, English) label, in report order. Used by
+#: the codebook and by reports for labels.
+CODE_LABELS: dict[str, dict] = {
+    name: {row["code"]: (row["fi"], row["en"]) for row in rows}
+    for name, rows in _SPEC["code_lists"].items()
+}
+#: Code lists by name: raw code (as municipalities export it) -> processed code (English,
+#: snake_case); only the lists that have raw codes.
+CODES: dict[str, dict[str, str]] = {
+    name: {row["raw"]: row["code"] for row in rows}
+    for name, rows in _SPEC["code_lists"].items() if all("raw" in row for row in rows)
 }
 
-TARGET_GROUP = {
-    "aikuissosiaalityo": "adult_social_work",
-    "pitkaaikaistyoton": "long_term_unemployed",
-    "paihde_mielenterveys": "substance_mental_health",
-    "vapautuva_vanki": "released_prisoner",
-    "kuntouttava_tyotoiminta": "rehabilitative_work",
-    "nuori": "young_adult",
-    "nuori_13_17": "youth_13_17",
-    "osatyokykyinen": "partial_work_ability",
-    "ikaantynyt_tyoton": "older_unemployed",
-    "valiinputoaja": "between_services",
-}
-TARGET_GROUP_LABELS = {
-    "adult_social_work": ("aikuissosiaalityön asiakas", "adult social-work client"),
-    "long_term_unemployed": ("pitkäaikaistyötön", "long-term unemployed"),
-    "substance_mental_health": ("päihde- ja mielenterveyskuntoutuja", "substance-use / mental-health rehabilitee"),
-    "released_prisoner": ("vankilasta vapautuva", "released prisoner"),
-    "rehabilitative_work": ("kuntouttavan työtoiminnan asiakas", "rehabilitative work activity client"),
-    "young_adult": ("nuori aikuinen (18–29)", "young adult (18–29)"),
-    "youth_13_17": ("nuori 13–17 v", "young person 13–17"),
-    "partial_work_ability": ("osatyökykyinen", "partially able to work"),
-    "older_unemployed": ("ikääntynyt työtön", "older unemployed"),
-    "between_services": ("palvelujen väliinputoaja", "falls between services"),
-}
+# The code lists by the names the modules use: raw -> processed code ...
+GENDER = CODES["gender"]
+TARGET_GROUP = CODES["target_group"]
+END_REASON = CODES["end_reason"]
+PATHWAY = CODES["pathway"]
+PLACEMENT_STATUS = CODES["placement_status"]
+CONTACT_MODE = CODES["mode"]
+CONTACT_CONTENT = CODES["content"]
+LIFE_AREA = CODES["life_area"]
+METHOD = CODES["method"]
+OCCASION = CODES["occasion"]
+ACTIVITY_TYPE = CODES["activity_type"]
+LEVEL = CODES["level"]
+LEVEL3_SITE = CODES["level3_site"]
+EXPERIMENT_STATUS = CODES["experiment_status"]
+IDEA_ORIGIN = CODES["idea_origin"]
+TARGET_MEASURE = CODES["target_measure"]
+MECHANISM = CODES["mechanism"]
+# ... and processed code -> (Finnish, English) label.
+GENDER_LABELS = CODE_LABELS["gender"]
+TARGET_GROUP_LABELS = CODE_LABELS["target_group"]
+END_REASON_LABELS = CODE_LABELS["end_reason"]
+PATHWAY_LABELS = CODE_LABELS["pathway"]
+PLACEMENT_STATUS_LABELS = CODE_LABELS["placement_status"]
+CONTACT_MODE_LABELS = CODE_LABELS["mode"]
+CONTACT_CONTENT_LABELS = CODE_LABELS["content"]
+LIFE_AREA_LABELS = CODE_LABELS["life_area"]
+METHOD_LABELS = CODE_LABELS["method"]
+OCCASION_LABELS = CODE_LABELS["occasion"]
+ACTIVITY_TYPE_LABELS = CODE_LABELS["activity_type"]
+LEVEL_LABELS = CODE_LABELS["level"]
+LEVEL3_SITE_LABELS = CODE_LABELS["level3_site"]
+EXPERIMENT_STATUS_LABELS = CODE_LABELS["experiment_status"]
+IDEA_ORIGIN_LABELS = CODE_LABELS["idea_origin"]
+TARGET_MEASURE_LABELS = CODE_LABELS["target_measure"]
+MECHANISM_LABELS = CODE_LABELS["mechanism"]
+
 #: The target groups of the first data layout (one code per episode); the later codes were
 #: added with the set-valued ``kohderyhmat`` column (seed 001 lists all of them).
 TARGET_GROUP_FIRST_LAYOUT = tuple(list(TARGET_GROUP)[:7])
-
-END_REASON = {"valmis": "completed", "keskeytti": "dropped_out", "muutti": "moved", "muu": "other"}
-END_REASON_LABELS = {
-    "completed": ("päättyi suunnitellusti", "completed"),
-    "dropped_out": ("keskeytti", "dropped out"),
-    "moved": ("muutti pois", "moved away"),
-    "other": ("muu syy", "other"),
-}
-
-PATHWAY = {
-    "tyo": "work",
-    "koulutus": "education",
-    "tyokokeilu": "work_trial",
-    "kuntouttava_tyotoiminta": "rehabilitative_work",
-    "muut_palvelut": "other_services",
-    "ei_jatkopolkua": "none",
-    "tyopaja": "work_workshop",
-    "kela_kuntoutus": "kela_rehabilitation",
-    "typ": "typ_joint_service",
-    "palkkatuki": "wage_subsidised_work",
-}
-PATHWAY_LABELS = {
-    "work": ("työ", "work"),
-    "education": ("koulutus", "education"),
-    "work_trial": ("työkokeilu", "work trial"),
-    "rehabilitative_work": ("kuntouttava työtoiminta", "rehabilitative work activity"),
-    "other_services": ("muut palvelut", "other services"),
-    "none": ("ei jatkopolkua", "none"),
-    "work_workshop": ("työpaja", "work-activity workshop"),
-    "kela_rehabilitation": ("Kelan kuntoutus", "Kela rehabilitation"),
-    "typ_joint_service": ("TYP-yhteispalvelu", "TYP joint service"),
-    "wage_subsidised_work": ("palkkatuettu työ", "wage-subsidised work"),
-}
 #: Pathways of the first data layout, in order (the demo draws these, then the later ones).
 PATHWAY_FIRST_LAYOUT = tuple(list(PATHWAY)[:6])
 
-# Whether a placement held, asked 3 and 6 months after the episode ended (§17: placement in
-# work, work trial, study, workshop or rehabilitation "and preventing drop-out").
-PLACEMENT_STATUS = {"jatkuu": "held", "paattynyt": "ended", "ei_tietoa": "unknown"}
-PLACEMENT_STATUS_LABELS = {
-    "held": ("jatkuu", "held"),
-    "ended": ("päättynyt / keskeytynyt", "ended / broke off"),
-    "unknown": ("ei tietoa", "not known"),
-}
-
-CONTACT_MODE = {"yksilo": "individual", "ryhma": "group", "etsiva": "outreach"}
-CONTACT_MODE_LABELS = {
-    "individual": ("yksilötyö", "individual"),
-    "group": ("ryhmä", "group"),
-    "outreach": ("etsivä / jalkautuva työ", "outreach"),
-}
-
-# Social Welfare Act 1301/2014 §17 contents of social rehabilitation.
-CONTACT_CONTENT = {
-    "arviointi": "needs_assessment",
-    "ohjaus": "counselling_coordination",
-    "valmennus": "daily_living_coaching",
-    "ryhmatoiminta": "group_activity",
-    "muu": "other",
-}
-CONTACT_CONTENT_LABELS = {
-    "needs_assessment": ("sosiaalisen toimintakyvyn ja kuntoutustarpeen selvittäminen", "assessing functioning and rehabilitation need"),
-    "counselling_coordination": ("kuntoutusneuvonta ja -ohjaus, palvelujen yhteensovitus", "rehabilitation counselling, guidance and coordination"),
-    "daily_living_coaching": ("valmennus arkielämän taitoihin ja elämänhallintaan", "coaching for daily living and life management"),
-    "group_activity": ("ryhmätoiminta ja tuki sosiaalisiin vuorovaikutussuhteisiin", "group activity and support for social relationships"),
-    "other": ("muut toimenpiteet", "other measures"),
-}
-
-LIFE_AREA = {
-    "asuminen": "housing",
-    "terveys": "health",
-    "talous": "finances",
-    "sosiaaliset_suhteet": "social_relationships",
-    "arjen_hallinta": "daily_living",
-    "tyo_opiskelu": "work_study",
-    "paihteet": "substance_use",
-    "vapaa_aika": "leisure",
-}
-LIFE_AREA_LABELS = {
-    "housing": ("asuminen", "housing"),
-    "health": ("terveys ja hyvinvointi", "health and wellbeing"),
-    "finances": ("talous", "finances"),
-    "social_relationships": ("sosiaaliset suhteet", "social relationships"),
-    "daily_living": ("arjen hallinta", "daily living"),
-    "work_study": ("työ ja opiskelu", "work and study"),
-    "substance_use": ("päihteet", "substance use"),
-    "leisure": ("vapaa-aika", "leisure"),
-}
-
-# Method family of a contact or group session (seed 001: nature-based and creative methods,
-# methods for health and wellbeing; peer-led and digital work named in the sub-projects).
-METHOD = {"luonto": "nature", "luova": "creative_cultural", "liikunta": "physical",
-          "digi": "digital", "vertais": "peer_led", "keskustelu": "conversation", "muu": "other"}
-METHOD_LABELS = {
-    "nature": ("luontolähtöinen", "nature-based"),
-    "creative_cultural": ("luova / kulttuurinen", "creative / cultural"),
-    "physical": ("liikunnallinen", "physical activity"),
-    "digital": ("digitaalinen", "digital"),
-    "peer_led": ("vertaisohjattu", "peer-led"),
-    "conversation": ("keskusteleva / ohjauksellinen", "conversational / counselling"),
-    "other": ("muu", "other"),
-}
-
-OCCASION = {"alku": "baseline", "loppu": "end", "seuranta": "followup"}
-OCCASION_LABELS = {
-    "baseline": ("alkuarviointi", "baseline"),
-    "end": ("loppuarviointi", "end"),
-    "followup": ("seuranta", "follow-up"),
-}
-
-ACTIVITY_TYPE = {
-    "tyopaja": "workshop",
-    "verkosto": "network_meeting",
-    "kokeilu": "experiment",
-    "koulutus": "training",
-}
-ACTIVITY_TYPE_LABELS = {
-    "workshop": ("työpaja", "workshop"),
-    "network_meeting": ("verkostotapaaminen", "network meeting"),
-    "experiment": ("kehittämiskokeilu", "co-development experiment"),
-    "training": ("koulutus", "training"),
-}
-
-# Kuntoutussäätiö's three levels of development support (seed 000): 1 regional/national arenas
-# once or twice a year, 2 workshop groups joining several sub-projects around a theme,
-# 3 intensive network development in a few representative municipalities.
-LEVEL = {"1": "level_1", "2": "level_2", "3": "level_3"}
-LEVEL_LABELS = {
-    "level_1": ("taso 1: alueelliset ja valtakunnalliset areenat",
-                "level 1: regional and national arenas"),
-    "level_2": ("taso 2: hankkeita yhdistävät työpajaryhmät",
-                "level 2: workshop groups across sub-projects"),
-    "level_3": ("taso 3: intensiivinen verkostokehittäminen",
-                "level 3: intensive network development"),
-}
-
-# Participant roles in the development-activity log: processed column -> (raw column, fi, en).
-ACTIVITY_ROLES = {
-    "n_managers": ("johto", "johto ja esihenkilöt", "managers"),
-    "n_workers": ("tyontekijat", "työntekijät", "workers"),
-    "n_clients": ("asiakkaat", "asiakkaat", "clients"),
-    "n_experts_by_experience": ("kokemusasiantuntijat", "kokemusasiantuntijat", "experts by experience"),
-    "n_third_sector": ("kolmas_sektori", "kolmas sektori", "third sector"),
-    "n_developer_clients": ("kehittajaasiakkaat", "kehittäjäasiakkaat", "developer clients"),
-    "n_peer_instructors": ("vertaisohjaajat", "vertaisohjaajat", "peer instructors"),
-    "n_client_panel": ("asiakasraati", "asiakasraadin jäsenet", "client panel members"),
-}
+_ROLES = _SPEC["code_lists"]["role"]
+#: Participant roles in the development-activity log: processed column -> (raw column, fi, en).
+ACTIVITY_ROLES = {row["code"]: (row["raw"], row["fi"], row["en"]) for row in _ROLES}
 #: Roles added after the first data layout: optional columns (an old export reads as missing).
-OPTIONAL_ACTIVITY_ROLES = ("n_developer_clients", "n_peer_instructors", "n_client_panel")
+OPTIONAL_ACTIVITY_ROLES = tuple(row["code"] for row in _ROLES if row.get("optional"))
 #: Roles whose people bring lived experience (clients and the client-based roles).
-LIVED_EXPERIENCE_ROLES = ("n_clients", "n_experts_by_experience", "n_developer_clients",
-                          "n_peer_instructors", "n_client_panel")
-
-#: Sub-project flag: an intensive level-3 site (kolmannen tason intensiivinen
-#: verkostokehittäminen: "a few municipalities, representative by region and by how services
-#: are organised", Kuntoutussäätiö's SOSKU text).
-LEVEL3_SITE = {"kylla": "yes", "ei": "no"}
-LEVEL3_SITE_LABELS = {
-    "yes": ("kyllä", "yes"),
-    "no": ("ei", "no"),
-}
-
-# Idea/experiment register (kokeilut).
-EXPERIMENT_STATUS = {"kokeiltu": "tried", "vakiintunut": "adopted", "luovuttu": "dropped"}
-EXPERIMENT_STATUS_LABELS = {
-    "tried": ("kokeiltu", "tried"),
-    "adopted": ("vakiintunut käytäntöön", "adopted"),
-    "dropped": ("luovuttu", "dropped"),
-}
-IDEA_ORIGIN = {"asiakkaat": "clients", "kokemusasiantuntijat": "experts_by_experience",
-               "tyontekijat": "workers", "johto": "managers", "verkosto": "network",
-               "arviointi": "evaluation"}
-IDEA_ORIGIN_LABELS = {
-    "clients": ("asiakkaat", "clients"),
-    "experts_by_experience": ("kokemusasiantuntijat", "experts by experience"),
-    "workers": ("työntekijät", "workers"),
-    "managers": ("johto", "managers"),
-    "network": ("yhteistyöverkosto", "partner network"),
-    "evaluation": ("arviointi- ja seurantatieto", "evaluation and monitoring data"),
-}
-#: Series an experiment may target: the quarterly series the charts draw.
-TARGET_MEASURE = {"keskeyttaminen": "dropout", "aloitukset": "entries", "3x10d": "3x10d",
-                  "esis": "esis", "whodas12": "whodas12", "eq5d3l": "eq5d3l", "gas": "gas",
-                  "muu": "other"}
-TARGET_MEASURE_LABELS = {
-    "dropout": ("keskeyttäneiden osuus", "dropout share"),
-    "entries": ("uudet asiakkuudet", "new episodes"),
-    "3x10d": ("3X10D", "3X10D"), "esis": ("ESIS", "ESIS"), "whodas12": ("WHODAS-12", "WHODAS-12"),
-    "eq5d3l": ("EQ-5D-3L", "EQ-5D-3L"), "gas": ("GAS", "GAS"),
-    "other": ("muu", "other"),
-}
-# The mechanisms of THL's model (seed 004).
-MECHANISM = {"vertaistuki": "peer_support", "monialaisuus": "multi_agency",
-             "luottamus": "trust", "kohtaaminen": "encounter", "muu": "other"}
-MECHANISM_LABELS = {
-    "peer_support": ("vertaistuki", "peer support"),
-    "multi_agency": ("monialainen yhteistyö", "multi-agency work"),
-    "trust": ("luottamus", "trust"),
-    "encounter": ("kohtaamisen taidot", "skill of encounter"),
-    "other": ("muu", "other"),
-}
+LIVED_EXPERIENCE_ROLES = tuple(row["code"] for row in _ROLES if row.get("lived_experience"))
 
 QUALITY_RATING_LABELS = {
     1: ("ei toteudu", "not in place"),
     2: ("toteutuu osittain", "partly in place"),
     3: ("toteutuu pääosin", "mostly in place"),
     4: ("toteutuu täysin", "fully in place"),
-}
-
-#: Code lists by name, used by the codebook and by reports for labels.
-CODE_LABELS: dict[str, dict] = {
-    "gender": GENDER_LABELS,
-    "target_group": TARGET_GROUP_LABELS,
-    "end_reason": END_REASON_LABELS,
-    "pathway": PATHWAY_LABELS,
-    "mode": CONTACT_MODE_LABELS,
-    "content": CONTACT_CONTENT_LABELS,
-    "life_area": LIFE_AREA_LABELS,
-    "occasion": OCCASION_LABELS,
-    "activity_type": ACTIVITY_TYPE_LABELS,
-    "placement_status": PLACEMENT_STATUS_LABELS,
-    "method": METHOD_LABELS,
-    "level": LEVEL_LABELS,
-    "level3_site": LEVEL3_SITE_LABELS,
-    "experiment_status": EXPERIMENT_STATUS_LABELS,
-    "idea_origin": IDEA_ORIGIN_LABELS,
-    "target_measure": TARGET_MEASURE_LABELS,
-    "mechanism": MECHANISM_LABELS,
-    "role": {name: (fi, en) for name, (_, fi, en) in ACTIVITY_ROLES.items()},
-    "followup": {"3m": ("3 kk", "3 months"), "6m": ("6 kk", "6 months")},
-    "loop_direction": {"up": ("ylös", "up"), "down": ("alas", "down"), "same": ("samalla tasolla", "same level")},
 }
 
 #: Instruments with item-level assessment files (``mittari_<id>``); ids as in
@@ -454,187 +270,50 @@ AGE_GROUP_LABELS = ("13–17", "18–29", "30–49", "50–64", "65+")
 FIRST_DATE = pd.Timestamp("2015-01-01")
 LAST_DATE = pd.Timestamp("2020-12-31")
 
-_HETU = Column("henkilotunnus", "client_id", "hetu", "henkilötunnus (pseudonymisoidaan)", "personal identity code (pseudonymised)")
-_MUNI = Column("kunta", "municipality", "municipality", "kunta tai kuntayhtymä (koodi)", "municipality or joint authority (code)")
 
-CLIENTS = Table(
-    raw="asiakkaat",
-    name="clients",
-    label_fi="asiakkaat",
-    label_en="clients",
-    key=("client_id", "start_date"),
-    columns=(
-        _MUNI,
-        _HETU,
-        Column("sukupuoli", "gender", "code", "sukupuoli", "gender", codes=GENDER),
-        Column("kohderyhma", "target_group", "code", "kohderyhmä", "target group", codes=TARGET_GROUP),
-        Column("alkupvm", "start_date", "date", "asiakkuuden alkupäivä", "start date"),
-        Column("loppupvm", "end_date", "date", "asiakkuuden loppupäivä", "end date", required=False),
-        Column("paattymissyy", "end_reason", "code", "päättymisen syy", "end reason", required=False, codes=END_REASON),
-        Column("jatkopolku", "pathway", "code", "jatkopolku", "onward pathway", required=False, codes=PATHWAY),
-        Column("kohderyhmat", "target_groups", "code_set", "kaikki kohderyhmät (joukko)",
-               "all target groups (a set)", required=False, codes=TARGET_GROUP),
-        Column("jatkopolku_3kk", "placement_3m", "code", "jatkopolku 3 kk jälkeen",
-               "placement after 3 months", required=False, codes=PLACEMENT_STATUS),
-        Column("jatkopolku_6kk", "placement_6m", "code", "jatkopolku 6 kk jälkeen",
-               "placement after 6 months", required=False, codes=PLACEMENT_STATUS),
-    ),
-)
 
-CONTACTS = Table(
-    raw="kaynnit",
-    name="contacts",
-    label_fi="palvelukäynnit",
-    label_en="service contacts",
-    key=("client_id", "date", "mode", "content", "minutes"),
-    columns=(
-        _MUNI,
-        _HETU,
-        Column("pvm", "date", "date", "käynnin päivä", "contact date"),
-        Column("kesto_min", "minutes", "int", "kesto (min)", "duration (minutes)", min=1, max=600),
-        Column("muoto", "mode", "code", "toteutustapa", "mode", codes=CONTACT_MODE),
-        Column("sisalto", "content", "code", "sisältö (SHL 17 §)", "content (Social Welfare Act §17)", codes=CONTACT_CONTENT),
-        Column("tyontekija", "worker", "text", "työntekijä (pseudonyymi)", "worker (pseudonym)",
-               required=False),
-        Column("menetelma", "method", "code", "menetelmäperhe", "method family", required=False,
-               codes=METHOD),
-    ),
-)
+def _column(spec: Mapping[str, Any], where: str) -> Column:
+    fields = dict(spec)
+    codes = fields.pop("codes", None)
+    try:
+        return Column(**fields, codes=CODES[codes] if codes else {})
+    except (TypeError, KeyError) as err:
+        raise ValueError(f"soskulib/data/{SCHEMA_FILE}: {where}: {err}") from None
 
-GOALS = Table(
-    raw="tavoitteet",
-    name="goals",
-    label_fi="asiakassuunnitelman tavoitteet",
-    label_en="client-plan goals",
-    key=("client_id", "goal_no"),
-    columns=(
-        _MUNI,
-        _HETU,
-        Column("tavoite_nro", "goal_no", "int", "tavoitteen numero", "goal number", min=1, max=5),
-        Column("elamanalue", "life_area", "code", "elämänalue", "life area", codes=LIFE_AREA),
-        Column("paino", "weight", "float", "painokerroin", "weight", min=0.1, max=10),
-        Column("asetettu_pvm", "set_date", "date", "tavoitteen asettamispäivä", "date goal set"),
-        Column("lahtotaso", "baseline_level", "int", "lähtötaso (GAS)", "baseline level (GAS)", min=-2, max=2),
-        Column("arvioitu_pvm", "review_date", "date", "arviointipäivä", "review date", required=False),
-        Column("saavutus", "attainment", "int", "saavutettu taso (GAS −2…+2)", "attainment (GAS −2…+2)", required=False, min=-2, max=2),
-    ),
-)
 
-ACTIVITIES = Table(
-    raw="kehittaminen",
-    name="activities",
-    label_fi="kehittämistoiminta",
-    label_en="development activities",
-    key=("municipality", "date", "activity_type", "theme"),
-    personal=False,
-    columns=(
-        _MUNI,
-        Column("pvm", "date", "date", "päivä", "date"),
-        Column("tyyppi", "activity_type", "code", "toiminnan tyyppi", "activity type", codes=ACTIVITY_TYPE),
-        Column("teema", "theme", "text", "teema", "theme"),
-        *(
-            Column(raw, name, "int", f"osallistujat: {fi}", f"participants: {en}", min=0, max=500,
-                   required=name not in OPTIONAL_ACTIVITY_ROLES)
-            for name, (raw, fi, en) in ACTIVITY_ROLES.items()
-        ),
-        Column("taso", "level", "code", "kehittämisen tuen taso (1–3)", "level of development support (1–3)",
-               required=False, codes=LEVEL),
-        Column("kunnat", "organisations", "municipality_set", "osallistuvat kunnat ja kuntayhtymät",
-               "organisations taking part", required=False),
-        Column("ammattilais_vertaisparit", "n_peer_pairs", "int", "ammattilais–vertaistyöparit (paria)",
-               "professional–peer pairs (pairs)", required=False, min=0, max=200),
-        Column("naiset", "n_women", "int", "osallistujat: naiset", "participants: women",
-               required=False, min=0, max=2000),
-        Column("miehet", "n_men", "int", "osallistujat: miehet", "participants: men",
-               required=False, min=0, max=2000),
-    ),
-)
+def _role_columns(spec: Mapping[str, Any]) -> list[Column]:
+    """One participant-count column per role (``{ roles = "<kind>", ... }`` in a table)."""
+    return [Column(raw, name, spec["roles"], spec["label_fi"].format(fi=fi),
+                   spec["label_en"].format(en=en), required=name not in OPTIONAL_ACTIVITY_ROLES,
+                   min=spec.get("min"), max=spec.get("max"))
+            for name, (raw, fi, en) in ACTIVITY_ROLES.items()]
 
-EXPERIMENTS = Table(
-    raw="kokeilut",
-    name="experiments",
-    label_fi="ideat ja kokeilut",
-    label_en="ideas and experiments",
-    key=("municipality", "experiment_id"),
-    personal=False,
-    columns=(
-        _MUNI,
-        Column("tunnus", "experiment_id", "text", "kokeilun tunnus", "experiment id"),
-        Column("kuvaus", "description", "text", "mitä kokeiltiin", "what was tried"),
-        Column("lahde", "origin", "code", "mistä idea tuli", "where the idea came from",
-               required=False, codes=IDEA_ORIGIN),
-        Column("ideataso", "raised_level", "code", "taso, jolla idea nousi", "level where the idea was raised",
-               required=False, codes=LEVEL),
-        Column("alkupvm", "start_date", "date", "kokeilun alkupäivä", "start date"),
-        Column("kohdepalvelu", "target_service", "text", "palvelu, johon kokeilu kohdistuu",
-               "service the experiment targets", required=False),
-        Column("kohdemittari", "target_measure", "code", "seurattava tunnusluku tai sarja",
-               "indicator or series it targets", codes=TARGET_MEASURE),
-        Column("mekanismi", "mechanism", "code", "mekanismi (THL:n malli)", "mechanism (THL model)",
-               required=False, codes=MECHANISM),
-        Column("tila", "status", "code", "tila", "status", codes=EXPERIMENT_STATUS),
-        Column("tilapvm", "status_date", "date", "tilan päivä", "status date", required=False),
-        Column("omaksuttu_taso", "adopted_level", "code", "taso, jolla kokeilu otettiin käyttöön",
-               "level where it was taken up", required=False, codes=LEVEL),
-    ),
-)
 
-GROUP_SESSIONS = Table(
-    raw="ryhmakerrat",
-    name="group_sessions",
-    label_fi="avoimet ryhmäkerrat (ilman henkilötietoja)",
-    label_en="open group sessions (no personal data)",
-    key=("municipality", "date", "group"),
-    personal=False,
-    columns=(
-        _MUNI,
-        Column("pvm", "date", "date", "päivä", "date"),
-        Column("ryhma", "group", "text", "ryhmä", "group"),
-        Column("menetelma", "method", "code", "menetelmäperhe", "method family", required=False,
-               codes=METHOD),
-        Column("kesto_min", "minutes", "int", "kesto (min)", "duration (minutes)", required=False,
-               min=1, max=600),
-        Column("osallistujat", "n_participants", "int", "osallistujia", "participants", min=0, max=500),
-        Column("naiset", "n_women", "int", "osallistujat: naiset", "participants: women",
-               required=False, min=0, max=500),
-        Column("miehet", "n_men", "int", "osallistujat: miehet", "participants: men",
-               required=False, min=0, max=500),
-        Column("tyontekija", "worker", "text", "ohjaaja (pseudonyymi)", "facilitator (pseudonym)",
-               required=False),
-    ),
-)
+_SHARED_COLUMNS = {name: _column(spec, f"[columns.{name}]")
+                   for name, spec in _SPEC["columns"].items()}
+_MUNI, _HETU = _SHARED_COLUMNS["municipality"], _SHARED_COLUMNS["identity_code"]
 
-QUALITY = Table(
-    raw="laatukriteerit",
-    name="quality",
-    label_fi="laatukriteerien itsearviointi",
-    label_en="quality-criteria self-assessment",
-    key=("municipality", "year", "criterion"),
-    personal=False,
-    columns=(
-        _MUNI,
-        Column("vuosi", "year", "int", "vuosi", "year", min=2015, max=2020),
-        Column("kriteeri", "criterion", "int", "kriteeri (1–10)", "criterion (1–10)", min=1, max=10),
-        Column("arvio", "rating", "int", "arvio (1–4)", "rating (1–4)", min=1, max=4),
-    ),
-)
 
-SUBPROJECTS = Table(
-    raw="osahankkeet",
-    name="subprojects",
-    label_fi="osahankkeet ja tavoitteet",
-    label_en="sub-projects and targets",
-    key=("municipality",),
-    personal=False,
-    columns=(
-        _MUNI,
-        Column("nimi", "name", "text", "osahankkeen nimi", "sub-project name"),
-        Column("suunniteltu_asiakasmaara", "planned_clients", "int", "suunniteltu asiakasmäärä", "planned number of clients", min=1, max=100000),
-        Column("mittarit", "instruments", "text", "käytetyt mittarit", "instruments in use", required=False),
-        Column("taso3", "level3_site", "code", "tason 3 intensiivinen kehittämiskunta (kylla/ei)",
-               "intensive level-3 site (kylla/ei)", required=False, codes=LEVEL3_SITE),
-    ),
-)
+def _table(name: str, spec: Mapping[str, Any]) -> Table:
+    columns: list[Column] = []
+    for i, col in enumerate(spec["columns"]):
+        if "shared" in col:
+            columns.append(_SHARED_COLUMNS[col["shared"]])
+        elif "roles" in col:
+            columns.extend(_role_columns(col))
+        else:
+            columns.append(_column(col, f"[tables.{name}] column {i + 1}"))
+    return Table(raw=spec["raw"], name=name, label_fi=spec["label_fi"],
+                 label_en=spec["label_en"], columns=tuple(columns), key=tuple(spec["key"]),
+                 personal=spec.get("personal", True))
+
+
+#: The fixed tables by processed name, in the order of :func:`tables`.
+TABLES: dict[str, Table] = {name: _table(name, spec) for name, spec in _SPEC["tables"].items()}
+SUBPROJECTS, CLIENTS, CONTACTS, GOALS = (TABLES[n] for n in ("subprojects", "clients",
+                                                            "contacts", "goals"))
+ACTIVITIES, QUALITY, EXPERIMENTS, GROUP_SESSIONS = (TABLES[n] for n in (
+    "activities", "quality", "experiments", "group_sessions"))
 
 
 #: Raw columns added to existing tables by the development-work layout (levels, roles by
@@ -716,9 +395,8 @@ def tables() -> list[Table]:
     >>> [t.name for t in tables()][:3]
     ['subprojects', 'clients', 'contacts']
     """
-    return [SUBPROJECTS, CLIENTS, CONTACTS, GOALS, ACTIVITIES, QUALITY, EXPERIMENTS,
-            GROUP_SESSIONS] + [assessment_table(i)
-                               for i in ASSESSMENT_INSTRUMENTS + IMPORTED_INSTRUMENTS]
+    return [*TABLES.values()] + [assessment_table(i)
+                                 for i in ASSESSMENT_INSTRUMENTS + IMPORTED_INSTRUMENTS]
 
 
 def table_by_raw_name(raw: str) -> Table | None:

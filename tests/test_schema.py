@@ -65,3 +65,37 @@ def test_label_lookup():
     assert schema.label("gender", "female", "fi") == "nainen"
     with pytest.raises(KeyError):
         schema.label("gender", "nonexistent")
+
+
+def test_schema_is_read_from_its_data_file():
+    """The tables, columns and code lists are declared once, in soskulib/data/schema.toml."""
+    import tomllib
+    from importlib import resources
+
+    spec = tomllib.loads(resources.files("soskulib.data").joinpath("schema.toml").read_text(
+        encoding="utf-8"))
+    assert list(schema.TABLES) == list(spec["tables"])
+    assert [t.name for t in schema.tables()[:len(schema.TABLES)]] == list(spec["tables"])
+    for name, rows in spec["code_lists"].items():
+        assert list(schema.CODE_LABELS[name]) == [row["code"] for row in rows]
+        if name in schema.CODES:
+            assert list(schema.CODES[name]) == [row["raw"] for row in rows]
+    # the names modules use are the same objects as the lists by name
+    assert schema.CONTACT_MODE is schema.CODES["mode"]
+    assert schema.PATHWAY_LABELS is schema.CODE_LABELS["pathway"]
+    assert schema.CLIENTS.column("gender").codes is schema.CODES["gender"]
+    # one count column per participant role; the roles added later are optional
+    roles = [c for c in schema.ACTIVITIES.columns if c.name in schema.ACTIVITY_ROLES]
+    assert [c.name for c in roles] == list(schema.ACTIVITY_ROLES)
+    assert {c.name for c in roles if not c.required} == set(schema.OPTIONAL_ACTIVITY_ROLES)
+    assert schema.ACTIVITIES.column("asiakasraati").label_fi == "osallistujat: asiakasraadin jäsenet"
+    assert set(schema.LIVED_EXPERIENCE_ROLES) < set(schema.ACTIVITY_ROLES)
+
+
+def test_a_broken_schema_entry_names_the_file_and_the_place():
+    bad = {"raw": "x", "name": "x", "kind": "code", "label_fi": "x", "label_en": "x",
+           "codes": "no_such_list"}
+    with pytest.raises(ValueError, match=r"schema\.toml: \[tables\.t\] column 3: .*no_such_list"):
+        schema._column(bad, "[tables.t] column 3")
+    with pytest.raises(ValueError, match=r"schema\.toml: \[columns\.c\]: .*colour"):
+        schema._column({**bad, "codes": "gender", "colour": "red"}, "[columns.c]")
