@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -43,6 +44,7 @@ from soskulib.checks import (
     as_float_vector,
     as_list,
     confidence_level,
+    keyword_options,
     require_columns,
 )
 from soskulib.disclosure import MIN_CELL
@@ -146,19 +148,32 @@ def _pairs(pre: Any, post: Any) -> tuple[np.ndarray, np.ndarray, pd.Index]:
 # Reliable change
 # ---------------------------------------------------------------------------------------------
 
-def reliable_change(
-    pre: Any,
-    post: Any,
-    *,
-    sd: float,
-    reliability: float,
-    higher_is_better: bool = True,
-    method: str = "jt",
-    mean: float | None = None,
-    critical_value: float | None = None,
-    sd_source: str = "argument",
-    reliability_source: str = "argument",
-) -> pd.DataFrame:
+@dataclass(frozen=True)
+class ReliableChangeRule:
+    """How a client's change is judged reliable: the keywords of :func:`reliable_change` and
+    :func:`clinical_significance` (``sd``, ``reliability``, ``higher_is_better``, ``method``,
+    ``mean``, ``critical_value``, ``sd_source``, ``reliability_source``; see the Parameters of
+    :func:`reliable_change`), declared once as one value
+    (:func:`soskulib.checks.keyword_options`).
+
+    Examples
+    --------
+    >>> ReliableChangeRule(sd=7.5, reliability=0.88).method
+    'jt'
+    """
+
+    sd: float
+    reliability: float
+    higher_is_better: bool = True
+    method: str = "jt"
+    mean: float | None = None
+    critical_value: float | None = None
+    sd_source: str = "argument"
+    reliability_source: str = "argument"
+
+
+@keyword_options(ReliableChangeRule)
+def reliable_change(pre: Any, post: Any, *, options: ReliableChangeRule) -> pd.DataFrame:
     """Reliable change index (RCI) and category for each pre/post pair.
 
     With SE = SD·√(1 - r) (standard error of measurement), the methods are:
@@ -231,27 +246,33 @@ def reliable_change(
     >>> res["rci"].round(3).tolist(), res["category"].tolist()
     ([-2.722, 2.722], ['improved', 'deteriorated'])
     """
+    return _reliable_change(pre, post, options)
+
+
+def _reliable_change(pre: Any, post: Any, rule: ReliableChangeRule) -> pd.DataFrame:
+    method = rule.method
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
-    sd = _positive_finite(sd, "sd")
-    r = _reliability(reliability)
-    crit = CRITICAL_VALUES[method] if critical_value is None else _positive_finite(
-        critical_value, "critical_value")
+    sd = _positive_finite(rule.sd, "sd")
+    r = _reliability(rule.reliability)
+    crit = CRITICAL_VALUES[method] if rule.critical_value is None else _positive_finite(
+        rule.critical_value, "critical_value")
     x, y, index = _pairs(pre, post)
     change = y - x
     se = float(sd * np.sqrt(1.0 - r))
     attrs: dict[str, Any] = {
-        "method": method, "method_name": METHOD_NAMES[method], "sd": sd, "sd_source": sd_source,
-        "reliability": r, "reliability_source": reliability_source, "critical_value": crit,
-        "higher_is_better": bool(higher_is_better), "se_measurement": se,
+        "method": method, "method_name": METHOD_NAMES[method], "sd": sd,
+        "sd_source": rule.sd_source, "reliability": r,
+        "reliability_source": rule.reliability_source, "critical_value": crit,
+        "higher_is_better": bool(rule.higher_is_better), "se_measurement": se,
     }
     complete = np.isfinite(x) & np.isfinite(y)
     if method in ("gln", "en"):
-        if mean is None:
+        if rule.mean is None:
             m = float(np.mean(x[complete])) if complete.any() else float("nan")
             attrs["mean_source"] = "data"
         else:
-            m = _finite(mean, "mean")
+            m = _finite(rule.mean, "mean")
             attrs["mean_source"] = "argument"
         attrs["mean"] = m
         if method == "gln":
@@ -263,7 +284,7 @@ def reliable_change(
     else:
         attrs["s_diff"] = float(np.sqrt(2.0) * se)
         rci = change / attrs["s_diff"]
-    oriented = rci if higher_is_better else -rci
+    oriented = rci if rule.higher_is_better else -rci
     codes = np.where(oriented > crit, 2, np.where(oriented < -crit, 0, 1)).astype(np.int8)
     codes[~np.isfinite(rci)] = -1
     out = pd.DataFrame(
@@ -348,20 +369,9 @@ def jt_cutoffs(m_clin: float, sd_clin: float, m_func: float, sd_func: float, *,
     return JTCutoffs(float(a), float(b), float(c))
 
 
-def clinical_significance(
-    pre: Any,
-    post: Any,
-    *,
-    sd: float,
-    reliability: float,
-    cutoff: float,
-    higher_is_better: bool = True,
-    method: str = "jt",
-    mean: float | None = None,
-    critical_value: float | None = None,
-    sd_source: str = "argument",
-    reliability_source: str = "argument",
-) -> pd.DataFrame:
+@keyword_options(ReliableChangeRule)
+def clinical_significance(pre: Any, post: Any, *, cutoff: float,
+                          options: ReliableChangeRule) -> pd.DataFrame:
     """Clinically significant change (Jacobson & Truax 1991): reliable change plus a cutoff.
 
     ``"recovered"`` = reliably improved (see :func:`reliable_change`, same ``method``) AND the
@@ -397,13 +407,15 @@ reliability_source
     >>> res["category"].tolist()
     ['recovered', 'improved', 'improved']
     """
+    return _clinical_significance(pre, post, cutoff, options)
+
+
+def _clinical_significance(pre: Any, post: Any, cutoff: float,
+                           rule: ReliableChangeRule) -> pd.DataFrame:
     cutoff = _finite(cutoff, "cutoff")
-    out = reliable_change(pre, post, sd=sd, reliability=reliability,
-                          higher_is_better=higher_is_better, method=method, mean=mean,
-                          critical_value=critical_value, sd_source=sd_source,
-                          reliability_source=reliability_source)
+    out = _reliable_change(pre, post, rule)
     x, y, _ = _pairs(pre, post)
-    if higher_is_better:
+    if rule.higher_is_better:
         crossed = (x < cutoff) & (y >= cutoff)
     else:
         crossed = (x > cutoff) & (y <= cutoff)
@@ -543,9 +555,27 @@ def category_rates(result: pd.DataFrame, by: str | Sequence[str] | None = None,
 # Pairing long data, change tables, instrument-aware reliable change
 # ---------------------------------------------------------------------------------------------
 
-def pair_occasions(data: pd.DataFrame, score: str, *, pre: str = "baseline", post: str = "end",
-                   id: str = "client_id", occasion: str = "occasion",
-                   keep: Sequence[str] = ()) -> pd.DataFrame:
+@dataclass(frozen=True)
+class Pairing:
+    """Which rows of a long frame are paired: the keywords ``pre``, ``post``, ``id`` and
+    ``occasion`` of :func:`pair_occasions` and :func:`reliable_change_scores`, declared once
+    (:func:`soskulib.checks.keyword_options`).
+
+    Examples
+    --------
+    >>> Pairing().pre, Pairing(post="followup").post
+    ('baseline', 'followup')
+    """
+
+    pre: str = "baseline"
+    post: str = "end"
+    id: str = "client_id"
+    occasion: str = "occasion"
+
+
+@keyword_options(Pairing)
+def pair_occasions(data: pd.DataFrame, score: str, *, keep: Sequence[str] = (),
+                   options: Pairing) -> pd.DataFrame:
     """Turn a long scored frame into one row per client with ``pre`` and ``post`` columns.
 
     Parameters
@@ -577,29 +607,34 @@ def pair_occasions(data: pd.DataFrame, score: str, *, pre: str = "baseline", pos
     {'a': {'pre': 10.0, 'post': 14.0}, 'b': {'pre': 12.0, 'post': nan}}
     """
     keep = list(keep)
-    require_columns(data, [id, occasion, score, *keep], "pair_occasions")
-    if pre == post:
-        raise ValueError(f"pre and post occasions are both {pre!r}")
-    occ = data[occasion].astype(object)
+    return _pair_occasions(data, score, keep, options)
+
+
+def _pair_occasions(data: pd.DataFrame, score: str, keep: Sequence[str],
+                    pairing: Pairing) -> pd.DataFrame:
+    require_columns(data, [pairing.id, pairing.occasion, score, *keep], "pair_occasions")
+    if pairing.pre == pairing.post:
+        raise ValueError(f"pre and post occasions are both {pairing.pre!r}")
+    occ = data[pairing.occasion].astype(object)
     present = set(occ.dropna().unique())
-    for label, value in (("pre", pre), ("post", post)):
+    for label, value in (("pre", pairing.pre), ("post", pairing.post)):
         if value not in present:
-            raise ValueError(f"{label} occasion {value!r} does not occur in column {occasion!r} "
+            raise ValueError(f"{label} occasion {value!r} does not occur in column {pairing.occasion!r} "
                              f"(values: {', '.join(sorted(map(str, present)))})")
-    rows = data.loc[occ.isin([pre, post]).to_numpy(), [id, occasion, score, *keep]]
-    dup = rows.duplicated([id, occasion])
+    rows = data.loc[occ.isin([pairing.pre, pairing.post]).to_numpy(), [pairing.id, pairing.occasion, score, *keep]]
+    dup = rows.duplicated([pairing.id, pairing.occasion])
     if dup.any():
-        raise ValueError(f"{int(dup.sum())} row(s) repeat a ({id}, {occasion}) pair; keep one "
+        raise ValueError(f"{int(dup.sum())} row(s) repeat a ({pairing.id}, {pairing.occasion}) pair; keep one "
                          "assessment per client and occasion before pairing")
     values = as_float_vector(rows[score], score)
     rows = rows.assign(**{score: values})
-    wide = rows.pivot(index=id, columns=occasion, values=score)
-    out = pd.DataFrame({"pre": wide.get(pre), "post": wide.get(post)}, index=wide.index)
+    wide = rows.pivot(index=pairing.id, columns=pairing.occasion, values=score)
+    out = pd.DataFrame({"pre": wide.get(pairing.pre), "post": wide.get(pairing.post)}, index=wide.index)
     if keep:
         # Client-level columns: prefer the pre row, fall back on the post row.
-        ordered = rows.assign(_first=(rows[occasion] != pre).astype(int)).sort_values("_first",
+        ordered = rows.assign(_first=(rows[pairing.occasion] != pairing.pre).astype(int)).sort_values("_first",
                                                                                        kind="stable")
-        carried = ordered.drop_duplicates(id).set_index(id)[keep]
+        carried = ordered.drop_duplicates(pairing.id).set_index(pairing.id)[keep]
         out = out.join(carried)
     return out.sort_index()
 
@@ -798,21 +833,19 @@ def _scale_reliability(inst: Any, scale: str, baseline: pd.DataFrame) -> tuple[f
     return float(reliability_module.cronbach_alpha(items).alpha), "data"
 
 
+@keyword_options(Pairing)
 def reliable_change_scores(
     data: pd.DataFrame,
     instrument: Any,
     scale: str,
     *,
-    pre: str = "baseline",
-    post: str = "end",
-    id: str = "client_id",
-    occasion: str = "occasion",
     method: str = "jt",
     sd: float | None = None,
     reliability: float | None = None,
     cutoff: float | None = None,
     higher_is_better: bool | None = None,
     keep: Sequence[str] = (),
+    options: Pairing,
 ) -> pd.DataFrame:
     """Reliable change (or clinical significance) of one scale from a long scored frame.
 
@@ -864,14 +897,13 @@ def reliable_change_scores(
 
     inst = instruments.get(instrument)
     inst.check_scale(scale)
-    paired = pair_occasions(data, scale, pre=pre, post=post, id=id, occasion=occasion,
-                            keep=keep)
-    baseline = data.loc[(data[occasion].astype(object) == pre).to_numpy()]
+    paired = _pair_occasions(data, scale, keep, options)
+    baseline = data.loc[(data[options.occasion].astype(object) == options.pre).to_numpy()]
     if sd is None:
         pre_scores = as_float_vector(baseline[scale], scale)
         pre_scores = pre_scores[np.isfinite(pre_scores)]
         if pre_scores.size < 2:
-            raise ValueError(f"fewer than 2 {pre!r} scores of {scale!r}: cannot estimate the SD; "
+            raise ValueError(f"fewer than 2 {options.pre!r} scores of {scale!r}: cannot estimate the SD; "
                              "pass sd=")
         sd, sd_source = float(np.std(pre_scores, ddof=1)), "data"
     else:
@@ -882,13 +914,14 @@ def reliable_change_scores(
         reliability_source = "argument"
     if higher_is_better is None:
         higher_is_better = inst.scales[scale].higher_is_better
-    kwargs = dict(sd=sd, reliability=reliability, higher_is_better=higher_is_better,
-                  method=method, sd_source=sd_source, reliability_source=reliability_source)
+    rule = ReliableChangeRule(sd=sd, reliability=reliability, higher_is_better=higher_is_better,
+                              method=method, sd_source=sd_source,
+                              reliability_source=reliability_source)
     if cutoff is None:
-        result = reliable_change(paired["pre"], paired["post"], **kwargs)
+        result = _reliable_change(paired["pre"], paired["post"], rule)
     else:
-        result = clinical_significance(paired["pre"], paired["post"], cutoff=cutoff, **kwargs)
+        result = _clinical_significance(paired["pre"], paired["post"], cutoff, rule)
     out = paired[["pre", "post"]].join(result).join(paired[list(keep)])
     out.attrs.update(result.attrs)
-    out.attrs.update({"instrument": inst.id, "scale": scale, "pre": pre, "post": post})
+    out.attrs.update({"instrument": inst.id, "scale": scale, "pre": options.pre, "post": options.post})
     return out

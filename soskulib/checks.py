@@ -52,8 +52,8 @@ def keyword_options(options_type: type, *names: str) -> Callable[[_F], _F]:
     options_type : dataclass type
         Its fields are the shared keywords.
     *names : str
-        Which of its fields the function takes; a keyword it does not take is an error for its
-        callers (``TypeError`` naming the function).
+        Which of its fields the function takes (default all, in field order); a keyword it
+        does not take is an error for its callers (``TypeError`` naming the function).
 
     Returns
     -------
@@ -82,6 +82,7 @@ def keyword_options(options_type: type, *names: str) -> Callable[[_F], _F]:
     ['x', 'lang', 'digits']
     """
     fields = {f.name: f for f in dataclasses.fields(options_type)}
+    names = names or tuple(fields)
     unknown = sorted(set(names) - set(fields))
     if unknown:
         raise ValueError(f"{options_type.__name__} has no keywords {unknown}; "

@@ -461,3 +461,32 @@ def test_change_table_is_marked_analysis_only_and_warns_on_small_groups():
     with _warnings.catch_warnings():
         _warnings.simplefilter("error")
         change.change_table(wide, pre="t0", post="t1", by="g", warn_below=None)
+
+
+def test_reliable_change_keywords_are_declared_once_and_keep_the_contract():
+    """CONTRACT: reliable_change(pre, post, *, sd, reliability, higher_is_better=True) and
+    clinical_significance(..., cutoff, ...); both take the keywords of ReliableChangeRule."""
+    import dataclasses
+    import inspect
+
+    rule_fields = [f.name for f in dataclasses.fields(change.ReliableChangeRule)]
+    rc = inspect.signature(change.reliable_change).parameters
+    cs = inspect.signature(change.clinical_significance).parameters
+    assert list(rc) == ["pre", "post", *rule_fields]
+    assert list(cs) == ["pre", "post", "cutoff", *rule_fields]
+    for params in (rc, cs):
+        assert params["sd"].default is inspect.Parameter.empty
+        assert params["reliability"].default is inspect.Parameter.empty
+        assert params["higher_is_better"].default is True and params["method"].default == "jt"
+        assert all(params[n].kind is inspect.Parameter.KEYWORD_ONLY for n in rule_fields)
+    with pytest.raises(TypeError, match=r"^reliable_change\(\): .*'reliability'"):
+        change.reliable_change([1.0], [2.0], sd=1.0)
+    with pytest.raises(TypeError, match=r"^clinical_significance\(\): .*'cutoff'"):
+        change.clinical_significance([1.0], [2.0], sd=1.0, reliability=0.8)
+    # the same rule gives the same reliable-change part in both
+    pre, post = [10, 12, 30, 22], [16, 12, 24, 30]
+    rc_out = change.reliable_change(pre, post, sd=4, reliability=0.8, method="gln", mean=20)
+    cs_out = change.clinical_significance(pre, post, sd=4, reliability=0.8, method="gln",
+                                          mean=20, cutoff=25)
+    assert rc_out["rci"].tolist() == cs_out["rci"].tolist()
+    assert cs_out.attrs == {**rc_out.attrs, "cutoff": 25.0}
