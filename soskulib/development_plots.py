@@ -199,6 +199,11 @@ def loop_chart(loop: pd.DataFrame, *, lang: str = "fi", ax: Axes | None = None) 
                   ha="right")
     ax.set_xlabel(_t("plot.quarter", lang))
     ax.set_ylabel(_t("dev.plot.ideas", lang))
+    # Ideas taken up are drawn downwards but are counts: whole numbers, no minus sign.
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: formatting.number(abs(v), lang, 0)))
     ax.set_title(_t("dev.plot.loop_title", lang))
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=3, fontsize="small",
               frameon=False)

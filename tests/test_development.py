@@ -221,6 +221,17 @@ def test_loop_counts_ideas_moving_between_levels():
     assert loop["n_raised"].sum() == 5 and loop["n_adopted"].sum() == 3  # dropped: not adopted
     matrix = development.loop_matrix(e)
     assert set(matrix["direction"]) == {"up", "down", "same"}
+    # The chart draws ideas taken up downwards, but its ticks are counts: no minus, no decimals.
+    import matplotlib.pyplot as plt
+
+    from soskulib import development_plots
+
+    for lang in ("fi", "en"):
+        ax = development_plots.loop_chart(development.level_loop(e), lang=lang)
+        ax.figure.draw_without_rendering()
+        ticks = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+        assert ticks and all(t.isdigit() for t in ticks), ticks
+        plt.close(ax.figure)
 
 
 def test_shared_event_counts_every_organisation_taking_part():
