@@ -507,6 +507,9 @@ def quality_heatmap(
         raise ValueError(f"quality_heatmap: no ratings for year {year}")
     criteria = schema.quality_criteria().set_index("criterion")[f"short_{labels.check_lang(lang)}"]
     grid = d.pivot_table(index=rows, columns="criterion", values="rating", aggfunc="mean")
+    # Every criterion gets its column: one a municipality did not rate is a marked blank, not
+    # a column silently missing from its page.
+    grid = grid.reindex(columns=sorted(set(criteria.index) | set(grid.columns)))
     grid.index = ([_municipality_label(m, lang) for m in grid.index] if rows == "municipality"
                   else [str(y) for y in grid.index])
     if rows == "municipality":  # by name, as the tables list municipalities

@@ -336,3 +336,13 @@ def test_quality_heatmap_says_what_a_blank_cell_means(tables, lang, entry):
     plt.close(ax.figure)
     ax = plots.quality_heatmap(prof, lang=lang)  # every criterion rated: no such entry
     assert not [a for a in ax.figure.axes if a.get_legend()]
+
+
+def test_quality_heatmap_of_one_municipality_keeps_the_criterion_it_did_not_rate(tables):
+    prof = process.quality_profile(tables["quality"], lang="fi")
+    one = prof.loc[(prof["municipality"] == prof["municipality"].iloc[0])]
+    one = one.loc[one["criterion"] != 3]
+    ax = plots.quality_heatmap(one, rows="year", lang="fi")
+    columns = [t.get_text() for t in ax.get_xticklabels()]
+    assert len(columns) == 10 and columns[2].startswith("3. ")
+    assert "–" in [t.get_text() for t in ax.texts]

@@ -509,3 +509,36 @@ def test_longest_notebooks_are_scheduled_first():
     assert [Path(j.html_path).stem for j in order] == [
         "national_synthesis", "092_vantaa", "179_jyvaskyla", "410_laukaa", "data_quality",
         "instruments"]
+
+
+def test_quality_ratings_of_one_year_show_no_change_table(built):
+    """The demo rates the quality criteria in 2018 only (they were published then): a table
+    of changes from 2018 to 2018, all 0, would read as "no change"; a note says why none."""
+    from soskulib import io as sio
+    from soskulib import labels
+
+    root, _ = built
+    years = sio.load_processed(root / "processed", "quality")["year"].nunique()
+    assert years == 1
+    note = labels.text("quality.one_year", "fi", year="2018")
+    for html in [root / "reports" / "national_synthesis.html",
+                 *sorted((root / "reports" / "municipalities").glob("*.html"))]:
+        assert not (html.parent / f"{html.stem}_tables" / "quality_change.csv").exists(), html.name
+        assert note in html.read_text(encoding="utf-8"), html.name
+
+
+def test_an_empty_share_of_completers_says_why(built):
+    """Shares left out for disclosure are blank ("–" on the page): the table's note says why,
+    so the blanks are not read as missing data."""
+    from soskulib import audit, labels
+
+    root, _ = built
+    note = labels.text("attr.hidden_note", "fi", k=5)
+    checked = 0
+    for csv in sorted((root / "reports").rglob("completers_vs_non_completers.csv")):
+        table = audit.read_csv_text(csv.read_text(encoding="utf-8"))
+        blank = (table.iloc[:, 5] == "").any()
+        page = csv.parent.with_name(csv.parent.name.removesuffix("_tables") + ".html")
+        assert (note in page.read_text(encoding="utf-8")) == blank, page.name
+        checked += blank
+    assert checked  # the national table blanks the shares a municipality page hides
