@@ -120,6 +120,58 @@ def _is_pvalue_column(name: object) -> bool:
     return text in ("p", "pval", "p_value") or text.endswith("_pval")
 
 
+def _png(fig: Any, dpi: int) -> bytes:
+    """PNG bytes of a matplotlib figure at ``dpi``, without ``Software``/date metadata.
+
+    A figure with constrained layout already fits its labels and legends, so it is saved as
+    drawn (cropping it to the tight bounding box would lay it out twice). ``savefig`` draws
+    such a figure twice too: once, without output, to run the layout, and once more to
+    render it. One Agg draw runs the layout and renders in the same pass, and encoding its
+    buffer the way ``savefig`` does (:func:`matplotlib.image.imsave`) gives the same bytes
+    at about nine tenths of the CPU. Any other figure (no layout engine, another canvas or
+    non-default ``savefig.*`` colours) is cropped to its tight bounding box by ``savefig``.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> def drawn():
+    ...     fig, ax = plt.subplots(figsize=(3, 2), layout="constrained")
+    ...     ax.plot([0, 1], [1, 0], label="a")
+    ...     ax.legend()
+    ...     return fig
+    >>> one, two = drawn(), drawn()
+    >>> saved = io.BytesIO()
+    >>> two.savefig(saved, format="png", dpi=90, metadata={"Software": None})
+    >>> _png(one, 90) == saved.getvalue()
+    True
+    >>> plt.close("all")
+    """
+    import matplotlib as mpl
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    buf = io.BytesIO()
+    metadata = {"Software": None}
+    one_pass = (isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
+                and isinstance(fig.canvas, FigureCanvasAgg)
+                and all(str(mpl.rcParams[f"savefig.{key}"]) == "auto"
+                        for key in ("facecolor", "edgecolor"))
+                and not mpl.rcParams["savefig.transparent"])
+    if not one_pass:
+        constrained = isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
+        fig.savefig(buf, format="png", dpi=dpi, bbox_inches=None if constrained else "tight",
+                    metadata=metadata)
+        return buf.getvalue()
+    if fig.dpi != dpi:
+        fig.set_dpi(dpi)
+    FigureCanvasAgg.draw(fig.canvas)
+    mpl.image.imsave(buf, fig.canvas.buffer_rgba(), format="png", origin="upper", dpi=fig.dpi,
+                     metadata=metadata)
+    return buf.getvalue()
+
+
 def _slug(text: str) -> str:
     s = re.sub(r"[^0-9a-z]+", "-", text.lower().translate(str.maketrans("äöåé", "aoae")))
     return s.strip("-") or "x"
@@ -476,7 +528,6 @@ class Report:
             If the figure disagrees with its table.
         """
         import matplotlib.pyplot as plt
-        from matplotlib.layout_engine import ConstrainedLayoutEngine
 
         from soskulib import audit
 
@@ -498,14 +549,9 @@ class Report:
         elif check is not None:
             raise TypeError("check must be an audit.FigureCheck (or a list of them) or "
                             "audit.NOT_ABOUT_PEOPLE")
-        buf = io.BytesIO()
-        # A figure with constrained layout already fits its labels and legends; cropping it
-        # to the tight bounding box would draw it twice (the build's largest single cost).
-        constrained = isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
-        fig.savefig(buf, format="png", dpi=dpi, bbox_inches=None if constrained else "tight",
-                    metadata={"Software": None})
+        png = _png(fig, dpi)
         plt.close(fig)
-        data = base64.b64encode(buf.getvalue()).decode("ascii")
+        data = base64.b64encode(png).decode("ascii")
         caption_text = self.caption("figure", caption)
         source = f' data-drawn-from="{html.escape(drawn_from)}"' if drawn_from else ""
         body = (f'<figure class="sosku-figure"{source}><img src="data:image/png;base64,{data}" '
