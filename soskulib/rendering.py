@@ -136,25 +136,136 @@ def style_table(df: pd.DataFrame, lang: str, digits: int, index: bool, uid: str 
         return formatting.soft_hyphens(label, lang) if isinstance(label, str) else label
 
     shown.columns = shown.columns.map(hyphenate)
-    styler = shown.style.format(na_rep=formatting.MISSING, escape="html")
-    styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
     # A table of many columns is set smaller, so that it fits the page without scrolling.
     wide = " sosku-wide" if shown.shape[1] + (shown.index.nlevels if index else 0) > WIDE_COLUMNS else ""
-    styler = styler.set_table_attributes(f'class="sosku-df{wide}"')
     # `.col<j>` marks both the heading and the data cells of column j (not the row headings).
     # A number is never broken over two lines ("< 0,001", "−0,15 – 0,54", "1 096").
     # Nor is a code ("092-K1", "I/2017"): a text column of short values without spaces.
     codes = [j for j in range(shown.shape[1]) if not aligned[j] and _is_code_column(shown.iloc[:, j])]
-    styler = styler.set_table_styles([
-        {"selector": f".col{j}", "props": f"text-align: {'right' if numeric else 'left'};"}
-        for j, numeric in enumerate(aligned)] + [
-        {"selector": f"td.col{j}", "props": "white-space: nowrap;"}
-        for j, numeric in enumerate(aligned) if numeric or j in codes])
+    styles = ([(f".col{j}", f"text-align: {'right' if numeric else 'left'}")
+               for j, numeric in enumerate(aligned)]
+              + [(f"td.col{j}", "white-space: nowrap") for j, numeric in enumerate(aligned)
+                 if numeric or j in codes])
+    # A uuid from the table name keeps the HTML identical between builds and unique on the page.
+    uuid = re.sub(r"[^A-Za-z0-9_-]", "_", uid)
+    attributes = f'class="sosku-df{wide}"'
+    plain = _plain_table_html(shown, index, uuid, attributes, styles)
+    return plain if plain is not None else _styler_html(shown, index, uuid, attributes, styles)
+
+
+def _styler_html(shown: pd.DataFrame, index: bool, uuid: str, attributes: str,
+                 styles: Sequence[tuple[str, str]]) -> str:
+    """``shown`` written by pandas' Styler: text escaped, missing cells as "–", no index
+    unless ``index``, ``styles`` (selector, CSS declaration) under the id ``T_<uuid>``."""
+    styler = shown.style.format(na_rep=formatting.MISSING, escape="html")
+    styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
+    styler = styler.set_table_attributes(attributes)
+    styler = styler.set_table_styles([{"selector": selector, "props": f"{props};"}
+                                      for selector, props in styles])
     if not index:
         styler = styler.hide(axis="index")
-    # A uuid from the table name keeps the HTML identical between builds and unique on the page.
-    styler = styler.set_uuid(re.sub(r"[^A-Za-z0-9_-]", "_", uid))
-    return styler.to_html()
+    return styler.set_uuid(uuid).to_html()
+
+
+# markupsafe.escape, which pandas' Styler uses for escape="html".
+_HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&#39;",
+                               '"': "&#34;"})
+# Styler leaves axis names unescaped; a name with one of these goes through Styler itself.
+_UNSAFE = re.compile(r"[&<>'\"]")
+# Above Styler's default ``styler.render.max_elements`` it trims the table; not written here.
+_MAX_PLAIN_CELLS = 200_000
+
+
+def _plain_table_html(shown: pd.DataFrame, index: bool, uuid: str, attributes: str,
+                      styles: Sequence[tuple[str, str]]) -> str | None:
+    """The HTML pandas' Styler writes for ``shown``, written directly; None when it cannot be.
+
+    ``style_table`` hands over a table whose cells are already text. For such a table
+    (one level of columns and of row labels, every cell text or missing, every label text)
+    this writes the markup of ``Styler.format(na_rep="–", escape="html")``,
+    ``.format_index(escape="html")`` on both axes, ``set_table_styles``, ``hide(axis=
+    "index")`` unless ``index`` and ``set_uuid``, byte for byte, without Styler's per-cell
+    formatter calls and template (most of the time a page spends on its tables). Anything
+    else (a MultiIndex, a label that is not text, a number cell) returns None, and
+    ``style_table`` renders it through Styler. ``tests/test_rendering.py`` compares the two.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"a<b": ["x & y", None]})
+    >>> print(_plain_table_html(table, False, "u", 'class="c"', [(".col0", "text-align: left")]))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    <style type="text/css">
+    #T_u .col0 {
+      text-align: left;
+    }
+    </style>
+    <table id="T_u" class="c">
+      <thead>
+        <tr>
+          <th id="T_u_level0_col0" class="col_heading level0 col0" >a&lt;b</th>
+        </tr>
+      </thead>
+      <tbody>
+        <tr>
+          <td id="T_u_row0_col0" class="data row0 col0" >x &amp; y</td>
+        </tr>
+        <tr>
+          <td id="T_u_row1_col0" class="data row1 col0" >–</td>
+        </tr>
+      </tbody>
+    </table>
+    <BLANKLINE>
+    """
+    columns, rows = shown.columns, shown.index
+    if (isinstance(columns, pd.MultiIndex) or isinstance(rows, pd.MultiIndex)
+            or not len(columns) or shown.size > _MAX_PLAIN_CELLS):
+        return None
+    headings = list(columns)
+    labels_ = list(rows) if index else []
+    if not all(isinstance(v, str) for v in (*headings, *labels_)):
+        return None
+    names = [columns.name, rows.name] if index else []
+    if any(n is not None and (not isinstance(n, str) or _UNSAFE.search(n)) for n in names):
+        return None
+    values = shown.to_numpy(dtype=object)
+    cells: list[list[str]] = []
+    for row in values:
+        out = []
+        for v in row:
+            if isinstance(v, str):
+                out.append(v.translate(_HTML_ESCAPES))
+            elif v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v):
+                out.append(formatting.MISSING)
+            else:
+                return None
+        cells.append(out)
+    u = f"T_{uuid}"
+    parts = ['<style type="text/css">\n']
+    parts += [f"#{u} {selector} {{\n  {props};\n}}\n" for selector, props in styles]
+    parts.append(f'</style>\n<table id="{u}" {attributes}>\n  <thead>\n    <tr>\n')
+    if index:
+        if columns.name is None:
+            parts.append('      <th class="blank level0" >&nbsp;</th>\n')
+        else:
+            parts.append(f'      <th class="index_name level0" >{columns.name}</th>\n')
+    parts += [f'      <th id="{u}_level0_col{j}" class="col_heading level0 col{j}" >'
+              f"{h.translate(_HTML_ESCAPES)}</th>\n" for j, h in enumerate(headings)]
+    parts.append("    </tr>\n")
+    if index and rows.name is not None:
+        parts.append(f'    <tr>\n      <th class="index_name level0" >{rows.name}</th>\n')
+        parts += [f'      <th class="blank col{j}" >&nbsp;</th>\n' for j in range(len(headings))]
+        parts.append("    </tr>\n")
+    parts.append("  </thead>\n  <tbody>\n")
+    for i, row in enumerate(cells):
+        parts.append("    <tr>\n")
+        if index:
+            parts.append(f'      <th id="{u}_level0_row{i}" class="row_heading level0 row{i}" >'
+                         f"{labels_[i].translate(_HTML_ESCAPES)}</th>\n")
+        parts += [f'      <td id="{u}_row{i}_col{j}" class="data row{i} col{j}" >{v}</td>\n'
+                  for j, v in enumerate(row)]
+        parts.append("    </tr>\n")
+    parts.append("  </tbody>\n</table>\n")
+    return "".join(parts)
 
 
 def template_dir() -> Path:

@@ -98,3 +98,46 @@ def test_percentages_show_one_decimal_at_most_in_page_and_excel(tmp_path):
     assert "0,012" in html and "8,0<" in html and "100,0<" in html and "8,044" not in html
     excel = downloads.write_table(df, tmp_path, "pct", lang="fi", digits=3)["excel"]
     assert excel.read_text(encoding="utf-8-sig").splitlines()[1] == "ESIS;0,012;8,0;100,0"
+
+
+def _plain_and_styler(shown: pd.DataFrame, index: bool) -> tuple[str | None, str]:
+    styles = [(f".col{j}", "text-align: right") for j in range(shown.shape[1])] + [
+        ("td.col0", "white-space: nowrap")]
+    args = (shown, index, "t_1", 'class="sosku-df sosku-wide"', styles)
+    return rendering._plain_table_html(*args), rendering._styler_html(*args)
+
+
+def test_plain_table_html_is_what_styler_writes():
+    # The direct writer replaces pandas' Styler for tables of text; the page must not change.
+    hostile = ["<script>x</script>", "a & b", "'q'", '"dq"', "=1+2", "", "1\u202f204", "..",
+               "–", "ä ö τ²", "x\ny", "&amp;"]
+    frames = {
+        "text and missing": pd.DataFrame({"a": hostile, "b<": [None, float("nan"), pd.NA] * 4}),
+        "one column": pd.DataFrame({"n": ["12"]}),
+        "no rows": pd.DataFrame({"a": pd.Series([], dtype=object), "b": pd.Series([], dtype=object)}),
+        "named axes": pd.DataFrame([["1", ".."], ["3", "4"]],
+                                   index=pd.Index(["naiset", "miehet & muut"], name="Sukupuoli"),
+                                   columns=pd.Index(["2016", "yhteensä"], name="Vuosi")),
+        "row names only": pd.DataFrame({"x": ["1", "2"]}, index=pd.Index(["<a>", "b"], name="r")),
+        "column name only": pd.DataFrame({"x": ["1", "2"]}, index=["a", "b"]).rename_axis(
+            columns="c"),
+        "unnamed index": pd.DataFrame({"x": ["1", None]}, index=["a", "b"]),
+    }
+    for name, frame in frames.items():
+        # Row labels are shown only when they are text (a RangeIndex is hidden).
+        for index in (False, True) if frame.index.dtype == object else (False,):
+            shown = frame if index else frame.reset_index(drop=True)
+            plain, styler = _plain_and_styler(shown, index)
+            assert plain is not None and plain == styler, (name, index)
+
+
+def test_plain_table_html_leaves_other_tables_to_styler():
+    numbers = pd.DataFrame({"n": [1, 2]})
+    multi = pd.DataFrame([["1", "2"]], columns=pd.MultiIndex.from_tuples([("a", "x"), ("a", "y")]))
+    int_labels = pd.DataFrame({0: ["a"]})
+    unsafe_name = pd.DataFrame({"x": ["1"]}, index=pd.Index(["a"], name="<b>"))
+    for frame, index in ((numbers, False), (multi, False), (int_labels, False),
+                         (unsafe_name, True)):
+        assert _plain_and_styler(frame, index)[0] is None
+    # style_table still writes them (through Styler).
+    assert "<td" in rendering.style_table(multi, "fi", 0, False, uid="m")
