@@ -636,12 +636,60 @@ def setup_plotting() -> None:
     })
 
 
+#: What :func:`publication_population` and :func:`load_tables` compute from the national
+#: tables, by processed folder and the state of its files. A build runs its notebooks one
+#: after another in one kernel per worker (:mod:`soskulib.site`), and every page needs the
+#: same national results; the key changes whenever a file of the folder does.
+_NATIONAL: dict[tuple[str, str, str], Any] = {}
+
+
+def _national(processed_dir: str | os.PathLike[str], what: str, compute: Any) -> Any:
+    """``compute()``, remembered for this processed folder as long as none of its files change.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> calls = []
+    >>> def compute():
+    ...     calls.append(1)
+    ...     return len(calls)
+    >>> _ = (folder / "clients.parquet").write_bytes(b"1")
+    >>> _national(folder, "x", compute), _national(folder, "x", compute)
+    (1, 1)
+    >>> _ = (folder / "clients.parquet").write_bytes(b"12")   # the data changed
+    >>> _national(folder, "x", compute)
+    2
+    """
+    root = Path(processed_dir).resolve()
+    files = sorted(root.rglob("*"))
+    state = hashlib.sha256("\n".join(
+        f"{f.relative_to(root)}\t{f.stat().st_size}\t{f.stat().st_mtime_ns}"
+        for f in files if f.is_file()).encode("utf-8")).hexdigest()
+    key = (str(root), what, state)
+    if key not in _NATIONAL:
+        for old in [k for k in _NATIONAL if k[:2] == key[:2]]:
+            del _NATIONAL[old]
+        _NATIONAL[key] = compute()
+    return _NATIONAL[key]
+
+
 def publication_population(processed_dir: str | os.PathLike[str]) -> Any:
     """The site's publication population (:func:`soskulib.disclosure.publication_population`).
 
     Computed from the national clients and assessments, so every page leaves out the same
-    people (``docs/disclosure.md``).
+    people (``docs/disclosure.md``). It is computed once per processed folder and process
+    (:func:`_national`); each call returns its own copy.
     """
+    from soskulib.disclosure import PublicationPopulation
+
+    population = _national(processed_dir, "population",
+                           lambda: _publication_population(processed_dir))
+    return PublicationPopulation(population.clients.copy(), population.excluded.copy(),
+                                 population.split)
+
+
+def _publication_population(processed_dir: str | os.PathLike[str]) -> Any:
     from soskulib import disclosure, schema
     from soskulib import io as sio
 
@@ -696,8 +744,16 @@ def load_tables(
         for name in ("clients", "contacts", "goals"):
             out[name] = population.keep(out[name])
         out["responses"] = {i: population.keep(r) for i, r in out["responses"].items()}
+    out["export_date"] = _national(processed_dir, "export_date",
+                                   lambda: _export_date(processed_dir))
+    return out
+
+
+def _export_date(processed_dir: str | os.PathLike[str]) -> pd.Timestamp:
+    """The latest date in the national clients and contacts."""
+    from soskulib import io as sio
+
     dates = [sio.load_processed(processed_dir, "clients", columns=[c])[c].max()
              for c in ("start_date", "end_date")]
     dates.append(sio.load_processed(processed_dir, "contacts", columns=["date"])["date"].max())
-    out["export_date"] = max(d for d in dates if pd.notna(d))
-    return out
+    return max(d for d in dates if pd.notna(d))

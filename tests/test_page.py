@@ -228,3 +228,27 @@ def test_figure_png_is_what_savefig_writes():
                     metadata={"Software": None})
         assert page._png(make(), 110) == saved.getvalue(), make.__name__
         plt.close("all")
+
+
+def test_publication_population_is_computed_once_per_data_and_handed_out_as_copies(
+        tmp_path, monkeypatch):
+    from soskulib.disclosure import PublicationPopulation
+
+    calls = []
+
+    def compute(processed_dir):
+        calls.append(processed_dir)
+        excluded = pd.DataFrame({"unit": ["092"], "category": ["other"], "n": [3]})
+        excluded.attrs["client_ids"] = ("a", "b", "c")
+        return PublicationPopulation(pd.DataFrame({"client_id": ["d"]}), excluded, "gender")
+
+    monkeypatch.setattr(page, "_publication_population", compute)
+    (tmp_path / "clients.parquet").write_bytes(b"v1")
+    first = page.publication_population(tmp_path)
+    first.excluded.loc[0, "n"] = 99  # a notebook changing its copy
+    second = page.publication_population(tmp_path)
+    assert len(calls) == 1 and second.excluded.loc[0, "n"] == 3
+    assert second.excluded_ids == {"a", "b", "c"}
+    (tmp_path / "clients.parquet").write_bytes(b"v2, prepared again")
+    page.publication_population(tmp_path)
+    assert len(calls) == 2
