@@ -12,7 +12,7 @@ import functools
 import json
 import numbers
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -50,23 +50,61 @@ def _is_quantity(value: Any) -> bool:
 def _numeric_columns(df: pd.DataFrame) -> list[bool]:
     """Per column: numbers, numeric text and disclosure markers only (and not all missing)."""
     flags = []
-    for j in range(df.shape[1]):
-        col = df.iloc[:, j]
-        if pd.api.types.is_bool_dtype(col):
+    for _, col in df.items():
+        if pd.api.types.is_bool_dtype(col.dtype):
             flags.append(False)
-        elif pd.api.types.is_numeric_dtype(col):
+        elif pd.api.types.is_numeric_dtype(col.dtype):
             flags.append(True)
         else:
-            present = col[col.notna()]
-            # object first: mapping a one-category categorical gives a categorical (no .all)
-            flags.append(bool(len(present)) and bool(present.astype(object).map(_is_quantity).all()))
+            # as objects: a categorical's values, not its codes
+            values = col.to_numpy(dtype=object)
+            present = values[~pd.isna(values)]
+            flags.append(bool(len(present)) and all(_is_quantity(v) for v in present))
     return flags
 
 
-def _is_code_column(col: pd.Series) -> bool:
+def _is_code_column(col: Iterable[Any]) -> bool:
     """Whether every shown value is a short code without spaces (an id, a quarter)."""
     values = [v for v in col if isinstance(v, str) and v not in (formatting.MISSING, "")]
     return bool(values) and all(len(v) <= 12 and not any(c.isspace() for c in v) for v in values)
+
+
+def _column_text(col: pd.Series, lang: str, places: int, pvalues: bool) -> list[Any]:
+    """One column's cells as the page shows them (see :func:`style_table`).
+
+    Booleans as words of ``lang``; p-values by :func:`formatting.pvalue`; other cells by
+    :func:`formatting.cell`, with ``places`` decimals unless every number of the column is
+    whole (counts, also beside hidden cells), then none. Text, markers and missing cells of
+    a p-value column are kept as they are.
+
+    Examples
+    --------
+    >>> _column_text(pd.Series([True, False]), "fi", 2, False)
+    ['kyllä', 'ei']
+    >>> _column_text(pd.Series([12.0, "..", None]), "fi", 2, False)
+    ['12', '..', '–']
+    >>> _column_text(pd.Series([0.5, -1.25]), "fi", 2, False)
+    ['0,50', '−1,25']
+    """
+    values = col.to_numpy(dtype=object)  # a categorical's values, not its codes
+    if pd.api.types.is_bool_dtype(col.dtype):
+        words = {True: "kyllä", False: "ei"} if lang == "fi" else {True: "yes", False: "no"}
+        return [words.get(v, np.nan) if isinstance(v, (bool, np.bool_)) else np.nan
+                for v in values]
+    if pvalues:
+        return [formatting.pvalue(v, lang)
+                if isinstance(v, numbers.Real) and not isinstance(v, bool) else v
+                for v in values]
+    numeric = pd.to_numeric(col, errors="coerce")
+    if isinstance(numeric.dtype, np.dtype) and numeric.dtype.kind in "fiu":
+        array = numeric.to_numpy()
+        finite = array[np.isfinite(array)]
+        whole = bool(len(finite)) and bool((finite % 1 == 0).all())
+    else:  # an extension dtype (nullable integers): pandas' own missing-value rules
+        finite = numeric[np.isfinite(numeric)]
+        whole = bool(len(finite)) and bool((finite % 1 == 0).all())
+    shown_places = 0 if whole else places
+    return [formatting.cell(v, lang, shown_places) for v in values]
 
 
 #: Tables with more columns than this are set in a smaller type (CSS class ``sosku-wide``).
@@ -111,23 +149,12 @@ def style_table(df: pd.DataFrame, lang: str, digits: int, index: bool, uid: str 
     if not index:
         df = df.reset_index(drop=True)
     aligned = _numeric_columns(df)
-    # Booleans read as words in the page's language (the CSV keeps True/False).
-    yes, no = ("kyllä", "ei") if lang == "fi" else ("yes", "no")
-    shown = df.copy()
-    for j in range(shown.shape[1]):
-        col = shown.iloc[:, j]
-        if pd.api.types.is_bool_dtype(col):
-            text = col.map({True: yes, False: no})
-        elif j in set(pvalues):
-            text = col.map(lambda v: formatting.pvalue(v, lang)
-                           if isinstance(v, numbers.Real) and not isinstance(v, bool) else v)
-        else:
-            values = pd.to_numeric(col, errors="coerce")
-            finite = values[np.isfinite(values)]
-            whole = bool(len(finite)) and bool((finite % 1 == 0).all())
-            places = 0 if whole else formatting.column_digits(shown.columns[j], digits)
-            text = col.map(lambda v, p=places: formatting.cell(v, lang, p))
-        shown.isetitem(j, text.astype(object))
+    texts = [_column_text(col, lang, formatting.column_digits(name, digits), j in set(pvalues))
+             for j, (name, col) in enumerate(df.items())]
+    cells = np.empty(df.shape, dtype=object)
+    for j, text in enumerate(texts):
+        cells[:, j] = text
+    shown = pd.DataFrame(cells, index=df.index, columns=df.columns, dtype=object, copy=False)
     # Long Finnish words in headings may break (soft hyphens), so a heading wraps instead of
     # widening the table past the page.
     def hyphenate(label: Any) -> Any:
@@ -141,7 +168,7 @@ def style_table(df: pd.DataFrame, lang: str, digits: int, index: bool, uid: str 
     # `.col<j>` marks both the heading and the data cells of column j (not the row headings).
     # A number is never broken over two lines ("< 0,001", "−0,15 – 0,54", "1 096").
     # Nor is a code ("092-K1", "I/2017"): a text column of short values without spaces.
-    codes = [j for j in range(shown.shape[1]) if not aligned[j] and _is_code_column(shown.iloc[:, j])]
+    codes = [j for j, text in enumerate(texts) if not aligned[j] and _is_code_column(text)]
     styles = ([(f".col{j}", f"text-align: {'right' if numeric else 'left'}")
                for j, numeric in enumerate(aligned)]
               + [(f"td.col{j}", "white-space: nowrap") for j, numeric in enumerate(aligned)

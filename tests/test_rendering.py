@@ -141,3 +141,41 @@ def test_plain_table_html_leaves_other_tables_to_styler():
         assert _plain_and_styler(frame, index)[0] is None
     # style_table still writes them (through Styler).
     assert "<td" in rendering.style_table(multi, "fi", 0, False, uid="m")
+
+
+def test_column_text_is_what_series_map_gives():
+    # _column_text formats a column in one pass over its values; pandas' Series.map (the
+    # earlier code) is the reference, on the dtypes a published table can hold.
+    import numbers
+
+    import numpy as np
+
+    from soskulib import formatting
+
+    frame = pd.DataFrame({
+        "cat": pd.Categorical(["a", None, "b"]), "nint": pd.array([1, None, 3], dtype="Int64"),
+        "date": pd.to_datetime(["2020-01-01", None, "2021-02-03"]),
+        "string": pd.array(["x", None, "1"], dtype="string"),
+        "nbool": pd.array([True, None, False], dtype="boolean"), "bool": [True, False, True],
+        "float": [0.5, np.nan, np.inf], "whole": [1.0, 2.0, np.nan], "int": [1, -2, 3],
+        "mixed": [1, "..", None], "p": [0.0004, 0.2, np.nan], "catnum": pd.Categorical([1.5, 2.0, None]),
+        "osuus (%)": [12.345, 1.0, 2.5]})
+    for lang in ("fi", "en"):
+        yes, no = ("kyllä", "ei") if lang == "fi" else ("yes", "no")
+        for name, col in frame.items():
+            pvalue = name == "p"
+            if pd.api.types.is_bool_dtype(col):
+                expected = col.map({True: yes, False: no})
+            elif pvalue:
+                expected = col.map(lambda v, lg=lang: formatting.pvalue(v, lg)
+                                   if isinstance(v, numbers.Real) and not isinstance(v, bool) else v)
+            else:
+                values = pd.to_numeric(col, errors="coerce")
+                finite = values[np.isfinite(values)]
+                whole = bool(len(finite)) and bool((finite % 1 == 0).all())
+                places = 0 if whole else formatting.column_digits(name, 3)
+                expected = col.map(lambda v, p=places, lg=lang: formatting.cell(v, lg, p))
+            got = rendering._column_text(col, lang, formatting.column_digits(name, 3), pvalue)
+            want = expected.astype(object).tolist()
+            assert [formatting.MISSING if pd.isna(v) else v for v in got] == \
+                [formatting.MISSING if pd.isna(v) else v for v in want], (name, lang)
