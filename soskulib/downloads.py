@@ -90,17 +90,24 @@ def excel_frame(table: pd.DataFrame, lang: str, digits: int) -> pd.DataFrame:
         raise ValueError(f"lang must be one of {', '.join(EXCEL_DIALECT)}, got {lang!r}")
     decimal = EXCEL_DIALECT[lang][1]
     out = table.copy()
-    for j in range(out.shape[1]):
-        col = out.iloc[:, j]
-        if pd.api.types.is_bool_dtype(col):
+    for j, (name, col) in enumerate(table.items()):
+        if pd.api.types.is_bool_dtype(col.dtype):
             continue
-        if pd.api.types.is_float_dtype(col):
-            whole = col.dropna()
-            integral = bool(len(whole)) and bool(np.all(np.mod(whole.to_numpy(), 1) == 0))
-            places = 0 if integral else column_digits(out.columns[j], digits)
-            out.isetitem(j, col.map(lambda v, p=places: _excel_cell(v, decimal, p)).astype(object))
-        elif pd.api.types.is_integer_dtype(col) or col.dtype == object:
-            out.isetitem(j, col.map(lambda v: _excel_cell(v, decimal, digits)).astype(object))
+        if pd.api.types.is_float_dtype(col.dtype):
+            if isinstance(col.dtype, np.dtype):
+                values = col.to_numpy()
+                present = values[~np.isnan(values)]
+            else:  # nullable floats
+                present = col.dropna().to_numpy()
+            integral = bool(len(present)) and bool(np.all(np.mod(present, 1) == 0))
+            places = 0 if integral else column_digits(name, digits)
+        elif pd.api.types.is_integer_dtype(col.dtype) or col.dtype == object:
+            places = digits
+        else:
+            continue
+        cells = np.empty(len(col), dtype=object)
+        cells[:] = [_excel_cell(v, decimal, places) for v in col.to_numpy(dtype=object)]
+        out.isetitem(j, cells)
     if isinstance(out.index, pd.MultiIndex) or not isinstance(out.index, pd.RangeIndex):
         out.index = out.index.map(lambda v: _excel_cell(v, decimal, digits))
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -60,3 +61,32 @@ def test_doctests():
 
     result = doctest.testmod(downloads, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 3 and result.failed == 0
+
+
+def test_excel_frame_is_what_series_map_gives():
+    # excel_frame writes a column in one pass over its values; Series.map (the earlier code)
+    # is the reference, on the dtypes a published table can hold.
+    frame = pd.DataFrame({
+        "cat": pd.Categorical(["a", None, "=b"]), "nint": pd.array([1, None, 3], dtype="Int64"),
+        "date": pd.to_datetime(["2020-01-01", None, "2021-02-03"]),
+        "nbool": pd.array([True, None, False], dtype="boolean"), "bool": [True, False, True],
+        "float": [0.5, np.nan, -0.001], "whole": [1.0, 2.0, np.nan],
+        "nfloat": pd.array([1.5, None, 2.0], dtype="Float64"), "int": [1, -2, 3],
+        "mixed": [1, "..", None], "none": [None, None, None], "osuus (%)": [12.345, 1.0, 2.5]})
+    for lang, digits in (("fi", 2), ("en", 3)):
+        decimal = downloads.EXCEL_DIALECT[lang][1]
+        got = downloads.excel_frame(frame, lang, digits)
+        for name, col in frame.items():
+            if pd.api.types.is_bool_dtype(col):
+                want = col
+            elif pd.api.types.is_float_dtype(col):
+                present = col.dropna()
+                integral = bool(len(present)) and bool(np.all(np.mod(present.to_numpy(), 1) == 0))
+                places = 0 if integral else downloads.column_digits(name, digits)
+                want = col.map(lambda v, p=places, d=decimal: downloads._excel_cell(v, d, p))
+            elif pd.api.types.is_integer_dtype(col) or col.dtype == object:
+                want = col.map(lambda v, d=decimal, k=digits: downloads._excel_cell(v, d, k))
+            else:
+                want = col
+            assert got[name].astype(object).fillna("").tolist() == \
+                want.astype(object).fillna("").tolist(), (name, lang)
