@@ -18,7 +18,7 @@ published with its ``n`` gives the group's sum ``mean × n``, and sums add up li
 Every count is a non-negative integer.
 
 For each hidden count it then computes the feasible interval ``[lo, hi]`` by linear
-programming (HiGHS through :func:`scipy.optimize.linprog`; bounds rounded inwards, since
+programming (HiGHS, :class:`soskulib.feasible.FeasibleRegion`; bounds rounded inwards, since
 counts are integers). A hidden count is **disclosed** when ``lo < min_cell`` (it may be a
 small group) and ``hi - lo < protection``: with the default ``protection = min_cell - 2 = 3``
 a reader must be left with at least four possible values, as many as primary suppression
@@ -55,7 +55,6 @@ are recovered as 0, which zeros being published is no finding either.)
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import math
 import re
@@ -66,10 +65,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.optimize import linprog
 from scipy.sparse.csgraph import connected_components
 
 from soskulib import disclosure, instruments, labels, schema
+from soskulib.feasible import FeasibleRegion
 
 __all__ = ["Finding", "Attack", "audit_site", "read_csv_text", "TABLE_MODELS", "HIDDEN_MARKERS"]
 
@@ -410,9 +409,7 @@ class Attack:
             b_ub = np.zeros(keep_ub.size) if keep_ub.size else None
             bounds = [bounds_all[v] for v in members]
 
-            solve = functools.partial(linprog, A_eq=a_eq if a_eq.shape[0] else None,
-                                      b_eq=b_eq if a_eq.shape[0] else None, A_ub=a_ub,
-                                      b_ub=b_ub, bounds=bounds, method="highs")
+            solve = FeasibleRegion(a_eq, b_eq, a_ub=a_ub, b_ub=b_ub, bounds=bounds).minimize
             points: list[np.ndarray] = []
 
             # A count that some feasible point puts at wide_from or more is wide: points that

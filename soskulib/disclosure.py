@@ -476,7 +476,8 @@ def _line_system(values: np.ndarray, mask: np.ndarray, lines: Sequence[_Line]
 def lp_intervals(a_eq: Any, b_eq: np.ndarray, targets: Iterable[int], *, bounds: Any = (0, None),
                  a_ub: Any = None, b_ub: np.ndarray | None = None,
                  wide_from: float | None = None) -> dict[int, tuple[float, float]]:
-    """Smallest and largest value of each target variable subject to the constraints (HiGHS).
+    """Smallest and largest value of each target variable subject to the constraints (HiGHS,
+    :class:`soskulib.feasible.FeasibleRegion`: one model, an objective per end).
 
     ``inf``/``-inf`` where unbounded and ``nan`` where the constraints contradict each
     other. Used by :func:`feasible_intervals` and by the site audit (:mod:`soskulib.audit`).
@@ -490,18 +491,19 @@ def lp_intervals(a_eq: Any, b_eq: np.ndarray, targets: Iterable[int], *, bounds:
     >>> lp_intervals(np.array([[1.0, 1.0]]), np.array([3.0]), [0])
     {0: (0.0, 3.0)}
     """
-    from scipy.optimize import linprog
+    from soskulib.feasible import FeasibleRegion
 
-    size = a_eq.shape[1] if a_eq is not None else a_ub.shape[1]
     has_eq = a_eq is not None and a_eq.shape[0] > 0
     has_ub = a_ub is not None and a_ub.shape[0] > 0
+    region = FeasibleRegion(a_eq if has_eq else None, b_eq, a_ub=a_ub if has_ub else None,
+                            b_ub=b_ub, bounds=bounds,
+                            size=a_eq.shape[1] if a_eq is not None else a_ub.shape[1])
     out: dict[int, tuple[float, float]] = {}
+
     def extreme(v: int, sign: float) -> float:
-        c = np.zeros(size)
+        c = np.zeros(region.size)
         c[v] = sign
-        res = linprog(c, A_eq=a_eq if has_eq else None, b_eq=b_eq if has_eq else None,
-                      A_ub=a_ub if has_ub else None, b_ub=b_ub if has_ub else None,
-                      bounds=bounds, method="highs")
+        res = region.minimize(c)
         if res.status == 3:
             return -sign * np.inf
         if res.status != 0:
