@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import doctest
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
+from soskulib import feasible
 from soskulib.feasible import FeasibleRegion
+
+
+def test_docstring_examples_run():
+    result = doctest.testmod(feasible, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
 
 
 def _linprog(c, a_eq, b_eq, a_ub, b_ub, bounds):
