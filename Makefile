@@ -48,8 +48,13 @@ endif
 
 venv: $(VENV)/.installed
 
-reports: $(VENV)/.installed
+# The build's kernels are this environment's python3: its kernel spec is written once per
+# install (a Python start of its own on every `make reports` before).
+KERNEL_SPEC := $(VENV)/share/jupyter/kernels/python3/kernel.json
+$(KERNEL_SPEC): $(VENV)/.installed
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+
+reports: $(KERNEL_SPEC)
 	$(SOSKU) build $(BUILD_FLAGS)
 
 # Reproducibility check (README, "Reproducible builds"): build the demo site twice from the same
