@@ -110,10 +110,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from soskulib import demo, prepare, site
+    from soskulib import prepare, site
 
     raw = Path(args.raw)
     if raw == DEFAULT_RAW and not any(raw.glob("*")):
+        from soskulib import demo  # only then: it imports scipy.optimize
+
         demo.write_demo(raw)
         print(f"sosku build: synthetic demo export written to {raw}")
     if not args.fresh and prepare.is_current(raw, args.processed):
