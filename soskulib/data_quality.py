@@ -288,8 +288,10 @@ def completeness_figure(comp: pd.DataFrame, lang: str = "fi") -> Any:
         lambda o: schema.label("occasion", o, lang)))
     # Municipalities by name (not by code), in alphabetical order of the page's language.
     names = _municipality_names(comp["municipality"].unique(), lang)
-    grid = comp.pivot_table(index="row", columns="municipality", values="scorable_pct",
-                            sort=False)
+    # Every instrument × occasion keeps its row in the table's order, also one whose every
+    # cell is hidden (a pivot would drop it and reorder the rest).
+    grid = (comp.set_index(["row", "municipality"])["scorable_pct"].astype(float)
+            .unstack("municipality").reindex(list(dict.fromkeys(comp["row"]))))
     grid = grid.rename(columns=names)
     grid = grid[sorted(grid.columns, key=str.casefold)]
     fig, ax = plt.subplots(figsize=(1.2 + 0.75 * grid.shape[1], 0.9 + 0.38 * grid.shape[0]))
@@ -304,8 +306,8 @@ def completeness_figure(comp: pd.DataFrame, lang: str = "fi") -> Any:
               .rename(columns=names).reindex(index=grid.index, columns=grid.columns)
               .fillna(False).astype(bool).to_numpy())
     for (i, j), value in np.ndenumerate(grid.to_numpy(dtype=float)):
-        if hidden[i, j]:  # suppressed in the table: marked, not left blank
-            ax.text(j, i, disclosure.MARKER, ha="center", va="center", fontsize=8, color="white")
+        if hidden[i, j]:  # suppressed in the table: marked (dark on the blank cell), not left blank
+            ax.text(j, i, disclosure.MARKER, ha="center", va="center", fontsize=8, color="black")
         elif not np.isnan(value):
             ax.text(j, i, formatting.number(value, lang, 0), ha="center", va="center",
                     fontsize=8, color="black" if value > 55 else "white")

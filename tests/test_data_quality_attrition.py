@@ -138,3 +138,23 @@ def test_rows_table_leaves_people_to_the_protected_tables(processed):
     contacts = population.keep(sio.load_processed(processed, "contacts", columns=["municipality", "client_id"]))
     assert rows.loc["contacts"].to_dict() == contacts["municipality"].value_counts().reindex(rows.columns,
                                                                                             fill_value=0).to_dict()
+
+
+def test_completeness_figure_keeps_every_row_and_shows_its_hidden_cells(processed):
+    """A row whose every cell is hidden stays (in the table's order), and ".." is readable:
+    a hidden cell is blank (white), so its mark is dark."""
+    import matplotlib.colors as mcolors
+
+    comp = data_quality.protect_completeness(data_quality.completeness(processed))
+    fig = data_quality.completeness_figure(comp, "fi")
+    ax = fig.axes[0]
+    rows = [t.get_text() for t in ax.get_yticklabels()]
+    from soskulib import schema
+
+    expected = list(dict.fromkeys(comp["instrument"] + " · " + comp["occasion"].map(
+        lambda o: schema.label("occasion", o, "fi"))))
+    assert rows == expected
+    marks = [t for t in ax.texts if t.get_text() == ".."]
+    assert len(marks) == int(comp["scorable_pct_suppressed"].sum())
+    assert all(mcolors.to_hex(t.get_color()) != "#ffffff" for t in marks)
+    plt.close(fig)
