@@ -1147,8 +1147,9 @@ def coverage_report(results: Mapping[str, CoverageResult], commands: Mapping[str
                 if text:
                     reasons.append(f"* {r['instrument']}, {_ESTIMATOR_NAME[r['estimator']]}, "
                                    f"{_TEST_NAME[r['test']]}, vs {_TARGET_NAME[t]} — {text}")
-        parts.append(f"### Coverage outside {BAND[0]:.2f}–{BAND[1]:.2f}, explained "
-                     f"({len(reasons)} of {3 * len(s)})\n\n" + ("\n".join(reasons) or "None.") + "\n")
+        parts.append(f"### Coverage outside {BAND[0]:.2f}–{BAND[1]:.2f}: {len(reasons)} of the "
+                     f"{3 * len(s)} coverages, each explained\n\n"
+                     + ("\n".join(reasons) or "None.") + "\n")
     return "\n".join(parts).replace("−0.000", "0.000")
 
 
