@@ -145,11 +145,15 @@ def reject_summary(processed_dir: str | os.PathLike[str]) -> pd.DataFrame:
                            kind="stable").reset_index(drop=True)
 
 
-def completeness(processed_dir: str | os.PathLike[str]) -> pd.DataFrame:
+def completeness(processed_dir: str | os.PathLike[str], *, lang: str = "fi") -> pd.DataFrame:
     """Per instrument, municipality and occasion: responses, items answered (%), scorable (%).
 
     "Scorable" applies the instrument's missing-item rule through :func:`soskulib.scoring.score`
-    (the headline scale of the instrument; for 3X10D, its ``life_overall`` item). Responses
+    (the headline scale of the instrument; for 3X10D, its ``life_overall`` item). The
+    ``instrument`` column names that headline scale in ``lang``
+    (:meth:`soskulib.instruments.Instrument.display_name`: "EQ VAS", "3X10D: elämä
+    kokonaisuutena"), the name the outcome and attrition tables give the same scores; the
+    items answered are all items of the instrument's form. Responses
     of the publication population (:func:`soskulib.page.publication_population`);
     ``responses`` counts people, so it is published only through
     :func:`protect_completeness`. Two more counts of people, never published themselves, say
@@ -161,6 +165,7 @@ def completeness(processed_dir: str | os.PathLike[str]) -> pd.DataFrame:
     from soskulib import io as sio
     from soskulib.page import publication_population
 
+    labels.check_lang(lang)
     parts = []
     population = publication_population(processed_dir)
     for inst_id in instruments.ordered(schema.ASSESSMENT_INSTRUMENTS):
@@ -174,7 +179,7 @@ def completeness(processed_dir: str | os.PathLike[str]) -> pd.DataFrame:
         scored = scoring.score(resp, inst, keep=["municipality", "occasion"])
         headline = inst.headline if inst.headline in scored.columns else scored.columns[-1]
         frame = pd.DataFrame({
-            "instrument": inst.name,
+            "instrument": inst.display_name(lang),
             "municipality": resp["municipality"],
             "occasion": resp["occasion"],
             "answered": resp[list(inst.items)].notna().mean(axis=1),

@@ -117,7 +117,7 @@ def test_completeness_hides_what_the_rest_of_the_site_would_give_back(processed)
     att = data_quality.measurement_attrition(processed, min_cell=1)
     from soskulib import instruments
 
-    names = {instruments.get(i).name: i for i in att["instrument"]}
+    names = {instruments.get(i).display_name("fi"): i for i in att["instrument"]}
     base = comp.loc[comp["occasion"] == "baseline"].assign(instrument=lambda d: d["instrument"].map(names))
     merged = base.merge(att, on=["instrument", "municipality"])
     assert len(merged) and (merged["n_scorable"] == merged["n_pre"]).all()
@@ -157,4 +157,24 @@ def test_completeness_figure_keeps_every_row_and_shows_its_hidden_cells(processe
     marks = [t for t in ax.texts if t.get_text() == ".."]
     assert len(marks) == int(comp["scorable_pct_suppressed"].sum())
     assert all(mcolors.to_hex(t.get_color()) != "#ffffff" for t in marks)
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("lang", ["fi", "en"])
+def test_completeness_names_each_instrument_as_the_attrition_and_outcome_tables_do(processed, lang):
+    """The scorable share is of the headline scale: EQ-5D-3L's is the EQ VAS, 3X10D's the
+    item on life as a whole; the page's attrition table and the outcome tables say so, and so
+    does the completeness table and its heat map (issue 15: one name)."""
+    from soskulib import instruments
+
+    comp = data_quality.completeness(processed, lang=lang)
+    att = data_quality.measurement_attrition(processed, lang=lang, min_cell=1)
+    shown = set(comp["instrument"])
+    assert "EQ VAS" in shown and "EQ-5D-3L" not in shown
+    assert set(att["name"]) <= shown
+    assert shown == {instruments.get(i).display_name(lang)
+                     for i in instruments.ordered(instruments.available()) if i != "gas"} & shown
+    fig = data_quality.completeness_figure(data_quality.protect_completeness(comp), lang)
+    rows = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert any(r.startswith("EQ VAS · ") for r in rows) and not any("EQ-5D" in r for r in rows)
     plt.close(fig)
