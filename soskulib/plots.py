@@ -685,9 +685,17 @@ def fidelity_bars(
     return ax
 
 
-def _box_without_individuals(ax: Axes, data: pd.DataFrame, x: str, y: str, **kwargs) -> None:
+#: Percentiles the box plots' whiskers reach (no outliers are drawn: no single value shows).
+WHISKERS = (10, 90)
+
+
+def _box_without_individuals(ax: Axes, data: pd.DataFrame, x: str, y: str, *, lang: str,
+                             **kwargs) -> None:
     # Whiskers at the 10th/90th percentiles and no outlier markers: no single value is drawn.
-    sns.boxplot(data=data, x=x, y=y, whis=(10, 90), showfliers=False, ax=ax, **kwargs)
+    # A reader assumes Tukey's 1.5 × IQR, so the figure itself says what box and whiskers are.
+    sns.boxplot(data=data, x=x, y=y, whis=WHISKERS, showfliers=False, ax=ax, **kwargs)
+    ax.figure.supxlabel(_t("plot.box_key", lang, low=WHISKERS[0], high=WHISKERS[1]),
+                        fontsize="small", color="0.3")
 
 
 @formatting.literal_figure
@@ -767,7 +775,7 @@ def dose_distribution(
     order = sorted(keep)
     ax = _axes(ax, figsize=(8, 0.45 * len(order) + 1.5))
     # Horizontal boxes: long municipality names stay readable.
-    _box_without_individuals(ax, d, measure, by, order=order, orient="h",
+    _box_without_individuals(ax, d, measure, by, lang=lang, order=order, orient="h",
                              color=sns.color_palette(PALETTE)[0])
     ax.set_yticks(range(len(order)), [f"{_group_label(by, g, lang)} ({_t('plot.n_label', lang, n=sizes[g])})"
                                       for g in order])
@@ -837,8 +845,8 @@ def pre_post(
         part = data.loc[data[instrument] == inst, [pre, post]].melt(
             var_name="occasion", value_name="score")
         part["occasion"] = part["occasion"].map(occ)
-        _box_without_individuals(ax, part, "occasion", "score", hue="occasion", palette=PALETTE,
-                                 legend=False)
+        _box_without_individuals(ax, part, "occasion", "score", lang=lang, hue="occasion",
+                                 palette=PALETTE, legend=False)
         spec = instruments.get(inst)
         # What the headline scale measures ("3X10D: elämä kokonaisuutena"), on two lines.
         name = spec.display_name(lang).replace(": ", ":\n")

@@ -136,6 +136,44 @@ def test_dose_distribution_drops_small_groups(episodes):
     assert all(line.get_marker() in ("", "None", None) or len(line.get_xdata()) == 0 for line in ax.lines)
 
 
+def _whisker_ends(values: pd.Series) -> list[float]:
+    """Where matplotlib ends whiskers at percentiles: the furthest values within them."""
+    v = np.asarray(values.dropna(), float)
+    low, high = (np.percentile(v, q) for q in plots.WHISKERS)
+    return [v[v >= low].min(), v[v <= high].max()]
+
+
+def _drawn_values(ax: Axes, axis: str) -> np.ndarray:
+    return np.concatenate([np.asarray(line.get_xdata() if axis == "x" else line.get_ydata(), float)
+                           for line in ax.lines]) if ax.lines else np.array([])
+
+
+@pytest.mark.parametrize("lang", ["fi", "en"])
+def test_box_plots_say_their_whiskers_are_the_10th_and_90th_percentiles(episodes, tables, lang):
+    """A reader assumes Tukey's 1.5 × IQR; the figures draw 10–90 % and must say so."""
+    pytest.importorskip("soskulib.scoring")
+    key = {"fi": "viikset = 10.–90. persentiili", "en": "whiskers = 10th–90th percentile"}[lang]
+    ax = plots.dose_distribution(episodes, "hours", by="gender", lang=lang)
+    assert key in ax.figure.get_supxlabel()
+    drawn = _drawn_values(ax, "x")
+    for _g, part in episodes.dropna(subset=["hours"]).groupby("gender"):
+        if len(part) >= 5:
+            for end in _whisker_ends(part["hours"]):
+                assert np.isclose(drawn, end).any()
+    changes = outcomes.change_scores({"3x10d": tables["responses_3x10d"]})
+    fig = plots.pre_post(changes, lang=lang)
+    assert key in fig.get_supxlabel()
+    drawn = _drawn_values(fig.axes[0], "y")
+    for occasion in ("baseline", "end"):
+        for end in _whisker_ends(changes[occasion]):
+            assert np.isclose(drawn, end).any()
+    # and the municipality page's captions of both box plots say it too
+    from soskulib import labels
+
+    for caption in ("mu.dose.figure", "mu.outcomes.dist_figure"):
+        assert "10–90" in labels.text(caption, lang)
+
+
 def test_pre_post(tables):
     pytest.importorskip("soskulib.scoring")
     changes = outcomes.change_scores({"3x10d": tables["responses_3x10d"]})
