@@ -169,6 +169,48 @@ def outcome_with_experiments(chart: pd.DataFrame, experiments: pd.DataFrame | No
     return ax
 
 
+def outcome_caption(tests: pd.DataFrame | None, *, lang: str = "fi") -> str:
+    """Caption of :func:`outcome_with_experiments` that says what that figure draws.
+
+    The frozen baseline median (solid before the experiment, dashed after it) is drawn only
+    for a test with a published ``median_before``; when the quarters before an experiment
+    are too few or hidden, the caption says the median is not drawn and why (the reason of
+    :func:`soskulib.development.experiment_tests`). What hatched quarters hide is the
+    page's figure note (:meth:`soskulib.page.Report.figure`).
+
+    Parameters
+    ----------
+    tests : DataFrame or None
+        The rows of :func:`soskulib.development.experiment_tests` passed to the figure.
+    lang : {"fi", "en"}
+        Language.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> tests = pd.DataFrame({"experiment_id": ["092-K3"], "median_before": [float("nan")],
+    ...                       "note": ["too_few_quarters"]})
+    >>> outcome_caption(tests, lang="en").split("; ")[-1]
+    'vertical line = start of the experiment. No baseline median is drawn for 092-K3: too few quarters before the experiment.'
+    """
+    labels.check_lang(lang)
+    parts = [_t("mu.devwork.outcome_figure", lang)]
+    rows = tests if tests is not None else pd.DataFrame(columns=["experiment_id", "median_before", "note"])
+    drawn = rows.loc[rows["median_before"].notna()]
+    if not drawn.empty:
+        parts.append(_t("mu.devwork.outcome_figure.median", lang,
+                        ids=", ".join(map(str, drawn["experiment_id"]))))
+    for row in rows.loc[rows["median_before"].isna()].itertuples(index=False):
+        reason = _t(f"dev.note.{row.note}", lang) if isinstance(row.note, str) and row.note else \
+            _t("dev.note.too_few_quarters", lang)
+        parts.append(_t("mu.devwork.outcome_figure.no_median", lang, id=row.experiment_id,
+                        reason=reason))
+    return " ".join(parts)
+
+
 @formatting.literal_figure
 def loop_chart(loop: pd.DataFrame, *, lang: str = "fi", ax: Axes | None = None) -> Axes:
     """Ideas raised (bars up) and taken up (bars down) per level and quarter.

@@ -549,15 +549,50 @@ class Report:
         elif check is not None:
             raise TypeError("check must be an audit.FigureCheck (or a list of them) or "
                             "audit.NOT_ABOUT_PEOPLE")
+        notes = self._hidden_notes(fig)
         png = _png(fig, dpi)
         plt.close(fig)
         data = base64.b64encode(png).decode("ascii")
         caption_text = self.caption("figure", caption)
         source = f' data-drawn-from="{html.escape(drawn_from)}"' if drawn_from else ""
+        foot = "".join(f'<p class="sosku-tablenote">{html.escape(n)}</p>' for n in notes)
         body = (f'<figure class="sosku-figure"{source}><img src="data:image/png;base64,{data}" '
                 f'alt="{html.escape(alt or caption)}"><figcaption>{html.escape(caption_text)}'
-                "</figcaption></figure>")
+                f"</figcaption>{foot}</figure>")
         self._show(body, caption_text)
+
+    def _hidden_notes(self, fig: Any) -> list[str]:
+        """What a figure hides and why, when it shows hidden values at all.
+
+        A hatched "suppressed" legend entry (:func:`soskulib.plots.suppressed_legend_patch`)
+        or a cell marked with the disclosure marker holds more than the small groups: also
+        the values hidden so that a small one cannot be computed from the rest. The figure's
+        legend can only say "suppressed"; the note under it says both, as a table's does.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> from soskulib import plots
+        >>> fig, ax = plt.subplots()
+        >>> _ = ax.legend(handles=[plots.suppressed_legend_patch("en")])
+        >>> Report("en", display=False)._hidden_notes(fig)[0][:42]
+        'Hatched = suppressed: values of fewer than'
+        >>> plt.close(fig)
+        """
+        from soskulib import disclosure
+
+        hatched = self.t("plot.suppressed", k=self.min_cell)
+        legends = [ax.get_legend() for ax in fig.axes] + list(fig.legends)
+        entries = {t.get_text() for legend in legends if legend is not None for t in legend.get_texts()}
+        marked = any(t.get_text() == disclosure.MARKER for ax in fig.axes for t in ax.texts)
+        notes = []
+        if hatched in entries:
+            notes.append(self.t("figure_hatched_note", k=self.min_cell))
+        if marked:
+            notes.append(self.t("figure_marker_note", k=self.min_cell, marker=disclosure.MARKER))
+        return notes
 
     def _checked_source(self, check: Any) -> Any:
         """A check naming a published table, with the column and row values as published."""

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from fixtures.rawexport import write_csv
 
-from soskulib import development, process, schema, validation
+from soskulib import development, labels, process, schema, validation
 from soskulib import io as sio
 from soskulib.errors import ConfigurationError
 
@@ -511,3 +511,31 @@ def test_level3_sites_shows_flag_and_log_disagreeing_both_ways():
     assert not out.loc["179", "consistent"]  # level-3 events, not flagged
     assert not out.loc["698", "consistent"]  # flagged, no level-3 events
     assert out.loc["410", "consistent"]  # no flag recorded (old layout): nothing to compare
+
+
+@pytest.mark.parametrize("lang", ["fi", "en"])
+@pytest.mark.parametrize("baseline", ["published", "hidden"])
+def test_outcome_figure_caption_describes_the_median_only_when_it_is_drawn(lang, baseline):
+    """The caption used to describe a dashed baseline median on every page, also where the
+    quarters before the experiment were hidden and no median was drawn (Vantaa's ESIS)."""
+    import matplotlib.pyplot as plt
+
+    from soskulib import development_plots
+
+    quarters = pd.period_range("2017Q1", periods=8, freq="Q")
+    chart = pd.DataFrame({"municipality": "092", "quarter": quarters.astype(str),
+                          "quarter_start": quarters.start_time, "n": 20.0,
+                          "value": [4.0, 5, 6, 5, 10.3, 8.8, 8.6, 9]})
+    exp = pd.DataFrame({"experiment_id": ["092-K3"], "municipality": "092", "target_measure": "esis",
+                        "start_date": pd.to_datetime(["2018-01-01"])})
+    tests = pd.DataFrame({"experiment_id": ["092-K3"], "start_quarter": ["2018Q1"],
+                          "median_before": [5.0 if baseline == "published" else np.nan],
+                          "signal": [True], "note": ["" if baseline == "published" else "too_few_quarters"]})
+    ax = development_plots.outcome_with_experiments(chart, exp, tests, name="ESIS", lang=lang)
+    dashed = [c for c in ax.collections if c.get_linestyle()[0][1] is not None]
+    caption = development_plots.outcome_caption(tests, lang=lang)
+    says_median = ("katkoviiva" in caption) if lang == "fi" else ("dashed" in caption)
+    assert says_median == bool(dashed) == (baseline == "published")
+    if baseline == "hidden":
+        assert labels.text("dev.note.too_few_quarters", lang) in caption
+    plt.close("all")

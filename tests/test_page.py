@@ -252,3 +252,41 @@ def test_publication_population_is_computed_once_per_data_and_handed_out_as_copi
     (tmp_path / "clients.parquet").write_bytes(b"v2, prepared again")
     page.publication_population(tmp_path)
     assert len(calls) == 2
+
+
+@pytest.mark.parametrize("lang", ["fi", "en"])
+def test_a_figure_showing_hidden_values_says_what_is_hidden_and_why(lang, monkeypatch):
+    """Its legend says only "suppressed" (the block also holds complements of more than 5
+    people); the note under the figure names both reasons, for hatched blocks and for ".."
+    cells alike, and a figure hiding nothing gets no note."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from soskulib import disclosure, plots
+
+    rep = page.Report(lang, display=False)
+    shown: list[str] = []
+    monkeypatch.setattr(rep, "_show", lambda body, text, metadata=None: shown.append(body))
+
+    fig, ax = plt.subplots()
+    ax.bar([0, 1], [3, 4], label="a")
+    ax.bar([2], [5], **plots.SUPPRESSED_STYLE, label=plots.suppressed_legend_patch(lang).get_label())
+    ax.legend()
+    rep.figure(fig, "hatched")
+    fig, ax = plt.subplots()
+    ax.imshow([[1.0, float("nan")]])
+    ax.text(1, 0, disclosure.MARKER)
+    rep.figure(fig, "marked")
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1], label="a")
+    ax.legend()
+    rep.figure(fig, "plain")
+    hatched, marked, plain = shown
+    assert labels.text("figure_hatched_note", lang, k=5) in hatched
+    assert labels.text("figure_marker_note", lang, k=5, marker="..") in marked
+    assert "sosku-tablenote" not in plain
+    for body in (hatched, marked):
+        note = re.search(r'<p class="sosku-tablenote">([^<]*)</p>', body).group(1)
+        assert "5" in note and ("muista julkaistuista" in note or "other published" in note)

@@ -110,7 +110,7 @@ def test_fidelity_bars_show_suppressed_segment(episodes):
 def test_hatched_legend_does_not_claim_fewer_than_five(episodes, lang, word, small):
     """The hatched block also holds cells hidden as complements (more than 5 people: Vantaa's
     men with 0-1 elements in the demo), so its legend says "suppressed", not "fewer than 5";
-    the figure's caption gives the reason."""
+    the note the page writes under every figure with a hatched block gives the reason."""
     from soskulib import disclosure, labels
 
     table = disclosure.crosstab(episodes.assign(n_elements=episodes["n_elements"].astype(int)),
@@ -120,8 +120,12 @@ def test_hatched_legend_does_not_claim_fewer_than_five(episodes, lang, word, sma
     assert word in entries
     assert not any(small in e for e in entries), entries
     assert plots.suppressed_legend_patch(lang).get_label() == word
-    caption = labels.text("mu.fidelity.figure", lang, k=5)
-    assert "5" in caption and (small in caption) and ("Viivoitettu" in caption or "hatched" in caption)
+    from soskulib.page import Report
+
+    notes = Report(lang, display=False)._hidden_notes(ax.figure)
+    assert len(notes) == 1 and notes[0] == labels.text("figure_hatched_note", lang, k=5)
+    assert "5" in notes[0] and small in notes[0] and ("Viivoitettu" in notes[0] or "Hatched" in notes[0])
+    assert ("muista julkaistuista" in notes[0]) or ("other published" in notes[0])
 
 
 def test_dose_distribution_drops_small_groups(episodes):
