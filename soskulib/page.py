@@ -336,11 +336,11 @@ class Report:
                     raise KeyError(f"no code list or report strings {code_list!r}.*")
             out[col] = out[col].map(lambda c, m=mapping: m.get(c, c) if isinstance(c, str) else c)
             if code_list in schema.CODE_LABELS:
-                # Keep the code list's declared order (men, women, other) rather than the
-                # alphabetical order of the translated labels; only categories present.
+                # The reports' one order of the list (schema.display_order: women, men,
+                # other) rather than the alphabetical order of the translated labels, which
+                # differs between the languages; only categories present.
                 present = set(out[col].dropna())
-                order = [lab for lab in dict.fromkeys(mapping.values()) if lab in present]
-                order += sorted(present - set(order), key=str)
+                order = schema.in_display_order(code_list, present)
                 out[col] = pd.Categorical(out[col], categories=order, ordered=True)
         if not rename:
             return out

@@ -174,6 +174,14 @@ def _group_label(column: str, value, lang: str) -> str:
     return str(value)
 
 
+def _ordered_groups(column: str, values) -> list:
+    """Groups of a code-list column in the reports' display order (women, men, other);
+    other columns keep the order of ``values``."""
+    if column in schema.CODE_LABELS:
+        return schema.in_display_order(column, values)
+    return list(dict.fromkeys(values))
+
+
 def _hidden(data: pd.DataFrame, column: str) -> pd.Series:
     mask = disclosure.mask_column(column)
     if mask in data.columns:
@@ -576,6 +584,7 @@ def _stacked_shares(
     order = [n for n in names if n in unique] + ([hatched] if hatched in unique else [])
     ax.legend([unique[n] for n in order], order)
     ax.set_yticks(range(len(groups)), [_group_label(group, g, lang) for g in groups])
+    ax.invert_yaxis()  # the first group of the table on top, as the table lists it
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(formatting.axis_formatter(lang, percent_axis=True))
 
@@ -613,6 +622,7 @@ def _stacked_counts(ax: Axes, table: disclosure.CrossTab, colours: Sequence, lan
             drawn.append((g, cat, share))
             left += share
     ax.set_yticks(range(len(groups)), [_group_label(group, g, lang) for g in groups])
+    ax.invert_yaxis()  # the first group of the table on top, as the table lists it
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(formatting.axis_formatter(lang, percent_axis=True))  # "40 %"
     handles, names = ax.get_legend_handles_labels()
@@ -772,7 +782,7 @@ def dose_distribution(
     d = d.loc[d[by].isin(keep)]
     if d.empty:
         raise NothingToPlot(f"dose_distribution: no group has at least {min_cell} clients")
-    order = sorted(keep)
+    order = _ordered_groups(by, sorted(keep))
     ax = _axes(ax, figsize=(8, 0.45 * len(order) + 1.5))
     # Horizontal boxes: long municipality names stay readable.
     _box_without_individuals(ax, d, measure, by, lang=lang, order=order, orient="h",
@@ -1227,7 +1237,7 @@ def effect_chart(
     if d.empty:
         raise NothingToPlot("effect_chart: no visible estimates (all suppressed or missing)")
     rows = list(dict.fromkeys(d[label]))
-    groups = list(dict.fromkeys(d[group])) if group else [None]
+    groups = _ordered_groups(group, d[group]) if group else [None]
     ax = _axes(ax, figsize=(8, 0.55 * len(rows) * max(1, len(groups)) ** 0.5 + 1.6))
     colours = sns.color_palette(PALETTE)
     offsets = np.linspace(-0.22, 0.22, len(groups)) if len(groups) > 1 else [0.0]

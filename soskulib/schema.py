@@ -31,7 +31,7 @@ carry a keyed pseudonym ``client_id`` instead of the personal identity code.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -495,6 +495,68 @@ def label(code_list: str, code: str, lang: Literal["fi", "en"] = "en") -> str:
     """
     fi, en = CODE_LABELS[code_list][code]
     return fi if lang == "fi" else en
+
+
+#: Order in which the reports show a code list's categories, where it differs from the
+#: export's code order. Gender: women, men, other ("naiset ja miehet", the order of the
+#: population note), in every table, figure, legend and CSV of both languages; the export
+#: codes men as 1, so the code list itself keeps men first.
+DISPLAY_ORDER: dict[str, tuple[str, ...]] = {"gender": ("female", "male", "other")}
+
+
+def display_order(code_list: str) -> tuple[str, ...]:
+    """Codes of ``code_list`` in the order the reports show them (:data:`DISPLAY_ORDER`).
+
+    Parameters
+    ----------
+    code_list : str
+        Name of a code list in ``CODE_LABELS``.
+
+    Returns
+    -------
+    tuple of str
+
+    Examples
+    --------
+    >>> display_order("gender")
+    ('female', 'male', 'other')
+    >>> display_order("occasion")[:2]
+    ('baseline', 'end')
+    """
+    codes = tuple(CODE_LABELS[code_list])
+    first = DISPLAY_ORDER.get(code_list, ())
+    return first + tuple(c for c in codes if c not in first)
+
+
+def in_display_order(code_list: str, values: Iterable[Any]) -> list[Any]:
+    """Distinct ``values`` (codes, or their Finnish or English labels) in display order.
+
+    Values that are neither codes nor labels of ``code_list`` come last, sorted as text.
+
+    Parameters
+    ----------
+    code_list : str
+        Name of a code list in ``CODE_LABELS``.
+    values : iterable
+        Codes or labels, in any order, duplicates allowed.
+
+    Returns
+    -------
+    list
+
+    Examples
+    --------
+    >>> in_display_order("gender", ["mies", "muu / ei tiedossa", "nainen", "mies"])
+    ['nainen', 'mies', 'muu / ei tiedossa']
+    >>> in_display_order("gender", ["male", "female"])
+    ['female', 'male']
+    """
+    rank: dict[Any, int] = {}
+    for i, code in enumerate(display_order(code_list)):
+        for key in (code, *CODE_LABELS[code_list][code]):
+            rank.setdefault(key, i)
+    distinct = list(dict.fromkeys(values))
+    return sorted(distinct, key=lambda v: (rank.get(v, len(rank)), str(v)))
 
 
 #: Columns the processed ``clients`` table adds, derived before the identity code is dropped.

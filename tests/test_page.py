@@ -290,3 +290,17 @@ def test_a_figure_showing_hidden_values_says_what_is_hidden_and_why(lang, monkey
     for body in (hatched, marked):
         note = re.search(r'<p class="sosku-tablenote">([^<]*)</p>', body).group(1)
         assert "5" in note and ("muista julkaistuista" in note or "other published" in note)
+
+
+@pytest.mark.parametrize("lang", ["fi", "en"])
+def test_relabel_puts_women_before_men_in_both_languages(lang):
+    """Alphabetically "mies" < "nainen" but "female" < "male": the reports' one order is the
+    schema's display order, women first, in both languages."""
+    from soskulib import disclosure, schema
+
+    df = pd.DataFrame({"gender": ["male", "other", "female"] * 6, "g": list("ab") * 9})
+    out = page.Report(lang, display=False).relabel(df, codes={"gender": "gender"}, rename=False)
+    expected = [schema.label("gender", c, lang) for c in ("female", "male", "other")]
+    assert list(out["gender"].cat.categories) == expected
+    table = disclosure.crosstab(out, "g", "gender", min_cell=1)
+    assert list(table.counts.columns[:3]) == expected

@@ -388,3 +388,26 @@ def test_quality_heatmap_of_one_municipality_keeps_the_criterion_it_did_not_rate
     columns = [t.get_text() for t in ax.get_xticklabels()]
     assert len(columns) == 10 and columns[2].startswith("3. ")
     assert "–" in [t.get_text() for t in ax.texts]
+
+
+@pytest.mark.parametrize("lang", ["fi", "en"])
+def test_gender_figures_show_women_first_top_to_bottom_and_in_legends(episodes, lang):
+    """The figures list women before men as the tables beside them do (top row, top box,
+    first legend entry), whatever order the data come in."""
+    from soskulib import disclosure
+
+    women, men = (schema.label("gender", c, lang) for c in ("female", "male"))
+    rows = episodes.assign(n_elements=episodes["n_elements"].astype(int))
+    rows = rows.loc[rows["gender"].isin(["male", "female"])].sort_values("gender", ascending=False)
+
+    def top_to_bottom(ax):
+        ticks = sorted(ax.get_yticklabels(), key=lambda t: -ax.transData.transform(t.get_position())[1])
+        return [t.get_text().split(" (")[0] for t in ticks]
+
+    table = disclosure.crosstab(rows, "gender", "n_elements", min_cell=1)
+    assert top_to_bottom(plots.fidelity_bars(table, by="gender", lang=lang))[:2] == [women, men]
+    assert top_to_bottom(plots.dose_distribution(rows, "hours", by="gender", lang=lang))[:2] == [women, men]
+    effects = pd.DataFrame({"name": ["ESIS", "ESIS"], "gender": ["male", "female"],
+                            "effect": [0.3, 0.2], "effect_ci_low": [0.1, 0.0], "effect_ci_high": [0.5, 0.4]})
+    ax = plots.effect_chart(effects, group="gender", lang=lang)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [women, men]

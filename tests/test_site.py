@@ -542,3 +542,44 @@ def test_an_empty_share_of_completers_says_why(built):
         assert (note in page.read_text(encoding="utf-8")) == blank, page.name
         checked += blank
     assert checked  # the national table blanks the shares a municipality page hides
+
+
+def _first_gender_cells(cells: list[str], women: str, men: str) -> str | None:
+    """Which of women/men a table names first, reading it row by row (None: neither)."""
+    return next((c for c in cells if c in (women, men)), None)
+
+
+def _table_cells(page: str) -> list[list[str]]:
+    import html as html_lib
+
+    return [[html_lib.unescape(re.sub(r"<[^>]+>", "", c)).strip()
+             for c in re.findall(r"<t[hd]\b[^>]*>(.*?)</t[hd]>", table, flags=re.S)]
+            for table in re.findall(r"<table\b.*?</table>", page, flags=re.S)]
+
+
+def test_women_come_before_men_in_every_table_and_csv_of_both_languages(built, english_pages):
+    """One order for gender across the site (women, men, other; schema.display_order): the
+    target-group and age cross-tabulations listed men first, the tables beside them women."""
+    import csv
+
+    root, _ = built
+    pages = {("fi", p.name): p.read_text(encoding="utf-8") for p in _pages(root / "reports")}
+    pages |= {("en", name): page for name, page in english_pages.items()}
+    seen = 0
+    for (lang, name), page in pages.items():
+        women, men = ("nainen", "mies") if lang == "fi" else ("female", "male")
+        for cells in _table_cells(page):
+            first = _first_gender_cells(cells, women, men)
+            if first is not None:
+                seen += 1
+                assert first == women, (lang, name, cells[:12])
+    for lang, folder in (("fi", root / "reports"), ("en", root / "reports_en")):
+        women, men = ("nainen", "mies") if lang == "fi" else ("female", "male")
+        for path in folder.rglob("*.csv"):
+            text = path.read_text(encoding="utf-8-sig")
+            rows = list(csv.reader(text.splitlines(), delimiter=";" if path.stem.endswith("_excel") else ","))
+            first = _first_gender_cells([c.strip() for row in rows for c in row], women, men)
+            if first is not None:
+                seen += 1
+                assert first == women, (lang, path.name)
+    assert seen > 20
