@@ -411,3 +411,14 @@ def test_gender_figures_show_women_first_top_to_bottom_and_in_legends(episodes, 
                             "effect": [0.3, 0.2], "effect_ci_low": [0.1, 0.0], "effect_ci_high": [0.5, 0.4]})
     ax = plots.effect_chart(effects, group="gender", lang=lang)
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [women, men]
+
+
+def test_reach_intro_promises_no_median_line_the_entries_chart_does_not_draw(episodes):
+    """The reach section's intro spoke of a run chart's median line above a bar chart."""
+    from soskulib import labels
+
+    ax = plots.entries_chart(process.entries(episodes), lang="fi")
+    flat = [line for line in ax.lines if len(set(np.asarray(line.get_ydata(), float))) == 1]
+    assert not flat  # bars only: no median (or any other horizontal) line
+    assert "mediaani" not in labels.text("mu.reach.intro", "fi")
+    assert "median" not in labels.text("mu.reach.intro", "en")

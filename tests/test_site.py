@@ -583,3 +583,27 @@ def test_women_come_before_men_in_every_table_and_csv_of_both_languages(built, e
                 seen += 1
                 assert first == women, (lang, path.name)
     assert seen > 20
+
+
+def _sections(page: str) -> dict[str, str]:
+    """The page's h2 sections by heading text (without its number)."""
+    parts = re.split(r"<h2\b[^>]*>(.*?)</h2>", page, flags=re.S)
+    return {re.sub(r"<[^>]+>|^\s*[\d.]+\s*", "", head).strip(): body
+            for head, body in zip(parts[1::2], parts[2::2], strict=True)}
+
+
+def test_section_intros_name_only_splits_their_tables_show(built, english_pages):
+    """The pathways intro said "the table by gender" above a table of end reasons."""
+    root, _ = built
+    vantaa = {"fi": (root / "reports" / "municipalities").glob("092_*.html"),
+              "en": [english_pages["10_municipality"]]}
+    for lang, pages in vantaa.items():
+        for page in pages:
+            text = page.read_text(encoding="utf-8") if isinstance(page, Path) else page
+            sections = _sections(text)
+            heading = labels.text("mu.pathways", lang)
+            body = sections[heading]
+            said = ("sukupuol" in body.split("<figure")[0]) if lang == "fi" else \
+                ("gender" in body.split("<figure")[0])
+            has = bool(re.search(r"<th[^>]*>\s*(sukupuoli|gender)\s*</th>", body))
+            assert said <= has, (lang, heading)
