@@ -289,7 +289,7 @@ def test_a_figure_showing_hidden_values_says_what_is_hidden_and_why(lang, monkey
     assert "sosku-tablenote" not in plain
     for body in (hatched, marked):
         note = re.search(r'<p class="sosku-tablenote">([^<]*)</p>', body).group(1)
-        assert "5" in note and ("muista julkaistuista" in note or "other published" in note)
+        assert "5" in note and ("muiden julkaistujen" in note or "other published" in note)
 
 
 @pytest.mark.parametrize("lang", ["fi", "en"])

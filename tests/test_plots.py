@@ -125,7 +125,7 @@ def test_hatched_legend_does_not_claim_fewer_than_five(episodes, lang, word, sma
     notes = Report(lang, display=False)._hidden_notes(ax.figure)
     assert len(notes) == 1 and notes[0] == labels.text("figure_hatched_note", lang, k=5)
     assert "5" in notes[0] and small in notes[0] and ("Viivoitettu" in notes[0] or "Hatched" in notes[0])
-    assert ("muista julkaistuista" in notes[0]) or ("other published" in notes[0])
+    assert ("muiden julkaistujen" in notes[0]) or ("other published" in notes[0])
 
 
 def test_dose_distribution_drops_small_groups(episodes):
