@@ -1089,11 +1089,21 @@ def describe_tests(tests: pd.DataFrame, lang: str = "fi") -> pd.DataFrame:
     ...                   "note": [""]})
     >>> describe_tests(t, "en")[["direction", "rules", "signal"]].values.tolist()
     [['fell', 'shift, trend', 'yes']]
+
+    An experiment with too few quarters before it was not tested: no direction either.
+
+    >>> t = pd.DataFrame({"direction": ["none"], "rules": [""], "signal": [float("nan")],
+    ...                   "note": ["too_few_quarters"]})
+    >>> describe_tests(t, "en")[["direction", "signal"]].values.tolist()
+    [['–', '–']]
     """
     from soskulib import labels
 
     out = _plain(tests.copy())
-    out["direction"] = out["direction"].map(lambda d: labels.text(f"dev.direction.{d}", lang))
+    # An experiment not tested (too few quarters before it) has no direction: "–", as its
+    # verdict, not "no change", which would claim a test that was never run.
+    out["direction"] = ["–" if pd.isna(s) else labels.text(f"dev.direction.{d}", lang)
+                        for d, s in zip(out["direction"], out["signal"], strict=True)]
     out["rules"] = out["rules"].fillna("").map(
         lambda r: ", ".join(labels.text(f"dev.rule.{x}", lang) for x in r.split(";") if x))
     out["signal"] = out["signal"].map(

@@ -539,3 +539,16 @@ def test_outcome_figure_caption_describes_the_median_only_when_it_is_drawn(lang,
     if baseline == "hidden":
         assert labels.text("dev.note.too_few_quarters", lang) in caption
     plt.close("all")
+
+
+@pytest.mark.parametrize("lang", ["fi", "en"])
+def test_an_untested_experiment_is_not_reported_as_no_change(lang):
+    """Too few quarters before the experiment: no test was run, so the table must not say
+    "ei muutosta" (no change) in its direction column; a test without a signal still does."""
+    out = development.experiment_tests(_series([.3] * 12), _experiment("2016-07-01"))
+    described = development.describe_tests(out, lang)
+    assert described["direction"].tolist() == ["–"] and described["signal"].tolist() == ["–"]
+    flat = development.experiment_tests(_series([.3] * 12), _experiment("2017-07-01"))
+    assert flat["signal"].iloc[0] == False  # noqa: E712 - tested, no signal
+    assert development.describe_tests(flat, lang)["direction"].tolist() == [
+        labels.text("dev.direction.none", lang)]
