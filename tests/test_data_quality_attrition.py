@@ -178,3 +178,21 @@ def test_completeness_names_each_instrument_as_the_attrition_and_outcome_tables_
     rows = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert any(r.startswith("EQ VAS · ") for r in rows) and not any("EQ-5D" in r for r in rows)
     plt.close(fig)
+
+
+@pytest.mark.parametrize("lang", ["fi", "en"])
+def test_heat_map_captions_say_what_a_blank_cell_means(processed, lang):
+    """Both heat maps leave a cell blank where there is nothing to show (an instrument a
+    municipality did not use), and mark hidden ones "..": the captions tell the two apart."""
+    from soskulib import labels
+
+    att = data_quality.measurement_attrition(processed, lang=lang)
+    fig = data_quality.attrition_figure(att, lang)
+    image = fig.axes[0].images[0].get_array()
+    blank = int(np.isnan(np.ma.filled(np.ma.asarray(image, dtype=float), np.nan)).sum())
+    marks = sum(t.get_text() == ".." for t in fig.axes[0].texts)
+    plt.close(fig)
+    assert blank > marks  # the fixture has instruments some municipalities did not use
+    word = "tyhjä" if lang == "fi" else "blank"
+    assert word in labels.text("dq.attrition.figure", lang)
+    assert word in labels.text("dq.completeness.figure", lang)
