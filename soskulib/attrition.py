@@ -292,7 +292,7 @@ def compare_completers(
     >>> row["variable"], round(float(row["completers"]), 2), round(float(row["non_completers"]), 2)
     ('baseline', 56.0, 44.83)
     """
-    from soskulib import disclosure
+    from soskulib import disclosure, schema
 
     min_cell = disclosure.MIN_CELL if min_cell is None else min_cell
     by = list(by)
@@ -349,7 +349,7 @@ def compare_completers(
             if variable not in group.columns:
                 continue
             values = group[variable].astype(str).to_numpy()
-            levels = sorted(set(values))
+            levels = schema.in_display_order(variable, set(values))  # as every table lists them
             # all levels or none: one hidden share would follow from the others by subtraction
             every = all(min(int((values == lv)[done].sum()), int((values != lv)[done].sum()),
                             int((values == lv)[~done].sum()), int((values != lv)[~done].sum()))

@@ -334,9 +334,19 @@ def spc_sentence(chart: pd.DataFrame, lang: str = "fi") -> str:
     >>> c["p"] = [None, 0.3]
     >>> "The hidden quarter Q1 2017 (fewer than 5 people" in spc_sentence(c, "en")
     True
+
+    When every quarter is hidden no chart is drawn, and the sentence says so:
+
+    >>> c["p"] = [None, None]
+    >>> spc_sentence(c, "en")[:45]
+    'No dropout p-chart is shown: every quarter is'
     """
     labels.check_lang(lang)
     visible = chart["p"].notna() if "p" in chart.columns else pd.Series(True, index=chart.index)
+    if not chart.empty and not visible.any():
+        # No chart is drawn: "no signal" and "gaps in the chart" would describe a figure
+        # the page does not show.
+        return labels.text("nar.spc.all_hidden", lang, k=chart.attrs.get("min_cell", MIN_CELL))
     hidden = "" if visible.all() else " " + labels.text(
         "nar.spc.hidden" if (~visible).sum() == 1 else "nar.spc.hidden_many", lang,
         quarters=", ".join(formatting.quarters(chart.loc[~visible, "quarter"], lang)),

@@ -253,6 +253,9 @@ def subgroup_table(
             part[column].astype(str).to_numpy(), method=method, test=test)
         tab = sg.table[["group", "k", "estimate", "ci_low", "ci_high", "tau2", "i2"]].rename(
             columns={"group": column})
+        if column in schema.CODE_LABELS:  # the code list's order, as every other table has it
+            order = schema.in_display_order(column, tab[column])
+            tab = tab.set_index(column).loc[order].reset_index()
         tab.insert(0, "instrument", inst_id)
         tab.insert(1, "name", instruments.get(inst_id).name)
         tab["q_between"] = sg.q_between

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from soskulib import narrative
+from soskulib import labels, narrative
 
 
 def test_docstring_examples_run():
@@ -88,3 +88,26 @@ def test_spc_sentence_summarises_long_runs():
         "Dropout chart signals (non-random variation) in Q1 2016 – Q2 2017 (6 quarters)")
     assert "I/2016–II/2017 (6 neljännestä)" in narrative.spc_sentence(chart, "fi")
     assert narrative.spc_sentence(chart.assign(signal=False), "fi").startswith("Keskeyttämisen")
+
+
+@pytest.mark.parametrize("lang", ["fi", "en"])
+def test_spc_sentence_does_not_describe_a_chart_that_is_not_drawn(lang):
+    """Laukaa: every quarter of the dropout chart is hidden, the figure is replaced by a note,
+    and the sentence below it used to say "no signals" and that hidden quarters are "gaps in
+    the chart"."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from soskulib import plots
+
+    quarters = pd.date_range("2016-01-01", periods=4, freq="QS")
+    chart = pd.DataFrame({"quarter": [f"2016Q{i}" for i in range(1, 5)], "quarter_start": quarters,
+                          "p": [None] * 4, "p_suppressed": [True] * 4, "centre": 0.2,
+                          "lcl": 0.0, "ucl": 0.5, "median": 0.2, "signal": [False, True, False, False],
+                          "reasons": ["", "outside_limits", "", ""]})
+    with pytest.raises(plots.NothingToPlot):
+        plots.spc_chart(chart, lang=lang)
+    sentence = narrative.spc_sentence(chart, lang)
+    assert sentence == labels.text("nar.spc.all_hidden", lang, k=5)
+    none = labels.text("nar.spc.none", lang)
+    assert none not in sentence and ("katko" not in sentence) and ("gap" not in sentence)

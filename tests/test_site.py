@@ -608,3 +608,37 @@ def test_section_intros_name_only_splits_their_tables_show(built, english_pages)
                 ("gender" in body.split("<figure")[0])
             has = bool(re.search(r"<th[^>]*>\s*(sukupuoli|gender)\s*</th>", body))
             assert said <= has, (lang, heading)
+
+
+def test_target_groups_keep_the_code_list_order_in_every_table(built, english_pages):
+    """Completers vs non-completers and the national subgroup table listed target groups
+    alphabetically by code, the target-group table above them in the code list's order."""
+    from soskulib import schema
+
+    root, _ = built
+    pages = {("fi", p.name): p.read_text(encoding="utf-8") for p in _pages(root / "reports")}
+    pages |= {("en", name): page for name, page in english_pages.items()}
+    checked = 0
+    for (lang, name), page in pages.items():
+        rank = {schema.label("target_group", c, lang): i
+                for i, c in enumerate(schema.display_order("target_group"))}
+        for cells in _table_cells(page):
+            block: list[str] = []
+            for cell in (c for c in cells if c in rank):
+                if cell in block:  # the next instrument's block starts
+                    block = []
+                if block:
+                    assert rank[cell] > rank[block[-1]], (lang, name, block, cell)
+                    checked += 1
+                block.append(cell)
+    assert checked > 50
+
+
+def test_data_quality_rows_table_lists_municipalities_by_name_like_the_rest_of_the_page(built):
+    root, _ = built
+    page = (root / "reports" / "data_quality.html").read_text(encoding="utf-8")
+    rows = next(c for c in _table_cells(page) if "asiakkaat" in c and "palvelukäynnit" in c)
+    header = rows[1:rows.index("osahankkeet ja tavoitteet")] if "osahankkeet ja tavoitteet" in rows else None
+    assert header, rows[:12]
+    names = [re.sub(r"\u00ad", "", h) for h in header]
+    assert names == sorted(names, key=str.casefold) and len(names) > 3
