@@ -587,7 +587,7 @@ def soft_hyphens(text: str, lang: str) -> str:
     return _FI_WORD.sub(word, text)
 
 
-def literal(drawn: Any) -> Any:
+def literal(drawn: Any, *, make_ticks: bool = True) -> Any:
     """Show every text of a figure as written: ``$`` is never read as mathtext.
 
     Matplotlib reads text between two ``$`` signs as a formula ("$x$" becomes an italic
@@ -601,6 +601,12 @@ def literal(drawn: Any) -> Any:
     ----------
     drawn : Figure, Axes, or a tuple/list of them
         What a figure function returned; anything else is returned unchanged.
+    make_ticks : bool
+        Make the tick labels now so that they are covered too. ``False`` when the tick
+        labels made later, at drawing, are literal anyway (``rcParams["text.parse_math"]``
+        is off, as in the reports: :func:`soskulib.page.setup_plotting`): making them
+        before the layout has sized the axes runs every tick locator once more and can
+        make ticks the drawn figure does not use.
 
     Returns
     -------
@@ -626,7 +632,7 @@ def literal(drawn: Any) -> Any:
     fig = drawn if isinstance(drawn, Figure) else getattr(drawn, "figure", None)
     if not isinstance(fig, Figure):
         return drawn
-    for ax in fig.get_axes():
+    for ax in fig.get_axes() if make_ticks else ():
         for axis in (ax.xaxis, ax.yaxis):
             axis.get_majorticklabels()  # creates the tick labels the figure will draw
     for text in fig.findobj(Text):
@@ -641,7 +647,9 @@ def literal_figure(func: Callable[..., Any]) -> Callable[..., Any]:
     """Decorate a figure function so that all its text is literal (see :func:`literal`).
 
     The function runs with ``rcParams["text.parse_math"] = False`` (legends and tick labels
-    made later keep it) and its result passes through :func:`literal`.
+    made later keep it) and its result passes through :func:`literal`, which makes the tick
+    labels up front only when the tick labels made at drawing would read mathtext
+    (``parse_math`` on outside the function).
 
     Examples
     --------
@@ -663,7 +671,8 @@ def literal_figure(func: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         import matplotlib as mpl
 
+        make_ticks = bool(mpl.rcParams["text.parse_math"])
         with mpl.rc_context({"text.parse_math": False}):
-            return literal(func(*args, **kwargs))
+            return literal(func(*args, **kwargs), make_ticks=make_ticks)
 
     return wrapper

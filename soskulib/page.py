@@ -661,6 +661,10 @@ def setup_plotting() -> None:
         "axes.grid": True,
         "grid.alpha": 0.3,
         "font.size": 10,
+        # Titles sit on the top edge of their axes, as matplotlib places them when no tick
+        # labels are on top (none of the reports' figures has any). With the default
+        # (None) every draw and every layout pass measures the y axis again to place them.
+        "axes.titley": 1.0,
         # Names from data are shown as written: "$" never starts a formula (see
         # formatting.literal); the reports' own labels use Unicode, not mathtext.
         "text.parse_math": False,
