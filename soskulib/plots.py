@@ -28,12 +28,14 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
+from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
@@ -105,6 +107,77 @@ def _decorate(ax: Axes, title: str, *, xlabel: str | None = None, ylabel: str | 
         ax.tick_params(axis="x", labelrotation=rotate)
         plt.setp(ax.get_xticklabels(), ha="right", rotation_mode="anchor")
     return ax
+
+
+def _heatmap(ax: Axes, grid: pd.DataFrame, texts: np.ndarray, *, vmin: float, vmax: float,
+             cmap: Any, colorbar: dict[str, Any]) -> Any:
+    """Draw ``grid`` as a heat map on ``ax``: a cell per value with its text, and a colour bar.
+
+    The same picture as seaborn's ``heatmap`` (a :meth:`~matplotlib.axes.Axes.pcolormesh` of
+    cells with white borders, the first row on top, no spines, each text dark or white by the
+    relative luminance of its cell's colour, seaborn's own rule) drawn with matplotlib only:
+    seaborn's ``heatmap`` draws the whole figure once more inside the call, just to see
+    whether its tick labels overlap (seaborn 0.13 ``matrix.py``, unconditionally), which costs
+    about as much as drawing the figure for the page. The labels follow a fixed rule
+    instead: every row and column is labelled (the reports' heat maps have a dozen at most),
+    row labels are horizontal (seaborn turned a few short ones, e.g. a single year, on their
+    side) and the callers slant the column labels. No grid lines: they crossed the cells'
+    centres and their texts.
+
+    Parameters
+    ----------
+    ax : Axes
+        Where to draw.
+    grid : DataFrame
+        Values (NaN: no cell colour, the axes' face shows); the index and columns label the
+        rows and columns.
+    texts : ndarray of str
+        The text of each cell, the shape of ``grid`` ("" for none; written only in cells with
+        a value).
+    vmin, vmax : float
+        The ends of the colour scale.
+    cmap : str or Colormap
+        The colour map.
+    colorbar : dict
+        Keywords of :meth:`~matplotlib.figure.Figure.colorbar` (``label``, ``format``, ...).
+
+    Returns
+    -------
+    QuadMesh
+        The cells; their colour bar is ``mesh.colorbar``.
+
+    Examples
+    --------
+    >>> ax = _axes(None)
+    >>> grid = pd.DataFrame([[0.2, np.nan], [0.9, 0.5]], index=["a", "b"], columns=["x", "y"])
+    >>> mesh = _heatmap(ax, grid, np.array([["20", ""], ["90", "50"]]), vmin=0, vmax=1,
+    ...                 cmap="cividis", colorbar={"label": "share"})
+    >>> [(t.get_text(), t.get_color()) for t in ax.texts]
+    [('20', 'w'), ('90', '.15'), ('50', 'w')]
+    >>> [t.get_text() for t in ax.get_yticklabels()], mesh.colorbar.ax.get_ylabel()
+    (['a', 'b'], 'share')
+    >>> plt.close(ax.figure)
+    """
+    from seaborn.utils import relative_luminance
+
+    values = np.ma.masked_invalid(grid.to_numpy(dtype=float))
+    mesh = ax.pcolormesh(values, cmap=cmap, vmin=vmin, vmax=vmax, linewidths=0.5,
+                         edgecolor="white")
+    rows, cols = values.shape
+    ax.set(xlim=(0, cols), ylim=(rows, 0))  # the first row on top, as in a table
+    ax.grid(False)
+    ax.spines[:].set_visible(False)
+    ax.figure.colorbar(mesh, ax=ax, **colorbar).outline.set_linewidth(0)
+    ax.set_xticks(np.arange(cols) + 0.5, [str(c) for c in grid.columns])
+    ax.set_yticks(np.arange(rows) + 0.5, [str(r) for r in grid.index], va="center")
+    mesh.update_scalarmappable()
+    colours = mesh.get_facecolors()
+    for k, (text, masked) in enumerate(zip(np.asarray(texts).flat, np.ma.getmaskarray(values).flat,
+                                           strict=True)):
+        if text and not masked:
+            ax.text(k % cols + 0.5, k // cols + 0.5, text, ha="center", va="center",
+                    color=".15" if relative_luminance(colours[k]) > .408 else "w")
+    return mesh
 
 
 def legend_below(ax: Axes, handles: Sequence | None = None, names: Sequence[str] | None = None,
@@ -524,11 +597,12 @@ def quality_heatmap(
         grid = grid.loc[sorted(grid.index, key=str.casefold)]
     grid.columns = [f"{c}. {criteria.get(c, c)}" for c in grid.columns]
     ax = _axes(ax, figsize=(10, 0.5 * len(grid) + 3))
-    sns.heatmap(grid, vmin=1, vmax=4, cmap=sns.color_palette("cividis", 4), annot=True, fmt=".0f",
-                linewidths=0.5, cbar_kws={"label": _t("plot.quality.rating", lang), "ticks": [1, 2, 3, 4]},
-                ax=ax)
+    texts = np.array([["" if pd.isna(v) else f"{v:.0f}" for v in row] for row in grid.to_numpy()])
+    mesh = _heatmap(ax, grid, texts, vmin=1, vmax=4,
+                    cmap=ListedColormap(sns.color_palette("cividis", 4)),
+                    colorbar={"label": _t("plot.quality.rating", lang)})
     # The scale's ends beside the colour bar's ticks (a long rotated label was cut off).
-    ax.collections[0].colorbar.set_ticks([1, 2, 3, 4], labels=[
+    mesh.colorbar.set_ticks([1, 2, 3, 4], labels=[
         _t("plot.quality.low", lang), "2", "3", _t("plot.quality.high", lang)])
     # A criterion not rated is a blank cell: marked with a dash, and the legend says what it means
     # (as the quality-change table writes "–").
@@ -536,7 +610,7 @@ def quality_heatmap(
     for i, j in blank:
         ax.text(j + 0.5, i + 0.5, "–", ha="center", va="center", color="black")
     if len(blank):  # under the colour bar, as one more entry of the scale
-        cbar_ax = ax.collections[0].colorbar.ax
+        cbar_ax = mesh.colorbar.ax
         cbar_ax.legend(handles=[Patch(facecolor="white", edgecolor="grey", label=_t("plot.quality.missing", lang))],
                        loc="upper left", bbox_to_anchor=(0, -0.02), frameon=False, handlelength=1.2)
     _decorate(ax, title or _t("plot.quality.title", lang, year=year_text),
@@ -999,11 +1073,10 @@ def pathway_heatmap(
     grid.columns = [_code_label("pathway", v, lang) for v in grid.columns]
     ax = _axes(ax, figsize=(9, 0.55 * len(grid) + 2.5))
     ax.set_facecolor(SUPPRESSED_STYLE["facecolor"])
-    sns.heatmap(grid, vmin=0, vmax=1, cmap="cividis", annot=annot.to_numpy(), fmt="",
-                linewidths=0.5, cbar_kws={"label": _t("plot.share_clients", lang),
-                                          "format": formatting.axis_formatter(
-                                              lang, percent_axis=True)}, ax=ax)
-    # seaborn skips annotations of NaN cells: mark the hidden ones explicitly.
+    _heatmap(ax, grid, annot.to_numpy(), vmin=0, vmax=1, cmap="cividis",
+             colorbar={"label": _t("plot.share_clients", lang),
+                       "format": formatting.axis_formatter(lang, percent_axis=True)})
+    # A hidden cell has no value (no colour, no text): mark it explicitly.
     for i, j in zip(*np.nonzero(hidden.to_numpy()), strict=True):
         ax.text(j + 0.5, i + 0.5, disclosure.MARKER, ha="center", va="center", color="#333333")
     from_label = (schema.CLIENTS.column(from_col).label_fi if lang == "fi" and from_col in
