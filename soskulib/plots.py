@@ -1437,7 +1437,8 @@ def tipping_point_chart(
     cols = min(2, len(names))
     rows = int(np.ceil(len(names) / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 3.4 * rows + 0.6), squeeze=False,
-                             sharey=True)
+                             sharey=True, layout="constrained")
+    fig.get_layout_engine().set(h_pad=0.1)  # air between the figure's title and the panels'
     colour = sns.color_palette(PALETTE)[0]
     comma = labels.check_lang(lang) == "fi"
 
@@ -1477,5 +1478,4 @@ def tipping_point_chart(
     fig.supxlabel(textwrap.fill(_t("plot.tipping.x", lang), 60 * cols), fontsize="medium")
     fig.supylabel(textwrap.fill(_t("plot.tipping.y", lang), 40 * rows), fontsize="medium")
     fig.suptitle(textwrap.fill(title or _t("plot.tipping.title", lang), 60 * cols))
-    fig.tight_layout()
     return fig
