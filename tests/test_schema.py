@@ -99,3 +99,15 @@ def test_a_broken_schema_entry_names_the_file_and_the_place():
         schema._column(bad, "[tables.t] column 3")
     with pytest.raises(ValueError, match=r"schema\.toml: \[columns\.c\]: .*colour"):
         schema._column({**bad, "codes": "gender", "colour": "red"}, "[columns.c]")
+
+
+@pytest.mark.parametrize("lang", ["fi", "en"])
+def test_an_experiment_s_target_series_is_named_as_the_outcome_tables_name_it(lang):
+    """The series of an instrument an experiment targets is its headline scale's mean change:
+    3X10D's is the item on life as a whole, EQ-5D-3L's the EQ VAS (issue 15: one name)."""
+    from soskulib import instruments
+
+    for code in schema.CODE_LABELS["target_measure"]:
+        if code in instruments.available():
+            assert schema.label("target_measure", code, lang) == \
+                instruments.get(code).display_name(lang), code
