@@ -658,7 +658,6 @@ def _stacked_shares(
     order = [n for n in names if n in unique] + ([hatched] if hatched in unique else [])
     ax.legend([unique[n] for n in order], order)
     ax.set_yticks(range(len(groups)), [_group_label(group, g, lang) for g in groups])
-    ax.invert_yaxis()  # the first group of the table on top, as the table lists it
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(formatting.axis_formatter(lang, percent_axis=True))
 

@@ -422,3 +422,24 @@ def test_reach_intro_promises_no_median_line_the_entries_chart_does_not_draw(epi
     assert not flat  # bars only: no median (or any other horizontal) line
     assert "mediaani" not in labels.text("mu.reach.intro", "fi")
     assert "median" not in labels.text("mu.reach.intro", "en")
+
+
+@pytest.mark.parametrize("lang", ["fi", "en"])
+def test_horizontal_bar_figures_list_groups_top_to_bottom_as_their_tables_do(tables, episodes, lang):
+    """The traffic-light profile's life areas and the fidelity bars' groups read from the top
+    in the order of the table beside them (a shared helper once turned one of them upside down)."""
+    from soskulib import disclosure, instruments
+
+    def top_to_bottom(ax):
+        ticks = sorted(ax.get_yticklabels(), key=lambda t: -ax.transData.transform(t.get_position())[1])
+        return [t.get_text() for t in ticks]
+
+    spec = instruments.get("3x10d")
+    ax = plots.traffic_light_profile(tables["responses_3x10d"], lang=lang)
+    assert top_to_bottom(ax) == [spec.label(i, lang) for i in spec.items]
+    table = disclosure.crosstab(episodes.assign(n_elements=episodes["n_elements"].astype(int)),
+                                "municipality", "n_elements", fixed_totals="column")
+    ax = plots.fidelity_bars(table, by="municipality", lang=lang)
+    shown = top_to_bottom(ax)
+    expected = [plots._group_label("municipality", g, lang) for g in table.counts.index if g != "total"]
+    assert shown == [e for e in expected if e in shown] and len(shown) >= 2
