@@ -459,6 +459,9 @@ class Report:
             published = df.display()
             published = published.rename(index={"total": self.t("total")},
                                          columns={"total": self.t("total")})
+            # display() writes the counts as text; on the page they are numbers like those of
+            # every other table ("1 322", not "1322"). The CSVs keep display()'s text.
+            on_page = published.map(lambda v: int(v) if isinstance(v, str) and v.isdigit() else v)
             for axis in (published.index, published.columns):
                 if isinstance(axis.name, str) and f"col.{axis.name}" in labels.STRINGS:
                     axis.name = self.t(f"col.{axis.name}")
@@ -492,6 +495,7 @@ class Report:
             for col in free_text:
                 published[col] = published[col].map(lambda v: labels.data_text(v, self.lang))
             published = self.relabel(published, codes=codes, columns=headers)
+            on_page = published
         else:
             raise TypeError(f"table() needs a DataFrame or CrossTab, got {type(df).__name__}")
         self._names.add(name)
@@ -517,7 +521,7 @@ class Report:
         foot = "".join(f'<p class="sosku-tablenote">{html.escape(n)}</p>' for n in notes)
         body = (f'<figure class="sosku-table" id="{_slug("t-" + name)}">'
                 f"<figcaption>{html.escape(caption_text)}{link}</figcaption>"
-                f"{style_table(published, self.lang, digits, index, uid=name, pvalues=pvalues)}"
+                f"{style_table(on_page, self.lang, digits, index, uid=name, pvalues=pvalues)}"
                 f"{foot}</figure>")
         self._show(body, f"{caption_text}\n{published.to_string(index=index)}")
 

@@ -314,3 +314,17 @@ def test_relabel_puts_women_before_men_in_both_languages(lang):
     assert list(out["gender"].cat.categories) == expected
     table = disclosure.crosstab(out, "g", "gender", min_cell=1)
     assert list(table.counts.columns[:3]) == expected
+
+
+def test_a_cross_tabulation_writes_thousands_as_every_other_table_does(tmp_path, monkeypatch):
+    """The national pathways table printed its total as "1322" while other tables write
+    "1 322"; the CSVs keep the plain digits."""
+    from soskulib import disclosure
+
+    rows = pd.DataFrame({"g": ["a"] * 700 + ["b"] * 622, "c": ["x", "y"] * 661})
+    rep = page.Report("fi", tables_dir=tmp_path, display=False)
+    shown: list[str] = []
+    monkeypatch.setattr(rep, "_show", lambda body, text, metadata=None: shown.append(body))
+    rep.table(disclosure.crosstab(rows, "g", "c"), "big", "Iso taulukko")
+    assert "1\u00a0322" in shown[0] and ">1322<" not in shown[0]
+    assert "1322" in (tmp_path / "big.csv").read_text(encoding="utf-8")
