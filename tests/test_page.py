@@ -328,3 +328,10 @@ def test_a_cross_tabulation_writes_thousands_as_every_other_table_does(tmp_path,
     rep.table(disclosure.crosstab(rows, "g", "c"), "big", "Iso taulukko")
     assert "1\u00a0322" in shown[0] and ">1322<" not in shown[0]
     assert "1322" in (tmp_path / "big.csv").read_text(encoding="utf-8")
+
+
+def test_english_strings_do_not_hedge_plurals_with_s_in_brackets():
+    """"at least 1 recorded goal(s)", like the index's old "64 input file(s)", reads as a
+    form letter; a reviewer's English pages say "1 or more recorded goals"."""
+    hedged = [key for key, (_fi, en) in labels.STRINGS.items() if re.search(r"\w\(s\)", en)]
+    assert hedged == []
