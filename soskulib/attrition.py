@@ -488,58 +488,78 @@ def ipw_change(
                                        "se_change", "yi", "vi"])
 
 
-def _smcr_starters(pre: np.ndarray, post: np.ndarray) -> tuple[float, float]:
-    """SMCR of complete (imputed) data and metafor's large-sample variance."""
-    n = len(pre)
+def _smcr_starters(pre: np.ndarray, post: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """SMCR of complete (imputed) data and metafor's large-sample variance.
+
+    ``post`` is one data set's end scores (shape ``(n,)``) or one per row (``(k, n)``, e.g.
+    every imputation and δ at once, any leading axes); ``yi`` and ``vi`` have its leading shape.
+    :math:`y = J (\\bar x_2 - \\bar x_1) / s_1`, :math:`v = 2(1 - r)/n + y^2/(2n)` with
+    Pearson's ``r`` of baseline and end score (metafor ``escalc("SMCR")``).
+    """
+    n = pre.shape[-1]
     s = pre.std(ddof=1)
-    yi = float(hedges_j_exact(n - 1) * (post.mean() - pre.mean()) / s)
-    r = float(np.corrcoef(pre, post)[0, 1])
+    yi = hedges_j_exact(n - 1) * (post.mean(axis=-1) - pre.mean()) / s
+    a = pre - pre.mean()
+    b = post - post.mean(axis=-1, keepdims=True)
+    r = np.clip((b @ a) / np.sqrt((a @ a) * np.einsum("...i,...i->...", b, b)), -1.0, 1.0)
     return yi, 2 * (1 - r) / n + yi**2 / (2 * n)
 
 
-def _fixed_design_mice(frame: pd.DataFrame, predictors: Sequence[str], *, k_pmm: int,
-                       rng: np.random.Generator) -> object:
-    """statsmodels ``MICEData`` for ``post ~ predictors`` with the design matrix built once.
+def _pmm_draws(frame: pd.DataFrame, predictors: Sequence[str], *, m: int, k_pmm: int,
+               rng: np.random.Generator) -> np.ndarray:
+    """``m`` draws of the missing ``post`` as statsmodels ``MICEData`` makes them, draw for draw.
 
-    ``MICEData`` re-evaluates the conditional formula with patsy at every update (twice: for
-    the fit and for the prediction), because in a general chain the predictors are themselves
-    imputed and change between updates. Here ``post`` is the only incomplete column, so its
-    design matrix (intercept + the numeric predictors, what patsy builds from
-    ``post ~ x0 + x1 + …``) and its observed values never change: they are built once with
-    numpy. Everything else (Gaussian perturbation of the OLS coefficients, predictive mean
-    matching, the random stream) is statsmodels' own code, so the draws are bit-identical to
-    plain ``MICEData`` with that formula (``tests/test_attrition.py``); the patsy
-    re-evaluation was about three quarters of the imputation's run time. With an incomplete
-    predictor the chain is a real one and plain ``MICEData`` is used.
+    ``MICEData`` refits the conditional model at every update (and re-evaluates its formula
+    with patsy twice), because in a general chain the predictors are themselves imputed and
+    change between updates. Here ``post`` is the only incomplete column, so its OLS fit on
+    the observed cases (intercept + the numeric predictors, what patsy builds from
+    ``post ~ x0 + x1 + …``), the coefficients and their covariance never change: the fit is
+    made once. Each draw then does what ``MICEData.update`` does: Gaussian perturbation of
+    the coefficients (``rng.multivariate_normal``), then predictive mean matching among the
+    ``k_pmm`` nearest observed cases on either side (``MICEData.impute_pmm``), on the same
+    random stream, so the draws are bit-identical to plain ``MICEData``
+    (``tests/test_attrition.py``). With an incomplete predictor the chain is a real one and
+    plain ``MICEData`` is used.
     """
     from statsmodels.imputation.mice import MICEData
+    from statsmodels.regression.linear_model import OLS
 
     predictors = list(predictors)
-    formula = " + ".join(predictors) if predictors else "1"
-    if frame[predictors].isna().any().any():
+    missing = frame["post"].isna().to_numpy()
+    if not predictors or frame[predictors].isna().any().any() or missing.all() or not missing.any():
         imp = MICEData(frame, k_pmm=k_pmm, rng=rng)
-        imp.set_imputer("post", formula=formula, k_pmm=k_pmm)
-        return imp
+        imp.set_imputer("post", formula=" + ".join(predictors) if predictors else "1", k_pmm=k_pmm)
+        draws = np.empty((m, int(missing.sum())))
+        for j in range(m):
+            imp.update_all(1)
+            draws[j] = imp.data["post"].to_numpy(float)[missing]
+        return draws
 
     exog = np.column_stack([np.ones(len(frame)), frame[predictors].to_numpy(float)])
     endog = frame[["post"]].to_numpy(float)
-
-    class _FixedDesign(MICEData):
-        def get_split_data(self, vname: str) -> tuple:
-            if vname != "post":
-                return super().get_split_data(vname)
-            obs, miss = self.ix_obs[vname], self.ix_miss[vname]
-            return endog[obs], exog[obs], exog[miss], {}, {}
-
-        def get_fitting_data(self, vname: str) -> tuple:
-            if vname != "post":
-                return super().get_fitting_data(vname)
-            obs = self.ix_obs[vname]
-            return endog[obs, 0], exog[obs], {}, {}
-
-    imp = _FixedDesign(frame, k_pmm=k_pmm, rng=rng)
-    imp.set_imputer("post", formula=formula, k_pmm=k_pmm)
-    return imp
+    obs, miss = np.flatnonzero(~missing), np.flatnonzero(missing)
+    fit = OLS(endog[obs, 0], exog[obs]).fit()
+    mean, cov = fit.params, fit.cov_params()
+    endog_obs, exog_obs, exog_miss = endog[obs], exog[obs], exog[miss]
+    last = len(obs) - 1
+    offsets = np.arange(-k_pmm, k_pmm)[None, :]
+    rows = np.arange(len(miss))
+    draws = np.empty((m, len(miss)))
+    for j in range(m):
+        params = rng.multivariate_normal(mean=mean, cov=cov)
+        predicted_obs = np.dot(exog_obs, params)
+        predicted_miss = np.dot(exog_miss, params)
+        order = np.argsort(predicted_obs)
+        sorted_obs, predicted_obs = endog_obs[order], predicted_obs[order]
+        near = np.searchsorted(predicted_obs, predicted_miss)[:, None] + offsets
+        outside = np.nonzero((near < 0) | (near > last))
+        near = np.clip(near, 0, last)
+        distance = np.abs(predicted_miss[:, None] - predicted_obs[near])
+        distance[outside] = np.inf
+        closest = np.argsort(distance, 1)[:, 0:k_pmm]
+        pick = closest[(rows, rng.integers(0, k_pmm, len(miss)))]
+        draws[j] = np.array(sorted_obs[near[(rows, pick)]]).reshape(-1)
+    return draws
 
 
 def impute_end_scores(group: pd.DataFrame, *, m: int = 20, covariates: Sequence[str] = COVARIATES,
@@ -581,14 +601,8 @@ def impute_end_scores(group: pd.DataFrame, *, m: int = 20, covariates: Sequence[
     x = x.loc[:, x.std(ddof=0) > 0]
     names = {c: f"x{j}" for j, c in enumerate(x.columns)}
     frame = x.rename(columns=names).assign(post=group["post"].to_numpy(float)).reset_index(drop=True)
-    missing = frame["post"].isna().to_numpy()
-    imp = _fixed_design_mice(frame, list(names.values()), k_pmm=k_pmm,
-                             rng=np.random.default_rng(seed))
-    draws = np.empty((m, int(missing.sum())))
-    for j in range(m):
-        imp.update_all(1)
-        draws[j] = imp.data["post"].to_numpy(float)[missing]
-    return draws
+    return _pmm_draws(frame, list(names.values()), m=m, k_pmm=k_pmm,
+                      rng=np.random.default_rng(seed))
 
 
 def delta_mi(
@@ -663,12 +677,11 @@ def delta_mi(
         post = group["post"].to_numpy(float)
         draws = impute_end_scores(group, m=m, covariates=covariates, seed=seed * 1000 + g)
         s = pre.std(ddof=1)
-        for delta in deltas:
-            q, u = np.empty(m), np.empty(m)
-            for j in range(m):
-                full = post.copy()
-                full[~done] = draws[j] + delta * s
-                q[j], u[j] = _smcr_starters(pre, full)
+        shifts = np.asarray(deltas, dtype=float) * s
+        full = np.broadcast_to(post, (len(shifts), m, n)).copy()  # δ × imputation × starter
+        full[:, :, ~done] = draws[None, :, :] + shifts[:, None, None]
+        yis, vis = _smcr_starters(pre, full)
+        for delta, q, u in zip(deltas, yis, vis, strict=True):
             b = q.var(ddof=1) if m > 1 else 0.0
             total = u.mean() + (1 + 1 / m) * b
             rows.append(keys | {
@@ -799,7 +812,7 @@ def complete_case_change(data: pd.DataFrame, *, by: Sequence[str] = ("instrument
         if len(group) < min_completers:
             continue
         yi, vi = _smcr_starters(group["pre"].to_numpy(float), group["post"].to_numpy(float))
-        rows.append(keys | {"n_completers": len(group), "yi": yi, "vi": vi})
+        rows.append(keys | {"n_completers": len(group), "yi": float(yi), "vi": float(vi)})
     return pd.DataFrame(rows, columns=[*by, "n_completers", "yi", "vi"])
 
 
