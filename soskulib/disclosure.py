@@ -1177,22 +1177,34 @@ def display(df: pd.DataFrame, marker: str = MARKER, *, drop_masks: bool = True) 
     1  b  ..
     2  c  12
     """
-    out = df.copy()
-    mask_cols = [c for c in out.columns if str(c).endswith(MASK_SUFFIX)]
+    mask_cols = [c for c in df.columns if str(c).endswith(MASK_SUFFIX)]
+    shown: dict[Hashable, np.ndarray] = {}
     for mcol in mask_cols:
         col = str(mcol)[: -len(MASK_SUFFIX)]
-        if col in out.columns:
-            numbers = pd.to_numeric(out[col], errors="coerce")
-            hidden = out[mcol].astype(bool).to_numpy()
-            if out[col].notna().equals(numbers.notna()) and (numbers.dropna() % 1 == 0).all():
-                cells = [None if pd.isna(v) else int(v) for v in numbers]
-            else:
-                cells = list(out[col])
-            out[col] = pd.Series(np.where(hidden, marker, np.array(cells, dtype=object)),
-                                 index=out.index, dtype=object)
-    if drop_masks:
-        out = out.drop(columns=mask_cols)
+        if col in df.columns:
+            hidden = df[mcol].astype(bool).to_numpy()
+            shown[col] = np.where(hidden, marker, _display_cells(df[col]))
+    out = df.drop(columns=mask_cols) if drop_masks else df.copy()
+    for j, col in enumerate(out.columns):
+        if col in shown:
+            out.isetitem(j, pd.Series(shown[col], index=out.index, dtype=object))
     return out
+
+
+def _display_cells(values: pd.Series) -> np.ndarray:
+    """``values`` as an object array; whole numbers (all of a numeric column) as ``int``."""
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        numbers = values.to_numpy(dtype=float, na_value=np.nan)
+        present = ~np.isnan(numbers)
+        if bool(np.all(numbers[present] % 1 == 0)):
+            cells = np.full(len(numbers), None, dtype=object)
+            cells[present] = [int(v) for v in numbers[present]]
+            return cells
+        return values.to_numpy(dtype=object)
+    numbers = pd.to_numeric(values, errors="coerce")
+    if values.notna().equals(numbers.notna()) and (numbers.dropna() % 1 == 0).all():
+        return np.array([None if pd.isna(v) else int(v) for v in numbers], dtype=object)
+    return np.array(list(values), dtype=object)
 
 
 def is_protected(df: pd.DataFrame, count_cols: Iterable[Hashable], min_cell: int = MIN_CELL) -> bool:
