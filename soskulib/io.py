@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import os
 import re
@@ -1404,6 +1405,19 @@ def write_processed(frame: pd.DataFrame | pa.Table, out_dir: Path | str,
 _PARTITIONING = ds.partitioning(pa.schema([("municipality", pa.string())]), flavor="hive")
 
 
+@functools.lru_cache(maxsize=1)
+def _organisation_names() -> tuple[dict[str, str], frozenset[str], dict[str, str]]:
+    """``({casefolded name, slug or short name: code}, codes, {code: Finnish name})`` of the
+    SOSKU organisations (:func:`soskulib.schema.organisations`, read once per process)."""
+    orgs = schema.organisations()
+    names: dict[str, str] = {}
+    for row in orgs.itertuples(index=False):
+        for name in (row.name_fi, row.name_en, row.slug, row.name_fi.split(" (")[0],
+                     row.name_en.split(" (")[0]):
+            names.setdefault(name.casefold(), row.code)
+    return names, frozenset(orgs["code"]), dict(zip(orgs["code"], orgs["name_fi"], strict=True))
+
+
 def municipality_codes(municipality: str | int | Sequence[str | int],
                        present: Iterable[str] = ()) -> list[str]:
     """Municipality codes (``"092"``) for codes in any usual form or names.
@@ -1440,14 +1454,8 @@ def municipality_codes(municipality: str | int | Sequence[str | int],
     ...
     ValueError: unknown municipality 'Helsinki'; choose a code or name of: 061 Forssan seudun hyvinvointikuntayhtymä, 092 Vantaa, 179 Jyväskylä, 186 Järvenpää, 205 Kainuu (SOS-Kainuu, Kainuun sote), 410 Laukaa, 491 Essote (Etelä-Savon sote-kuntayhtymä), 698 Rovaniemi, 743 Seinäjoki
     """
-    orgs = schema.organisations()
-    names: dict[str, str] = {}
-    for row in orgs.itertuples(index=False):
-        for name in (row.name_fi, row.name_en, row.slug, row.name_fi.split(" (")[0],
-                     row.name_en.split(" (")[0]):
-            names.setdefault(name.casefold(), row.code)
-    present = set(present)
-    valid = set(orgs["code"]) | present
+    names, known, label = _organisation_names()
+    valid = known | set(present)
     values = [municipality] if isinstance(municipality, (str, int, np.integer)) else municipality
     codes = []
     for value in values:
@@ -1460,7 +1468,6 @@ def municipality_codes(municipality: str | int | Sequence[str | int],
         else:
             code = names.get(text.casefold(), text)
         if code not in valid:
-            label = dict(zip(orgs["code"], orgs["name_fi"], strict=True))
             choices = ", ".join(f"{c} {label.get(c, '')}".strip() for c in sorted(valid))
             raise ValueError(f"unknown municipality {value!r}; choose a code or name of: {choices}")
         codes.append(code)
@@ -1529,9 +1536,8 @@ def load_processed(processed_dir: Path | str, table: str, columns: Sequence[str]
     if not dataset.files:
         return empty_processed(spec)[wanted]
     frame = dataset.to_table(columns=wanted, filter=expr).to_pandas()
-    for name in wanted:
-        if dtypes[name] == "str":
-            frame[name] = frame[name].astype("str")
-        else:
-            frame[name] = frame[name].astype(dtypes[name])
+    for j, name in enumerate(frame.columns):  # arrow gives most columns their dtype already
+        dtype = pd.api.types.pandas_dtype(dtypes[name])
+        if frame[name].dtype != dtype:
+            frame.isetitem(j, frame[name].astype(dtype))
     return frame.reset_index(drop=True)
