@@ -306,14 +306,18 @@ def report_css() -> str:
 
 @functools.lru_cache(maxsize=1)
 def _html_exporter() -> Any:
-    """One exporter per process: its Jinja templates are compiled once, not per report."""
+    """One exporter per process: its Jinja templates are compiled once, not per report.
+
+    ``optimistic_validation``: the notebook is validated once, after the preprocessors, not
+    after each of them (about a dozen schema validations of the whole notebook per page).
+    """
     from nbconvert import HTMLExporter
 
     return HTMLExporter(
         template_name=TEMPLATE_NAME,
         extra_template_basedirs=[str(template_dir())],
         exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
-        exclude_markdown=True, exclude_raw=True,
+        exclude_markdown=True, exclude_raw=True, optimistic_validation=True,
     )
 
 
