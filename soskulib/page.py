@@ -188,6 +188,21 @@ def _png(fig: Any, dpi: int) -> bytes:
     return buf.getvalue()
 
 
+def _plain_table(table: pd.DataFrame, index: bool) -> str:
+    """A table's ``text/plain`` form (shown where a notebook cannot show HTML): a header row
+    and one tab-separated line per row, each cell as ``str`` (hidden cells as their marker).
+
+    Examples
+    --------
+    >>> _plain_table(pd.DataFrame({"kunta": ["Vantaa"], "n": [12]}), index=False)
+    'kunta\\tn\\nVantaa\\t12'
+    """
+    frame = table.reset_index() if index else table
+    lines = ["\t".join(map(str, frame.columns))]
+    lines += ["\t".join(map(str, row)) for row in frame.itertuples(index=False, name=None)]
+    return "\n".join(lines)
+
+
 def _slug(text: str) -> str:
     s = re.sub(r"[^0-9a-z]+", "-", text.lower().translate(str.maketrans("äöåé", "aoae")))
     return s.strip("-") or "x"
@@ -523,7 +538,7 @@ class Report:
                 f"<figcaption>{html.escape(caption_text)}{link}</figcaption>"
                 f"{style_table(on_page, self.lang, digits, index, uid=name, pvalues=pvalues)}"
                 f"{foot}</figure>")
-        self._show(body, f"{caption_text}\n{published.to_string(index=index)}")
+        self._show(body, f"{caption_text}\n{_plain_table(published, index)}")
 
     # -- figures -------------------------------------------------------------------------------
     def figure(self, fig: Any, caption: str, *, alt: str | None = None, dpi: int = 110,
