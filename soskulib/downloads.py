@@ -144,6 +144,9 @@ def write_table(table: pd.DataFrame, folder: str | Path, name: str, *, lang: str
     safe = csv_safe(table)
     safe.to_csv(machine, index=index, lineterminator="\n", encoding="utf-8")
     sep = EXCEL_DIALECT[lang][0] if lang in EXCEL_DIALECT else ","
-    csv_safe(excel_frame(table, lang, digits)).to_csv(
+    # Neutralised once: the Excel variant only writes numbers as text, and a number written
+    # so ("-0,12") is never neutralised, so formatting the safe table is the same as making
+    # the formatted table safe.
+    excel_frame(safe, lang, digits).to_csv(
         excel, index=index, sep=sep, lineterminator="\r\n", encoding="utf-8-sig")
     return {"machine": machine, "excel": excel}
