@@ -1051,8 +1051,16 @@ def suppress_table(
         if kept:
             cost[out[key].isin(list(kept)).to_numpy(dtype=bool)] = 1.0
 
+    lines_by_dims: dict[tuple[str, ...], list[_Line]] = {}
+
     def lines_along(dims: list[str]) -> list[_Line]:
-        # For each `along` column, the rows sharing every other key value form a line.
+        # For each `along` column, the rows sharing every other key value form a line
+        # (computed once for count columns that share their `along` columns).
+        if tuple(dims) not in lines_by_dims:
+            lines_by_dims[tuple(dims)] = _lines_along(dims)
+        return lines_by_dims[tuple(dims)]
+
+    def _lines_along(dims: list[str]) -> list[_Line]:
         lines: list[_Line] = []
         for dim in dims:
             others = [k for k in keys if k != dim]
@@ -1094,8 +1102,16 @@ def suppress_table(
         mask = np.logical_or.reduce([primaries[s] for s in as_list(sources)])
         masks[col] = mask
         out[col] = out[col].astype(float).mask(mask)
+    added = {}
     for col, mask in masks.items():
-        out[mask_column(col)] = mask
+        if mask_column(col) in out.columns:
+            out[mask_column(col)] = mask
+        else:
+            added[mask_column(col)] = mask
+    if added:  # new mask columns at once, in order, after the table's own columns
+        attrs = out.attrs
+        out = pd.concat([out, pd.DataFrame(added, index=out.index)], axis=1)
+        out.attrs = attrs
     return publication.mark(out, suppress, "disclosure.suppress_table", min_cell=min_cell)
 
 
