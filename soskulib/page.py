@@ -805,13 +805,25 @@ def load_tables(
     from soskulib import io as sio
     from soskulib import schema
 
-    def load(name: str, **kw: Any) -> pd.DataFrame:
-        return sio.load_processed(processed_dir, name, municipality=municipality, **kw)
-
-    out: dict[str, Any] = {name: load(name) for name in
-                           ("clients", "contacts", "goals", "activities", "quality", "subprojects",
-                            "experiments", "group_sessions")}
-    responses = {i: load(f"responses_{i}") for i in schema.ASSESSMENT_INSTRUMENTS}
+    names = ("clients", "contacts", "goals", "activities", "quality", "subprojects",
+             "experiments", "group_sessions",
+             *(f"responses_{i}" for i in schema.ASSESSMENT_INSTRUMENTS))
+    if municipality is None:
+        tables = {name: sio.load_processed(processed_dir, name) for name in names}
+    else:
+        # A build runs a kernel's pages one after another: the national tables are read once
+        # (per processed folder and state of its files) and every page takes its own rows,
+        # in the order, dtypes and index load_processed(municipality=...) gives them.
+        national = _national(processed_dir, "tables",
+                             lambda: {name: sio.load_processed(processed_dir, name)
+                                      for name in names})
+        tables = {}
+        for name, table in national.items():
+            codes = sio.municipality_codes(municipality, table["municipality"].unique())
+            rows = table["municipality"].isin(codes).to_numpy()
+            tables[name] = table.loc[rows].reset_index(drop=True)
+    out: dict[str, Any] = {name: tables[name] for name in names[:8]}
+    responses = {i: tables[f"responses_{i}"] for i in schema.ASSESSMENT_INSTRUMENTS}
     out["responses"] = {i: r for i, r in responses.items() if not r.empty}
     if publication:
         population = publication_population(processed_dir)
