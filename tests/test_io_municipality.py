@@ -54,3 +54,35 @@ def test_joint_authority_names_in_both_languages():
     assert sio.municipality_codes(["Forssa region joint authority (FSHKY)", "forssa",
                                    "Forssan seudun hyvinvointikuntayhtymä", "Kainuu"]) == [
         "061", "061", "061", "205"]
+
+
+@pytest.mark.parametrize("value", ["092", "Vantaa", 698, "Essote"])
+def test_a_pages_tables_are_its_rows_of_the_national_tables_read_once(processed, value,
+                                                                     monkeypatch):
+    """page.load_tables takes a page's rows from the national tables it read once: the same
+    frames (rows, order, dtypes, index) as load_processed(municipality=...), also for a
+    municipality without rows."""
+    import pandas as pd
+
+    from soskulib import page, schema
+
+    page._NATIONAL.clear()
+    reads = []
+    real = sio.load_processed
+    monkeypatch.setattr(sio, "load_processed",
+                        lambda *a, **k: reads.append(a[1]) or real(*a, **k))
+    data = page.load_tables(processed, value, publication=False)
+    first = len(reads)
+    again = page.load_tables(processed, value, publication=False)
+    assert len(reads) == first  # nothing read again for the next page
+    for name in ("clients", "contacts", "goals", "activities", "quality", "subprojects",
+                 "experiments", "group_sessions"):
+        expected = real(processed, name, municipality=value)
+        pd.testing.assert_frame_equal(data[name], expected, check_exact=True)
+        pd.testing.assert_frame_equal(again[name], expected, check_exact=True)
+    for inst in schema.ASSESSMENT_INSTRUMENTS:
+        expected = real(processed, f"responses_{inst}", municipality=value)
+        if expected.empty:
+            assert inst not in data["responses"]
+        else:
+            pd.testing.assert_frame_equal(data["responses"][inst], expected, check_exact=True)
