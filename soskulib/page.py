@@ -203,6 +203,17 @@ def _plain_table(table: pd.DataFrame, index: bool) -> str:
     return "\n".join(lines)
 
 
+def _notes_html(notes: list[str]) -> str:
+    """The notes under a table or a figure, as escaped HTML paragraphs (one style for both).
+
+    Examples
+    --------
+    >>> _notes_html(["Alle 5 <henkilöä>"])
+    '<p class="sosku-tablenote">Alle 5 &lt;henkilöä&gt;</p>'
+    """
+    return "".join(f'<p class="sosku-tablenote">{html.escape(n)}</p>' for n in notes)
+
+
 def _slug(text: str) -> str:
     s = re.sub(r"[^0-9a-z]+", "-", text.lower().translate(str.maketrans("äöåé", "aoae")))
     return s.strip("-") or "x"
@@ -533,7 +544,7 @@ class Report:
             notes.append(self.t("suppressed_note", k=self.min_cell, marker=disclosure.MARKER))
         if note:
             notes.append(note)
-        foot = "".join(f'<p class="sosku-tablenote">{html.escape(n)}</p>' for n in notes)
+        foot = _notes_html(notes)
         body = (f'<figure class="sosku-table" id="{_slug("t-" + name)}">'
                 f"<figcaption>{html.escape(caption_text)}{link}</figcaption>"
                 f"{style_table(on_page, self.lang, digits, index, uid=name, pvalues=pvalues)}"
@@ -590,7 +601,7 @@ class Report:
         data = base64.b64encode(png).decode("ascii")
         caption_text = self.caption("figure", caption)
         source = f' data-drawn-from="{html.escape(drawn_from)}"' if drawn_from else ""
-        foot = "".join(f'<p class="sosku-tablenote">{html.escape(n)}</p>' for n in notes)
+        foot = _notes_html(notes)
         body = (f'<figure class="sosku-figure"{source}><img src="data:image/png;base64,{data}" '
                 f'alt="{html.escape(alt or caption)}"><figcaption>{html.escape(caption_text)}'
                 f"</figcaption>{foot}</figure>")
